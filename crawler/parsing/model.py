@@ -1,0 +1,97 @@
+"""What a page says, as plain dataclasses (the parsers' output).
+
+Dates are ``datetime.date``; ``published_at`` is the local time (Asia/Shanghai)
+printed on the page, naive, when the page gives one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class PublicityPeriod:
+    """公开期限: the window in which the public may send opinions."""
+
+    start: date | None = None
+    end: date | None = None
+    end_derived: bool = False  # the end was computed from a day count, not printed
+    days: int | None = None  # a stated count of days, if any
+    raw: str | None = None  # the sentence it was read from
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """联系方式: how the public reaches the issuer."""
+
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    postcode: str | None = None
+    address: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The facts of the opening sentence: who inspected, when, when feedback came."""
+
+    group: str | None = None  # e.g. 省委第十一巡视组
+    start: date | None = None
+    end: date | None = None
+    feedback_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    """One article page of the column, read."""
+
+    notice_id: str  # the N of post_N.html
+    url: str
+    title: str
+    body: str  # normalised text, paragraphs separated by "\n"
+    published_on: date | None = None
+    published_at: datetime | None = None
+    source: str | None = None  # 来源
+    issuer: str | None = None  # the signature
+    signed_on: date | None = None  # the date line under the signature
+    publicity: PublicityPeriod = field(default_factory=PublicityPeriod)
+    contacts: Contacts = field(default_factory=Contacts)
+    inspection: Inspection = field(default_factory=Inspection)
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """What makes a version: the title and the body, nothing else."""
+        return f"{self.title}\n{self.body}"
+
+    @property
+    def text_sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    notice_id: str
+    url: str  # absolute
+    title: str
+    listed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of the column's list."""
+
+    url: str
+    entries: tuple[ListEntry, ...] = ()
+    page_urls: tuple[str, ...] = ()  # every pager link (absolute, same column)
+    next_url: str | None = None  # 下一页
+    last_url: str | None = None  # 尾页
+    page_no: int | None = None  # the current page, from the pager or the URL

@@ -1,0 +1,1 @@
+"""Fixtures shared by every test area (the replica server lives here)."""
