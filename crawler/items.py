@@ -79,3 +79,17 @@ class NoticeRecord:
     attachments: list = field(default_factory=list)  # [{name, url}]
     etag: str | None = None
     last_modified: str | None = None
+
+
+@dataclass
+class RawPage:
+    """The bytes of an ok page as served, stored once by content hash."""
+
+    sha256: str
+    body: bytes
+
+    @staticmethod
+    def sha(body: bytes) -> str:
+        import hashlib
+
+        return hashlib.sha256(body).hexdigest()

@@ -1,2 +1,149 @@
-def main() -> int:
+"""The ``zgwatch`` command: a cycle, its stages, and the tools around them.
+
+Exit status (interfaces.md): 0 the command completed (also with some pages
+unavailable); 1 the column could not be read at all, or a stage could not
+complete; 2 bad usage or configuration. Errors are one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from zgwatch.config import Settings, load_settings
+from zgwatch.errors import ConfigError, ZgwatchError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2."""
+
+    def error(self, message: str):
+        raise ConfigError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {value}")
+    return value
+
+
+def _cycle_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("cycle options (also from ZGWATCH_* variables or a TOML file)")
+    g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
+    g.add_argument("--source", metavar="URL", help="the column's index URL")
+    g.add_argument("--db", type=Path, metavar="PATH", help="DuckDB warehouse file")
+    g.add_argument("--data-dir", type=Path, metavar="DIR", help="raw snapshots and batches")
+    g.add_argument("--notify", action="append", metavar="URL",
+                   help="alert destination as an Apprise URL (repeatable)")
+    g.add_argument("--as-of", metavar="YYYY-MM-DD", help="the cycle's date")
+    g.add_argument("--warn-days", metavar="N", help="warn this many days before a period ends")
+    g.add_argument("--delay", metavar="SECONDS", help="pause between two requests to the site")
+    g.add_argument("--timeout", metavar="SECONDS", help="how long one request may take")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zgwatch", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
+    opts = _cycle_options()
+    sub.add_parser("run", parents=[opts], help="one monitoring cycle: crawl, load, diff, alert")
+    sub.add_parser("crawl", parents=[opts], help="crawl the column into a new batch")
+    sub.add_parser("load", parents=[opts], help="load complete batches into the warehouse")
+    sub.add_parser("diff", parents=[opts], help="detect changes and record events")
+    a = sub.add_parser("alert", parents=[opts], help="send the alerts of recorded events")
+    a.add_argument("--dry-run", action="store_true", help="show what would be sent, to whom")
+    e = sub.add_parser("export", parents=[opts], help="write the analyst relations to files")
+    e.add_argument("--format", choices=["parquet"], default="parquet")
+    e.add_argument("out_dir", type=Path, metavar="DIR")
+    r = sub.add_parser("replica", help="serve the replica of the column on 127.0.0.1")
+    r.add_argument("--port", type=_port, default=8000)
+    r.add_argument("--notices", type=_positive_int, default=300)
+    r.add_argument("--seed", type=_positive_int, default=1)
+    d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
+    d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    flags = {
+        name: getattr(args, name, None)
+        for name in ("source", "db", "data_dir", "notify", "as_of", "warn_days", "delay",
+                     "timeout")
+    }
+    return load_settings(flags, config_file=getattr(args, "config", None))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from zgwatch import pipeline
+
+    command = args.command
+    if command == "replica":
+        from replica import serve
+
+        serve(port=args.port, notices=args.notices, seed=args.seed)
+        return 0
+    if command == "demo":
+        from zgwatch.demo import main as demo
+
+        return demo(args.data_dir)
+    settings = _settings(args)
+    if command == "run":
+        report = pipeline.run(settings)
+        print(report.crawl.line())
+        print(f"diff: {report.diff}")
+        print(f"alert: {report.alerts}")
+        print(f"analysts open: {report.analyst_copy}")
+    elif command == "crawl":
+        result = pipeline.crawl(settings)
+        print(result.line())
+        print(f"batch: {result.batch_dir}")
+        pipeline.require_readable(result, settings.source)
+    elif command == "load":
+        for r in pipeline.load(settings) or ["nothing to load"]:
+            print(f"load: {r}")
+    elif command == "diff":
+        print(f"diff: {pipeline.diff(settings)}")
+    elif command == "alert":
+        print(f"alert: {pipeline.alert(settings, dry_run=args.dry_run)}")
+    elif command == "export":
+        from warehouse.export import export_parquet
+
+        for path in export_parquet(settings.db, args.out_dir):
+            print(path)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("ZGWATCH_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except ZgwatchError as exc:
+        print(f"zgwatch: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("zgwatch: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

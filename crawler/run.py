@@ -1,0 +1,119 @@
+"""Run one crawl in this process: ``python -m crawler.run --source URL --batch-dir DIR …``.
+
+Scrapy's Twisted reactor cannot restart inside a process, so every crawl is
+its own process; ``crawler.runner`` starts it. On success the batch gets its
+``summary.json`` and, last, ``DONE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as default_settings
+from crawler.spiders.column import ColumnSpider
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m crawler.run")
+    p.add_argument("--source", required=True)
+    p.add_argument("--batch-dir", type=Path, required=True)
+    p.add_argument("--raw-dir", type=Path, required=True)
+    p.add_argument("--known", type=Path)
+    p.add_argument("--as-of", required=True)
+    p.add_argument("--delay", type=float, default=1.0)
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--user-agent")
+    p.add_argument("--recent-days", type=int, default=30)
+    p.add_argument("--revisit-days", type=float, default=7.0)
+    p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument("--backoff", type=float, default=1.0)
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+def scrapy_settings(args: argparse.Namespace) -> Settings:
+    s = Settings()
+    s.setmodule(default_settings, priority="project")
+    s.setdict({
+        "DOWNLOAD_DELAY": args.delay,
+        "AUTOTHROTTLE_START_DELAY": max(args.delay, 0.01),
+        "AUTOTHROTTLE_ENABLED": args.delay > 0,
+        "DOWNLOAD_TIMEOUT": args.timeout,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
+        "RETRY_BACKOFF_BASE": args.backoff,
+        "ZGWATCH_BATCH_DIR": str(args.batch_dir),
+        "ZGWATCH_RAW_DIR": str(args.raw_dir),
+        "LOG_FILE": str(args.batch_dir / "crawl.log"),
+        "LOG_LEVEL": args.log_level,
+    }, priority="cmdline")
+    if args.user_agent:
+        s.set("USER_AGENT", args.user_agent, priority="cmdline")
+    return s
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def summarise(batch_dir: Path, stats: dict, seconds: float) -> dict:
+    """Counts by outcome and page kind from fetches.jsonl, plus the spider's own stats."""
+    outcomes: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    with (batch_dir / "fetches.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            outcomes[row["outcome"]] += 1
+            kinds[row["page_kind"]] += 1
+    return {
+        "batch_id": batch_dir.name,
+        "seconds": round(seconds, 3),
+        "requests": sum(outcomes.values()),
+        "outcomes": dict(outcomes),
+        "page_kinds": dict(kinds),
+        "list_complete": bool(stats.get("zgwatch/list_complete")),
+        "list_pages": stats.get("zgwatch/list_pages", 0),
+        "list_pages_ok": stats.get("zgwatch/list_pages_ok", 0),
+        "listed": stats.get("zgwatch/listed", 0),
+        "first_page_outcome": stats.get("zgwatch/first_page_outcome", "error"),
+        "first_page_reason": stats.get("zgwatch/first_page_reason", ""),
+        "finish_reason": stats.get("finish_reason"),
+        "scrapy_stats": {k: _jsonable(v) for k, v in sorted(stats.items())},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    args.batch_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    process = CrawlerProcess(scrapy_settings(args), install_root_handler=False)
+    crawler = process.create_crawler(ColumnSpider)
+    process.crawl(
+        crawler, source=args.source, known=str(args.known) if args.known else None,
+        as_of=args.as_of, recent_days=str(args.recent_days), revisit_days=str(args.revisit_days),
+    )
+    process.start()
+    stats = crawler.stats.get_stats()
+    summary = summarise(args.batch_dir, stats, time.monotonic() - started)
+    (args.batch_dir / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    if summary["finish_reason"] != "finished":
+        print(f"crawl ended early: {summary['finish_reason']}", file=sys.stderr)
+        return 1
+    (args.batch_dir / "DONE").write_text("", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

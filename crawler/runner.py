@@ -1,0 +1,74 @@
+"""Start a crawl in its own process and report on it (the crawl stage's entry point)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from zgwatch.config import Settings
+from zgwatch.errors import StageFailed
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    batch_dir: Path
+    summary: dict
+
+    @property
+    def column_readable(self) -> bool:
+        return self.summary.get("first_page_outcome") == "ok"
+
+    def line(self) -> str:
+        """One line for logs: pages, ok, unchanged, failed by reason, seconds."""
+        s = self.summary
+        outcomes = dict(s.get("outcomes", {}))
+        ok, unchanged = outcomes.pop("ok", 0), outcomes.pop("not_modified", 0)
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "none"
+        return (
+            f"crawl {s.get('batch_id')}: {s.get('requests', 0)} requests "
+            f"({s.get('list_pages_ok', 0)}/{s.get('list_pages', 0)} list pages, "
+            f"{s.get('listed', 0)} notices listed), ok {ok}, unchanged {unchanged}, "
+            f"failed: {failed}; {s.get('seconds', 0):.1f} s"
+        )
+
+
+def new_batch_id(now: datetime | None = None) -> str:
+    """``YYYYMMDDTHHMMSSZ-xxxxxx``: sorts in time order, unique across runs."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
+              concurrency: int = 1, backoff: float | None = None) -> CrawlResult:
+    """Crawl ``settings.source`` into ``batch_dir`` in a subprocess; raise if it did not finish."""
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "crawler.run",
+        "--source", settings.source,
+        "--batch-dir", str(batch_dir),
+        "--raw-dir", str(settings.raw_dir),
+        "--as-of", settings.as_of.isoformat(),
+        "--delay", str(settings.delay),
+        "--timeout", str(settings.timeout),
+        "--user-agent", settings.user_agent,
+        "--recent-days", str(settings.recent_days),
+        "--revisit-days", str(settings.revisit_days),
+        "--concurrency", str(concurrency),
+        "--backoff", str(settings.delay if backoff is None else backoff),
+    ]
+    if known is not None:
+        cmd += ["--known", str(known)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    summary_path = batch_dir / "summary.json"
+    if proc.returncode != 0 or not (batch_dir / "DONE").exists():
+        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+        raise StageFailed(
+            f"crawl of {settings.source} did not finish (exit {proc.returncode}): {tail[0]}; "
+            f"log: {batch_dir / 'crawl.log'}"
+        )
+    return CrawlResult(batch_dir, json.loads(summary_path.read_text(encoding="utf-8")))

@@ -1,0 +1,39 @@
+"""Scrapy settings of the zgwatch crawler: polite by default, for the real site.
+
+``crawler.run`` overrides the per-run values (delay, timeout, user agent, paths).
+"""
+
+BOT_NAME = "zgwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+ROBOTSTXT_OBEY = True
+USER_AGENT = "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch)"
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request at a time to the host
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True  # slows down further when the site answers slowly
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # a page that stays down is recorded, not an error
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {"crawler.pipelines.BatchWriterPipeline": 300}
+
+COOKIES_ENABLED = False  # a column needs none; cookies are how bot shields track crawlers
+TELNETCONSOLE_ENABLED = False
+HTTPCACHE_ENABLED = False  # conditional requests come from the warehouse's validators
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,97 @@
+"""Settings: precedence flag > environment > file > default, and one-line errors."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from zgwatch.config import REAL_COLUMN, load_settings
+from zgwatch.errors import ConfigError
+
+
+def test_defaults_are_those_of_interfaces_md(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings({}, env={})
+    assert s.source == REAL_COLUMN
+    assert s.db == Path("data/zgwatch.duckdb")
+    assert s.data_dir == Path("data")
+    assert s.notify == ()
+    assert (s.warn_days, s.delay, s.timeout) == (3, 1.0, 30.0)
+    assert isinstance(s.as_of, date)
+
+
+def test_flag_beats_env_beats_file_beats_default(tmp_path):
+    cfg = tmp_path / "zg.toml"
+    cfg.write_text('warn_days = 5\ndelay = 2.5\ntimeout = 9\n', encoding="utf-8")
+    env = {"ZGWATCH_DELAY": "0.5", "ZGWATCH_TIMEOUT": "7"}
+    s = load_settings({"timeout": "3"}, env=env, config_file=cfg)
+    assert s.warn_days == 5  # file
+    assert s.delay == 0.5  # env over file
+    assert s.timeout == 3  # flag over env
+
+
+def test_config_file_from_environment_and_zgwatch_table(tmp_path):
+    cfg = tmp_path / "zg.toml"
+    cfg.write_text('[zgwatch]\nsource = "http://127.0.0.1:9/x/"\n', encoding="utf-8")
+    s = load_settings({}, env={"ZGWATCH_CONFIG": str(cfg)})
+    assert s.source == "http://127.0.0.1:9/x/"
+
+
+def test_notify_env_splits_on_spaces_and_commas():
+    env = {"ZGWATCH_NOTIFY": "json://127.0.0.1:9/a, json://127.0.0.1:9/b json://127.0.0.1:9/c"}
+    assert len(load_settings({}, env=env).notify) == 3
+
+
+def test_routed_destinations_from_file(tmp_path):
+    cfg = tmp_path / "zg.toml"
+    cfg.write_text(
+        '[[destinations]]\nurl = "json://127.0.0.1:9/z"\nkinds = ["new"]\nmatch = ["珠海"]\n',
+        encoding="utf-8",
+    )
+    s = load_settings({"notify": ["json://127.0.0.1:9/all"]}, env={}, config_file=cfg)
+    assert [d.url for d in s.all_destinations] == ["json://127.0.0.1:9/all",
+                                                   "json://127.0.0.1:9/z"]
+    assert s.all_destinations[1].match == ("珠海",)
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "names"),
+    [
+        ({"warn_days": "abc"}, {}, "--warn-days"),
+        ({"warn_days": "-1"}, {}, "--warn-days"),
+        ({}, {"ZGWATCH_DELAY": "-1"}, "ZGWATCH_DELAY"),
+        ({"timeout": "0"}, {}, "--timeout"),
+        ({"as_of": "2024-13-45"}, {}, "--as-of"),
+        ({"as_of": "20240101"}, {}, "--as-of"),
+        ({"source": "ftp://example.org/"}, {}, "--source"),
+        ({"source": "not a url"}, {}, "--source"),
+        ({"notify": ["nonsense"]}, {}, "--notify"),
+        ({"notify": ["nosuchscheme://x"]}, {}, "--notify"),
+        ({}, {"ZGWATCH_WARN_DAYS": "soon"}, "ZGWATCH_WARN_DAYS"),
+    ],
+)
+def test_bad_values_name_the_option(flags, env, names):
+    with pytest.raises(ConfigError) as err:
+        load_settings(flags, env=env)
+    text = str(err.value)
+    assert names in text
+    assert "\n" not in text
+
+
+def test_bad_file_is_named(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("warn_days = [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
+        load_settings({}, env={}, config_file=bad)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("colour = 'red'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="colour in .*unknown.toml: unknown setting"):
+        load_settings({}, env={}, config_file=unknown)
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings({}, env={}, config_file=tmp_path / "missing.toml")
+
+
+def test_secret_in_bad_destination_is_not_echoed():
+    with pytest.raises(ConfigError) as err:
+        load_settings({"notify": ["nosuchscheme://user:s3cretpass@host/"]}, env={})
+    assert "s3cretpass" not in str(err.value)

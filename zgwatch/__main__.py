@@ -1,0 +1,5 @@
+import sys
+
+from zgwatch.cli import main
+
+sys.exit(main())

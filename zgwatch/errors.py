@@ -1,0 +1,25 @@
+"""The errors that end a command, each with its documented exit status."""
+
+
+class ZgwatchError(Exception):
+    """An error reported as one line; ``exit_code`` is the process's exit status."""
+
+    exit_code = 1
+
+
+class ConfigError(ZgwatchError):
+    """Bad usage or configuration (exit 2)."""
+
+    exit_code = 2
+
+
+class ColumnUnreadable(ZgwatchError):
+    """The column could not be read at all: what, where, why (exit 1)."""
+
+
+class WarehouseBusy(ZgwatchError):
+    """The warehouse stayed locked by another process past the wait limit (exit 1)."""
+
+
+class StageFailed(ZgwatchError):
+    """A stage could not complete (exit 1)."""

@@ -1,0 +1,107 @@
+"""One function per stage of a cycle; the CLI and the Airflow DAG both call these.
+
+Each stage opens the warehouse only while it runs, so analysts and a second
+run are never locked out for longer than a stage.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.runner import CrawlResult, new_batch_id, run_crawl
+from zgwatch.config import Settings
+from zgwatch.errors import ColumnUnreadable
+
+log = logging.getLogger("zgwatch")
+
+
+def crawl(settings: Settings) -> CrawlResult:
+    """Crawl the column into a new batch under ``data_dir/batches``."""
+    from warehouse.known import export_known
+
+    batch_dir = settings.batches_dir / new_batch_id()
+    batch_dir.mkdir(parents=True)
+    known = batch_dir / "known.jsonl"
+    export_known(settings.db, known, lock_wait=settings.lock_wait)
+    result = run_crawl(settings, batch_dir, known)
+    log.info(result.line())
+    return result
+
+
+def require_readable(result: CrawlResult, source: str) -> None:
+    """Raise ``ColumnUnreadable`` (exit 1) when not even the first list page could be read."""
+    if not result.column_readable:
+        s = result.summary
+        raise ColumnUnreadable(
+            f"cannot read the column {source}: first list page {s.get('first_page_outcome')}"
+            f" ({s.get('first_page_reason') or 'no reason given'}); batch {result.batch_dir}"
+        )
+
+
+def load(settings: Settings) -> list:
+    """Load every complete batch not loaded yet, oldest first."""
+    from warehouse.db import connect
+    from warehouse.load import load_pending
+
+    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+        results = load_pending(con, settings.batches_dir)
+    for r in results:
+        log.info("load %s", r)
+    return results
+
+
+def diff(settings: Settings):
+    """Turn the warehouse's state into change events for ``settings.as_of``."""
+    from warehouse.db import connect
+    from warehouse.diff import detect_changes
+
+    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+        result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days)
+    log.info("diff %s", result)
+    return result
+
+
+def alert(settings: Settings, *, dry_run: bool = False):
+    """Queue and send the alerts of new events; retry pending deliveries."""
+    from alerts import run_alerts
+    from warehouse.db import connect
+
+    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+        report = run_alerts(con, settings, dry_run=dry_run)
+    log.info("alert %s", report)
+    return report
+
+
+def publish(settings: Settings) -> Path:
+    """Replace the analysts' read-only copy of the warehouse."""
+    from warehouse.publish import publish_analyst_copy
+
+    path = publish_analyst_copy(settings.db)
+    log.info("analyst copy published: %s", path)
+    return path
+
+
+@dataclass
+class CycleReport:
+    crawl: CrawlResult
+    loads: list = field(default_factory=list)
+    diff: object = None
+    alerts: object = None
+    analyst_copy: Path | None = None
+
+
+def run(settings: Settings) -> CycleReport:
+    """One monitoring cycle: crawl, load, diff, alert, publish.
+
+    A column that cannot be read still gets its failed fetches loaded and its
+    date-driven events (publicity periods) raised, then ``ColumnUnreadable``.
+    """
+    report = CycleReport(crawl=crawl(settings))
+    report.loads = load(settings)
+    report.diff = diff(settings)
+    report.alerts = alert(settings)
+    report.analyst_copy = publish(settings)
+    require_readable(report.crawl, settings.source)
+    return report
