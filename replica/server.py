@@ -1,0 +1,203 @@
+"""The replica over real HTTP: a threaded stdlib server on 127.0.0.1.
+
+``ReplicaServer`` serves a ``Replica`` from a background thread (tests, the
+demo); ``serve`` runs one in the foreground until SIGINT/SIGTERM (the
+``zgwatch replica`` command); ``running`` is both as a context manager.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from replica.admin import PREFIX, handle_admin
+from replica.response import Hang, Response
+from replica.routes import respond
+from replica.state import COLUMN, Replica
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every answer carries Content-Length
+    timeout = 60  # an idle kept-alive connection is closed after this many seconds
+    # Headers and body go out in two writes; with Nagle's algorithm the second
+    # waits for the client's delayed ACK (~40 ms a request on keep-alive).
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.startswith(PREFIX):
+            self._write(handle_admin(self.server.site, "POST", self.path, body), send_body=True)
+        else:
+            self._write(Response(405, b"", {"Allow": "GET, HEAD"}), send_body=True)
+
+    def _answer(self, *, send_body: bool) -> None:
+        if self.path.startswith(PREFIX):
+            result = handle_admin(self.server.site, "GET", self.path, b"")
+        else:
+            result = respond(self.server.site, self.path, self.headers)
+        if isinstance(result, Hang):
+            # Say nothing; give up when the time is over or the server stops.
+            self.server.stopping.wait(result.seconds)
+            self.close_connection = True
+            return
+        self._write(result, send_body=send_body)
+
+    def _write(self, response: Response, *, send_body: bool) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if send_body and response.status != 304:
+            self.wfile.write(response.body)
+
+    def version_string(self) -> str:
+        return "nginx"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site: Replica, verbose: bool) -> None:
+        super().__init__(address, _Handler)
+        self.site, self.verbose = site, verbose
+        self.stopping = threading.Event()
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up early (a crawler's timeout) is normal here, not an error to print.
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+    def drop_connections(self) -> None:
+        """Wake every handler blocked on a kept-alive socket so its thread ends."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed by the client
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class ReplicaServer:
+    """Serves ``site`` on ``host:port`` (``port=0``: a free one) from a background thread."""
+
+    def __init__(
+        self, site: Replica, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+    ) -> None:
+        self.site = site
+        self._httpd = _Server((host, port), site, verbose)
+        self.host, self.port = self._httpd.server_address[:2]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The column's index URL, as the crawler's ``--source`` takes it."""
+        return self.base_url + COLUMN
+
+    def start(self) -> ReplicaServer:
+        """Start serving in a daemon thread; returns self."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"replica:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: end hangs, close kept-alive connections, free the port."""
+        self._httpd.stopping.set()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.drop_connections()
+        self._httpd.server_close()
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start() if self._thread is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass(frozen=True)
+class RunningReplica:
+    """A replica being served: its state to change and its server to crawl."""
+
+    site: Replica
+    server: ReplicaServer
+
+    @property
+    def url(self) -> str:
+        """The column's index URL (``http://127.0.0.1:PORT/xunshizgls/``)."""
+        return self.server.url
+
+    def url_for(self, path: str) -> str:
+        """The absolute URL of a site path such as ``site.article_path(id)``."""
+        return self.server.base_url + path
+
+
+@contextmanager
+def running(
+    notices: int = 45, seed: int = 1, *, port: int = 0, **options: Any
+) -> Iterator[RunningReplica]:
+    """Serve a fresh ``Replica(notices, seed, **options)`` for the duration of a ``with`` block."""
+    site = Replica(notices, seed, **options)
+    with ReplicaServer(site, port=port) as server:
+        yield RunningReplica(site, server)
+
+
+def serve(port: int = 8000, notices: int = 300, seed: int = 1, **options: Any) -> None:
+    """Serve the replica on 127.0.0.1:``port`` until SIGINT or SIGTERM.
+
+    Prints one line with the column's URL (``port=0`` picks a free port, and
+    the line says which).
+    """
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with running(notices, seed, port=port, **options) as replica:
+            print(f"replica: {notices} notices (seed {seed}) at {replica.url}", flush=True)
+            stop.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

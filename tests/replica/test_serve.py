@@ -1,0 +1,33 @@
+"""``replica.serve``: the foreground server behind ``zgwatch replica``."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_serve_prints_its_url_serves_and_stops_on_sigterm():
+    command = "import replica; replica.serve(port=0, notices=60, seed=2)"
+    with subprocess.Popen(
+        [sys.executable, "-c", command],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            line = process.stdout.readline()
+            url = re.search(r"http://127\.0\.0\.1:\d+/xunshizgls/", line).group()
+            with urllib.request.urlopen(url + "index_3.html", timeout=10) as response:
+                assert response.status == 200
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+            assert process.stderr.read() == ""  # quiet: no line per request
+        finally:
+            process.kill()
