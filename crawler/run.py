@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     args.batch_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    process = CrawlerProcess(scrapy_settings(args), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(args))
     crawler = process.create_crawler(ColumnSpider)
     process.crawl(
         crawler, source=args.source, known=str(args.known) if args.known else None,

@@ -19,6 +19,7 @@ class PublicityPeriod:
     end: date | None = None
     end_derived: bool = False  # the end was computed from a day count, not printed
     days: int | None = None  # a stated count of days, if any
+    working_days: bool = False  # the count is of working days (工作日): no end is derived
     raw: str | None = None  # the sentence it was read from
 
 

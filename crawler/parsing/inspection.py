@@ -1,0 +1,76 @@
+"""The opening sentence's facts: which group inspected, when, and when feedback came.
+
+"根据省委统一部署,2023年4月24日至7月26日,省委第十一巡视组对…开展了常规巡视。
+2023年10月26日,省委巡视组向…反馈了巡视意见。"
+
+- group: the numbered group (省委第十一巡视组, 省委巡视三组, 市委第二巡察组);
+  an unnumbered 省委巡视组 only when no numbered one is named;
+- window: the first date range in the first sentence that speaks of 巡视/巡察;
+  a year-less end takes the start's year (rolling over new year); a
+  month-only window (2023年4月至7月) gives no dates rather than invented days;
+- feedback: the last date before 反馈 in its sentence, outside the window.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from crawler.parsing.dates import date_pattern, match_date, on_or_after
+from crawler.parsing.model import Inspection
+from crawler.parsing.text import CN_NUMBER, to_ascii
+
+_N = rf"[{CN_NUMBER}\d]+"
+_GROUP = re.compile(
+    rf"(?:中央|省委|市委|县委|区委)?(?:第{_N}(?:巡视|巡察)组|(?:巡视|巡察)第?{_N}组)"
+)
+_PLAIN_GROUP = re.compile(r"(?:中央|省委|市委|县委|区委)(?:巡视|巡察)组")
+_SENTENCE = re.compile(r"[^。!?\n]+")
+_RANGE = re.compile(
+    date_pattern("s", year=True) + r"\s*(?:起\s*)?(?:至|到|-+|~)\s*" + date_pattern("e", year=None)
+)
+_DATE = re.compile(date_pattern("x", year=None))
+_FEEDBACK = re.compile(r"反馈(?:了)?(?:巡视|巡察)?意见|反馈")
+
+
+def parse_inspection(text: str) -> Inspection:
+    """Inspection facts from the opening of a notice (its first paragraph or two)."""
+    folded = to_ascii(text)
+    group = _GROUP.search(folded) or _PLAIN_GROUP.search(folded)
+
+    start = end = None
+    window_span = (0, 0)
+    for sentence in _SENTENCE.finditer(folded):
+        if "巡视" in sentence.group() or "巡察" in sentence.group():
+            if m := _RANGE.search(folded, sentence.start(), sentence.end()):
+                start = match_date(m, "s")
+                end = match_date(m, "e") or (start and on_or_after(m["em"], m["ed"], start))
+                window_span = m.span()
+            break
+
+    return Inspection(
+        group=group.group() if group else None,
+        start=start,
+        end=end,
+        feedback_on=_feedback(folded, window_span, end or start),
+    )
+
+
+def _feedback(folded: str, window_span: tuple[int, int], after: date | None) -> date | None:
+    """The last date before the first 反馈 of the text, in the same sentence.
+
+    A year-less date takes its year from ``after`` (the window's end).
+    """
+    fb = _FEEDBACK.search(folded)
+    if fb is None:
+        return None
+    sentence_start = max(folded.rfind(ch, 0, fb.start()) for ch in "。!?\n") + 1
+    found = None
+    for m in _DATE.finditer(folded, sentence_start, fb.start()):
+        if window_span[0] <= m.start() < window_span[1]:
+            continue
+        day = match_date(m, "x")
+        if day is None and after is not None:
+            day = on_or_after(m["xm"], m["xd"], after)
+        found = day or found
+    return found

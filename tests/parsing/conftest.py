@@ -1,0 +1,58 @@
+"""Case tables for the parser tests: the shared phrase files plus this repo's own rows.
+
+``shared/`` sits beside the repository root (CI clones the repo with a copy of
+it alongside). It is required: a missing copy fails the run rather than
+silently testing fewer phrasings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO / ".." / "shared"
+DATA = REPO / "tests" / "data" / "parsing"
+
+if not (SHARED / "phrases").is_dir():
+    raise RuntimeError(f"shared/ not found beside the repository at {SHARED.resolve()}")
+
+
+def _rows(*paths: Path) -> list[dict]:
+    rows = []
+    for path in paths:
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if line.strip():
+                row = json.loads(line)
+                row["_id"] = f"{path.stem}:{number}"
+                rows.append(row)
+    return rows
+
+
+CASE_FILES = {
+    "period_case": (SHARED / "phrases" / "periods.jsonl", DATA / "periods_extra.jsonl"),
+    "contact_case": (SHARED / "phrases" / "contacts.jsonl", DATA / "contacts_extra.jsonl"),
+    "inspection_case": (DATA / "inspection.jsonl",),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One parametrized test per case table: every row of every file is a case."""
+    for name, paths in CASE_FILES.items():
+        if name in metafunc.fixturenames:
+            rows = _rows(*paths)
+            metafunc.parametrize(name, rows, ids=[row["_id"] for row in rows])
+
+
+@pytest.fixture(scope="session")
+def seed_a() -> bytes:
+    """The seed notice as template A serves it."""
+    return (DATA / "seed_a.html").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def seed_b() -> bytes:
+    """The same notice after the redesign (template B)."""
+    return (DATA / "seed_b.html").read_bytes()
