@@ -14,7 +14,7 @@ FILES = {FetchRecord: "fetches.jsonl", NoticeRecord: "notices.jsonl"}
 
 
 class BatchWriterPipeline:
-    """Appends each record to its file in ``ZGWATCH_BATCH_DIR``; raw pages go to ``ZGWATCH_RAW_DIR``.
+    """Write records to ``ZGWATCH_BATCH_DIR``, raw pages to ``ZGWATCH_RAW_DIR``.
 
     Listing entries are buffered and written at the end, ranked over the whole
     list (page order, then place on the page), once per notice.

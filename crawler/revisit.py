@@ -76,9 +76,8 @@ class RevisitPolicy:
             return True
         start, end = notice.publicity_start, notice.publicity_end
         near = timedelta(NEAR_DAYS)
-        if end and end + near >= self.as_of and (start is None or start - near <= self.as_of):
-            return True
-        return False
+        return bool(end and end + near >= self.as_of
+                    and (start is None or start - near <= self.as_of))
 
     def last_slot(self, notice_id: str) -> datetime:
         """The most recent instant at or before ``now`` at which this notice falls due."""

@@ -68,7 +68,8 @@ def _route(
     if match := ATTACHMENT.match(path):
         return _attachment(site, match.group(1))
     if path == "/robots.txt":
-        return Response(200, ROBOTS, {"Content-Type": "text/plain; charset=utf-8"})
+        robots = site.robots_txt or ROBOTS
+        return Response(200, robots, {"Content-Type": "text/plain; charset=utf-8"})
     if path in ("/", "/index.html"):
         return Response.html(200, render_page("home.html"))
     if path == COLUMN.rstrip("/"):

@@ -46,10 +46,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(Response(405, b"", {"Allow": "GET, HEAD"}), send_body=True)
 
     def _answer(self, *, send_body: bool) -> None:
-        if self.path.startswith(PREFIX):
-            result = handle_admin(self.server.site, "GET", self.path, b"")
-        else:
-            result = respond(self.server.site, self.path, self.headers)
+        self.server.site.requests.append(
+            (self.command, self.path, self.headers.get("User-Agent", ""))
+        )
+        with self.server.site.in_flight():
+            if self.path.startswith(PREFIX):
+                result = handle_admin(self.server.site, "GET", self.path, b"")
+            else:
+                result = respond(self.server.site, self.path, self.headers)
         if isinstance(result, Hang):
             # Say nothing; give up when the time is over or the server stops.
             self.server.stopping.wait(result.seconds)

@@ -7,10 +7,12 @@ thread-safe: the HTTP server reads while a test writes.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -80,6 +82,10 @@ class Replica:
             raise ValueError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
         self.seed, self.today, self.hang_seconds = seed, today, hang_seconds
         self.faults = FaultBook()
+        # (method, path, User-Agent) of the latest requests: what a crawler really asked
+        self.requests: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=100_000)
+        self.robots_txt: bytes | None = None  # None: the default robots.txt of routes.py
+        self.active = self.max_active = 0  # requests being answered now, and the most at once
         self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
         self._lock = threading.RLock()
         self._template = template
@@ -148,6 +154,18 @@ class Replica:
         return Article(body, etag, modified)
 
     # -- changing ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count a request being answered (how polite is the crawler?)."""
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
 
     def add_notice(
         self,

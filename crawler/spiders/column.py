@@ -23,10 +23,10 @@ from twisted.internet.error import (
 )
 from twisted.web._newclient import ResponseFailed
 
-from crawler.items import FetchRecord, ListingEntry, NoticeRecord, RawPage
+from crawler.items import FetchRecord, ListingEntry, RawPage
 from crawler.parsing.classify import classify_article, classify_list
 from crawler.records import notice_record
-from crawler.revisit import KnownNotice, RevisitPolicy, read_known
+from crawler.revisit import RevisitPolicy, read_known
 
 POST_ID = re.compile(r"post_(\d+)\.html?$")
 PAGE_NO = re.compile(r"index_(\d+)\.html?$")
