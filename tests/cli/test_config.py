@@ -81,11 +81,11 @@ def test_bad_values_name_the_option(flags, env, names):
 def test_bad_file_is_named(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("warn_days = [", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML"):
         load_settings({}, env={}, config_file=bad)
     unknown = tmp_path / "unknown.toml"
     unknown.write_text("colour = 'red'\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="colour in .*unknown.toml: unknown setting"):
+    with pytest.raises(ConfigError, match=r"colour in .*unknown\.toml: unknown setting"):
         load_settings({}, env={}, config_file=unknown)
     with pytest.raises(ConfigError, match="not found"):
         load_settings({}, env={}, config_file=tmp_path / "missing.toml")
