@@ -14,14 +14,15 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
 )
-from twisted.web._newclient import ResponseFailed
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
 
 from crawler.items import FetchRecord, ListingEntry, RawPage
 from crawler.parsing.classify import classify_article, classify_list
@@ -47,16 +48,16 @@ def _headers(response) -> dict[str, str]:
 
 def _transport_outcome(failure) -> tuple[str, str]:
     exc = failure.value
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
+    if isinstance(exc, DownloadTimeoutError | TimeoutError):
         return "timeout", "no answer within the timeout"
-    if isinstance(exc, ResponseFailed) and any(
-        "DataLoss" in type(r.value).__name__ for r in getattr(exc, "reasons", [])
-    ):
+    if isinstance(exc, ResponseDataLossError):
         return "truncated", "connection closed before the page ended"
     if isinstance(exc, IgnoreRequest):
         return "error", str(exc) or "request ignored (robots.txt?)"
-    if isinstance(exc, ConnectionRefusedError | DNSLookupError):
-        return "error", type(exc).__name__
+    refused = (DownloadConnectionRefusedError, ConnectionRefusedError, CannotResolveHostError,
+               DNSLookupError)
+    if isinstance(exc, refused):
+        return "error", f"connection failed: {type(exc).__name__}"
     return "error", f"{type(exc).__name__}: {exc}"[:200]
 
 
