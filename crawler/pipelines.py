@@ -34,7 +34,7 @@ class BatchWriterPipeline:
     def open_spider(self, spider=None):
         self.batch_dir.mkdir(parents=True, exist_ok=True)
         for kind, name in FILES.items():
-            self.files[kind] = (self.batch_dir / name).open("w", encoding="utf-8")
+            self.files[kind] = (self.batch_dir / name).open("w", encoding="utf-8", buffering=1)
 
     def close_spider(self, spider=None):
         ranked = sorted(self.listings.values(), key=lambda e: (e.page_no or 0, e.position))

@@ -6,6 +6,7 @@ import json
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,9 +44,21 @@ def new_batch_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def _count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for _ in fh)
+    except FileNotFoundError:
+        return 0
+
+
 def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
-              concurrency: int = 1, backoff: float | None = None) -> CrawlResult:
-    """Crawl ``settings.source`` into ``batch_dir`` in a subprocess; raise if it did not finish."""
+              concurrency: int = 1, backoff: float | None = None,
+              progress: Callable[[int], None] | None = None) -> CrawlResult:
+    """Crawl ``settings.source`` into ``batch_dir`` in a subprocess; raise if it did not finish.
+
+    ``progress``, if given, is called with the number of fetches so far while it runs.
+    """
     batch_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable, "-m", "crawler.run",
@@ -63,10 +76,23 @@ def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
     ]
     if known is not None:
         cmd += ["--known", str(known)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    stderr_path = batch_dir / "crawl.stderr"
+    with stderr_path.open("w") as err, subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=err
+    ) as proc:
+        if progress is not None:
+            fetches = batch_dir / "fetches.jsonl"
+            while True:
+                try:
+                    proc.wait(timeout=0.25)
+                    break
+                except subprocess.TimeoutExpired:
+                    progress(_count_lines(fetches))
+        proc.wait()
+    stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
     summary_path = batch_dir / "summary.json"
     if proc.returncode != 0 or not (batch_dir / "DONE").exists():
-        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+        tail = (stderr or "").strip().splitlines()[-1:] or ["no output"]
         raise StageFailed(
             f"crawl of {settings.source} did not finish (exit {proc.returncode}): {tail[0]}; "
             f"log: {batch_dir / 'crawl.log'}"

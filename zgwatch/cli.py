@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_positive_int, default=1)
     d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
     d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
+    af = sub.add_parser("airflow", parents=[opts],
+                        help="run Airflow locally with zgwatch's DAGs until stopped")
+    af.add_argument("--port", type=_port, default=8080, help="the UI/API port on 127.0.0.1")
     return parser
 
 
@@ -96,13 +99,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "replica":
         from replica import serve
 
-        serve(port=args.port, notices=args.notices, seed=args.seed)
+        try:
+            serve(port=args.port, notices=args.notices, seed=args.seed)
+        except OSError as exc:
+            raise ConfigError(f"--port {args.port}: cannot listen on 127.0.0.1 "
+                              f"({exc.strerror or exc})") from None
         return 0
     if command == "demo":
         from zgwatch.demo import main as demo
 
         return demo(args.data_dir)
     settings = _settings(args)
+    if command == "airflow":
+        from zgwatch import airflow_local
+
+        return airflow_local.run(settings, vars(args), port=args.port)
     if command == "run":
         report = pipeline.run(settings)
         print(report.crawl.line())
@@ -130,12 +141,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("ZGWATCH_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
         args = build_parser().parse_args(argv)
+        # the demo tells its own story; stage logs would drown it
+        quiet = "WARNING" if args.command == "demo" else "INFO"
+        logging.basicConfig(
+            level=os.environ.get("ZGWATCH_LOG_LEVEL", quiet),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
         return _dispatch(args)
     except ZgwatchError as exc:
         print(f"zgwatch: {exc}", file=sys.stderr)

@@ -17,15 +17,18 @@ from zgwatch.errors import ColumnUnreadable
 log = logging.getLogger("zgwatch")
 
 
-def crawl(settings: Settings) -> CrawlResult:
-    """Crawl the column into a new batch under ``data_dir/batches``."""
+def crawl(settings: Settings, *, progress=None) -> CrawlResult:
+    """Crawl the column into a new batch under ``data_dir/batches``.
+
+    ``progress(n)`` is called with the number of fetches so far, for a live display.
+    """
     from warehouse.known import export_known
 
     batch_dir = settings.batches_dir / new_batch_id()
     batch_dir.mkdir(parents=True)
     known = batch_dir / "known.jsonl"
     export_known(settings.db, known, lock_wait=settings.lock_wait)
-    result = run_crawl(settings, batch_dir, known)
+    result = run_crawl(settings, batch_dir, known, progress=progress)
     log.info(result.line())
     return result
 

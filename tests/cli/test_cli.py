@@ -79,3 +79,13 @@ def test_unreachable_column_exits_1_with_one_line(tmp_path):
     line = one_line_error(proc, 1)
     assert f"127.0.0.1:{port}" in line
     assert "cannot read the column" in line
+
+
+def test_replica_port_in_use_exits_2(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = one_line_error(zgwatch("replica", "--port", str(port), "--notices", "5",
+                                      cwd=tmp_path), 2)
+    assert f"--port {port}" in line
