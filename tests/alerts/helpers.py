@@ -1,0 +1,143 @@
+"""Helpers for the alert tests: warehouse rows as load and diff would write them, settings."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from itertools import count
+
+from zgwatch.config import Destination, Settings
+
+T0 = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)  # 10:00 in Guangdong
+AS_OF = date(2025, 6, 2)
+SOURCE = "http://127.0.0.1:9/xunshizgls/"
+BATCH = "20250602T000000Z-000001"
+NO_PAUSE = (0.0, 0.0)  # quick retries without waiting: the sinks answer at once
+
+
+class Warehouse:
+    """Writes the warehouse rows the alert stage reads (as load and diff would)."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+        self._versions: dict[str, int] = {}
+        self._keys = count(1)
+
+    def notice(
+        self,
+        notice_id: str,
+        title: str,
+        issuer: str = "中共广州市委",
+        *,
+        batch: str = BATCH,
+        body: str = "正文",
+    ) -> None:
+        url = f"https://www.gdjct.gd.gov.cn/xunshizgls/content/post_{notice_id}.html"
+        v = self._versions.get(notice_id, 0) + 1
+        self._versions[notice_id] = v
+        self.con.execute(
+            "INSERT INTO notice_versions (notice_id, version_no, text_sha256, title, body, url,"
+            " issuer, publicity_start, publicity_end, first_seen_batch, first_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                notice_id,
+                v,
+                f"sha{notice_id}-{v}",
+                title,
+                body,
+                url,
+                issuer,
+                date(2025, 5, 20),
+                date(2025, 6, 4),
+                batch,
+                T0,
+            ],
+        )
+        self.con.execute(
+            "INSERT INTO notice_state (notice_id, url, list_title, first_seen, first_seen_batch,"
+            " last_seen, latest_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (notice_id) DO UPDATE SET latest_version = excluded.latest_version",
+            [notice_id, url, title, T0, batch, T0, v],
+        )
+
+    def event(
+        self,
+        notice_id: str,
+        kind: str,
+        *,
+        batch: str = BATCH,
+        baseline: bool = False,
+        diff=None,
+        end: date = date(2025, 6, 4),
+        detected_at: datetime = T0,
+    ) -> int:
+        """Add one change event; returns its change_id."""
+        version = self._versions.get(notice_id)
+        row = self.con.execute(
+            "INSERT INTO change_events (event_key, notice_id, kind, batch_id, detected_at, as_of,"
+            " baseline, summary, to_version, diff, publicity_start, publicity_end)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING change_id",
+            [
+                f"{kind}:{notice_id}:{next(self._keys)}",
+                notice_id,
+                kind,
+                batch,
+                detected_at,
+                AS_OF,
+                baseline,
+                f"{kind} {notice_id}",
+                version,
+                json.dumps(diff, ensure_ascii=False) if diff else None,
+                date(2025, 5, 20),
+                end,
+            ],
+        ).fetchone()
+        return row[0]
+
+    def batch(
+        self,
+        batch_id: str,
+        *,
+        list_outcome: str = "ok",
+        articles: tuple[str, ...] = ("ok",),
+        http_status: int | None = None,
+    ) -> None:
+        """A loaded crawl batch with one list fetch and the given article outcomes."""
+        self.con.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, NULL, ?)",
+            [batch_id, T0, SOURCE, list_outcome == "ok", T0],
+        )
+        self.con.execute(
+            "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, http_status,"
+            " page_no) VALUES (?, ?, 'list', ?, ?, ?, 1)",
+            [batch_id, SOURCE + "index.html", list_outcome, T0, http_status],
+        )
+        for i, outcome in enumerate(articles):
+            self.con.execute(
+                "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at)"
+                " VALUES (?, ?, 'article', ?, ?)",
+                [batch_id, f"{SOURCE}content/post_{i}.html", outcome, T0],
+            )
+
+    def deliveries(self) -> list[tuple]:
+        return self.con.execute(
+            "SELECT change_id, channel, status, attempts, last_error, sent_at IS NOT NULL"
+            " FROM deliveries ORDER BY delivery_id"
+        ).fetchall()
+
+
+def settings(
+    *notify: str,
+    destinations: tuple[Destination, ...] = (),
+    operators: tuple[str, ...] = (),
+    max_attempts: int = 3,
+) -> Settings:
+    """Settings as the CLI would build them, pointing at the sinks."""
+    return Settings(
+        source=SOURCE,
+        notify=notify,
+        destinations=destinations,
+        operators_notify=operators,
+        as_of=AS_OF,
+        max_attempts=max_attempts,
+    )

@@ -1,0 +1,222 @@
+"""Rendering as pure functions: subjects, escaping, diffs, and each chat service's limits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from apprise import NotifyFormat
+from apprise.conversion import convert_between
+
+from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
+from alerts.destinations import STAKEHOLDERS, resolve
+from alerts.events import KIND_LABELS, ChangeEvent
+from alerts.messages import event_message, incident_message, summary_message
+from alerts.render import md_escape, render
+
+EVIL = '关于<script>alert("x")</script>&nbsp;[点我](javascript:alert(1)) **粗** 的通报'
+
+EVENT = ChangeEvent(
+    change_id=7,
+    notice_id="1234",
+    kind="edited",
+    batch_id="20250602T000000Z-000001",
+    detected_at=datetime(2025, 6, 1, 18, 30, tzinfo=UTC),  # 02:30 next day in Guangdong
+    as_of=date(2025, 6, 2),
+    baseline=False,
+    summary="正文修改 1 处",
+    url="https://www.gdjct.gd.gov.cn/xunshizgls/content/post_1234.html",
+    title="中共珠海市委关于巡视整改进展情况的通报",
+    issuer="中共珠海市委",
+    publicity_start=date(2025, 5, 20),
+    publicity_end=date(2025, 6, 4),
+    diff=(
+        (0, "根据省委统一部署，省委第五巡视组对珠海市进行了巡视。" * 3),
+        (-1, "整改期限为三个月"),
+        (1, "整改期限为六个月"),
+        (0, "，现将整改进展情况予以公布。" * 5),
+    ),
+)
+
+# Service URLs as their docs give them; nothing is sent in this module.
+CHAT_URLS = {
+    "wecombot": "wecombot://a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+    "dingtalk": "dingtalk://abcdefghijklmnopqrstuvwxyz0123456789abcdefghij/",
+    "feishu": "feishu://abcdefghij1234567890abcdefghij12",
+    "lark": "lark://abcdefghij1234567890abcdefghij12",
+    "slack": "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general",
+    "tgram": "tgram://123456789:abcdefghijklmnopqrstuvwxyz_ABCDEFG/12345",
+}
+
+
+def channel(url: str) -> Channel:
+    return Channel.open(resolve(url, STAKEHOLDERS))
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_LABELS))
+def test_subject_names_the_kind_in_chinese_and_the_title(kind):
+    msg = event_message(replace(EVENT, kind=kind))
+    assert msg.subject == f"[zgwatch] {KIND_LABELS[kind]} | {EVENT.title}"
+
+
+def test_body_has_link_issuer_period_days_left_and_shanghai_time():
+    text = render(event_message(EVENT), "txt")
+    assert EVENT.url in text
+    assert "发布单位: 中共珠海市委" in text
+    assert "公开期限: 2025-05-20 至 2025-06-04 (截至 2025-06-02 剩 2 天)" in text
+    assert "检测时间: 2025-06-02 02:30 (北京时间)" in text
+
+
+def test_edit_shows_changes_with_context_in_text_and_html():
+    msg = event_message(EVENT)
+    text = render(msg, "txt")
+    assert "[-整改期限为三个月-]{+整改期限为六个月+}" in text
+    assert "…" in text  # the unchanged text around is shortened
+    assert text.count("根据省委统一部署") <= 1
+    html = render(msg, "html")
+    assert "<del" in html and ">整改期限为三个月</del>" in html
+    assert "<ins" in html and ">整改期限为六个月</ins>" in html
+    assert "line-through" in html and "#b42318" in html  # red, struck through
+    assert "#067647" in html  # green
+    # Apprise derives the email's text/plain part from the HTML: the markers survive
+    plain = convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, html)
+    assert "[-整改期限为三个月-]{+整改期限为六个月+}" in plain
+    assert EVENT.url in plain
+
+
+@pytest.mark.parametrize(
+    "kind,end,expected",
+    [
+        ("expiring", date(2025, 6, 4), "剩 2 天"),
+        ("expiring", date(2025, 6, 2), "今日截止"),
+        ("expired", date(2025, 6, 1), "已过 1 天"),
+    ],
+)
+def test_days_left(kind, end, expected):
+    assert expected in render(event_message(replace(EVENT, kind=kind, publicity_end=end)), "txt")
+
+
+def test_site_text_cannot_inject_markup_into_html():
+    evil = replace(
+        EVENT,
+        title=EVIL,
+        issuer="<b>某单位</b>",
+        summary="<img src=x onerror=1>",
+        diff=((0, "前"), (1, "<script>bad()</script>"), (0, "后")),
+    )
+    html = render(event_message(evil), "html")
+    assert "<script" not in html and "<img" not in html and "<b>某单位" not in html
+    assert "&lt;script&gt;" in html
+    assert 'href="javascript' not in html
+
+
+def test_a_link_is_only_ever_http():
+    html = render(event_message(replace(EVENT, url="javascript:alert(1)")), "html")
+    assert "href=" not in html.split("修改之处")[0]
+    md = render(event_message(replace(EVENT, url="javascript:alert(1)")), "md")
+    assert "](javascript" not in md
+
+
+def test_site_text_cannot_inject_markup_into_markdown():
+    md = render(event_message(replace(EVENT, title=EVIL)), "md")
+    link_text = md.split("](https://")[0].split("】[", 1)[1]
+    assert not re.search(r"(?<!\\)[<>\[\]*]", link_text)  # every one escaped
+    assert "[点我](javascript" not in md
+    # a service that turns Markdown into HTML (as Apprise does for Telegram) shows text
+    html = convert_between(NotifyFormat.MARKDOWN, NotifyFormat.HTML, md)
+    assert "<script" not in html and 'href="javascript' not in html
+    assert "&lt;script&gt;" in html
+    assert "<strong>粗</strong>" not in html
+
+
+@pytest.mark.parametrize(
+    "raw,escaped",
+    [
+        ("a*b*c", r"a\*b\*c"),
+        ("[x](y)", r"\[x\](y)"),
+        ("<b>", r"\<b\>"),
+        ("# 标题", r"\# 标题"),
+        ("- 列表", r"\- 列表"),
+        ("1. 第一", r"1\. 第一"),
+        ("中文，（一）全角不变", "中文，（一）全角不变"),
+        ("a_b`c~d|e&f", r"a\_b\`c\~d\|e\&f"),
+    ],
+)
+def test_md_escape(raw, escaped):
+    assert md_escape(raw) == escaped
+
+
+def test_channel_is_chosen_by_scheme_and_registers_by_subclassing():
+    assert isinstance(
+        channel("mailto://127.0.0.1:2525?from=a@example.org&to=b@example.org"), EmailChannel
+    )
+    assert isinstance(channel("json://127.0.0.1:8080/hook"), JsonChannel)
+    for url in CHAT_URLS.values():
+        assert isinstance(channel(url), ChatChannel)
+    assert Channel.for_scheme("ntfy") is ChatChannel  # unclaimed schemes are chats
+
+    class NtfyChannel(ChatChannel, schemes=("ntfy",)):
+        """A test-only channel."""
+
+    try:
+        assert Channel.for_scheme("ntfy") is NtfyChannel
+    finally:
+        Channel._by_scheme.pop("ntfy")
+
+
+def big_edit(n: int) -> ChangeEvent:
+    ops = []
+    for i in range(n):
+        ops += [(0, f"第{i}段原文" + "。" * 80), (-1, f"旧句{i}" * 5), (1, f"新句{i}" * 5)]
+    return replace(EVENT, diff=tuple(ops))
+
+
+@pytest.mark.parametrize("service", sorted(CHAT_URLS))
+def test_chat_messages_stay_within_the_service_limit(service):
+    ch = channel(CHAT_URLS[service])
+    for event in (big_edit(300), replace(EVENT, title="长" * 6000), EVENT):
+        out = ch.compose(event_message(event))
+        total = out.body if ch.plugin.title_maxlen > 0 else f"{out.title}\r\n{out.body}"
+        assert len(total) <= ch.plugin.body_maxlen, service
+        if ch.max_bytes:
+            assert len(total.encode()) <= ch.max_bytes, service
+    small = ch.compose(event_message(EVENT)).body
+    assert "整改期限为六个月" in small and EVENT.issuer in small
+    shortened = ch.compose(event_message(big_edit(300))).body
+    assert "处修改未列出" in shortened  # says what it left out
+
+
+def test_chat_format_follows_what_the_service_takes():
+    assert channel(CHAT_URLS["slack"]).compose(event_message(EVENT)).body_format == "markdown"
+    assert channel(CHAT_URLS["dingtalk"]).compose(event_message(EVENT)).body_format == "markdown"
+    assert channel(CHAT_URLS["feishu"]).compose(event_message(EVENT)).body_format == "markdown"
+    assert channel(CHAT_URLS["tgram"]).compose(event_message(EVENT)).body_format == "markdown"
+    # Apprise sends WeCom bots plain text: no Markdown escapes to show up as backslashes
+    out = channel(CHAT_URLS["wecombot"]).compose(event_message(replace(EVENT, title=EVIL)))
+    assert out.body_format == "text" and "\\" not in out.body
+
+
+def test_summary_and_incident_messages():
+    s = summary_message(
+        "20250602T000000Z-000001",
+        {"notices": 120, "expired": 80, "expiring": 2, "as_of": "2025-06-02", "match": None},
+    )
+    assert "基线: 已记录 120 条通报, 其中 80 条公开期限已过" in render(s, "txt")
+    inc = {
+        "incident_id": 3,
+        "kind": "column_unreadable",
+        "subject": "https://x/xunshizgls/",
+        "subject_key": "",
+        "detail": "列表第1页: blocked",
+        "started_at": "2025-06-02T02:00:00+00:00",
+        "ended_at": "2025-06-02T05:00:00+00:00",
+    }
+    start, end = incident_message(inc, "start"), incident_message(inc, "end")
+    assert start.subject.startswith("[zgwatch] 运行故障: 栏目无法读取")
+    assert end.subject.startswith("[zgwatch] 已恢复: 栏目无法读取")
+    assert "开始: 2025-06-02 10:00 (北京时间)" in render(end, "txt")
+    assert "结束: 2025-06-02 13:00 (北京时间)" in render(end, "txt")
+    for fmt in ("html", "md", "txt"):
+        assert render(start, fmt) and render(s, fmt)
