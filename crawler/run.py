@@ -66,7 +66,7 @@ def _jsonable(value):
     return value
 
 
-def summarise(batch_dir: Path, stats: dict, seconds: float) -> dict:
+def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict:
     """Counts by outcome and page kind from fetches.jsonl, plus the spider's own stats."""
     outcomes: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
@@ -77,6 +77,7 @@ def summarise(batch_dir: Path, stats: dict, seconds: float) -> dict:
             kinds[row["page_kind"]] += 1
     return {
         "batch_id": batch_dir.name,
+        "source": source,
         "seconds": round(seconds, 3),
         "requests": sum(outcomes.values()),
         "outcomes": dict(outcomes),
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     process.start()
     stats = crawler.stats.get_stats()
-    summary = summarise(args.batch_dir, stats, time.monotonic() - started)
+    summary = summarise(args.batch_dir, args.source, stats, time.monotonic() - started)
     (args.batch_dir / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
     )

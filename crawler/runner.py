@@ -39,9 +39,9 @@ class CrawlResult:
 
 
 def new_batch_id(now: datetime | None = None) -> str:
-    """``YYYYMMDDTHHMMSSZ-xxxxxx``: sorts in time order, unique across runs."""
+    """``YYYYMMDDTHHMMSSmmmZ-xxxxxx`` (UTC, milliseconds): sorts in time order, unique."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
 
 
 def _count_lines(path: Path) -> int:

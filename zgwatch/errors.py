@@ -21,5 +21,13 @@ class WarehouseBusy(ZgwatchError):
     """The warehouse stayed locked by another process past the wait limit (exit 1)."""
 
 
+class WarehouseMissing(ZgwatchError):
+    """A read-only open of a warehouse file that does not exist (exit 1)."""
+
+
+class BatchError(ZgwatchError):
+    """A crawl batch that cannot be loaded: incomplete, misnamed, out of order (exit 1)."""
+
+
 class StageFailed(ZgwatchError):
     """A stage could not complete (exit 1)."""

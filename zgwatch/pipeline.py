@@ -81,7 +81,7 @@ def publish(settings: Settings) -> Path:
     """Replace the analysts' read-only copy of the warehouse."""
     from warehouse.publish import publish_analyst_copy
 
-    path = publish_analyst_copy(settings.db)
+    path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
     log.info("analyst copy published: %s", path)
     return path
 

@@ -1,0 +1,46 @@
+"""known.jsonl: what the warehouse knows of each notice, for the crawler's revisit policy."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from warehouse.db import connect
+
+ISO_UTC = "%Y-%m-%dT%H:%M:%S+00:00"  # the session is UTC (warehouse.db.connect)
+KNOWN_QUERY = f"""
+    SELECT s.notice_id, s.url, s.status,
+           coalesce(v.published_on, s.listed_on)    AS published_on,
+           v.publicity_start, v.publicity_end,
+           strftime(s.first_seen, '{ISO_UTC}')      AS first_seen,
+           strftime(s.last_checked_at, '{ISO_UTC}') AS last_checked_at,
+           s.etag, s.last_modified
+    FROM notice_state AS s
+    LEFT JOIN notice_versions AS v
+           ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
+    ORDER BY s.notice_id
+"""
+
+
+def export_known(db_path: Path, out: Path, lock_wait: float = 120.0) -> int:
+    """Write one JSON line per known notice to ``out``; return how many.
+
+    Fields: notice_id, url, status, published_on, publicity_start,
+    publicity_end, first_seen, last_checked_at, etag, last_modified (dates
+    ISO, instants ISO 8601 UTC, null where unknown). A notice listed but never
+    read has ``last_checked_at`` null. With no warehouse yet, the file is empty.
+    """
+    db_path, out = Path(db_path), Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    if not db_path.exists():
+        tmp.write_text("", encoding="utf-8")
+        os.replace(tmp, out)
+        return 0
+    # Opened for writing, like every stage, so a newer schema is migrated first.
+    with connect(db_path, lock_wait=lock_wait) as con:
+        tmp_sql = str(tmp).replace("'", "''")
+        # COPY answers with the number of rows it wrote
+        count = con.execute(f"COPY ({KNOWN_QUERY}) TO '{tmp_sql}' (FORMAT json)").fetchone()[0]
+    os.replace(tmp, out)
+    return count

@@ -1,0 +1,136 @@
+"""One-line summaries of an edit: which section changed and how, in the notice's own terms.
+
+``公开期限截止日 10月25日 → 11月24日`` for a moved publicity end;
+``(一)统一思想认识,强化整改政治担当:…会后,[-第一时间-]{+及时+}召开常委…`` for
+one change; ``3 处修改:一、…;(二)…`` for several. The section is the nearest
+preceding heading (一、 / (一) / 1.), or 标题, 公开期限, 联系方式, 导语.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from warehouse.textdiff import Op, hunk_to_text, hunks
+
+HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+、|[((][一二三四五六七八九十百]+[))]|\d{1,2}[.．、](?!\d))"
+)
+PERIOD_WORDS = ("公开期限", "公开时间", "公示期", "公示时间", "公开期")
+CONTACT_WORDS = ("联系电话", "联系方式", "电子邮箱", "电子信箱", "邮政", "邮编")
+LABEL_CHARS = 24  # a heading is cut to this many characters in a summary
+SNIPPET_CHARS = 20  # a deleted or inserted run is cut to this many
+SNIPPET_CONTEXT = 6  # unchanged characters shown either side of a single change
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """What a summary needs of one version of a notice."""
+
+    title: str
+    body: str
+    publicity_start: date | None = None
+    publicity_end: date | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.body}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One run of adjacent deletions/insertions, placed in the new text."""
+
+    position: int  # offset in the new text where the run starts
+    deleted: str
+    inserted: str
+
+
+def changes(diff: Sequence[Op]) -> list[Change]:
+    """The runs of ``diff`` that change something, with their place in the new text."""
+    out: list[Change] = []
+    pos, start, deleted, inserted = 0, 0, [], []
+    for op, text in [*diff, (0, "")]:
+        if op == 0:
+            if deleted or inserted:
+                out.append(Change(start, "".join(deleted), "".join(inserted)))
+                deleted, inserted = [], []
+            pos += len(text)
+            start = pos
+        elif op < 0:
+            deleted.append(text)
+        else:
+            inserted.append(text)
+            pos += len(text)
+    return out
+
+
+def cn_date(day: date | None, other: date | None = None) -> str:
+    """``10月25日``; with the year when ``other`` is in a different year (or absent)."""
+    if day is None:
+        return "无"
+    if other is not None and other.year == day.year:
+        return f"{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _clip(text: str, n: int = SNIPPET_CHARS) -> str:
+    text = text.replace("\n", " ").strip()
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _heading_label(paragraph: str) -> str:
+    head = re.split(r"[。;;::]", paragraph.strip(), maxsplit=1)[0]
+    return _clip(head, LABEL_CHARS)
+
+
+def section_of(text: str, position: int) -> str:
+    """The section of ``text`` (title + "\\n" + body) that holds ``position``."""
+    paragraphs = text.split("\n")
+    offset, index = 0, len(paragraphs) - 1
+    for i, para in enumerate(paragraphs):
+        if position <= offset + len(para):
+            index = i
+            break
+        offset += len(para) + 1
+    if index == 0:
+        return "标题"
+    here = paragraphs[index]
+    if any(w in here for w in PERIOD_WORDS):
+        return "公开期限"
+    if any(w in here for w in CONTACT_WORDS):
+        return "联系方式"
+    for para in reversed(paragraphs[1 : index + 1]):
+        if HEADING.match(para):
+            return _heading_label(para)
+    return "导语"
+
+
+def _snippet(diff: Sequence[Op]) -> str:
+    """The only change of ``diff`` with a few words around it: ``…召[-开-]{+集+}常委…``."""
+    (hunk,) = hunks(diff, SNIPPET_CONTEXT)
+    clipped = [(op, text if op == 0 else _clip(text)) for op, text in hunk]
+    return hunk_to_text(clipped).replace("\n", " ")
+
+
+def edit_summary(old: VersionFacts, new: VersionFacts, diff: Sequence[Op]) -> str:
+    """One line saying what an edit changed (see the module docstring)."""
+    parts = []
+    for label, before, after in (
+        ("公开期限起始日", old.publicity_start, new.publicity_start),
+        ("公开期限截止日", old.publicity_end, new.publicity_end),
+    ):
+        if before != after:
+            parts.append(f"{label} {cn_date(before, after)} → {cn_date(after, before)}")
+    period_told = bool(parts)
+    placed = [(section_of(new.text, c.position), c) for c in changes(diff)]
+    rest = [(s, c) for s, c in placed if not (period_told and s == "公开期限")]
+    if len(rest) == 1 and len(placed) == 1:
+        parts.append(f"{rest[0][0]}:{_snippet(diff)}")
+    elif rest:  # several changes (or one beside a period change): say where
+        sections = list(dict.fromkeys(s for s, _ in rest))
+        more = " 等" if len(sections) > 3 else ""
+        parts.append(f"{len(rest)} 处修改:{';'.join(sections[:3])}{more}")
+    return ";".join(parts) or "内容修改"

@@ -1,0 +1,162 @@
+"""Character diffs of notice text: computed once by the diff stage, shown by alerts and analysts.
+
+A diff is a list of ``(op, text)`` pairs: -1 deleted, 0 unchanged, 1 inserted
+(diff-match-patch's convention). It is computed character by character and
+then given diff-match-patch's *semantic* clean-up, which merges the scattered
+one-character matches that Chinese text produces into whole phrases, so a
+reader sees "[-第一时间-]{+及时+}" rather than a confetti of single characters;
+one or two unchanged characters between two changes are folded into them too.
+
+``change_events.diff`` stores the whole diff as JSON (joining the ops with
+op <= 0 gives the old text, op >= 0 the new). ``hunks`` cuts it down to the
+changes with a few characters of context each side, for people.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+
+from diff_match_patch import diff_match_patch
+
+Op = tuple[int, str]
+Hunk = tuple[Op, ...]
+
+CONTEXT = 30  # unchanged characters kept each side of a change
+MAX_RUN = 1500  # characters of one deleted or inserted run shown before it is clipped
+SHORT_RUN = 2  # an unchanged run this short between two changes reads as part of them
+TIMEOUT = 5.0  # seconds diff-match-patch may spend before it settles for a coarser diff
+ELLIPSIS = "…"
+
+
+def compute_diff(old: str, new: str, *, timeout: float = TIMEOUT) -> list[Op]:
+    """The character diff from ``old`` to ``new`` after semantic clean-up."""
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = timeout
+    ops = dmp.diff_main(old, new)
+    dmp.diff_cleanupSemantic(ops)
+    return _join_phrases([(int(op), text) for op, text in ops if text])
+
+
+def _join_phrases(ops: list[Op]) -> list[Op]:
+    """Fold an unchanged run of one or two characters between two changes into them.
+
+    Chinese has no spaces, so the semantic clean-up (which looks for word
+    boundaries) leaves 专项[-整-]治{+理+}; a reader wants [-整治-]{+治理+}.
+    """
+    marked = [
+        (9, text)  # 9: both deleted and inserted
+        if op == 0 and 0 < i < len(ops) - 1 and len(text) <= SHORT_RUN and "\n" not in text
+        and ops[i - 1][0] != 0 and ops[i + 1][0] != 0
+        else (op, text)
+        for i, (op, text) in enumerate(ops)
+    ]  # fmt: skip
+    out: list[Op] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+    for op, text in [*marked, (0, "")]:
+        if op == 0:
+            out += [(o, "".join(t)) for o, t in ((-1, deleted), (1, inserted)) if t]
+            deleted, inserted = [], []
+            if text:
+                out.append((0, text))
+            continue
+        if op in (-1, 9):
+            deleted.append(text)
+        if op in (1, 9):
+            inserted.append(text)
+    return out
+
+
+def diff_to_json(diff: Sequence[Op]) -> str:
+    """The stored form: ``[[op, text], ...]``, Chinese kept as is."""
+    return json.dumps([[op, text] for op, text in diff], ensure_ascii=False)
+
+
+def parse_diff(value: str | list | None) -> list[Op] | None:
+    """``change_events.diff`` (JSON text or already decoded) back to ``(op, text)`` pairs."""
+    if value is None:
+        return None
+    ops = json.loads(value) if isinstance(value, str) else value
+    return [(int(op), str(text)) for op, text in ops]
+
+
+def _lead(text: str, n: int) -> str:
+    """The end of an unchanged run, as context before a change; stops at a paragraph break."""
+    if n <= 0:
+        return ""
+    piece = text[-n:]
+    if "\n" in piece:
+        return piece[piece.rfind("\n") + 1 :]
+    cut = len(text) > n and text[-n - 1] != "\n"
+    return ELLIPSIS + piece if cut else piece
+
+
+def _trail(text: str, n: int) -> str:
+    """The start of an unchanged run, as context after a change; stops at a paragraph break."""
+    if n <= 0:
+        return ""
+    piece = text[:n]
+    if "\n" in piece:
+        return piece[: piece.find("\n")]
+    cut = len(text) > n and text[n] != "\n"
+    return piece + ELLIPSIS if cut else piece
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}{ELLIPSIS}(省略 {len(text) - limit} 字)"
+
+
+def hunks(diff: Sequence[Op] | None, context: int = CONTEXT) -> list[Hunk]:
+    """The changes of ``diff``, each with up to ``context`` unchanged characters either side.
+
+    Two changes closer than ``2 * context`` share a hunk; a longer unchanged
+    run between them splits them. Very long deleted/inserted runs are clipped.
+    """
+    ops = [(op, text) for op, text in (diff or ()) if text]
+    changed = [i for i, (op, _) in enumerate(ops) if op != 0]
+    if not changed:
+        return []
+    first, last = changed[0], changed[-1]
+    out: list[Hunk] = []
+    current: list[Op] = []
+    for i, (op, text) in enumerate(ops):
+        if op != 0:
+            current.append((op, _clip(text, MAX_RUN)))
+        elif i < first:
+            current.append((0, _lead(text, context)))
+        elif i > last:
+            current.append((0, _trail(text, context)))
+        elif len(text) <= 2 * context:
+            current.append((0, text))
+        else:  # a long unchanged run between two changes closes this hunk and opens the next
+            current.append((0, _trail(text, context)))
+            out.append(tuple(current))
+            current = [(0, _lead(text, context))]
+    out.append(tuple(current))
+    return [tuple(o for o in h if o[1]) for h in out]
+
+
+def hunk_to_text(hunk: Iterable[Op]) -> str:
+    """One hunk in the plain-text convention: ``[-deleted-]{+inserted+}``."""
+    marks = {-1: "[-{}-]", 0: "{}", 1: "{{+{}+}}"}
+    return "".join(marks[op].format(text) for op, text in hunk)
+
+
+def hunk_to_html(hunk: Iterable[Op]) -> str:
+    """One hunk as HTML: ``<del>``/``<ins>``, the site's text escaped, line breaks as ``<br>``."""
+    marks = {-1: "<del>{}</del>", 0: "{}", 1: "<ins>{}</ins>"}
+    return "".join(marks[op].format(html.escape(text).replace("\n", "<br>\n")) for op, text in hunk)
+
+
+def diff_to_text(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
+    """Every hunk of ``diff`` in plain text, hunks separated by a line holding ``…``."""
+    return f"\n{ELLIPSIS}\n".join(hunk_to_text(h) for h in hunks(diff, context))
+
+
+def diff_to_html(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
+    """Every hunk of ``diff`` as HTML paragraphs (escaped)."""
+    return "\n".join(f"<p>{hunk_to_html(h)}</p>" for h in hunks(diff, context))
