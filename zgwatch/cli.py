@@ -135,7 +135,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif command == "export":
         from warehouse.export import export_parquet
 
-        for path in export_parquet(settings.db, args.out_dir):
+        for path in export_parquet(settings.db, args.out_dir, lock_wait=settings.lock_wait):
             print(path)
     return 0
 
