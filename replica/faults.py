@@ -17,7 +17,9 @@ from fnmatch import fnmatchcase
 from replica.render import render_page
 from replica.response import Response
 
-FAULT_KINDS = ("500", "502", "503", "hang", "blocked", "blocked200", "truncated", "gbk", "empty")
+FAULT_KINDS = (
+    "500", "502", "503", "hang", "blocked", "blocked200", "truncated", "dropped", "gbk", "empty",
+)
 REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
 
 

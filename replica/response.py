@@ -21,6 +21,13 @@ class Response:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """Promise the whole page (its Content-Length), send half, close: the transfer breaks."""
+
+    response: Response
+
+
+@dataclass(frozen=True)
 class Hang:
     """Answer nothing: hold the connection ``seconds`` (or until the server stops), then close."""
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from replica.faults import error_page, shield_page, to_gbk, truncate
 from replica.generator import attachment_notice_id
 from replica.render import render_page
-from replica.response import HTML, Hang, Response
+from replica.response import HTML, Dropped, Hang, Response
 from replica.state import COLUMN, Article, Replica
 
 LIST = re.compile(r"^/xunshizgls/(?:index(?:_([1-9]\d*))?\.html)?$")
@@ -31,7 +31,9 @@ Allow: /
 """
 
 
-def respond(site: Replica, target: str, headers: Mapping[str, str]) -> Response | Hang:
+def respond(
+    site: Replica, target: str, headers: Mapping[str, str]
+) -> Response | Hang | Dropped:
     """The answer to a GET of ``target`` (path and query) with request ``headers``."""
     path = urlsplit(target).path
     # /xunshizgls/ and /xunshizgls/index.html are one page: a fault on either hits both.
@@ -47,6 +49,8 @@ def respond(site: Replica, target: str, headers: Mapping[str, str]) -> Response 
     response = _route(site, path, headers, conditional=kind is None, empty=kind == "empty")
     if response.status == 200 and kind == "truncated":
         return truncate(response)
+    if response.status == 200 and kind == "dropped":
+        return Dropped(response)
     if response.status == 200 and kind == "gbk" and response.headers.get("Content-Type") == HTML:
         return to_gbk(response)
     return response

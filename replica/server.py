@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from replica.admin import PREFIX, handle_admin
-from replica.response import Hang, Response
+from replica.response import Dropped, Hang, Response
 from replica.routes import respond
 from replica.state import COLUMN, Replica
 
@@ -59,7 +59,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.stopping.wait(result.seconds)
             self.close_connection = True
             return
+        if isinstance(result, Dropped):
+            self._write_half(result.response)
+            return
         self._write(result, send_body=send_body)
+
+    def _write_half(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body[: len(response.body) // 2])
+        self.close_connection = True
 
     def _write(self, response: Response, *, send_body: bool) -> None:
         self.send_response(response.status)

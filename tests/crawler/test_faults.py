@@ -9,6 +9,7 @@ ARTICLE_FAULTS = [
     ("blocked", "blocked", 412),
     ("blocked200", "blocked", 200),
     ("truncated", "truncated", 200),
+    ("dropped", "truncated", None),  # the transfer breaks off: a transport-level cut
     ("hang", "timeout", None),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import re
 import socket
 import time
@@ -89,6 +90,20 @@ def test_truncated_sends_the_first_half_with_a_matching_length(replica, client):
     assert cut.status == 200 and int(cut.headers["Content-Length"]) == len(cut.body)
     assert whole.startswith(cut.body) and len(cut.body) == len(whole) // 2
     assert b"</html>" not in cut.body
+
+
+def test_dropped_promises_the_whole_page_and_breaks_off(replica, client):
+    whole = client.get(ARTICLE).body
+    replica.site.set_fault(ARTICLE, "dropped")
+    host, port = replica.server.base_url.split("//")[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request("GET", ARTICLE)
+    answer = conn.getresponse()
+    assert answer.status == 200 and int(answer.headers["Content-Length"]) == len(whole)
+    with pytest.raises(http.client.IncompleteRead) as broke:
+        answer.read()
+    assert broke.value.partial == whole[: len(whole) // 2]
+    conn.close()
 
 
 @pytest.mark.parametrize("path", [ARTICLE, LIST_2])
