@@ -17,20 +17,32 @@ from zgwatch.errors import ColumnUnreadable
 log = logging.getLogger("zgwatch")
 
 
-def crawl(settings: Settings, *, progress=None) -> CrawlResult:
-    """Crawl the column into a new batch under ``data_dir/batches``.
+def snapshot_known(settings: Settings) -> Path:
+    """Start a batch: the warehouse's known notices in ``<batch>/known.jsonl``; the batch dir.
 
-    ``progress(n)`` is called with the number of fetches so far, for a live display.
+    The crawl's only read of the warehouse, kept short so the crawl holds no lock.
     """
     from warehouse.known import export_known
 
     batch_dir = settings.batches_dir / new_batch_id()
     batch_dir.mkdir(parents=True)
-    known = batch_dir / "known.jsonl"
-    export_known(settings.db, known, lock_wait=settings.lock_wait)
-    result = run_crawl(settings, batch_dir, known, progress=progress)
+    export_known(settings.db, batch_dir / "known.jsonl", lock_wait=settings.lock_wait)
+    return batch_dir
+
+
+def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlResult:
+    """Crawl the column into ``batch_dir`` (made by ``snapshot_known``); no warehouse access.
+
+    ``progress(n)`` is called with the number of fetches so far, for a live display.
+    """
+    result = run_crawl(settings, batch_dir, batch_dir / "known.jsonl", progress=progress)
     log.info(result.line())
     return result
+
+
+def crawl(settings: Settings, *, progress=None) -> CrawlResult:
+    """Crawl the column into a new batch under ``data_dir/batches``."""
+    return crawl_batch(settings, snapshot_known(settings), progress=progress)
 
 
 def require_readable(result: CrawlResult, source: str) -> None:

@@ -1,0 +1,153 @@
+"""Measure local Airflow for zgwatch: start time, memory, and one DAG run against ``zgwatch run``.
+
+    .venv/bin/python bench/airflow_start.py                      # 45 notices
+    .venv/bin/python bench/airflow_start.py --notices 300 --screenshot docs/airflow-grid.png
+
+1. ``zgwatch run`` (a first cycle, empty warehouse) on the replica, timed.
+2. ``zgwatch airflow`` under a temporary data directory: seconds until every
+   component is healthy ("ready"), then the memory of its whole process tree
+   as PSS (the sum of ``Pss`` in ``/proc/PID/smaps_rollup``: shared pages
+   counted once across the tree, unlike RSS).
+3. ``zgwatch_monitor`` triggered through the REST API on a fresh warehouse
+   and the same replica: seconds from the trigger to success, the run's own
+   duration, and the PSS right after it (executor workers warmed up).
+
+Everything listens on 127.0.0.1; every process started here is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from replica import running  # noqa: E402
+from zgwatch import airflow_local  # noqa: E402
+from zgwatch.sinks import free_port  # noqa: E402
+
+ZGWATCH = str(Path(sys.executable).parent / "zgwatch")
+PASSWORD = "bench-only-password"
+
+
+def pss_kib(pids: list[int]) -> int:
+    """Sum of Pss over ``pids`` (KiB); processes gone meanwhile count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        if m := re.search(r"^Pss:\s+(\d+) kB", text, re.M):
+            total += int(m.group(1))
+    return total
+
+
+def tree_pss_mib(root: int) -> float:
+    return pss_kib([root, *airflow_local.descendants(root)]) / 1024
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ZGWATCH_"))}
+
+
+def time_zgwatch_run(url: str, data: Path) -> float:
+    start = time.monotonic()
+    subprocess.run([ZGWATCH, "run", "--source", url, "--delay", "0", "--data-dir", str(data),
+                    "--db", str(data / "zgwatch.duckdb")], env=clean_env(), check=True,
+                   capture_output=True)
+    return time.monotonic() - start
+
+
+def wait(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if result := check():
+                return result
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                raise
+        time.sleep(0.25)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def bench(notices: int, screenshot: Path | None) -> dict:
+    out: dict = {}
+    with running(notices, 1) as replica, tempfile.TemporaryDirectory(prefix="zgw-bench-") as tmp:
+        out["zgwatch run (s)"] = time_zgwatch_run(replica.url, Path(tmp) / "cli")
+        data, port = Path(tmp) / "airflow-data", free_port()
+        env = clean_env() | {"ZGWATCH_SCHEDULE": "none", airflow_local.PASSWORD_ENV: PASSWORD}
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [ZGWATCH, "airflow", "--port", str(port), "--data-dir", str(data), "--db",
+             str(data / "zgwatch.duckdb"), "--source", replica.url, "--delay", "0"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+        try:
+            wait(lambda: any("ready in" in x for x in lines) or proc.poll() is not None, 300,
+                 "zgwatch airflow to be ready")
+            if proc.poll() is not None:
+                raise SystemExit("zgwatch airflow exited:\n" + "".join(lines))
+            out["airflow ready (s)"] = time.monotonic() - started
+            url = f"http://127.0.0.1:{port}"
+            token = airflow_local.api_token(url, PASSWORD)
+            wait(lambda: airflow_local.api(url, token, "/dags/zgwatch_monitor"), 120,
+                 "zgwatch_monitor to be parsed")
+            time.sleep(5)  # let the components settle after start-up before measuring
+            out["PSS idle (MiB)"] = tree_pss_mib(proc.pid)
+            out["processes idle"] = 1 + len(airflow_local.descendants(proc.pid))
+
+            triggered = time.monotonic()
+            run = airflow_local.api(url, token, "/dags/zgwatch_monitor/dagRuns",
+                                    {"logical_date": None})
+            path = f"/dags/zgwatch_monitor/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
+            peak = [0.0]
+
+            def done():
+                peak[0] = max(peak[0], tree_pss_mib(proc.pid))
+                r = airflow_local.api(url, token, path)
+                return r if r["state"] in ("success", "failed") else None
+
+            result = wait(done, 600, "the DAG run")
+            out["DAG run: trigger to success (s)"] = time.monotonic() - triggered
+            out["DAG run: state"] = result["state"]
+            out["DAG run: duration in Airflow (s)"] = result["duration"]
+            out["PSS peak during run (MiB)"] = peak[0]
+            out["PSS after run (MiB)"] = tree_pss_mib(proc.pid)
+            if screenshot is not None:
+                airflow_local.screenshot(f"{url}{path.replace('/dagRuns/', '/runs/')}", token,
+                                         screenshot.resolve())
+                out["screenshot"] = str(screenshot)
+        finally:
+            stopping = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=120)
+            out["stop (s)"] = time.monotonic() - stopping
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notices", type=int, default=45)
+    parser.add_argument("--screenshot", type=Path, help="save the run's grid as this PNG")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; replica with {args.notices} notices")
+    for key, value in bench(args.notices, args.screenshot).items():
+        print(f"{key:34} {value:.1f}" if isinstance(value, float) else f"{key:34} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""How zgwatch's DAGs are built; the DAG files beside this package say which to build.
+
+Configuration only: each task is one call into ``zgwatch.tasks`` (which calls
+the stages). Nothing here reads a file, opens a connection or imports Scrapy,
+DuckDB or Apprise: the DAG processor runs this at every parse.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import (
+    Asset,
+    BaseNotifier,
+    CronTriggerTimetable,
+    ExceptionRetryPolicy,
+    Param,
+    RetryAction,
+    RetryRule,
+    dag,
+    task,
+)
+
+from zgwatch import tasks
+
+TIMEZONE = "Asia/Shanghai"
+START = datetime(2025, 1, 1, tzinfo=tasks.SHANGHAI)
+DEFAULT_SCHEDULE = "@hourly"
+
+# How long each task may take before Airflow stops it (and retries it).
+TIMEOUTS = {
+    "snapshot_known": timedelta(minutes=10),  # the warehouse lock wait is 2 minutes
+    "crawl": timedelta(minutes=60),  # the real column, 1 s between requests: minutes
+    "load": timedelta(minutes=20),
+    "diff": timedelta(minutes=15),
+    "alert": timedelta(minutes=30),  # SMTP/webhook retries happen inside the stage
+    "verify_column": timedelta(minutes=5),
+    "publish": timedelta(minutes=15),
+}
+
+# A retry cannot mend bad settings or a column that answers nothing (the next
+# cycle tries again); anything else (a crashed crawl, a busy warehouse) is retried.
+RETRY_POLICY = ExceptionRetryPolicy(rules=[
+    RetryRule(exception=["zgwatch.errors.ConfigError", "zgwatch.errors.ColumnUnreadable"],
+              action=RetryAction.FAIL, reason="bad settings or unreadable column"),
+])
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "zgwatch",
+    # CeleryExecutor: every zgwatch task on the queue served by the warehouse's machine
+    "queue": os.environ.get("ZGWATCH_QUEUE") or "default",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,  # 1, 2, 4 minutes
+    "max_retry_delay": timedelta(minutes=15),
+    "retry_policy": RETRY_POLICY,
+}
+
+PARAMS = {
+    "source": Param(None, type=["null", "string"], title="Column URL",
+                    description="The column's index URL for this run (default: ZGWATCH_SOURCE,"
+                                " the Variable zgwatch_settings, else the real column)."),
+    "warn_days": Param(None, type=["null", "integer"], minimum=0, maximum=366,
+                       title="Warn days",
+                       description="Warn this many days before a publicity period ends"
+                                   " (default: ZGWATCH_WARN_DAYS or 3)."),
+}
+
+
+class OperatorsNotifier(BaseNotifier):
+    """Tells operators once when a task fails for good, and once when it works again."""
+
+    def __init__(self, *, failed: bool, fixed: Mapping[str, Any] | None = None):
+        super().__init__()
+        self.failed = failed
+        self.fixed = dict(fixed or {})
+
+    def notify(self, context):
+        tasks.notify_operators(context, failed=self.failed, fixed=self.fixed)
+
+
+def schedule_from(expr: str | None):
+    """A cron expression or preset in Shanghai time; ``none`` for manual runs only."""
+    expr = (expr or DEFAULT_SCHEDULE).strip()
+    if expr.lower() in ("none", "manual"):
+        return None
+    return CronTriggerTimetable(expr, timezone=TIMEZONE)
+
+
+def _callbacks(fixed: Mapping[str, Any]) -> dict[str, Any]:
+    return {"on_failure_callback": OperatorsNotifier(failed=True, fixed=fixed),
+            "on_success_callback": OperatorsNotifier(failed=False, fixed=fixed)}
+
+
+def _step(fn, *, pool: str | None = None, **kwargs):
+    """A TaskFlow task calling ``fn`` (from ``zgwatch.tasks``), with its timeout and pool."""
+    name = fn.__name__
+    if pool is not None:
+        if pool not in tasks.POOLS:  # fail the import, loudly, rather than wait for ever
+            raise ValueError(f"pool {pool!r} is not in zgwatch.tasks.POOLS: no set-up creates it")
+        kwargs["pool"] = pool
+    return task(fn, task_id=name, execution_timeout=TIMEOUTS[name], doc_md=fn.__doc__, **kwargs)
+
+
+def monitor_dag(dag_id: str, *, warehouse: Asset, fixed: Mapping[str, Any] | None = None,
+                schedule=None, pool: str = tasks.DUCKDB_POOL):
+    """One monitoring cycle: snapshot_known → crawl → load → diff → alert → verify_column."""
+    fixed = dict(fixed or {})
+
+    @dag(dag_id=dag_id, schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
+         dagrun_timeout=timedelta(hours=3), default_args={**DEFAULT_ARGS, **_callbacks(fixed)},
+         params=PARAMS, tags=["zgwatch"], doc_md=MONITOR_DOC)
+    def monitor():
+        known = _step(tasks.snapshot_known, pool=pool)(fixed)
+        crawled = _step(tasks.crawl)(known, fixed)
+        loaded = _step(tasks.load, pool=pool)(fixed)
+        diffed = _step(tasks.diff, pool=pool)(fixed)
+        alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(fixed)
+        # An unreadable column already reached operators through the alert stage's
+        # incidents (once, not every hour): no callback here, and no retry.
+        verified = _step(tasks.verify_column, retries=0, on_failure_callback=None,
+                         on_success_callback=None)(crawled, fixed)
+        crawled >> loaded >> diffed >> alerted >> verified
+
+    return monitor()
+
+
+def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
+                fixed: Mapping[str, Any] | None = None, pool: str = tasks.DUCKDB_POOL):
+    """Refresh the analysts' read-only copy whenever a cycle has updated the warehouse."""
+    fixed = dict(fixed or {})
+
+    @dag(dag_id=dag_id, schedule=[warehouse], start_date=START, catchup=False,
+         max_active_runs=1, default_args={**DEFAULT_ARGS, **_callbacks(fixed)},
+         tags=["zgwatch"], doc_md=PUBLISH_DOC)
+    def publish():
+        _step(tasks.publish, pool=pool, outlets=[analyst_copy])(fixed)
+
+    return publish()
+
+
+def column_dags(column: str = "", *, fixed: Mapping[str, Any] | None = None,
+                schedule: str | None = None, pool: str = tasks.DUCKDB_POOL):
+    """The monitor and publish DAGs of one column, with their assets.
+
+    ``column`` '' gives ``zgwatch_monitor``/``zgwatch_publish`` and the assets
+    ``zgwatch_warehouse``/``zgwatch_analyst_copy``; another name ``x`` gives
+    ``zgwatch_monitor__x`` and so on. ``fixed`` holds the column's own
+    settings (at least ``source``, ``db`` and ``data_dir``: one warehouse per column).
+    ``schedule`` defaults to ``$ZGWATCH_SCHEDULE``, else hourly. ``pool`` must be one
+    of ``zgwatch.tasks.POOLS`` (one per warehouse file lets columns load in parallel).
+    """
+    suffix = f"__{column}" if column else ""
+    warehouse = Asset(f"zgwatch_warehouse{suffix}", group="zgwatch")
+    analyst_copy = Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch")
+    when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
+    monitor = monitor_dag(f"zgwatch_monitor{suffix}", warehouse=warehouse, fixed=fixed,
+                          schedule=when, pool=pool)
+    publish = publish_dag(f"zgwatch_publish{suffix}", warehouse=warehouse,
+                          analyst_copy=analyst_copy, fixed=fixed, pool=pool)
+    return monitor, publish
+
+
+MONITOR_DOC = """\
+### zgwatch: one monitoring cycle of the 整改落实 column
+
+`snapshot_known` → `crawl` → `load` → `diff` → `alert` → `verify_column`.
+The run's logical date (Asia/Shanghai) is the cycle's `as_of`; manual runs take
+`source` and `warn_days`. Tasks that open the DuckDB warehouse share the
+one-slot pool `zgwatch_duckdb`. `alert` updates the asset `zgwatch_warehouse`,
+which triggers `zgwatch_publish`. See docs/operators.md.
+"""
+
+PUBLISH_DOC = """\
+### zgwatch: refresh the analysts' copy
+
+Runs when `zgwatch_monitor` has updated the warehouse (asset `zgwatch_warehouse`);
+replaces the read-only copy analysts open and updates the asset
+`zgwatch_analyst_copy`, which analysts' own DAGs can follow.
+"""

@@ -1,0 +1,110 @@
+"""``zgwatch airflow``'s parts that need no running Airflow (the e2e test runs the rest)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from zgwatch import airflow_local
+from zgwatch.cli import build_parser, main
+from zgwatch.config import load_settings
+from zgwatch.tasks import POOLS
+
+
+def test_airflow_env_is_local_authenticated_unpaused_and_modest(tmp_path):
+    env = airflow_local.airflow_env(tmp_path / "airflow", 18080, base={"PATH": "/usr/bin"})
+    assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow")
+    assert Path(env["AIRFLOW__CORE__DAGS_FOLDER"]) == airflow_local.REPO / "dags"
+    assert (Path(env["AIRFLOW__CORE__DAGS_FOLDER"]) / "zgwatch_monitor.py").exists()
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and env["AIRFLOW__API__PORT"] == "18080"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18080/execution/"
+    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "False"
+    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    assert env["AIRFLOW__CORE__PARALLELISM"] == "2"
+    assert env["AIRFLOW__API__WORKERS"] == "1"
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
+    assert env["PATH"].startswith(str(Path(sys.executable).parent))
+
+
+def test_the_password_is_generated_once_kept_private_and_can_be_chosen(tmp_path):
+    first = airflow_local.ensure_password(tmp_path)
+    assert len(first) >= 12 and airflow_local.ensure_password(tmp_path) == first
+    path = airflow_local.password_file(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == {"admin": first}
+    assert airflow_local.ensure_password(tmp_path, "chosen") == "chosen"
+    assert airflow_local.ensure_password(tmp_path) == "chosen"
+
+
+def test_the_set_up_imports_exactly_the_declared_pools(tmp_path):
+    data = json.loads(airflow_local.pools_file(tmp_path).read_text())
+    assert data == {n: {"slots": p.slots, "description": p.description} for n, p in POOLS.items()}
+
+
+def test_zgwatch_settings_reach_airflow_as_absolute_paths_and_given_flags(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    given = {"source": "http://127.0.0.1:9/xunshizgls/", "delay": "0",
+             "notify": ["json://127.0.0.1:9/a", "json://127.0.0.1:9/b"]}
+    settings = load_settings({**given, "data_dir": "d"}, env={})
+    env = airflow_local.zgwatch_env(settings, given)
+    assert env["ZGWATCH_DATA_DIR"] == str(tmp_path / "d")
+    assert env["ZGWATCH_DB"] == str(tmp_path / "data" / "zgwatch.duckdb")
+    assert env["ZGWATCH_SOURCE"] == given["source"] and env["ZGWATCH_DELAY"] == "0.0"
+    assert env["ZGWATCH_NOTIFY"] == "json://127.0.0.1:9/a json://127.0.0.1:9/b"
+    assert "ZGWATCH_WARN_DAYS" not in env and "ZGWATCH_AS_OF" not in env
+
+
+def test_env_sh_points_the_cli_at_the_instance_without_secrets(tmp_path):
+    env = airflow_local.airflow_env(tmp_path, 18080, base={})
+    env["ZGWATCH_NOTIFY"] = "mailto://user:secret@example.org"
+    text = airflow_local._write_env_sh(tmp_path, env).read_text()
+    assert f"export AIRFLOW_HOME={tmp_path}" in text
+    assert "AIRFLOW__CORE__DAGS_FOLDER" in text and "secret" not in text
+
+
+def test_descendants_finds_the_whole_tree():
+    proc = subprocess.Popen(["sh", "-c", "sleep 30 & sleep 30; wait"])
+    try:
+        deadline = time.monotonic() + 5
+        while len(kids := airflow_local.descendants(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the shell is still starting its two children
+        assert len(kids) == 2
+    finally:
+        for pid in airflow_local.descendants(proc.pid):
+            os.kill(pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def test_cli_has_the_airflow_command():
+    args = build_parser().parse_args(["airflow", "--port", "18080", "--source",
+                                      "http://127.0.0.1:9/xunshizgls/"])
+    assert (args.command, args.port, args.source) == ("airflow", 18080, "http://127.0.0.1:9/xunshizgls/")
+
+
+@pytest.mark.parametrize("argv", [["airflow", "--port", "70000"],
+                                  ["airflow", "--source", "ftp://x/"]])
+def test_bad_airflow_options_exit_2_before_starting_anything(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--data-dir", str(tmp_path)]) == 2
+    assert not (tmp_path / "airflow").exists()
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_is_one_line_and_exit_2_before_any_set_up(tmp_path, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["airflow", "--port", str(port), "--data-dir", str(tmp_path)]) == 2
+    assert f"127.0.0.1:{port} is not free" in capsys.readouterr().err
+    assert not (tmp_path / "airflow").exists()

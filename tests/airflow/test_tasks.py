@@ -1,0 +1,133 @@
+"""``zgwatch.tasks``: what the DAG's tasks call (no Airflow needed for these parts)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from zgwatch import tasks
+from zgwatch.errors import ConfigError
+from zgwatch.sinks import WebhookSink
+
+ENV = {"ZGWATCH_WARN_DAYS": "3", "ZGWATCH_AS_OF": "2020-01-01",
+       "ZGWATCH_SOURCE": "http://127.0.0.1:9/xunshizgls/"}
+
+
+@pytest.mark.parametrize(("when", "day"), [
+    (datetime(2026, 3, 1, 15, 59, tzinfo=UTC), date(2026, 3, 1)),  # 23:59 in Shanghai
+    (datetime(2026, 3, 1, 16, 0, tzinfo=UTC), date(2026, 3, 2)),  # midnight in Shanghai
+])
+def test_as_of_is_the_logical_date_in_shanghai(when, day):
+    assert tasks.as_of_for(when) == day
+
+
+def test_settings_precedence_params_fixed_variable_environment():
+    day = date(2026, 3, 2)
+    s = tasks.cycle_settings(as_of=day, env=ENV)
+    assert (s.as_of, s.warn_days) == (day, 3)  # as_of from the run, never ZGWATCH_AS_OF
+    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4})
+    assert s.warn_days == 4
+    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4}, fixed={"warn_days": 5})
+    assert s.warn_days == 5
+    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4}, fixed={"warn_days": 5},
+                             params={"warn_days": 6, "source": None, "other": "ignored"})
+    assert s.warn_days == 6
+    assert s.source == ENV["ZGWATCH_SOURCE"]  # a param left empty falls through
+
+
+def test_variable_may_list_destinations_as_one_string(tmp_path):
+    s = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={
+        "notify": "json://127.0.0.1:9/a, json://127.0.0.1:9/b", "data_dir": str(tmp_path)})
+    assert s.notify == ("json://127.0.0.1:9/a", "json://127.0.0.1:9/b")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"variable": ["not", "an", "object"]}, "zgwatch_settings: must be a JSON object"),
+    ({"variable": {"as_of": "2026-01-01"}}, "zgwatch_settings: unknown setting 'as_of'"),
+    ({"fixed": {"colour": "red"}}, "DAG setting: unknown setting 'colour'"),
+    ({"params": {"warn_days": -1}}, "warn-days"),
+])
+def test_bad_settings_are_one_line_config_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, **kwargs)
+
+
+@dataclasses.dataclass
+class _Result:
+    path: Path
+    day: date
+    counts: dict
+    items: tuple
+
+
+def test_jsonable_keeps_xcom_small_and_plain():
+    out = tasks.jsonable(_Result(Path("/x"), date(2026, 3, 2), {"new": 1}, (1, "a")))
+    assert out == {"path": "/x", "day": "2026-03-02", "counts": {"new": 1}, "items": [1, "a"]}
+
+
+def test_a_retried_crawl_gets_a_fresh_batch_with_the_same_snapshot(tmp_path):
+    batch = tmp_path / "20260302T010000Z-aaaaaa"
+    batch.mkdir()
+    (batch / "known.jsonl").write_text('{"notice_id": "1"}\n')
+    assert tasks._fresh_batch(batch) == batch  # first try: the snapshot's own batch
+    (batch / "fetches.jsonl").write_text("partial\n")  # the first try wrote here, then died
+    fresh = tasks._fresh_batch(batch)
+    assert fresh != batch and fresh.parent == batch.parent
+    assert (fresh / "known.jsonl").read_text() == '{"notice_id": "1"}\n'
+    assert sorted(p.name for p in fresh.iterdir()) == ["known.jsonl"]
+
+
+class _TI:
+    dag_id, task_id, run_id, try_number = "zgwatch_monitor", "crawl", "scheduled__x", 4
+    log_url = "http://127.0.0.1:8080/dags/zgwatch_monitor/runs/x/tasks/crawl"
+
+
+def test_operators_hear_once_when_a_task_fails_and_once_when_it_recovers(
+        tmp_path, monkeypatch, caplog):
+    with WebhookSink() as sink:
+        secret_url = sink.url().replace("json://", "json://ops:s3cr3t-pw@")
+        settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={
+            "data_dir": str(tmp_path), "operators_notify": [secret_url]})
+        monkeypatch.setattr(tasks, "current_settings", lambda fixed, context: settings)
+        context = {"ti": _TI(), "exception": RuntimeError("crawl of X did not finish (exit 1)")}
+        caplog.set_level(logging.INFO, logger="zgwatch.tasks")
+
+        tasks.notify_operators(context, failed=True)
+        tasks.notify_operators(context, failed=True)  # the next hourly run fails too
+        messages = sink.wait_for(1)
+        assert len(messages) == 1
+        text = str(messages[0]["json"])
+        assert "任务失败: zgwatch_monitor.crawl" in text and "重试 3 次" in text
+        assert "did not finish" in text and _TI.log_url in text
+
+        tasks.notify_operators({"ti": _TI()}, failed=False)
+        tasks.notify_operators({"ti": _TI()}, failed=False)
+        messages = sink.wait_for(2)
+        assert len(messages) == 2 and "已恢复: zgwatch_monitor.crawl" in str(messages[1]["json"])
+    assert "s3cr3t-pw" not in caplog.text
+    assert "sent to json://" in caplog.text
+
+
+def test_without_operators_destinations_a_failure_is_only_logged(tmp_path, monkeypatch, caplog):
+    settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={},
+                                    variable={"data_dir": str(tmp_path)})
+    monkeypatch.setattr(tasks, "current_settings", lambda fixed, context: settings)
+    tasks.notify_operators({"ti": _TI(), "exception": "boom"}, failed=True)
+    assert "no operators' destination" in caplog.text
+
+
+def test_broken_run_settings_still_reach_operators_through_the_environment(
+        tmp_path, monkeypatch):
+    def broken(fixed, context):
+        raise ConfigError("Airflow Variable zgwatch_settings: must be a JSON object")
+
+    with WebhookSink() as sink:
+        monkeypatch.setenv("ZGWATCH_OPERATORS_NOTIFY", sink.url())
+        monkeypatch.setenv("ZGWATCH_DATA_DIR", str(tmp_path))
+        monkeypatch.setattr(tasks, "current_settings", broken)
+        tasks.notify_operators({"ti": _TI(), "exception": "bad settings"}, failed=True)
+        assert "任务失败" in str(sink.wait_for(1)[0]["json"])

@@ -1,0 +1,414 @@
+"""``zgwatch airflow``: Airflow on this machine for zgwatch, started and stopped as one.
+
+Set-up first (``airflow db migrate`` and every pool of ``zgwatch.tasks.POOLS``,
+so no task can wait for a pool that does not exist), then the four components
+(api-server, scheduler, dag-processor, triggerer), with
+``AIRFLOW_HOME`` at ``<data_dir>/airflow``, the repository's ``dags/``, the API
+on 127.0.0.1, the simple auth manager with user ``admin`` and a generated
+password (kept in ``AIRFLOW_HOME``), DAGs unpaused, parallelism 2. Ctrl-C or
+SIGTERM stops every process it started, task processes included (the
+launcher is their subreaper, so none escapes by re-parenting).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+from zgwatch.config import ENV
+from zgwatch.errors import ConfigError, StageFailed
+from zgwatch.tasks import POOLS
+
+REPO = Path(__file__).resolve().parent.parent
+DAGS = REPO / "dags"
+USER = "admin"
+PASSWORD_ENV = "ZGWATCH_AIRFLOW_PASSWORD"  # optional: the admin password to use
+COMPONENTS = {
+    "api-server": ["api-server"],
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+}
+HEALTH = ("metadatabase", "scheduler", "dag_processor", "triggerer")
+# Cycle options handed to the Airflow processes as ZGWATCH_* (as_of comes from each run).
+PASSED_ON = ("source", "notify", "warn_days", "delay", "timeout")
+
+
+def airflow_env(home: Path, port: int, *, parallelism: int = 2,
+                base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every Airflow process the launcher starts."""
+    env = dict(os.environ if base is None else base)
+    url = f"http://127.0.0.1:{port}"
+    bindir = str(Path(sys.executable).parent)
+    env.update({
+        "PATH": bindir + os.pathsep + env.get("PATH", ""),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(parallelism),
+        "AIRFLOW__CORE__AUTH_MANAGER":
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file(home)),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": url,
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+    })
+    return env
+
+
+def password_file(home: Path) -> Path:
+    return home / "simple_auth_manager_passwords.json"
+
+
+def ensure_password(home: Path, wanted: str | None = None) -> str:
+    """The admin password: ``wanted``, else the one kept in AIRFLOW_HOME, else a new one."""
+    path = password_file(home)
+    try:
+        users = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        users = {}
+    if wanted or not users.get(USER):
+        users[USER] = wanted or secrets.token_urlsafe(12)
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(users) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return users[USER]
+
+
+def pools_file(home: Path) -> Path:
+    """Write ``POOLS`` as ``airflow pools import`` reads it."""
+    path = home / "zgwatch-pools.json"
+    path.write_text(json.dumps({name: {"slots": p.slots, "description": p.description}
+                                for name, p in POOLS.items()}, indent=1), encoding="utf-8")
+    return path
+
+
+def setup(env: Mapping[str, str], log_path: Path) -> None:
+    """``airflow db migrate`` and ``airflow pools import`` (in one process: it saves seconds)."""
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "zgwatch.airflow_local", "--setup", str(pools_file(home))]
+    with log_path.open("ab") as out:
+        rc = subprocess.run(cmd, env=dict(env), stdout=out, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        raise StageFailed(f"Airflow set-up failed (exit {rc}); see {log_path}")
+
+
+def _setup_in_process(pools_json: str) -> None:
+    """Run in the set-up subprocess: the two Airflow CLI commands, one after the other."""
+    from airflow.cli import cli_parser
+    from airflow.configuration import write_default_airflow_configuration_if_needed
+
+    # As ``airflow``'s own entry point does: airflow.cfg (with its JWT secret and Fernet key)
+    # must exist before the components start, or each would generate a different one.
+    write_default_airflow_configuration_if_needed()
+    parser = cli_parser.get_parser()
+    for argv in (["db", "migrate"], ["pools", "import", pools_json]):
+        args = parser.parse_args(argv)
+        args.func(args)
+
+
+# ---- processes ---------------------------------------------------------------------------------
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants (task processes) re-parent to us, so we can find and stop them."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    kids, out, todo = _children_map(), [], [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+class LocalAirflow:
+    """The Airflow components of one AIRFLOW_HOME, as one process group."""
+
+    def __init__(self, home: Path, port: int, env: Mapping[str, str]):
+        self.home, self.port, self.env = home, port, dict(env)
+        self.logs = home / "logs" / "components"
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.seen: dict[int, str] = {}  # pid -> start time: every process below the components
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start the components, each in a session of its own (a terminal's Ctrl-C reaches
+        only the launcher, which then stops them in order)."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        airflow = str(Path(sys.executable).parent / "airflow")
+        for name, argv in COMPONENTS.items():
+            with (self.logs / f"{name}.log").open("ab") as out:
+                self.procs[name] = subprocess.Popen(
+                    [airflow, *argv], env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def health(self) -> dict:
+        """``/api/v2/monitor/health`` ({} while the API is not up)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as r:
+                return json.load(r)
+        except (OSError, ValueError):
+            return {}
+
+    def dead(self) -> str | None:
+        """The name of a component that exited, if any."""
+        return next((n for n, p in self.procs.items() if p.poll() is not None), None)
+
+    def wait_ready(self, timeout: float = 180.0, stop=lambda: False) -> float:
+        """Block until every component reports healthy (or ``stop()``); seconds waited."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout and not stop():
+            if name := self.dead():
+                raise StageFailed(f"Airflow {name} exited (code {self.procs[name].returncode});"
+                                  f" see {self.logs / (name + '.log')}")
+            h = self.health()
+            if h and all((h.get(k) or {}).get("status") == "healthy" for k in HEALTH):
+                return time.monotonic() - start
+            time.sleep(0.5)
+        if stop():
+            return time.monotonic() - start
+        raise StageFailed(f"Airflow not healthy after {timeout:.0f} s; logs in {self.logs}")
+
+    def track(self) -> None:
+        """Remember every process below the components (by pid and start time)."""
+        for proc in self.procs.values():
+            for pid in (proc.pid, *descendants(proc.pid)):
+                if (started := _start_time(pid)) is not None:
+                    self.seen.setdefault(pid, started)
+
+    def alive(self) -> list[int]:
+        """The tracked processes still running (not the same pid reused, not a zombie)."""
+        return [pid for pid, started in self.seen.items()
+                if _start_time(pid) == started and not _is_zombie(pid)]
+
+    def reap(self) -> None:
+        """Collect tracked orphans that re-parented to us and exited."""
+        ours = {p.pid for p in self.procs.values()}
+        for pid in self.seen.keys() - ours:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        for proc in self.procs.values():
+            proc.poll()
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM each component's group and every tracked process; SIGKILL what is left
+        after ``grace``."""
+        self.track()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for proc in self.procs.values():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, sig)
+            for pid in self.alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                self.reap()
+                self.track()
+                if not self.alive():
+                    return
+                time.sleep(0.2)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> str | None:
+    fields = _stat_fields(pid)
+    return fields[19] if fields else None  # field 22 of stat: start time since boot
+
+
+def _is_zombie(pid: int) -> bool:
+    fields = _stat_fields(pid)
+    return fields is None or fields[0] in ("Z", "X")
+
+
+# ---- the UI, from scripts -----------------------------------------------------------------------
+
+
+def api_token(url: str, password: str, user: str = USER) -> str:
+    """A JWT from the simple auth manager (``POST /auth/token``) for ``/api/v2`` and the UI."""
+    body = json.dumps({"username": user, "password": password}).encode()
+    req = urllib.request.Request(f"{url}/auth/token", data=body,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)["access_token"]
+
+
+def api(url: str, token: str, path: str, body: dict | None = None) -> dict:
+    """GET (or POST ``body``) ``{url}/api/v2{path}`` with the token; the JSON answer."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{url}/api/v2{path}", data=data, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)
+
+
+def screenshot(page: str, token: str, out: Path, *, size: str = "1400,900",
+               budget_ms: int = 15000, timeout: float = 120.0) -> Path:
+    """Save a PNG of an Airflow UI ``page`` as the logged-in user, with headless Chromium.
+
+    The UI keeps its login in the ``_token`` cookie. Cookies belong to a host,
+    not a port, so a one-shot server on another loopback port sets it and
+    redirects to the page.
+    """
+    import http.server
+    import tempfile
+    import threading
+
+    class Login(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Set-Cookie", f"_token={token}; Path=/; SameSite=Lax")
+            self.send_header("Location", page)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Login)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="zgwatch-chromium-") as profile:
+            cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                   "--disable-background-networking", "--disable-component-update",
+                   "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                   f"--window-size={size}", f"--virtual-time-budget={budget_ms}",
+                   f"--screenshot={out}", f"http://127.0.0.1:{server.server_address[1]}/"]
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return out
+
+
+# ---- the command --------------------------------------------------------------------------------
+
+
+def zgwatch_env(settings, given: Mapping[str, object]) -> dict[str, str]:
+    """ZGWATCH_* for the Airflow processes: absolute paths, plus the options given as flags."""
+    env = {ENV["data_dir"]: str(settings.data_dir.resolve()), ENV["db"]: str(settings.db.resolve())}
+    for name in PASSED_ON:
+        if given.get(name) is not None:
+            value = getattr(settings, name)
+            env[ENV[name]] = " ".join(value) if isinstance(value, tuple) else str(value)
+    return env
+
+
+def _write_env_sh(home: Path, env: Mapping[str, str]) -> Path:
+    """``<home>/env.sh``: source it to point the ``airflow`` CLI at this instance (no secrets)."""
+    keys = sorted(k for k in env if k == "AIRFLOW_HOME" or k.startswith("AIRFLOW__"))
+    path = home / "env.sh"
+    path.write_text("".join(f"export {k}={shlex.quote(env[k])}\n" for k in keys), encoding="utf-8")
+    return path
+
+
+def _check_port_free(port: int) -> None:
+    """Fail at once (exit 2) when the port is taken, not after the api-server's start-up."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is fine
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise ConfigError(f"--port {port}: 127.0.0.1:{port} is not free ({exc.strerror})"
+                              ) from None
+
+
+def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism: int = 2) -> int:
+    """Set up and start Airflow, print where and how to log in, run until stopped."""
+    _check_port_free(port)
+    home = (settings.data_dir / "airflow").resolve()
+    env = airflow_env(home, port, parallelism=parallelism)
+    env.update(zgwatch_env(settings, given))
+    password = ensure_password(home, env.pop(PASSWORD_ENV, None))
+    started = time.monotonic()
+    print(f"zgwatch airflow: AIRFLOW_HOME {home}; setting up (db migrate, pools "
+          f"{', '.join(POOLS)})", flush=True)
+    airflow = LocalAirflow(home, port, env)
+    airflow.logs.mkdir(parents=True, exist_ok=True)
+    setup(env, airflow.logs / "setup.log")
+    stop_now: list[int] = []
+
+    def _on_signal(signum, _frame):
+        stop_now.append(signum)
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    _become_subreaper()
+    try:
+        airflow.start()
+        airflow.wait_ready(stop=lambda: bool(stop_now))
+        if stop_now:
+            return 0
+        print(f"zgwatch airflow: ready in {time.monotonic() - started:.0f} s\n"
+              f"  UI:     {airflow.url}/\n"
+              f"  login:  {USER} / {password}\n"
+              f"  logs:   {airflow.logs}\n"
+              f"  CLI:    source {_write_env_sh(home, env)}\n"
+              f"Ctrl-C stops Airflow.", flush=True)
+        while not stop_now:
+            if name := airflow.dead():
+                raise StageFailed(f"Airflow {name} exited; see {airflow.logs / (name + '.log')}")
+            airflow.reap()
+            airflow.track()
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("zgwatch airflow: stopping", flush=True)
+        airflow.stop()
+        print("zgwatch airflow: stopped", flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--setup"]:
+    _setup_in_process(sys.argv[2])

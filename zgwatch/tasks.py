@@ -1,0 +1,283 @@
+"""What the Airflow tasks call: one stage each, returning a small JSON-able dict for XCom.
+
+The DAG files (``dags/``) stay configuration; the work is here and in the
+stages. The DAG processor imports this module at every parse, so it imports
+nothing heavy at module level: Airflow's Task SDK, Scrapy, DuckDB and Apprise
+are imported inside the functions that run in a task.
+
+Settings of a task, highest first: the run's params (manual runs: ``source``,
+``warn_days``), the DAG's fixed settings (one DAG per column), the Airflow
+Variable ``zgwatch_settings`` (JSON object, optional), the ``ZGWATCH_*``
+environment, ``ZGWATCH_CONFIG``/``zgwatch.toml``, the defaults. ``as_of`` is
+always the run's logical date (or, for a run without one, its ``run_after``)
+as a date in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from zgwatch.config import SHANGHAI, Settings
+
+log = logging.getLogger("zgwatch.tasks")
+
+SETTINGS_VARIABLE = "zgwatch_settings"
+PARAM_OPTIONS = ("source", "warn_days")
+# What a DAG's fixed settings or the Variable may hold: every setting but as_of (the run's).
+SETTING_OPTIONS = frozenset(Settings.model_fields) - {"as_of"}
+
+
+class PoolSpec(NamedTuple):
+    slots: int
+    description: str
+
+
+DUCKDB_POOL = "zgwatch_duckdb"
+# Every pool a zgwatch task may name; the set-up (zgwatch.airflow_local) creates exactly these.
+# DuckDB allows one writing process, and a writer locks readers out: one slot.
+POOLS: dict[str, PoolSpec] = {
+    DUCKDB_POOL: PoolSpec(1, "zgwatch: one task at a time opens the DuckDB warehouse"),
+}
+
+
+def as_of_for(when: datetime) -> date:
+    """The cycle's date for a run at ``when``: its calendar day in Asia/Shanghai."""
+    return when.astimezone(SHANGHAI).date()
+
+
+def _options(values: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+    from zgwatch.errors import ConfigError
+
+    values = dict(values or {})
+    if unknown := sorted(set(values) - SETTING_OPTIONS):
+        raise ConfigError(f"{where}: unknown setting {unknown[0]!r}")
+    for name in ("notify", "operators_notify"):
+        if isinstance(values.get(name), str):
+            values[name] = [u for u in values[name].replace(",", " ").split() if u]
+    return values
+
+
+def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
+                   fixed: Mapping[str, Any] | None = None,
+                   variable: Mapping[str, Any] | None = None,
+                   env: Mapping[str, str] | None = None):
+    """Build the ``Settings`` of one task (precedence in the module docstring)."""
+    from zgwatch.config import load_settings
+    from zgwatch.errors import ConfigError
+
+    if variable is not None and not isinstance(variable, Mapping):
+        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: must be a JSON object")
+    flags = _options(variable, f"Airflow Variable {SETTINGS_VARIABLE}")
+    flags.update(_options(fixed, "DAG setting"))
+    flags.update({k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS and v is not None})
+    flags["as_of"] = as_of.isoformat()
+    return load_settings(flags, env=None if env is None else dict(env))
+
+
+def _mask_destinations(settings) -> None:
+    """Tell Airflow's log masker about every destination URL (they may hold secrets)."""
+    from airflow.sdk.log import mask_secret
+
+    for url in (*settings.notify, *settings.operators_notify,
+                *(d.url for d in settings.destinations)):
+        mask_secret(url)
+
+
+def current_settings(fixed: Mapping[str, Any] | None = None,
+                     context: Mapping[str, Any] | None = None):
+    """The settings of the running task (or of a callback's ``context``); see the module doc."""
+    from airflow.sdk import Variable, get_current_context
+
+    context = context if context is not None else get_current_context()
+    run = context["dag_run"]
+    variable = Variable.get(SETTINGS_VARIABLE, default=None, deserialize_json=True)
+    if variable is not None:
+        from airflow.sdk.log import mask_secret
+
+        mask_secret(json.dumps(variable))
+    settings = cycle_settings(as_of=as_of_for(run.logical_date or run.run_after),
+                              params=context.get("params"), fixed=fixed, variable=variable)
+    _mask_destinations(settings)
+    log.info("as_of %s, source %s, warehouse %s, %d destination(s)", settings.as_of,
+             settings.source, settings.db, len(settings.all_destinations))
+    return settings
+
+
+def jsonable(obj: Any) -> Any:
+    """A small JSON-able view of a stage's result (dataclasses become dicts)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [jsonable(v) for v in obj]
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    return str(obj)
+
+
+# ---- the tasks -----------------------------------------------------------------------------
+
+
+def snapshot_known(fixed: Mapping[str, Any] | None = None) -> dict:
+    """Start a batch: write the warehouse's known notices to ``<batch>/known.jsonl``.
+
+    Split from the crawl so that only this short read holds the DuckDB pool,
+    not the whole crawl.
+    """
+    from zgwatch import pipeline
+
+    batch_dir = pipeline.snapshot_known(current_settings(fixed))
+    log.info("known notices written to %s", batch_dir / "known.jsonl")
+    return {"batch_dir": str(batch_dir)}
+
+
+def _fresh_batch(batch_dir: Path) -> Path:
+    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there."""
+    from crawler.runner import new_batch_id
+
+    if {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
+        return batch_dir
+    fresh = batch_dir.parent / new_batch_id()
+    fresh.mkdir()
+    shutil.copyfile(batch_dir / "known.jsonl", fresh / "known.jsonl")
+    log.info("an earlier try used %s; crawling into %s", batch_dir.name, fresh.name)
+    return fresh
+
+
+def crawl(snapshot: Mapping[str, Any], fixed: Mapping[str, Any] | None = None) -> dict:
+    """Crawl the column into the batch (Scrapy in a subprocess); no warehouse access."""
+    from zgwatch import pipeline
+
+    settings = current_settings(fixed)
+    result = pipeline.crawl_batch(settings, _fresh_batch(Path(snapshot["batch_dir"])))
+    s = result.summary
+    return {
+        "batch_dir": str(result.batch_dir),
+        "column_readable": result.column_readable,
+        "list_complete": s.get("list_complete"),
+        "outcomes": jsonable(s.get("outcomes", {})),
+        "line": result.line(),
+    }
+
+
+def load(fixed: Mapping[str, Any] | None = None) -> dict:
+    """Load every complete batch not loaded yet, oldest first."""
+    from zgwatch import pipeline
+
+    results = pipeline.load(current_settings(fixed))
+    return {"batches": len(results), "loaded": jsonable(results)}
+
+
+def diff(fixed: Mapping[str, Any] | None = None) -> dict:
+    """Record the change events of the logical date (idempotent: reruns add nothing)."""
+    from zgwatch import pipeline
+
+    return {"diff": jsonable(pipeline.diff(current_settings(fixed)))}
+
+
+def alert(fixed: Mapping[str, Any] | None = None) -> dict:
+    """Send the alerts of new events and retry pending deliveries (each sent once)."""
+    from zgwatch import pipeline
+
+    return {"alert": jsonable(pipeline.alert(current_settings(fixed)))}
+
+
+def publish(fixed: Mapping[str, Any] | None = None) -> dict:
+    """Replace the analysts' read-only copy of the warehouse."""
+    from zgwatch import pipeline
+
+    return {"analyst_copy": str(pipeline.publish(current_settings(fixed)))}
+
+
+def verify_column(crawled: Mapping[str, Any], fixed: Mapping[str, Any] | None = None) -> dict:
+    """Fail the run (exit-1 case of the CLI) when not even the first list page was read."""
+    from crawler.runner import CrawlResult
+    from zgwatch import pipeline
+
+    settings = current_settings(fixed)
+    batch_dir = Path(crawled["batch_dir"])
+    summary = json.loads((batch_dir / "summary.json").read_text(encoding="utf-8"))
+    pipeline.require_readable(CrawlResult(batch_dir, summary), settings.source)
+    return {"column_readable": True}
+
+
+# ---- operators' messages -------------------------------------------------------------------
+
+INCIDENTS_FILE = "airflow-incidents.json"  # in the data directory: which tasks are failing now
+
+
+def _send_operators(settings, title: str, body: str) -> int:
+    """Send one plain-text message to every operators' destination; how many took it."""
+    import apprise
+
+    sent = 0
+    for url in settings.operators_notify:
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        shown = plugin.url(privacy=True) if plugin is not None else url.split("://")[0] + "://…"
+        ok = plugin is not None and plugin.notify(body=body, title=title)
+        log.info("operators' message %s %s", "sent to" if ok else "NOT sent to", shown)
+        sent += bool(ok)
+    if not settings.operators_notify:
+        log.warning("no operators' destination (ZGWATCH_OPERATORS_NOTIFY): %s", title)
+    return sent
+
+
+def _flip_incident(settings, key: str, failing: bool) -> bool:
+    """Record whether ``key`` is failing; True when that changed (start or end of trouble)."""
+    path = settings.data_dir / INCIDENTS_FILE
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        state = {}
+    if (key in state) == failing:
+        return False
+    if failing:
+        state[key] = datetime.now(SHANGHAI).isoformat(timespec="seconds")
+    else:
+        state.pop(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
+def notify_operators(context: Mapping[str, Any], *, failed: bool,
+                     fixed: Mapping[str, Any] | None = None) -> None:
+    """Tell operators once when a task starts failing (retries exhausted) and once when it recovers.
+
+    A task failing every hour sends one message, not one per run: the failing
+    tasks are kept in ``<data_dir>/airflow-incidents.json``.
+    """
+    ti = context["ti"]
+    key = f"{ti.dag_id}.{ti.task_id}"
+    try:
+        settings = current_settings(fixed, context)
+    except Exception as exc:  # the run's settings may be what is broken: try the environment's
+        log.error("settings of %s: %s", key, exc)
+        try:
+            settings = cycle_settings(as_of=as_of_for(datetime.now(SHANGHAI)))
+        except Exception as again:
+            log.error("cannot tell operators about %s: %s", key, again)
+            return
+    if not _flip_incident(settings, key, failing=failed):
+        return
+    when = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    if failed:
+        error = " ".join(str(context.get("exception") or "unknown error").split())[:500]
+        title = f"[zgwatch] 任务失败: {key}"
+        body = (f"任务 {key} 在重试 {ti.try_number - 1} 次后失败 ({when} 北京时间)。\n"
+                f"as_of: {settings.as_of}\n运行: {ti.run_id}\n错误: {error}\n"
+                f"日志: {ti.log_url}\n恢复时会再发一条通知。")
+    else:
+        title = f"[zgwatch] 已恢复: {key}"
+        body = f"任务 {key} 已恢复正常 ({when} 北京时间)。\n运行: {ti.run_id}"
+    _send_operators(settings, title, body)
