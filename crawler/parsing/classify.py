@@ -54,10 +54,7 @@ def classify_list(
     status: int, body: bytes | None, url: str, headers: Mapping | None = None
 ) -> tuple[str, str, ListPage | None]:
     """(outcome, reason, page) of a list page response; page only when ``ok``."""
-    fault = _status_fault(status)
-    if fault:
-        return (*fault, None)
-    root, fault = _document(body, headers)
+    root, fault = _read(status, body, headers)
     if fault:
         return (*fault, None)
     page = read_list(root, url)
@@ -79,10 +76,7 @@ def classify_article(
     status: int, body: bytes | None, url: str, headers: Mapping | None = None
 ) -> tuple[str, str, NoticePage | None]:
     """(outcome, reason, notice) of an article response; notice only when ``ok``."""
-    fault = _status_fault(status)
-    if fault:
-        return (*fault, None)
-    root, fault = _document(body, headers)
+    root, fault = _read(status, body, headers)
     if fault:
         return (*fault, None)
     if not notice_id_of(url):
@@ -101,6 +95,14 @@ def classify_article(
     if not notice.title or not notice.body:
         return "wrong_page", "article without title or body", None
     return "ok", "article read", notice
+
+
+def _read(status: int, body: bytes | None, headers: Mapping | None):
+    """(document, None), or (None, (outcome, reason)) when the status or bytes rule it out."""
+    fault = _status_fault(status)
+    if fault:
+        return None, fault
+    return _document(body, headers)
 
 
 def _status_fault(status: int) -> tuple[str, str] | None:
