@@ -149,7 +149,9 @@ class Settings(BaseModel):
 
 
 def _split_urls(value: str) -> list[str]:
-    return [u for u in re.split(r"[\s,]+", value.strip()) if u]
+    """URLs separated by spaces or commas; a comma inside a URL (``to=a@x,b@y``) stays."""
+    parts = re.split(r"\s+|,\s*(?=[a-z][a-z0-9+.-]*://)", value.strip())
+    return [u.strip(",") for u in parts if u.strip(",")]
 
 
 def _read_file(path: Path) -> dict[str, Any]:

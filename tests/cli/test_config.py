@@ -42,6 +42,13 @@ def test_notify_env_splits_on_spaces_and_commas():
     assert len(load_settings({}, env=env).notify) == 3
 
 
+def test_notify_env_keeps_commas_inside_a_url():
+    env = {"ZGWATCH_NOTIFY": "mailto://127.0.0.1:25?from=z@x.org&to=a@x.org,b@x.org,"
+                             "json://127.0.0.1:9/hook"}
+    assert load_settings({}, env=env).notify == (
+        "mailto://127.0.0.1:25?from=z@x.org&to=a@x.org,b@x.org", "json://127.0.0.1:9/hook")
+
+
 def test_routed_destinations_from_file(tmp_path):
     cfg = tmp_path / "zg.toml"
     cfg.write_text(
