@@ -85,7 +85,7 @@ def alert(settings: Settings, *, dry_run: bool = False):
 
     with connect(settings.db, lock_wait=settings.lock_wait) as con:
         report = run_alerts(con, settings, dry_run=dry_run)
-    log.info("alert %s", report)
+    log.info("alert: %s", report.summary())
     return report
 
 
