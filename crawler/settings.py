@@ -10,6 +10,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ROBOTSTXT_OBEY = True
 USER_AGENT = "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch)"
 CONCURRENT_REQUESTS = 8
+CONCURRENT_ITEMS = 1  # items are small and written in order; 100 (the default) costs CPU
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request at a time to the host
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True  # slows down further when the site answers slowly

@@ -66,13 +66,15 @@ def build_catalog(notices: int, seed: int, today: date = DEFAULT_TODAY) -> list[
         return []
     rng = notice_rng(seed, "catalog")
     mean_gap = SPAN_DAYS / notices
-    day = today - timedelta(days=rng.randrange(0, 3))
+    newest = today - timedelta(days=rng.randrange(0, 3))
+    back = 0.0  # days before the newest: a float, so gaps under a day add up (20,000 notices)
     drafts: list[tuple[datetime, bool, Issuer, bool]] = []  # at, is the seed, issuer, attachment
     for _ in range(notices - 1):
         minute = rng.randrange(8 * 60 + 30, 18 * 60)
+        day = newest - timedelta(days=int(back))
         at = datetime.combine(day, time(minute // 60, minute % 60))
         drafts.append((at, False, rng.choice(ISSUERS), rng.random() < 0.15))
-        day -= timedelta(days=int(rng.expovariate(1 / mean_gap)))
+        back += rng.expovariate(1 / mean_gap)
     drafts.append((SEED_PUBLISHED_AT, True, JINWAN, False))
     drafts.sort(key=lambda d: d[:2])
     at_seed = next(i for i, d in enumerate(drafts) if d[1])

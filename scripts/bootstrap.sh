@@ -17,7 +17,9 @@ else
     UV="python3 -m uv"
 fi
 
-UV_PYTHON_DOWNLOADS=never $UV sync --frozen --quiet
+# --compile-bytecode: CLI commands and every crawl subprocess start fast even where
+# PYTHONDONTWRITEBYTECODE is set (no .pyc would ever be written otherwise)
+UV_PYTHON_DOWNLOADS=never $UV sync --frozen --quiet --compile-bytecode
 
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

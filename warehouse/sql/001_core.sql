@@ -7,7 +7,7 @@
 CREATE SEQUENCE change_id_seq START 1;
 
 CREATE TABLE batches (
-    batch_id       VARCHAR PRIMARY KEY,     -- YYYYMMDDTHHMMSSZ-xxxxxx, sorts in time order
+    batch_id       VARCHAR PRIMARY KEY,     -- YYYYMMDDTHHMMSSmmmZ-xxxxxx, sorts in time order
     started_at     TIMESTAMPTZ NOT NULL,    -- the instant in the batch id
     source         VARCHAR,
     list_complete  BOOLEAN NOT NULL,        -- every announced list page was read ok
@@ -70,8 +70,10 @@ CREATE TABLE notice_versions (
     attachments            JSON,               -- [{name, url}]
     raw_sha256             VARCHAR,            -- data/raw/<sha[:2]>/<sha>.html.gz
     first_seen_batch       VARCHAR NOT NULL,
-    first_seen_at          TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (notice_id, version_no)
+    first_seen_at          TIMESTAMPTZ NOT NULL
+    -- (notice_id, version_no) is unique by construction: the load, the only writer,
+    -- numbers versions in one transaction. No PRIMARY KEY on purpose: DuckDB's index
+    -- over this wide table made every cycle rewrite the whole table (file size x2).
 );
 
 CREATE TABLE notice_state (
