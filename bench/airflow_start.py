@@ -71,16 +71,10 @@ def time_zgwatch_run(url: str, data: Path) -> float:
 
 
 def wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if result := check():
-                return result
-        except urllib.error.HTTPError as exc:
-            if exc.code != 404:
-                raise
-        time.sleep(0.25)
-    raise SystemExit(f"timed out waiting for {what}")
+    try:
+        return airflow_local.wait_for_api(check, timeout, what, every=0.25)
+    except TimeoutError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def bench(notices: int, screenshot: Path | None) -> dict:

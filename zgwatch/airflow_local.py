@@ -293,6 +293,23 @@ def api(url: str, token: str, path: str, body: dict | None = None) -> dict:
         return json.load(r)
 
 
+def wait_for_api(check, timeout: float, what: str, every: float = 1.0):
+    """Poll ``check()`` until it answers something truthy; a 404 means "not there yet".
+
+    Raises ``TimeoutError`` naming ``what`` after ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if result := check():
+                return result
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                raise
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
 def screenshot(page: str, token: str, out: Path, *, size: str = "1400,900",
                budget_ms: int = 15000, timeout: float = 120.0) -> Path:
     """Save a PNG of an Airflow UI ``page`` as the logged-in user, with headless Chromium.

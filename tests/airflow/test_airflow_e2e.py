@@ -68,17 +68,11 @@ class Launcher:
 
 
 def wait_until(check, timeout: float, what: str, every: float = 1.0):
-    """Poll ``check()`` until it returns something truthy (bounded)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if result := check():
-                return result
-        except urllib.error.HTTPError as exc:
-            if exc.code != 404:
-                raise
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+    """Poll the API until ``check()`` answers (bounded); a time-out fails the test."""
+    try:
+        return airflow_local.wait_for_api(check, timeout, what, every)
+    except TimeoutError as exc:
+        pytest.fail(str(exc))
 
 
 def trigger_and_wait(url: str, token: str, conf: dict, timeout: float = 300) -> dict:
