@@ -40,10 +40,14 @@ class PoolSpec(NamedTuple):
 
 
 DUCKDB_POOL = "zgwatch_duckdb"
+SITE_POOL = "zgwatch_site"
 # Every pool a zgwatch task may name; the set-up (zgwatch.airflow_local) creates exactly these.
 # DuckDB allows one writing process, and a writer locks readers out: one slot.
 POOLS: dict[str, PoolSpec] = {
     DUCKDB_POOL: PoolSpec(1, "zgwatch: one task at a time opens the DuckDB warehouse"),
+    # Politeness is one request at a time to the host, whatever the column: the site's
+    # columns share one host, so their crawls take turns.
+    SITE_POOL: PoolSpec(1, "zgwatch: one crawl at a time to the site"),
 }
 
 

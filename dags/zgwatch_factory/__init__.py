@@ -115,7 +115,7 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, fixed: Mapping[str, Any] | Non
          params=PARAMS, tags=["zgwatch"], doc_md=MONITOR_DOC)
     def monitor():
         known = _step(tasks.snapshot_known, pool=pool)(fixed)
-        crawled = _step(tasks.crawl)(known, fixed)
+        crawled = _step(tasks.crawl, pool=tasks.SITE_POOL)(known, fixed)
         loaded = _step(tasks.load, pool=pool)(fixed)
         diffed = _step(tasks.diff, pool=pool)(fixed)
         alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(fixed)

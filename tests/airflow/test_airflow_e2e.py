@@ -136,7 +136,7 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             assert second["state"] == "success", states
             assert {t: s for t, (s, _) in states.items()} == dict.fromkeys(
                 ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"], "success")
-            assert states["load"][1] == "zgwatch_duckdb" and states["crawl"][1] == "default_pool"
+            assert states["load"][1] == "zgwatch_duckdb" and states["crawl"][1] == "zgwatch_site"
             assert second["conf"] == {"warn_days": 5}
 
             # the alert reached the sink, once
