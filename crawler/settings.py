@@ -36,5 +36,6 @@ COOKIES_ENABLED = False  # a column needs none; cookies are how bot shields trac
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False  # conditional requests come from the warehouse's validators
 LOG_LEVEL = "INFO"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# Scrapy would read each callback's source (inspect) to warn about `return` in generators
+WARN_ON_GENERATOR_RETURN_VALUE = False
 FEED_EXPORT_ENCODING = "utf-8"
