@@ -8,6 +8,7 @@ and let a caller wait for a number of messages without sleeping.
 
 from __future__ import annotations
 
+import abc
 import email
 import email.policy
 import json
@@ -58,7 +59,7 @@ class _Inbox:
             return list(self._items)
 
 
-class _Sink:
+class _Sink(abc.ABC):
     """Start/stop, context manager and the inbox, shared by both sinks."""
 
     def __init__(self) -> None:
@@ -77,11 +78,13 @@ class _Sink:
         """Block until at least ``n`` messages arrived; ``TimeoutError`` otherwise."""
         return self._inbox.wait_for(n, timeout)
 
-    def start(self):  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def start(self):
+        """Start serving on 127.0.0.1; return self."""
 
-    def stop(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Stop serving and release the port."""
 
     def __enter__(self):
         return self.start()
