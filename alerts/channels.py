@@ -10,6 +10,7 @@ says the service takes it, text otherwise.
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -42,7 +43,7 @@ class Outgoing:
     payload: dict[str, Any] | None = None  # structured facts, for JSON webhooks
 
 
-class Channel:
+class Channel(abc.ABC):
     """Base of all channels; ``Channel.open(target)`` picks the class by URL scheme."""
 
     schemes: ClassVar[tuple[str, ...]] = ()
@@ -78,8 +79,9 @@ class Channel:
         return cls._by_scheme.get(scheme.lower(), ChatChannel)
 
     # -- what subclasses decide -------------------------------------------------
+    @abc.abstractmethod
     def compose(self, message: Message) -> Outgoing:
-        raise NotImplementedError
+        """The title, body and format (and any structured payload) this service gets."""
 
     # -- shared -----------------------------------------------------------------
     def limits(self, title: str) -> tuple[int, int | None]:
@@ -133,7 +135,8 @@ class Channel:
             raise DeliveryError(self.target.redact(reason))
 
     def _set_payload(self, payload: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Hand a structured payload to the plugin; only channels that compose one override it."""
+        raise TypeError(f"{type(self).__name__} composed a payload it cannot send")
 
 
 class EmailChannel(Channel, schemes=("mailto", "mailtos")):
