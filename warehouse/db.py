@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from zgwatch.errors import StageFailed, WarehouseBusy, WarehouseMissing
+from zgwatch.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
 
 SQL_DIR = Path(__file__).parent / "sql"
 VIEWS_DIR = SQL_DIR / "views"
@@ -127,7 +127,9 @@ def _open_waiting(db_path: Path, read_only: bool, lock_wait: float) -> duckdb.Du
             return duckdb.connect(str(db_path), read_only=read_only)
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
-                raise
+                # not a DuckDB file, a newer format, a directory…: the path is wrong
+                detail = str(exc).removeprefix("IO Error: ").splitlines()[0]
+                raise ConfigError(f"--db {db_path}: cannot open the warehouse ({detail})") from None
             left = deadline - time.monotonic()
             if left <= 0:
                 holder = LOCK_HOLDER.search(str(exc))
