@@ -92,6 +92,20 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(flags, config_file=getattr(args, "config", None))
 
 
+WRITING = {"run", "crawl", "load", "diff", "alert", "airflow"}
+
+
+def _check_writable(settings: Settings) -> None:
+    """The data directory and the warehouse's folder must exist or be creatable (exit 2)."""
+    for option, folder in (("--data-dir", settings.data_dir), ("--db", settings.db.parent)):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{option} {folder}: cannot create it ({exc.strerror})") from None
+        if not os.access(folder, os.W_OK):
+            raise ConfigError(f"{option} {folder}: not writable")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from zgwatch import pipeline
 
@@ -110,6 +124,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return demo(args.data_dir)
     settings = _settings(args)
+    if command in WRITING:
+        _check_writable(settings)
     if command == "airflow":
         from zgwatch import airflow_local
 
@@ -153,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     except ZgwatchError as exc:
         print(f"zgwatch: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a file system refusing us mid-stage: say which file, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"zgwatch: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("zgwatch: interrupted", file=sys.stderr)
         return 130

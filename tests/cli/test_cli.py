@@ -97,3 +97,11 @@ def test_a_db_that_is_not_duckdb_exits_2_and_is_left_alone(tmp_path):
     line = one_line_error(zgwatch("diff", "--db", str(bad), cwd=tmp_path), 2)
     assert "--db" in line and "not a valid DuckDB database" in line
     assert bad.read_text() == "my notes, not a warehouse\n"
+
+
+def test_a_data_dir_that_cannot_be_made_exits_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    line = one_line_error(zgwatch("crawl", "--data-dir", str(blocker / "data"),
+                                  "--db", str(tmp_path / "w.duckdb"), cwd=tmp_path), 2)
+    assert "--data-dir" in line and "cannot create" in line
