@@ -86,10 +86,25 @@ class RawPage:
     """The bytes of an ok page as served, stored once by content hash."""
 
     sha256: str
-    body: bytes
+    body: bytes = field(repr=False)
 
     @staticmethod
     def sha(body: bytes) -> str:
         import hashlib
 
         return hashlib.sha256(body).hexdigest()
+
+
+@dataclass
+class Page:
+    """Everything one response gave, as one item: Scrapy's per-item cost is paid once a page.
+
+    ``raw`` is set for list pages; an article's bytes are stored by its reader
+    (``crawler.pages``), which runs in another process.
+    """
+
+    fetch: FetchRecord
+    notice: NoticeRecord | None = None
+    raw: RawPage | None = None
+    listings: list[ListingEntry] = field(default_factory=list)
+

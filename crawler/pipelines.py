@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
-from dataclasses import asdict
 from pathlib import Path
 
-from crawler.items import FetchRecord, ListingEntry, NoticeRecord, RawPage
+from crawler.items import ListingEntry, Page
+from crawler.pages import store_raw
 
-FILES = {FetchRecord: "fetches.jsonl", NoticeRecord: "notices.jsonl"}
+
+def _line(record) -> str:
+    # records hold JSON types only (str, int, None, flat dicts and lists): no deep copy needed
+    return json.dumps(vars(record), ensure_ascii=False) + "\n"
 
 
 class BatchWriterPipeline:
-    """Write records to ``ZGWATCH_BATCH_DIR``, raw pages to ``ZGWATCH_RAW_DIR``.
+    """Write each ``Page`` to ``ZGWATCH_BATCH_DIR``, a list page's bytes to ``ZGWATCH_RAW_DIR``.
 
-    Listing entries are buffered and written at the end, ranked over the whole
-    list (page order, then place on the page), once per notice.
+    ``fetches.jsonl`` is written line by line (``zgwatch crawl`` counts its lines
+    for progress); ``notices.jsonl`` is buffered. Listing entries are kept and
+    written at the end, ranked over the whole list (page order, then place on
+    the page), once per notice.
     """
 
     def __init__(self, batch_dir: Path, raw_dir: Path):
         self.batch_dir = batch_dir
         self.raw_dir = raw_dir
-        self.files: dict[type, object] = {}
         self.listings: dict[str, ListingEntry] = {}
 
     @classmethod
@@ -33,38 +35,28 @@ class BatchWriterPipeline:
 
     def open_spider(self, spider=None):
         self.batch_dir.mkdir(parents=True, exist_ok=True)
-        for kind, name in FILES.items():
-            self.files[kind] = (self.batch_dir / name).open("w", encoding="utf-8", buffering=1)
+        self.fetches = (self.batch_dir / "fetches.jsonl").open("w", encoding="utf-8", buffering=1)
+        self.notices = (self.batch_dir / "notices.jsonl").open("w", encoding="utf-8")
 
     def close_spider(self, spider=None):
         ranked = sorted(self.listings.values(), key=lambda e: (e.page_no or 0, e.position))
         with (self.batch_dir / "listings.jsonl").open("w", encoding="utf-8") as fh:
             for rank, entry in enumerate(ranked):
                 entry.position = rank
-                fh.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
-        for fh in self.files.values():
-            fh.close()
+                fh.write(_line(entry))
+        self.notices.close()
+        self.fetches.close()
 
-    def process_item(self, item, spider=None):
-        if isinstance(item, RawPage):
-            self._store_raw(item)
-        elif isinstance(item, ListingEntry):
-            seen = self.listings.get(item.notice_id)
+    def process_item(self, item: Page, spider=None):
+        if item.raw is not None:
+            store_raw(self.raw_dir, item.raw.sha256, item.raw.body)
+        for entry in item.listings:
+            seen = self.listings.get(entry.notice_id)
             # a notice pushed across a page boundary mid-crawl shows twice: keep the first
-            if seen is None or (item.page_no or 0, item.position) < (seen.page_no or 0,
-                                                                     seen.position):
-                self.listings[item.notice_id] = item
-        else:
-            fh = self.files[type(item)]
-            fh.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
+            if seen is None or (entry.page_no or 0, entry.position) < (seen.page_no or 0,
+                                                                       seen.position):
+                self.listings[entry.notice_id] = entry
+        if item.notice is not None:
+            self.notices.write(_line(item.notice))
+        self.fetches.write(_line(item.fetch))
         return item
-
-    def _store_raw(self, page: RawPage) -> None:
-        path = self.raw_dir / page.sha256[:2] / f"{page.sha256}.html.gz"
-        if path.exists():
-            return  # content-addressed: the same bytes are stored once
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with gzip.open(tmp, "wb", compresslevel=6) as fh:
-            fh.write(page.body)
-        os.replace(tmp, path)

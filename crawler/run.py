@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-
-from crawler import settings as default_settings
-from crawler.spiders.column import ColumnSpider
+# Scrapy is imported in the functions that use it: the page-reading workers
+# (crawler.pages) import this module as their ``__main__`` and need none of it.
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -37,10 +35,16 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--read-workers", type=int, default=-1,
+                   help="processes reading articles; 0 reads inline; default: cores - 1, at most 3")
     return p.parse_args(argv)
 
 
-def scrapy_settings(args: argparse.Namespace) -> Settings:
+def scrapy_settings(args: argparse.Namespace):
+    from scrapy.settings import Settings
+
+    from crawler import settings as default_settings
+
     s = Settings()
     s.setmodule(default_settings, priority="project")
     s.setdict({
@@ -52,6 +56,7 @@ def scrapy_settings(args: argparse.Namespace) -> Settings:
         "RETRY_BACKOFF_BASE": args.backoff,
         "ZGWATCH_BATCH_DIR": str(args.batch_dir),
         "ZGWATCH_RAW_DIR": str(args.raw_dir),
+        "ZGWATCH_READ_WORKERS": args.read_workers,
         "LOG_FILE": str(args.batch_dir / "crawl.log"),
         "LOG_LEVEL": args.log_level,
     }, priority="cmdline")
@@ -94,10 +99,18 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.column import ColumnSpider
+
     args = _args(argv)
     args.batch_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     process = CrawlerProcess(scrapy_settings(args))
+    # Scrapy's root handler filters by level, but the records are made first: a few per page
+    # at DEBUG ("Crawled", "Scraped from"). Below LOG_LEVEL they are not made at all.
+    for name in ("scrapy", "twisted", "py.warnings", ColumnSpider.name):
+        logging.getLogger(name).setLevel(args.log_level)
     crawler = process.create_crawler(ColumnSpider)
     process.crawl(
         crawler, source=args.source, known=str(args.known) if args.known else None,

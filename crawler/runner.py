@@ -54,6 +54,7 @@ def _count_lines(path: Path) -> int:
 
 def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
               concurrency: int = 1, backoff: float | None = None,
+              read_workers: int | None = None,
               progress: Callable[[int], None] | None = None) -> CrawlResult:
     """Crawl ``settings.source`` into ``batch_dir`` in a subprocess; raise if it did not finish.
 
@@ -76,6 +77,8 @@ def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
     ]
     if known is not None:
         cmd += ["--known", str(known)]
+    if read_workers is not None:  # processes reading articles; default: cores - 1, at most 3
+        cmd += ["--read-workers", str(read_workers)]
     stderr_path = batch_dir / "crawl.stderr"
     with stderr_path.open("w") as err, subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=err

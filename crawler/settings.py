@@ -27,9 +27,14 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 30.0
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # a page that stays down is recorded, not an error
 DOWNLOADER_MIDDLEWARES = {
+    # a page is classified as served: a <meta refresh> page (a shield's, say) is not followed
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # the column is public
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+# one request at a time must hold at DOWNLOAD_DELAY = 0 too (see crawler/downloader.py)
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 ITEM_PIPELINES = {"crawler.pipelines.BatchWriterPipeline": 300}
 
 COOKIES_ENABLED = False  # a column needs none; cookies are how bot shields track crawlers

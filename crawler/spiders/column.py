@@ -24,9 +24,9 @@ from scrapy.exceptions import (
 )
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
 
-from crawler.items import FetchRecord, ListingEntry, RawPage
-from crawler.parsing.classify import classify_article, classify_list
-from crawler.records import notice_record
+from crawler.items import FetchRecord, ListingEntry, Page, RawPage
+from crawler.pages import PagePool, default_workers
+from crawler.parsing.classify import classify_list
 from crawler.revisit import RevisitPolicy, read_known
 
 POST_ID = re.compile(r"post_(\d+)\.html?$")
@@ -94,12 +94,18 @@ class ColumnSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        workers = settings.getint("ZGWATCH_READ_WORKERS", -1)
+        spider.pages = PagePool(Path(settings["ZGWATCH_RAW_DIR"]),
+                                default_workers() if workers < 0 else workers)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
         return spider
 
     # -- list pages --------------------------------------------------------
 
     async def start(self):
+        self.pages.warm_up()  # the workers start while the list pages download
         self.pages_announced.add(self.source)
         yield self._list_request(self.source, page_no=1)
 
@@ -110,9 +116,10 @@ class ColumnSpider(scrapy.Spider):
         )
 
     def _record(self, response_or_request, *, page_kind, outcome, reason=None, status=None,
-                body=b"", headers=None, notice_id=None, sha=None, encoding=None):
+                body=b"", headers=None, notice_id=None, sha=None, encoding=None, done=None):
         meta = response_or_request.meta
         headers = headers or {}
+        done = done or time.monotonic()
         return FetchRecord(
             url=response_or_request.url,
             page_kind=page_kind,
@@ -125,7 +132,7 @@ class ColumnSpider(scrapy.Spider):
             last_modified=headers.get("last-modified"),
             content_sha256=sha,
             bytes=len(body),
-            elapsed_ms=int((time.monotonic() - meta.get("t0", time.monotonic())) * 1000),
+            elapsed_ms=int((done - meta.get("t0", done)) * 1000),
             encoding=encoding,
             page_no=meta.get("page_no"),
         )
@@ -137,24 +144,27 @@ class ColumnSpider(scrapy.Spider):
         )
         self._list_done(response.request.url, outcome, reason)
         sha = RawPage.sha(response.body) if outcome == "ok" else None
-        yield self._record(response, page_kind="list", outcome=outcome, reason=reason,
-                           status=response.status, body=response.body, headers=headers,
-                           sha=sha, encoding=response.encoding if outcome == "ok" else None)
+        fetch = self._record(response, page_kind="list", outcome=outcome, reason=reason,
+                             status=response.status, body=response.body, headers=headers,
+                             sha=sha, encoding=response.encoding if outcome == "ok" else None)
         if page is None:
+            yield Page(fetch)
             return
-        yield RawPage(sha256=sha, body=response.body)
         page_no = page.page_no or response.meta.get("page_no")
+        listings, due = [], []
         for index, entry in enumerate(page.entries):
             self.listed.add(entry.notice_id)
-            yield ListingEntry(
+            listings.append(ListingEntry(
                 notice_id=entry.notice_id, url=entry.url, title=entry.title,
                 listed_on=entry.listed_on.isoformat() if entry.listed_on else None,
                 page_no=page_no, position=index,
-            )
+            ))
             if entry.notice_id not in self.requested:
                 known = self.known.get(entry.notice_id)
                 if known is None or known.status != "active" or self.policy.is_due(known):
-                    yield self._article_request(entry.url, entry.notice_id, "article")
+                    due.append(self._article_request(entry.url, entry.notice_id, "article"))
+        yield Page(fetch, raw=RawPage(sha256=sha, body=response.body), listings=listings)
+        yield from due
         yield from self._follow_pager(page)
 
     def _follow_pager(self, page):
@@ -178,7 +188,8 @@ class ColumnSpider(scrapy.Spider):
     def failed_list(self, failure):
         outcome, reason = _transport_outcome(failure)
         self._list_done(failure.request.url, outcome, reason)
-        yield self._record(failure.request, page_kind="list", outcome=outcome, reason=reason)
+        yield Page(self._record(failure.request, page_kind="list", outcome=outcome,
+                                reason=reason))
 
     def _list_done(self, url: str, outcome: str, reason: str | None) -> None:
         self.pages_done[url] = outcome
@@ -202,30 +213,27 @@ class ColumnSpider(scrapy.Spider):
                   "page_kind": page_kind, "t0": time.monotonic()},
         )
 
-    def parse_article(self, response):
+    async def parse_article(self, response):
+        """Read in the page pool (another process): this callback waits, the crawl goes on."""
+        done = time.monotonic()
         headers = _headers(response)
         notice_id = response.meta["notice_id"]
-        outcome, reason, notice = classify_article(
-            response.status, response.body, response.url, headers
-        )
-        sha = RawPage.sha(response.body) if notice is not None else None
-        yield self._record(response, page_kind=response.meta["page_kind"], outcome=outcome,
-                           reason=reason, status=response.status, body=response.body,
-                           headers=headers, notice_id=notice_id, sha=sha,
-                           encoding=response.encoding if notice is not None else None)
-        if notice is None:
-            return
-        yield RawPage(sha256=sha, body=response.body)
-        if notice.notice_id != notice_id:
-            self.logger.warning("article %s names itself %s", response.url, notice.notice_id)
-        yield notice_record(notice, notice_id=notice_id, fetched_at=_now(), raw_sha256=sha,
-                            etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+        read = await self.pages.read_article(response.status, response.body, response.url,
+                                             headers, notice_id, _now())
+        fetch = self._record(response, page_kind=response.meta["page_kind"],
+                             outcome=read.outcome, reason=read.reason, status=response.status,
+                             body=response.body, headers=headers, notice_id=notice_id,
+                             sha=read.sha256, done=done,
+                             encoding=response.encoding if read.record is not None else None)
+        if read.record is not None and read.named != notice_id:
+            self.logger.warning("article %s names itself %s", response.url, read.named)
+        yield Page(fetch, notice=read.record)  # its raw bytes are stored by the reader
 
     def failed_article(self, failure):
         outcome, reason = _transport_outcome(failure)
         meta = failure.request.meta
-        yield self._record(failure.request, page_kind=meta["page_kind"], outcome=outcome,
-                           reason=reason, notice_id=meta["notice_id"])
+        yield Page(self._record(failure.request, page_kind=meta["page_kind"], outcome=outcome,
+                                reason=reason, notice_id=meta["notice_id"]))
 
     # -- after the list ------------------------------------------------------
 

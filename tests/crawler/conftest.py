@@ -63,13 +63,15 @@ class Batch:
 
 @pytest.fixture
 def crawl(tmp_path):
-    """``crawl(url, known=None, timeout=2, as_of=...) -> Batch``: one real crawl, its batch."""
+    """``crawl(url, known=None, read_workers=None, timeout=2, as_of=...) -> Batch``: one real
+    crawl, its batch."""
     counter = iter(range(1, 1000))
 
-    def run(url: str, known: Path | None = None, **options) -> Batch:
+    def run(url: str, known: Path | None = None, read_workers: int | None = None,
+            **options) -> Batch:
         settings = Settings(source=url, data_dir=tmp_path / "data", db=tmp_path / "w.duckdb",
                             delay=0, timeout=options.pop("timeout", 2), **options)
         batch_dir = settings.batches_dir / f"b{next(counter):03d}"
-        return Batch(run_crawl(settings, batch_dir, known))
+        return Batch(run_crawl(settings, batch_dir, known, read_workers=read_workers))
 
     return run

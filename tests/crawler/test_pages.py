@@ -1,0 +1,73 @@
+"""Articles are read in worker processes (crawler.pages): same results as inline, and robust."""
+
+import asyncio
+import gzip
+import hashlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+from crawler.pages import PagePool, read_article_page
+from replica.state import Replica, article_path
+
+
+def _without_times(notices: dict[str, dict]) -> dict[str, dict]:
+    return {nid: {k: v for k, v in n.items() if k != "fetched_at"} for nid, n in notices.items()}
+
+
+def test_pool_and_inline_read_the_same_notices(replica, crawl):
+    replica.site.set_fault(article_path(replica.site.notice_ids()[3]), "blocked200")
+    pooled = crawl(replica.url, read_workers=2)
+    inline = crawl(replica.url, read_workers=0)
+    assert len(pooled.notices) == 44
+    assert _without_times(pooled.notices) == _without_times(inline.notices)
+    outcomes = {f["url"]: (f["outcome"], f["reason"], f["content_sha256"]) for f in inline.fetches}
+    assert {f["url"]: (f["outcome"], f["reason"], f["content_sha256"])
+            for f in pooled.fetches} == outcomes
+    assert pooled.fetch_of(replica.site.notice_ids()[3])["outcome"] == "blocked"
+
+
+def test_reader_stores_the_raw_bytes_of_a_notice_only(tmp_path):
+    site = Replica(3, 1)
+    nid = site.notice_ids()[0]
+    body = site.article(nid).body
+    url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
+    read = read_article_page(200, body, url, {}, nid, "2026-11-26T00:00:00+00:00", str(tmp_path))
+    assert read.outcome == "ok" and read.record.notice_id == nid and read.named == nid
+    stored = tmp_path / read.sha256[:2] / f"{read.sha256}.html.gz"
+    assert hashlib.sha256(gzip.decompress(stored.read_bytes())).hexdigest() == read.sha256
+    cut = read_article_page(200, body[: len(body) // 2], url, {}, nid, "x", str(tmp_path / "b"))
+    assert (cut.outcome, cut.record, cut.sha256) == ("truncated", None, None)
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_killed_worker_means_the_rest_is_read_inline(tmp_path, caplog):
+    site = Replica(3, 1)
+    nid = site.notice_ids()[0]
+    body = site.article(nid).body
+    url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
+    pool = PagePool(tmp_path, workers=1)
+
+    async def read():
+        return await pool.read_article(200, body, url, {}, nid, "2026-11-26T00:00:00+00:00")
+
+    try:
+        assert asyncio.run(read()).outcome == "ok"  # read by the worker
+        for pid in list(pool._executor._processes):
+            os.kill(pid, signal.SIGKILL)
+        with caplog.at_level(logging.WARNING, logger="crawler.pages"):
+            again = asyncio.run(read())
+        assert again.outcome == "ok" and again.record.notice_id == nid
+        assert "reading the rest inline" in caplog.text
+        assert pool._executor is None
+    finally:
+        pool.close()
+
+
+def test_the_crawl_entry_point_imports_no_scrapy_for_the_workers():
+    """Workers import ``crawler.run`` as their __main__: it must stay light."""
+    code = "import sys, crawler.run; print('scrapy' in sys.modules, 'twisted' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
