@@ -51,8 +51,8 @@ class ReplicaProcess:
     The server's CPU does not share the benchmark's (or the crawler's) GIL.
     """
 
-    def __init__(self, notices: int, seed: int = 1) -> None:
-        self.notices, self.seed = notices, seed
+    def __init__(self, notices: int, seed: int = 1, latency_ms: int = 0) -> None:
+        self.notices, self.seed, self.latency_ms = notices, seed, latency_ms
         self.process: subprocess.Popen | None = None
         self.url = ""
         self.host, self.port = "127.0.0.1", 0
@@ -60,7 +60,7 @@ class ReplicaProcess:
     def __enter__(self) -> ReplicaProcess:
         self.process = subprocess.Popen(
             [str(ZGWATCH), "replica", "--port", "0", "--notices", str(self.notices),
-             "--seed", str(self.seed)],
+             "--seed", str(self.seed), "--latency-ms", str(self.latency_ms)],
             cwd=ROOT, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         line = self.process.stdout.readline()

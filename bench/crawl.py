@@ -70,12 +70,14 @@ def run_bare(urls: list[str], concurrency: int, work: Path) -> dict:
     return result
 
 
-def run_crawler(settings, batch_dir: Path, known: Path | None, concurrency: int) -> dict:
-    """One crawl subprocess; its summary plus wall and CPU-seconds."""
+def run_crawler(settings, batch_dir: Path, known: Path | None, concurrency: int,
+                read_workers: int | None = None) -> dict:  # fmt: skip
+    """One crawl subprocess; its summary plus wall and CPU-seconds (its page readers' too)."""
     from crawler.runner import run_crawl
 
     cpu0, t0 = child_cpu(), time.perf_counter()
-    result = run_crawl(settings, batch_dir, known, concurrency=concurrency)
+    result = run_crawl(settings, batch_dir, known, concurrency=concurrency,
+                       read_workers=read_workers)  # fmt: skip
     wall, cpu = time.perf_counter() - t0, child_cpu() - cpu0
     s = result.summary
     stats = s["scrapy_stats"]

@@ -73,38 +73,51 @@ def default_workers() -> int:
 
 
 class PagePool:
-    """``await pool.read_article(...)``: ``read_article_page`` in a worker process.
+    """``await pool.read_article(...)``: ``read_article_page``, in worker processes when it pays.
 
-    Workers come from a fork server that has imported the parsers, so a worker
-    starts in milliseconds and shares nothing with Scrapy's threads. If the
+    The first ``start_after`` pages are read inline; only a crawl with more to
+    read (a first harvest, not an hourly cycle of a few 304s) starts workers,
+    spawned (a fresh interpreter: nothing of Scrapy's threads, which a fork
+    would copy mid-flight; their CPU time is counted with the crawl's). Answers
+    without a body (304, most errors) are always classified inline. If the
     pool breaks (a worker killed), the remaining pages are read inline.
     """
 
-    def __init__(self, raw_dir: Path, workers: int) -> None:
+    def __init__(self, raw_dir: Path, workers: int, *, start_after: int = 20) -> None:
         self.raw_dir = str(raw_dir)
         self.workers = workers
+        self.start_after = start_after
+        self._read_inline = 0
+        self.read_pooled = 0
+        self._broken = False
         self._executor: ProcessPoolExecutor | None = None
-        if workers > 0:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            self._executor = ProcessPoolExecutor(workers, mp_context=context)
 
-    def warm_up(self) -> None:
-        """Start the workers now (e.g. while the list pages download), not at the first article."""
-        if self._executor is not None:
-            for _ in range(self.workers):
-                self._executor.submit(os.getpid)
+    @property
+    def read_inline(self) -> int:
+        return self._read_inline
+
+    def _pooled(self) -> ProcessPoolExecutor | None:
+        if self._executor is None and self.workers > 0 and not self._broken \
+                and self._read_inline >= self.start_after:
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._executor
 
     async def read_article(self, status: int, body: bytes, url: str, headers: dict[str, str],
                            notice_id: str, fetched_at: str) -> ArticleReading:
         args = (status, body, url, headers, notice_id, fetched_at, self.raw_dir)
-        if self._executor is not None:
+        executor = self._pooled() if body else None
+        if executor is not None:
             try:
-                future: Future[ArticleReading] = self._executor.submit(read_article_page, *args)
-                return await asyncio.wrap_future(future)
+                future: Future[ArticleReading] = executor.submit(read_article_page, *args)
+                read = await asyncio.wrap_future(future)
+                self.read_pooled += 1
+                return read
             except BrokenProcessPool:
                 log.warning("the page-reading workers stopped; reading the rest inline")
+                self._broken = True
                 self.close()
+        self._read_inline += bool(body)
         return read_article_page(*args)
 
     def close(self) -> None:

@@ -54,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
                 result = handle_admin(self.server.site, "GET", self.path, b"")
             else:
                 result = respond(self.server.site, self.path, self.headers)
+                if self.server.latency:  # the network's and the real server's share of a page
+                    self.server.stopping.wait(self.server.latency)
         if isinstance(result, Hang):
             # Say nothing; give up when the time is over or the server stops.
             self.server.stopping.wait(result.seconds)
@@ -93,9 +95,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], site: Replica, verbose: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: Replica, verbose: bool, latency: float
+    ) -> None:
         super().__init__(address, _Handler)
-        self.site, self.verbose = site, verbose
+        self.site, self.verbose, self.latency = site, verbose, latency
         self.stopping = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -125,13 +129,27 @@ class _Server(ThreadingHTTPServer):
 
 
 class ReplicaServer:
-    """Serves ``site`` on ``host:port`` (``port=0``: a free one) from a background thread."""
+    """Serves ``site`` on ``host:port`` (``port=0``: a free one) from a background thread.
+
+    ``latency`` (seconds) is added to every answer of the site (not of the admin
+    API): loopback costs next to nothing, while a page of the real site costs a
+    round trip or two plus its server's time. Benchmarks use it to measure the
+    crawler against a network that costs something.
+    """
 
     def __init__(
-        self, site: Replica, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+        self,
+        site: Replica,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verbose: bool = False,
+        latency: float = 0.0,
     ) -> None:
+        if latency < 0:
+            raise ValueError(f"latency must be 0 or more seconds, not {latency}")
         self.site = site
-        self._httpd = _Server((host, port), site, verbose)
+        self._httpd = _Server((host, port), site, verbose, latency)
         self.host, self.port = self._httpd.server_address[:2]
         self._thread: threading.Thread | None = None
 
@@ -192,15 +210,17 @@ class RunningReplica:
 
 @contextmanager
 def running(
-    notices: int = 45, seed: int = 1, *, port: int = 0, **options: Any
+    notices: int = 45, seed: int = 1, *, port: int = 0, latency: float = 0.0, **options: Any
 ) -> Iterator[RunningReplica]:
     """Serve a fresh ``Replica(notices, seed, **options)`` for the duration of a ``with`` block."""
     site = Replica(notices, seed, **options)
-    with ReplicaServer(site, port=port) as server:
+    with ReplicaServer(site, port=port, latency=latency) as server:
         yield RunningReplica(site, server)
 
 
-def serve(port: int = 8000, notices: int = 300, seed: int = 1, **options: Any) -> None:
+def serve(
+    port: int = 8000, notices: int = 300, seed: int = 1, latency: float = 0.0, **options: Any
+) -> None:
     """Serve the replica on 127.0.0.1:``port`` until SIGINT or SIGTERM.
 
     Prints one line with the column's URL (``port=0`` picks a free port, and
@@ -211,7 +231,7 @@ def serve(port: int = 8000, notices: int = 300, seed: int = 1, **options: Any) -
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        with running(notices, seed, port=port, **options) as replica:
+        with running(notices, seed, port=port, latency=latency, **options) as replica:
             print(f"replica: {notices} notices (seed {seed}) at {replica.url}", flush=True)
             stop.wait()
     finally:

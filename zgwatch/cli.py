@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--port", type=_port, default=8000)
     r.add_argument("--notices", type=_positive_int, default=300)
     r.add_argument("--seed", type=_positive_int, default=1)
+    r.add_argument("--latency-ms", type=_positive_int, default=0, metavar="MS",
+                   help="added to every answer, as a real network and server would (benchmarks)")
     d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
     d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
     af = sub.add_parser("airflow", parents=[opts],
@@ -114,7 +116,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from replica import serve
 
         try:
-            serve(port=args.port, notices=args.notices, seed=args.seed)
+            serve(port=args.port, notices=args.notices, seed=args.seed,
+                  latency=args.latency_ms / 1000)
         except OSError as exc:
             raise ConfigError(f"--port {args.port}: cannot listen on 127.0.0.1 "
                               f"({exc.strerror or exc})") from None

@@ -105,7 +105,6 @@ class ColumnSpider(scrapy.Spider):
     # -- list pages --------------------------------------------------------
 
     async def start(self):
-        self.pages.warm_up()  # the workers start while the list pages download
         self.pages_announced.add(self.source)
         yield self._list_request(self.source, page_no=1)
 
@@ -276,6 +275,8 @@ class ColumnSpider(scrapy.Spider):
         stats.set_value("zgwatch/list_pages_ok",
                         sum(1 for o in self.pages_done.values() if o == "ok"))
         stats.set_value("zgwatch/listed", len(self.listed))
+        stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)
+        stats.set_value("zgwatch/articles_read_in_pool", self.pages.read_pooled)
         first = self.first_page_outcome or ("error", "the first list page was never fetched")
         stats.set_value("zgwatch/first_page_outcome", first[0])
         stats.set_value("zgwatch/first_page_reason", first[1])

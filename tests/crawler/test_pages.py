@@ -27,6 +27,22 @@ def test_pool_and_inline_read_the_same_notices(replica, crawl):
     assert {f["url"]: (f["outcome"], f["reason"], f["content_sha256"])
             for f in pooled.fetches} == outcomes
     assert pooled.fetch_of(replica.site.notice_ids()[3])["outcome"] == "blocked"
+    stats = pooled.summary["scrapy_stats"]  # the first 20 inline, the rest by the 2 workers
+    assert (stats["zgwatch/articles_read_inline"], stats["zgwatch/articles_read_in_pool"]) == (
+        20, 25)
+    stats = inline.summary["scrapy_stats"]
+    assert (stats["zgwatch/articles_read_inline"], stats["zgwatch/articles_read_in_pool"]) == (
+        45, 0)
+
+
+def test_a_cycle_with_little_to_read_starts_no_workers(replica, crawl, tmp_path):
+    first = crawl(replica.url)
+    replica.site.edit(replica.site.notice_ids()[0])
+    again = crawl(replica.url, known=first.known(tmp_path / "known.jsonl"), read_workers=2)
+    stats = again.summary["scrapy_stats"]
+    assert stats["zgwatch/articles_read_in_pool"] == 0
+    assert 1 <= stats["zgwatch/articles_read_inline"] < 20
+    assert replica.site.notice_ids()[0] in again.notices
 
 
 def test_reader_stores_the_raw_bytes_of_a_notice_only(tmp_path):
@@ -48,7 +64,7 @@ def test_a_killed_worker_means_the_rest_is_read_inline(tmp_path, caplog):
     nid = site.notice_ids()[0]
     body = site.article(nid).body
     url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
-    pool = PagePool(tmp_path, workers=1)
+    pool = PagePool(tmp_path, workers=1, start_after=0)
 
     async def read():
         return await pool.read_article(200, body, url, {}, nid, "2026-11-26T00:00:00+00:00")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import urllib.request
 import urllib.robotparser
 from email.utils import format_datetime, parsedate_to_datetime
+
+import pytest
+
+from replica.server import ReplicaServer, running
+from replica.state import Replica
 
 ARTICLE = "/xunshizgls/content/post_202033.html"
 
@@ -122,3 +128,20 @@ def test_the_admin_api_changes_the_replica_from_another_process(replica, client)
     assert admin(replica, "notice/202033")[1]["period"]["start"] == "2026-11-20"
     assert admin(replica, "set_template", {"template": "C"})[0] == 400
     assert admin(replica, "remove", {"notice_id": "1"})[0] == 404
+
+
+def test_latency_delays_the_site_but_not_the_admin_api():
+    with running(3, 1, latency=0.2) as r:
+        conn = http.client.HTTPConnection(r.server.host, r.server.port, timeout=10)
+        t0 = time.perf_counter()
+        conn.request("GET", ARTICLE.replace("202033", r.site.notice_ids()[0]))
+        assert conn.getresponse().read()
+        page = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.request("GET", "/_replica/state")
+        assert json.loads(conn.getresponse().read())["pages"] == 1
+        admin = time.perf_counter() - t0
+        conn.close()
+    assert page >= 0.2 > admin
+    with pytest.raises(ValueError, match="latency"):
+        ReplicaServer(Replica(1, 1), latency=-1)
