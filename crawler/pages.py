@@ -67,8 +67,18 @@ def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str
     return ArticleReading(outcome, reason, sha, record, notice.notice_id)
 
 
-def default_workers() -> int:
-    """One worker per core beyond the event loop's, at most 3; none on a single core."""
+POOL_BELOW_DELAY = 0.1  # seconds; reading a page takes a few ms, which a pause hides
+
+
+def default_workers(delay: float) -> int:
+    """Workers for a crawl pausing ``delay`` s between requests.
+
+    With a pause (the real site's ``--delay 1``) the event loop reads a page
+    while it waits anyway: none. Without one, a worker per core beyond the
+    event loop's, at most 3; none on a single core.
+    """
+    if delay >= POOL_BELOW_DELAY:
+        return 0
     return max(0, min(3, (os.cpu_count() or 1) - 1))
 
 

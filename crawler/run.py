@@ -36,7 +36,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--read-workers", type=int, default=-1,
-                   help="processes reading articles; 0 reads inline; default: cores - 1, at most 3")
+                   help="processes reading articles; 0 reads inline; default: with --delay "
+                        "under 0.1 s, cores - 1 (at most 3), else 0")
     return p.parse_args(argv)
 
 

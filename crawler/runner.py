@@ -77,7 +77,7 @@ def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
     ]
     if known is not None:
         cmd += ["--known", str(known)]
-    if read_workers is not None:  # processes reading articles; default: cores - 1, at most 3
+    if read_workers is not None:  # processes reading articles (crawler.pages)
         cmd += ["--read-workers", str(read_workers)]
     stderr_path = batch_dir / "crawl.stderr"
     with stderr_path.open("w") as err, subprocess.Popen(

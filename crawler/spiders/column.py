@@ -25,7 +25,7 @@ from scrapy.exceptions import (
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
 
 from crawler.items import FetchRecord, ListingEntry, Page, RawPage
-from crawler.pages import PagePool, default_workers
+from crawler.pages import ArticleReading, PagePool, default_workers
 from crawler.parsing.classify import classify_list
 from crawler.revisit import RevisitPolicy, read_known
 
@@ -97,7 +97,8 @@ class ColumnSpider(scrapy.Spider):
         settings = crawler.settings
         workers = settings.getint("ZGWATCH_READ_WORKERS", -1)
         spider.pages = PagePool(Path(settings["ZGWATCH_RAW_DIR"]),
-                                default_workers() if workers < 0 else workers)
+                                default_workers(settings.getfloat("DOWNLOAD_DELAY"))
+                                if workers < 0 else workers)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
         return spider
@@ -217,8 +218,12 @@ class ColumnSpider(scrapy.Spider):
         done = time.monotonic()
         headers = _headers(response)
         notice_id = response.meta["notice_id"]
-        read = await self.pages.read_article(response.status, response.body, response.url,
-                                             headers, notice_id, _now())
+        try:
+            read = await self.pages.read_article(response.status, response.body, response.url,
+                                                 headers, notice_id, _now())
+        except Exception as exc:  # a page no parser can read is a failed fetch, not a lost one
+            self.logger.exception("reading %s failed", response.url)
+            read = ArticleReading("error", f"reading failed: {type(exc).__name__}: {exc}"[:200])
         fetch = self._record(response, page_kind=response.meta["page_kind"],
                              outcome=read.outcome, reason=read.reason, status=response.status,
                              body=response.body, headers=headers, notice_id=notice_id,

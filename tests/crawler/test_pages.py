@@ -9,7 +9,11 @@ import signal
 import subprocess
 import sys
 
-from crawler.pages import PagePool, read_article_page
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from crawler.pages import PagePool, default_workers, read_article_page
+from crawler.spiders.column import ColumnSpider
 from replica.state import Replica, article_path
 
 
@@ -87,3 +91,29 @@ def test_the_crawl_entry_point_imports_no_scrapy_for_the_workers():
     code = "import sys, crawler.run; print('scrapy' in sys.modules, 'twisted' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_page_the_reader_fails_on_is_recorded_as_an_error():
+    class Failing:
+        async def read_article(self, *args):
+            raise ValueError("no such structure")
+
+    async def items(spider, response):
+        return [item async for item in spider.parse_article(response)]
+
+    url = "http://127.0.0.1/xunshizgls/content/post_7.html"
+    spider = ColumnSpider(source="http://127.0.0.1/xunshizgls/")
+    spider.pages = Failing()
+    request = Request(url, meta={"notice_id": "7", "page_kind": "article", "t0": 0.0})
+    response = HtmlResponse(url, status=200, body=b"<html></html>", request=request)
+    (page,) = asyncio.run(items(spider, response))
+    assert page.notice is None
+    assert (page.fetch.outcome, page.fetch.notice_id, page.fetch.http_status) == ("error", "7", 200)
+    assert page.fetch.reason == "reading failed: ValueError: no such structure"
+
+
+def test_workers_only_when_no_pause_hides_the_reading(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert (default_workers(0), default_workers(0.05), default_workers(1.0)) == (3, 3, 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_workers(0) == 0
