@@ -42,6 +42,19 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def timed_client(command: Sequence[str], timeout: float = 3600) -> dict:
+    """Run a client subprocess whose last line of output is a JSON object: that object,
+    with the subprocess's ``wall`` and ``cpu`` seconds (its children's CPU too)."""
+    cpu0, t0 = child_cpu(), time.perf_counter()
+    out = subprocess.run(
+        [str(part) for part in command], cwd=ROOT, capture_output=True, text=True, check=True,
+        timeout=timeout,
+    ).stdout  # fmt: skip
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(wall=time.perf_counter() - t0, cpu=child_cpu() - cpu0)
+    return result
+
+
 # -- the replica in another process --------------------------------------------
 
 

@@ -28,7 +28,6 @@ import argparse
 import gzip
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,13 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import (
     PYTHON,
-    ROOT,
     ReplicaProcess,
     bare_fetch,
     child_cpu,
     median,
     per,
     print_machine,
+    timed_client,
 )
 
 SHANGHAI_OFFSET = timedelta(hours=8)
@@ -60,14 +59,8 @@ def run_bare(urls: list[str], concurrency: int, work: Path) -> dict:
     """The bare client in a subprocess: wall and CPU-seconds measured like the crawler's."""
     url_file = work / "urls.txt"
     url_file.write_text("\n".join(urls), encoding="utf-8")
-    cpu0, t0 = child_cpu(), time.perf_counter()
-    out = subprocess.run(
-        [str(PYTHON), __file__, "--bare-client", str(url_file), "--concurrency", str(concurrency)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=1800,
-    ).stdout  # fmt: skip
-    result = json.loads(out)
-    result.update(wall=time.perf_counter() - t0, cpu=child_cpu() - cpu0)
-    return result
+    return timed_client([PYTHON, __file__, "--bare-client", url_file,
+                         "--concurrency", concurrency], timeout=1800)  # fmt: skip
 
 
 def run_crawler(settings, batch_dir: Path, known: Path | None, concurrency: int,

@@ -15,7 +15,7 @@ another, at the same concurrency, each in its own subprocess:
 Pages/s and CPU-ms per page (the subprocess and its children) per client;
 ratios to the bare client are taken within each run, then the median of runs.
 
-    .venv/bin/python bench/harvest.py                                  # ~15 min
+    .venv/bin/python bench/harvest.py                                  # ~20 min
     .venv/bin/python bench/harvest.py --notices 500 --latency-ms 0 20 --runs 1   # ~2 min
 """
 
@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import PYTHON, ROOT, ReplicaProcess, bare_fetch, child_cpu, median, print_machine
+from common import PYTHON, ReplicaProcess, bare_fetch, median, print_machine, timed_client
 from crawl import run_bare, run_crawler
 
 CLIENTS = ("bare", "scrapy", "zgwatch", "zgwatch inline")
@@ -76,14 +74,8 @@ def scrapy_floor(url_file: Path, concurrency: int) -> None:
 def run_scrapy(urls: list[str], concurrency: int, work: Path) -> dict:
     url_file = work / "urls.txt"
     url_file.write_text("\n".join(urls), encoding="utf-8")
-    cpu0, t0 = child_cpu(), time.perf_counter()
-    out = subprocess.run(
-        [str(PYTHON), __file__, "--scrapy-floor", str(url_file), "--concurrency", str(concurrency)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=3600,
-    ).stdout  # fmt: skip
-    result = json.loads(out.strip().splitlines()[-1])
-    result.update(wall=time.perf_counter() - t0, cpu=child_cpu() - cpu0)
-    return result
+    return timed_client([PYTHON, __file__, "--scrapy-floor", url_file,
+                         "--concurrency", concurrency])  # fmt: skip
 
 
 def one_latency(notices: int, latency_ms: int, runs: int, concurrency: int, work: Path) -> dict:
@@ -139,9 +131,9 @@ def report(results: list[dict], notices: int, concurrency: int, runs: int) -> No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notices", type=int, default=2000)
+    parser.add_argument("--notices", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 2, 5, 10, 20, 50])
-    parser.add_argument("--runs", type=int, default=3, help="runs per latency (medians)")
+    parser.add_argument("--runs", type=int, default=2, help="runs per latency (medians)")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--scrapy-floor", type=Path, help=argparse.SUPPRESS)
