@@ -97,8 +97,10 @@ def one_latency(notices: int, latency_ms: int, runs: int, concurrency: int, work
             floor = run_scrapy(urls, concurrency, work)
             result["scrapy"] = {"pages": floor["pages"], "wall": floor["wall"], "cpu": floor["cpu"]}
             for name, workers in (("zgwatch", None), ("zgwatch inline", 0)):
-                batch = settings.batches_dir / new_batch_id()
-                crawl = run_crawler(settings, batch, None, concurrency, read_workers=workers)
+                # each its own data dir: raw pages already stored would be skipped
+                own = settings.model_copy(update={"data_dir": data / name.replace(" ", "-")})
+                batch = own.batches_dir / new_batch_id()
+                crawl = run_crawler(own, batch, None, concurrency, read_workers=workers)
                 result[name] = {"pages": crawl["pages"], "wall": crawl["wall"], "cpu": crawl["cpu"]}
             base = result["bare"]["pages"] / result["bare"]["wall"]
             for name, r in result.items():

@@ -15,10 +15,13 @@ code, same results, which is what a one-core machine gets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import gzip
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -53,6 +56,11 @@ class ArticleReading:
     record: NoticeRecord | None = None
     named: str | None = None  # the notice id the page gives itself
 
+    @classmethod
+    def failed(cls, exc: Exception) -> ArticleReading:
+        """A page no parser could read: a failed fetch (``error``), not a lost one."""
+        return cls("error", f"reading failed: {type(exc).__name__}: {exc}"[:200])
+
 
 def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str],
                       notice_id: str, fetched_at: str, raw_dir: str) -> ArticleReading:
@@ -67,6 +75,35 @@ def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str
     return ArticleReading(outcome, reason, sha, record, notice.notice_id)
 
 
+def _read_in_worker(*args) -> ArticleReading:
+    """``read_article_page`` in a worker: a failure comes back as an ``error`` reading (an
+    exception that did not unpickle in the crawl would break the whole pool)."""
+    try:
+        return read_article_page(*args)
+    except Exception as exc:
+        return ArticleReading.failed(exc)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_init(crawl_pid: int) -> None:
+    """Ctrl-C is the crawl's to handle; and a worker ends with the crawl, even a killed one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # Linux only; elsewhere best effort
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != crawl_pid:  # the crawl died while this worker was starting
+        os._exit(0)
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 POOL_BELOW_DELAY = 0.1  # seconds; reading a page takes a few ms, which a pause hides
 
 
@@ -79,7 +116,7 @@ def default_workers(delay: float) -> int:
     """
     if delay >= POOL_BELOW_DELAY:
         return 0
-    return max(0, min(3, (os.cpu_count() or 1) - 1))
+    return max(0, min(3, _cores() - 1))
 
 
 class PagePool:
@@ -110,7 +147,9 @@ class PagePool:
         if self._executor is None and self.workers > 0 and not self._broken \
                 and self._read_inline >= self.start_after:
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
+                                                 initializer=_worker_init,
+                                                 initargs=(os.getpid(),))
         return self._executor
 
     async def read_article(self, status: int, body: bytes, url: str, headers: dict[str, str],
@@ -119,7 +158,7 @@ class PagePool:
         executor = self._pooled() if body else None
         if executor is not None:
             try:
-                future: Future[ArticleReading] = executor.submit(read_article_page, *args)
+                future: Future[ArticleReading] = executor.submit(_read_in_worker, *args)
                 read = await asyncio.wrap_future(future)
                 self.read_pooled += 1
                 return read

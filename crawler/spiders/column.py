@@ -116,7 +116,8 @@ class ColumnSpider(scrapy.Spider):
         )
 
     def _record(self, response_or_request, *, page_kind, outcome, reason=None, status=None,
-                body=b"", headers=None, notice_id=None, sha=None, encoding=None, done=None):
+                body=b"", headers=None, notice_id=None, sha=None, encoding=None, done=None,
+                fetched_at=None):
         meta = response_or_request.meta
         headers = headers or {}
         done = done or time.monotonic()
@@ -124,7 +125,7 @@ class ColumnSpider(scrapy.Spider):
             url=response_or_request.url,
             page_kind=page_kind,
             outcome=outcome,
-            fetched_at=_now(),
+            fetched_at=fetched_at or _now(),
             notice_id=notice_id,
             http_status=status,
             reason=reason,
@@ -138,6 +139,7 @@ class ColumnSpider(scrapy.Spider):
         )
 
     def parse_list(self, response):
+        done = time.monotonic()  # elapsed_ms ends when the answer is in, before reading it
         headers = _headers(response)
         outcome, reason, page = classify_list(
             response.status, response.body, response.url, headers
@@ -146,7 +148,8 @@ class ColumnSpider(scrapy.Spider):
         sha = RawPage.sha(response.body) if outcome == "ok" else None
         fetch = self._record(response, page_kind="list", outcome=outcome, reason=reason,
                              status=response.status, body=response.body, headers=headers,
-                             sha=sha, encoding=response.encoding if outcome == "ok" else None)
+                             sha=sha, encoding=response.encoding if outcome == "ok" else None,
+                             done=done)
         if page is None:
             yield Page(fetch)
             return
@@ -215,19 +218,19 @@ class ColumnSpider(scrapy.Spider):
 
     async def parse_article(self, response):
         """Read in the page pool (another process): this callback waits, the crawl goes on."""
-        done = time.monotonic()
+        done, fetched_at = time.monotonic(), _now()
         headers = _headers(response)
         notice_id = response.meta["notice_id"]
         try:
             read = await self.pages.read_article(response.status, response.body, response.url,
-                                                 headers, notice_id, _now())
-        except Exception as exc:  # a page no parser can read is a failed fetch, not a lost one
+                                                 headers, notice_id, fetched_at)
+        except Exception as exc:
             self.logger.exception("reading %s failed", response.url)
-            read = ArticleReading("error", f"reading failed: {type(exc).__name__}: {exc}"[:200])
+            read = ArticleReading.failed(exc)
         fetch = self._record(response, page_kind=response.meta["page_kind"],
                              outcome=read.outcome, reason=read.reason, status=response.status,
                              body=response.body, headers=headers, notice_id=notice_id,
-                             sha=read.sha256, done=done,
+                             sha=read.sha256, done=done, fetched_at=fetched_at,
                              encoding=response.encoding if read.record is not None else None)
         if read.record is not None and read.named != notice_id:
             self.logger.warning("article %s names itself %s", response.url, read.named)

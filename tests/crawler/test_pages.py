@@ -8,11 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
+import psutil
+import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.pages import PagePool, default_workers, read_article_page
+from crawler.pages import PagePool, _read_in_worker, default_workers, read_article_page
 from crawler.spiders.column import ColumnSpider
 from replica.state import Replica, article_path
 
@@ -21,9 +24,12 @@ def _without_times(notices: dict[str, dict]) -> dict[str, dict]:
     return {nid: {k: v for k, v in n.items() if k != "fetched_at"} for nid, n in notices.items()}
 
 
-def test_pool_and_inline_read_the_same_notices(replica, crawl):
+def test_pool_and_inline_read_the_same_notices(replica, crawl, tmp_path):
     replica.site.set_fault(article_path(replica.site.notice_ids()[3]), "blocked200")
     pooled = crawl(replica.url, read_workers=2)
+    raw = tmp_path / "data" / "raw"
+    stored = {p.name.split(".")[0] for p in raw.rglob("*.html.gz")}
+    assert {n["raw_sha256"] for n in pooled.notices.values()} <= stored  # by whoever read it
     inline = crawl(replica.url, read_workers=0)
     assert len(pooled.notices) == 44
     assert _without_times(pooled.notices) == _without_times(inline.notices)
@@ -113,7 +119,44 @@ def test_a_page_the_reader_fails_on_is_recorded_as_an_error():
 
 
 def test_workers_only_when_no_pause_hides_the_reading(monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)  # the host's; the process may use fewer
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
     assert (default_workers(0), default_workers(0.05), default_workers(1.0)) == (3, 3, 0)
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert default_workers(0) == 0
+
+
+def test_a_worker_that_fails_reports_an_error_reading(tmp_path):
+    site = Replica(3, 1)
+    nid = site.notice_ids()[0]
+    not_a_dir = tmp_path / "raw"
+    not_a_dir.write_text("a file where the raw pages should go")
+    url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
+    read = _read_in_worker(200, site.article(nid).body, url, {}, nid, "x", str(not_a_dir))
+    assert read.outcome == "error" and read.record is None
+    assert read.reason.startswith("reading failed: NotADirectoryError")
+
+
+@pytest.mark.parametrize("replica", [{"notices": 600, "latency": 0.005}], indirect=True)
+@pytest.mark.parametrize("after", [0.0, 1.0], ids=["worker-starting", "worker-reading"])
+def test_workers_end_with_a_killed_crawl(replica, tmp_path, after):
+    """SIGKILL leaves no shutdown to the crawl: its workers must not outlive it, whether
+    they were still starting or already reading."""
+    cmd = [sys.executable, "-m", "crawler.run", "--source", replica.url,
+           "--batch-dir", str(tmp_path / "b"), "--raw-dir", str(tmp_path / "raw"),
+           "--as-of", "2026-11-26", "--delay", "0", "--read-workers", "1"]
+    crawl = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers = []
+        while not workers and time.monotonic() < deadline:
+            workers = [p for p in crawl.children() if "spawn_main" in " ".join(p.cmdline())]
+            time.sleep(0.1)
+        assert workers, "the crawl started no page-reading worker"
+        time.sleep(after)
+        assert crawl.is_running()
+    finally:
+        crawl.kill()
+        crawl.wait(10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, [p.pid for p in alive]
