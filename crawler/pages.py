@@ -134,18 +134,13 @@ class PagePool:
         self.raw_dir = str(raw_dir)
         self.workers = workers
         self.start_after = start_after
-        self._read_inline = 0
-        self.read_pooled = 0
+        self.read_inline = self.read_pooled = 0  # pages read each way, for the crawl's stats
         self._broken = False
         self._executor: ProcessPoolExecutor | None = None
 
-    @property
-    def read_inline(self) -> int:
-        return self._read_inline
-
     def _pooled(self) -> ProcessPoolExecutor | None:
         if self._executor is None and self.workers > 0 and not self._broken \
-                and self._read_inline >= self.start_after:
+                and self.read_inline >= self.start_after:
             context = multiprocessing.get_context("spawn")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                                  initializer=_worker_init,
@@ -166,7 +161,7 @@ class PagePool:
                 log.warning("the page-reading workers stopped; reading the rest inline")
                 self._broken = True
                 self.close()
-        self._read_inline += bool(body)
+        self.read_inline += bool(body)
         return read_article_page(*args)
 
     def close(self) -> None:

@@ -50,6 +50,7 @@ def test_help_lists_every_command():
         (["run", "--no-such-flag"], {}, "unrecognized"),
         (["replica", "--port", "70000"], {}, "port"),
         (["replica", "--notices", "many"], {}, "--notices"),
+        (["replica", "--latency-ms", "-5"], {}, "--latency-ms"),
         (["export", "--format", "csv", "out"], {}, "--format"),
     ],
 )

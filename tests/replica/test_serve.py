@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -31,3 +32,21 @@ def test_serve_prints_its_url_serves_and_stops_on_sigterm():
             assert process.stderr.read() == ""  # quiet: no line per request
         finally:
             process.kill()
+
+
+def test_zgwatch_replica_adds_the_latency_it_is_given():
+    zgwatch = Path(sys.executable).parent / "zgwatch"
+    with subprocess.Popen(
+        [zgwatch, "replica", "--port", "0", "--notices", "5", "--latency-ms", "300"],
+        cwd=ROOT, text=True, stdout=subprocess.PIPE,
+    ) as process:  # fmt: skip
+        try:
+            url = re.search(r"http://127\.0\.0\.1:\d+/xunshizgls/", process.stdout.readline())
+            started = time.perf_counter()
+            with urllib.request.urlopen(url.group(), timeout=10) as response:
+                assert response.status == 200
+            assert time.perf_counter() - started >= 0.3
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
