@@ -1,8 +1,6 @@
 """alerts: render change events, queue them in the outbox, deliver them through Apprise.
 
-The pipeline calls ``run_alerts(con, settings, now=None, dry_run=False)``.
+The pipeline calls ``alerts.run.run_alerts(con, AlertConfig(...))``. This
+package's ``__init__`` imports nothing, so reading a destination's settings
+(``alerts.destinations``) never loads Apprise or the templates.
 """
-
-from alerts.run import AlertReport, run_alerts
-
-__all__ = ["AlertReport", "run_alerts"]

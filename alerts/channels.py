@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import apprise
 from apprise import NotifyFormat
 
-from alerts.destinations import Target
+from alerts.destinations import Destination
 from alerts.logs import capture
 from alerts.messages import Message
 from alerts.render import render
@@ -44,7 +44,7 @@ class Outgoing:
 
 
 class Channel(abc.ABC):
-    """Base of all channels; ``Channel.open(target)`` picks the class by URL scheme."""
+    """Base of all channels; ``Channel.open(destination)`` picks the class by URL scheme."""
 
     schemes: ClassVar[tuple[str, ...]] = ()
     max_bytes: ClassVar[int | None] = None  # a service limit in UTF-8 bytes, when stricter
@@ -56,8 +56,8 @@ class Channel(abc.ABC):
         for scheme in cls.schemes:
             Channel._by_scheme[scheme] = cls
 
-    def __init__(self, target: Target, plugin) -> None:
-        self.target = target
+    def __init__(self, destination: Destination, plugin) -> None:
+        self.destination = destination
         self.plugin = plugin
         # Apprise paces some services (email: 5.5 s between messages) to respect
         # remote rate limits; a loopback sink has none to respect.
@@ -65,13 +65,13 @@ class Channel(abc.ABC):
             plugin.request_rate_per_sec = 0
 
     @staticmethod
-    def open(target: Target) -> Channel:
+    def open(destination: Destination) -> Channel:
         """The channel for a destination."""
-        plugin = apprise.Apprise.instantiate(target.url, suppress_exceptions=True)
+        plugin = apprise.Apprise.instantiate(destination.url, suppress_exceptions=True)
         if plugin is None:
-            raise DeliveryError(f"Apprise cannot use {target.channel}")
-        scheme = target.url.split("://", 1)[0].lower()
-        return Channel._by_scheme.get(scheme, ChatChannel)(target, plugin)
+            raise DeliveryError(f"Apprise cannot use {destination.masked}")
+        scheme = destination.url.split("://", 1)[0].lower()
+        return Channel._by_scheme.get(scheme, ChatChannel)(destination, plugin)
 
     @classmethod
     def for_scheme(cls, scheme: str) -> type[Channel]:
@@ -132,7 +132,7 @@ class Channel(abc.ABC):
                 ok = False
         if not ok:
             reason = "; ".join(dict.fromkeys(said)) or "Apprise reported a failure"
-            raise DeliveryError(self.target.redact(reason))
+            raise DeliveryError(self.destination.redact(reason))
 
     def _set_payload(self, payload: dict[str, Any]) -> None:
         """Hand a structured payload to the plugin; only channels that compose one override it."""
@@ -192,8 +192,8 @@ class JsonChannel(Channel, schemes=("json", "jsons")):
     issuer, publicity period, diff hunks…) so a receiver need not parse text.
     """
 
-    def __init__(self, target: Target, plugin) -> None:
-        super().__init__(target, plugin)
+    def __init__(self, destination: Destination, plugin) -> None:
+        super().__init__(destination, plugin)
         self._url_extras = dict(getattr(plugin, "payload_extras", {}) or {})
 
     def compose(self, message: Message) -> Outgoing:

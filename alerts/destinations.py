@@ -1,7 +1,7 @@
 """Destinations: Apprise URLs, who reads them, what they want, and how they are shown.
 
 A destination's full URL holds its secret (a password, a bot key, a token). It
-stays in memory only: the warehouse and the logs see ``channel`` (Apprise's
+stays in memory only: the warehouse and the logs see ``masked`` (Apprise's
 ``url(privacy=True)``) and ``url_hash`` (SHA-256 of the URL, to recognise the
 destination on the next run). ``redact`` scrubs the secret out of any text,
 such as an error Apprise reported.
@@ -10,47 +10,114 @@ such as an error Apprise reported.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
 from urllib.parse import quote, unquote
 
-import apprise
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from alerts.events import DEFAULT_KINDS, ChangeEvent
-from zgwatch.config import Settings
+from core.vocabulary import ALERTED_KINDS, Kind
 
 STAKEHOLDERS = "stakeholders"
 OPERATORS = "operators"
 MASK = "****"
 _MIN_SECRET = 4  # shorter URL parts (ports, "hook", "to") are not worth masking
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A configured destination, resolved: its masked name, hash, routing and secrets."""
+def _plugin(url: str):
+    """Apprise's plugin for ``url``, or None when Apprise cannot send to it."""
+    import apprise  # late: the DAG processor and most commands never need it
 
-    url: str = field(repr=False)
-    audience: str
-    channel: str
-    url_hash: str
-    kinds: frozenset[str] = DEFAULT_KINDS
-    match: tuple[str, ...] = ()
-    secrets: tuple[str, ...] = field(default=(), repr=False)
+    quiet = logging.getLogger("apprise")
+    level, quiet.level = quiet.level, logging.CRITICAL  # the caller's one line says it
+    try:
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    finally:
+        quiet.level = level
+
+
+def check_url(url: str) -> str:
+    """``url`` stripped, if Apprise can send to it; else ``ValueError`` saying why (no secret)."""
+    url = url.strip()
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if not _SCHEME.fullmatch(scheme):
+        raise ValueError("not an Apprise URL (scheme://…)")
+    if _plugin(url) is None:
+        raise ValueError(f"Apprise cannot send to this {scheme}:// URL (unknown or incomplete)")
+    return url
+
+
+class Destination(BaseModel):
+    """Where alerts go: an Apprise URL, its readers, and (for stakeholders) what they want.
+
+    ``kinds`` None means every kind alerted by default; ``match`` keywords, of
+    which the issuer or title must hold one. Built from ``--notify``,
+    ``operators_notify`` and the config file's ``[[destinations]]``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    kinds: tuple[str, ...] | None = None
+    match: tuple[str, ...] | None = None
+    audience: Literal["stakeholders", "operators"] = STAKEHOLDERS
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, v: str) -> str:
+        return check_url(v)
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, v):
+        known = {k.value for k in Kind}
+        if v is not None and (bad := set(v) - known):
+            raise ValueError(f"unknown kinds {sorted(bad)}; known: {sorted(known)}")
+        return v
+
+    @cached_property
+    def masked(self) -> str:
+        """The URL as Apprise shows it with ``privacy=True``: secrets as ``****`` or ``a...z``."""
+        plugin = _plugin(self.url)
+        if plugin is None:  # not reachable for a validated URL; never show the URL anyway
+            return self.url.split("://", 1)[0] + "://" + MASK
+        return plugin.url(privacy=True)
+
+    @cached_property
+    def url_hash(self) -> str:
+        """How the destination is recognised across runs without storing its secret."""
+        return hashlib.sha256(self.url.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def secrets(self) -> tuple[str, ...]:
+        """The parts of the URL the masked form hides (as written and as quoted), longest first."""
+        shown = unquote(self.masked)
+        words = re.split(r"[/:@?&=#,;+\s]+", unquote(self.url))
+        parts = {p for p in words if len(p) >= _MIN_SECRET}
+        hidden = {p for p in parts if p not in shown}
+        forms = hidden | {quote(p, safe="") for p in hidden}
+        return tuple(sorted(forms, key=len, reverse=True))  # longest first: no partial leftovers
+
+    @property
+    def wanted_kinds(self) -> frozenset[str]:
+        return frozenset(self.kinds) if self.kinds is not None else frozenset(ALERTED_KINDS)
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(k for k in (self.match or ()) if k)
 
     def wants_kind(self, kind: str) -> bool:
-        return kind in self.kinds
+        return kind in self.wanted_kinds
 
     def matches(self, title: str | None, issuer: str | None) -> bool:
         """True when no keyword filter is set or the title or issuer holds one of the keywords."""
-        if not self.match:
+        if not self.keywords:
             return True
         text = f"{title or ''}\n{issuer or ''}"
-        return any(k in text for k in self.match)
-
-    def wants(self, event: ChangeEvent) -> bool:
-        """Whether this destination is to hear of this event (kind and keyword routing)."""
-        return self.wants_kind(event.kind) and self.matches(event.title, event.issuer)
+        return any(k in text for k in self.keywords)
 
     def redact(self, text: str) -> str:
         """``text`` with every secret part of this destination's URL replaced by ****."""
@@ -59,55 +126,12 @@ class Target:
         return text
 
 
-def url_hash(url: str) -> str:
-    """How a destination is recognised across runs without storing its secret."""
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()
-
-
-def _secrets(url: str, masked: str) -> tuple[str, ...]:
-    """The parts of ``url`` that Apprise's privacy view hides (as written and as quoted)."""
-    shown = unquote(masked)
-    parts = {p for p in re.split(r"[/:@?&=#,;+\s]+", unquote(url)) if len(p) >= _MIN_SECRET}
-    hidden = {p for p in parts if p not in shown}
-    forms = hidden | {quote(p, safe="") for p in hidden}
-    return tuple(sorted(forms, key=len, reverse=True))  # longest first: no partial leftovers
-
-
-def resolve(
-    url: str, audience: str, kinds: Iterable[str] | None = None, match: Iterable[str] | None = None
-) -> Target:
-    """A ``Target`` for an Apprise URL (already validated by the settings)."""
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    if plugin is not None:
-        masked = plugin.url(privacy=True)
-    else:  # not reachable with validated settings; never show the URL anyway
-        masked = url.split("://", 1)[0] + "://" + MASK
-    return Target(
-        url=url,
-        audience=audience,
-        channel=masked,
-        url_hash=url_hash(url),
-        kinds=frozenset(kinds) if kinds is not None else DEFAULT_KINDS,
-        match=tuple(k for k in (match or ()) if k),
-        secrets=_secrets(url, masked),
-    )
-
-
-def targets(settings: Settings) -> list[Target]:
-    """Every destination of the settings: stakeholders' (routed) then operators'.
-
-    The same URL given twice for one audience counts once (the first routing wins).
-    """
-    out: list[Target] = []
+def unique(destinations) -> list[Destination]:
+    """The destinations, the same URL for one audience once (the first routing wins)."""
+    out: list[Destination] = []
     seen: set[tuple[str, str]] = set()
-    for d in settings.all_destinations:
-        t = resolve(d.url, STAKEHOLDERS, d.kinds, d.match)
-        if (t.url_hash, STAKEHOLDERS) not in seen:
-            seen.add((t.url_hash, STAKEHOLDERS))
-            out.append(t)
-    for u in settings.operators_notify:
-        t = resolve(u, OPERATORS)
-        if (t.url_hash, OPERATORS) not in seen:
-            seen.add((t.url_hash, OPERATORS))
-            out.append(t)
+    for d in destinations:
+        if (d.url_hash, d.audience) not in seen:
+            seen.add((d.url_hash, d.audience))
+            out.append(d)
     return out

@@ -97,25 +97,25 @@ def send_pending(
             message = message_for(d, events)
             error = _try(channel, message, pauses, sleep)
         except Exception as exc:  # a rendering bug must not hold back the other deliveries
-            log.exception("cannot build %s for %s", d.message_key, d.channel)
-            error = channel.target.redact(f"{type(exc).__name__}: {exc}")
+            log.exception("cannot build %s for %s", d.message_key, d.masked)
+            error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
         if error is None:
             mark_sent(con, d, clock())
             streak[d.url_hash] = 0
             worked[d.url_hash] = True
             stats.sent += 1
-            log.info("sent %s to %s", d.message_key, d.channel)
+            log.info("sent %s to %s", d.message_key, d.masked)
             continue
         status = mark_failed_run(con, d, error, clock(), max_attempts)
         streak[d.url_hash] += 1
         worked.setdefault(d.url_hash, False)
-        stats.errors.append(f"{d.channel}: {error}")
+        stats.errors.append(f"{d.masked}: {error}")
         if status == "failed":
             stats.failed += 1
             log.error(
                 "gave up on %s to %s after %d runs: %s",
                 d.message_key,
-                d.channel,
+                d.masked,
                 d.attempts + 1,
                 error,
             )
@@ -124,7 +124,7 @@ def send_pending(
             log.warning(
                 "could not send %s to %s (run %d of %d): %s",
                 d.message_key,
-                d.channel,
+                d.masked,
                 d.attempts + 1,
                 max_attempts,
                 error,

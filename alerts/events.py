@@ -5,20 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from warehouse.textdiff import parse_diff
-
-# changes.kind -> the words people read (subject lines, chat headlines)
-KIND_LABELS = {
-    "new": "新通报",
-    "edited": "内容修改",
-    "removed": "已撤下",
-    "restored": "恢复发布",
-    "expiring": "公开期限将至",
-    "expired": "公开期限已过",
-}
-# Alerted unless a destination's `kinds` says otherwise; `expired` is only
-# recorded by default (it follows an `expiring` alert a few days earlier).
-DEFAULT_KINDS = frozenset({"new", "edited", "removed", "restored", "expiring"})
+from core.textdiff import parse_diff
+from core.vocabulary import KIND_LABELS
 
 
 @dataclass(frozen=True)

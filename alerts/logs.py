@@ -4,52 +4,54 @@ Apprise reports a failure by returning False and logging why; ``capture``
 collects those warnings so the outbox can keep them as ``last_error``.
 Some plugins log the full request URL at debug level (a WeCom key, a DingTalk
 token), and urllib3 logs request lines; ``masking`` scrubs every configured
-secret from those loggers' records while the alert stage runs.
+secret from every log record made in this process while the alert stage runs,
+whichever logger made it (no list of logger names to keep up to date).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from alerts.destinations import MASK
 
-# Loggers that may see a destination's URL. Filters on a logger do not reach
-# its children, so each one that logs is listed.
-SCRUBBED_LOGGERS = ("apprise", "urllib3.connectionpool", "requests", "alerts", "zgwatch")
-
-
-class _Scrub(logging.Filter):
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = sorted(set(secrets), key=len, reverse=True)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if any(s in text for s in self.secrets):
-            for s in self.secrets:
-                text = text.replace(s, MASK)
-            record.msg, record.args = text, ()
-        return True
+_lock = threading.Lock()
 
 
 @contextmanager
 def masking(secrets: Iterable[str]) -> Iterator[None]:
-    """While inside, records of the scrubbed loggers never show these strings."""
-    secrets = [s for s in secrets if s]
+    """While inside, no log record of this process shows any of these strings.
+
+    The record factory is wrapped, so a record is scrubbed when it is made,
+    before any filter, handler or formatter sees it.
+    """
+    secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
     if not secrets:
         yield
         return
-    scrub = _Scrub(secrets)
-    loggers = [logging.getLogger(name) for name in SCRUBBED_LOGGERS]
-    for lg in loggers:
-        lg.addFilter(scrub)
+    with _lock:
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args, **kwargs) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            try:
+                text = record.getMessage()
+            except Exception:  # a bad format string is the logging module's to report
+                return record
+            if any(s in text for s in secrets):
+                for s in secrets:
+                    text = text.replace(s, MASK)
+                record.msg, record.args = text, ()
+            return record
+
+        logging.setLogRecordFactory(factory)
     try:
         yield
     finally:
-        for lg in loggers:
-            lg.removeFilter(scrub)
+        with _lock:
+            logging.setLogRecordFactory(previous)
 
 
 class _Collect(logging.Handler):

@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from alerts.events import ChangeEvent
-from warehouse.textdiff import hunks
+from core.textdiff import hunks
+from core.vocabulary import shanghai_time
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PREFIX = "[zgwatch]"
 MAX_EMAIL_HUNKS = 30  # an email lists this many changed passages, then says how many more
 
@@ -25,6 +24,7 @@ INCIDENT_LABELS = {
     "column_unreadable": "栏目无法读取",
     "all_blocked": "文章全部被拦截",
     "destination_failing": "告警渠道持续发送失败",
+    "step_failed": "运行步骤失败",
 }
 
 
@@ -49,11 +49,6 @@ class Message:
 def one_line(text: str | None) -> str:
     """Collapse whitespace: subjects and headlines are single lines."""
     return " ".join((text or "").split())
-
-
-def shanghai_time(instant: datetime) -> str:
-    """An instant as people in Guangdong read it (北京时间)."""
-    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def _iso(d: date | None) -> str | None:

@@ -2,24 +2,38 @@
 
 Peer tools repeat the same error every run until people mute them. Here a
 condition (the column unreadable, every article blocked, a destination
-failing for a day) opens an ``incidents`` row; operators get one message when
-it opens and one when it closes. The check looks at the warehouse's latest
-batch and at the destinations' state, so rerunning it changes nothing.
+failing for a day, a pipeline step failing) opens an ``incidents`` row;
+operators get one message when it opens and one when it closes, through the
+outbox like every alert. The alert stage checks the warehouse's latest batch
+and the destinations' state (``current_trouble`` and ``reconcile``), so
+rerunning it changes nothing; whoever runs the pipeline (the CLI, Airflow)
+reports a failing step itself (``open_incident``, ``close_incident``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from alerts.destinations import Target
-from alerts.messages import shanghai_time
-from alerts.outbox import enqueue_message, failing_destinations
+from alerts.destinations import Destination
+from alerts.outbox import enqueue_message, failing_destinations, waiting
+from core.sqlfiles import statements, used_params
+from core.vocabulary import shanghai_time
 
+SQL = statements(Path(__file__).parent / "sql" / "incidents.sql")
 # How long a destination may keep failing before operators hear of it: a
 # chat service's hiccup of an hour is not worth a message, a day is.
 DESTINATION_GRACE = timedelta(hours=24)
-CONTENT = ("ok", "not_modified")
+# The incidents the alert stage opens and closes from what it sees; others
+# (a failing step) are opened and closed by whoever runs the step.
+CHECKED_KINDS = ("column_unreadable", "all_blocked", "destination_failing")
+STEP_FAILED = "step_failed"
+
+
+def _execute(con, name: str, **params):
+    sql = SQL[name]
+    return con.execute(sql, used_params(sql, params))
 
 
 @dataclass(frozen=True)
@@ -33,22 +47,12 @@ class Trouble:
 
 
 def _column_trouble(con, source: str) -> tuple[str | None, list[Trouble]]:
-    latest = con.execute(
-        "SELECT batch_id, list_complete FROM batches ORDER BY batch_id DESC LIMIT 1"
-    ).fetchone()
+    latest = _execute(con, "latest_batch").fetchone()
     if latest is None:
         return None, []
     batch_id = latest[0]
     out: list[Trouble] = []
-    lists = con.execute(
-        """
-        SELECT count(*), count(*) FILTER (WHERE outcome IN ('ok', 'not_modified')),
-               arg_min(outcome || coalesce(' (HTTP ' || http_status || ')', '')
-                       || coalesce(': ' || reason, ''), coalesce(page_no, 0))
-        FROM fetches WHERE batch_id = ? AND page_kind = 'list'
-        """,
-        [batch_id],
-    ).fetchone()
+    lists = _execute(con, "list_pages_read", batch_id=batch_id).fetchone()
     if lists[1] == 0:
         first = lists[2] or "no list page fetched"
         out.append(
@@ -59,13 +63,7 @@ def _column_trouble(con, source: str) -> tuple[str | None, list[Trouble]]:
                 f"批次 {batch_id}: 栏目列表一页也未读到 (第一页: {first})",
             )
         )
-    articles = con.execute(
-        """
-        SELECT count(*), count(*) FILTER (WHERE outcome = 'blocked')
-        FROM fetches WHERE batch_id = ? AND page_kind = 'article'
-        """,
-        [batch_id],
-    ).fetchone()
+    articles = _execute(con, "articles_blocked", batch_id=batch_id).fetchone()
     if articles[0] > 0 and articles[1] == articles[0]:
         out.append(
             Trouble(
@@ -78,18 +76,14 @@ def _column_trouble(con, source: str) -> tuple[str | None, list[Trouble]]:
     return batch_id, out
 
 
-def _destination_trouble(con, stakeholders: list[Target], now: datetime) -> list[Trouble]:
+def _destination_trouble(con, stakeholders: list[Destination], now: datetime) -> list[Trouble]:
     out = []
     for url_hash, channel, since, last_ok in failing_destinations(
         con, [t.url_hash for t in stakeholders]
     ):
         if now - since < DESTINATION_GRACE:
             continue
-        waiting = con.execute(
-            "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status ="
-            " 'failed') FROM outbox WHERE url_hash = ?",
-            [url_hash],
-        ).fetchone()
+        held, given_up = waiting(con, url_hash)
         ok = f"上次成功 {shanghai_time(last_ok)}" if last_ok else "从未成功"
         out.append(
             Trouble(
@@ -97,14 +91,14 @@ def _destination_trouble(con, stakeholders: list[Target], now: datetime) -> list
                 url_hash,
                 channel,
                 f"自 {shanghai_time(since)} 起发送失败, {ok}; "
-                f"待重试 {waiting[0]} 条, 已放弃 {waiting[1]} 条",
+                f"待重试 {held} 条, 已放弃 {given_up} 条",
             )
         )
     return out
 
 
 def current_trouble(
-    con, source: str, stakeholders: list[Target], now: datetime
+    con, source: str, stakeholders: list[Destination], now: datetime
 ) -> tuple[str | None, list[Trouble]]:
     """(latest batch id, the troubles true now)."""
     batch_id, troubles = _column_trouble(con, source)
@@ -124,53 +118,58 @@ def _facts(row) -> dict:
     }
 
 
-_INCIDENT = "incident_id, kind, subject_key, subject, detail, epoch(started_at), epoch(ended_at)"
-
-
 def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime) -> tuple[int, int]:
-    """Open an incident for each new trouble, close those that are over; (opened, closed)."""
-    open_rows = con.execute(f"SELECT {_INCIDENT} FROM incidents WHERE ended_at IS NULL").fetchall()
-    is_open = {(r[1], r[2]): r[0] for r in open_rows}
+    """Open an incident for each new trouble, close the checked ones that are over.
+
+    Returns (opened, closed). Only incidents of ``CHECKED_KINDS`` are closed
+    here: a failing step's incident is closed by the step's next success.
+    """
+    rows = _execute(con, "open_incidents", kinds=list(CHECKED_KINDS)).fetchall()
+    is_open = {(r[1], r[2]): r[0] for r in rows}
     now_true = {(t.kind, t.subject_key): t for t in troubles}
-    opened = closed = 0
-    for key, t in now_true.items():
-        if key not in is_open:
-            con.execute(
-                "INSERT INTO incidents (kind, subject_key, subject, detail, started_at,"
-                " start_batch) VALUES (?, ?, ?, ?, ?, ?)",
-                [t.kind, t.subject_key, t.subject, t.detail, now, batch_id],
-            )
-            opened += 1
+    opened = sum(open_incident(con, t, batch_id, now) for k, t in now_true.items()
+                 if k not in is_open)
+    closed = 0
     for key, incident_id in is_open.items():
         if key not in now_true:
-            con.execute(
-                "UPDATE incidents SET ended_at = ?, end_batch = ? WHERE incident_id = ?",
-                [now, batch_id, incident_id],
-            )
+            _execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
             closed += 1
     return opened, closed
 
 
-def enqueue_notices(con, operators: list[Target], now: datetime) -> int:
+def open_incident(con, trouble: Trouble, batch_id: str | None, now: datetime) -> bool:
+    """Open an incident for ``trouble`` unless one is open for it; True when opened."""
+    rows = _execute(con, "open_incidents", kinds=[trouble.kind]).fetchall()
+    if any(r[2] == trouble.subject_key for r in rows):
+        return False
+    _execute(con, "open_incident", kind=trouble.kind, subject_key=trouble.subject_key,
+             subject=trouble.subject, detail=trouble.detail, now=now, batch_id=batch_id)
+    return True
+
+
+def close_incident(con, kind: str, subject_key: str, now: datetime,
+                   batch_id: str | None = None) -> bool:
+    """Close the open incident of ``kind`` and ``subject_key``, if any; True when closed."""
+    rows = _execute(con, "open_incidents", kinds=[kind]).fetchall()
+    found = [r[0] for r in rows if r[2] == subject_key]
+    for incident_id in found:
+        _execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
+    return bool(found)
+
+
+def enqueue_notices(con, operators: list[Destination], now: datetime) -> int:
     """Queue each open incident's start and each closed incident's end for every operator.
 
     An end is queued only where its start was, so a destination added later
     does not hear of old trouble, and nobody hears of an end without a start.
     """
     queued = 0
-    open_rows = con.execute(f"SELECT {_INCIDENT} FROM incidents WHERE ended_at IS NULL").fetchall()
-    for target in operators:
+    open_rows = _execute(con, "all_open_incidents").fetchall()
+    for destination in operators:
         for row in open_rows:
-            queued += enqueue_message(con, target, f"incident:{row[0]}:start", _facts(row), now)
-        ended = con.execute(
-            f"""
-            SELECT {_INCIDENT} FROM incidents i
-            WHERE ended_at IS NOT NULL
-              AND EXISTS (SELECT 1 FROM outbox o WHERE o.url_hash = ?
-                          AND o.message_key = 'incident:' || i.incident_id || ':start')
-            """,
-            [target.url_hash],
-        ).fetchall()
+            queued += enqueue_message(con, destination, f"incident:{row[0]}:start", _facts(row),
+                                      now)
+        ended = _execute(con, "ended_incidents_told", url_hash=destination.url_hash).fetchall()
         for row in ended:
-            queued += enqueue_message(con, target, f"incident:{row[0]}:end", _facts(row), now)
+            queued += enqueue_message(con, destination, f"incident:{row[0]}:end", _facts(row), now)
     return queued

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from alerts.messages import Message
-from warehouse.textdiff import hunk_to_text
+from core.textdiff import hunk_to_text
 
 FORMATS = ("html", "md", "txt")
 
@@ -65,7 +65,7 @@ def _md_link(text: str, url: str | None) -> MdSafe:
     return MdSafe(f"[{label}]({quote(target, safe=':/?#@!$&*+,;=%~-._')})")
 
 
-def _md_hunk(hunk) -> MdSafe:
+def md_hunk(hunk) -> MdSafe:
     parts = []
     for op, text in hunk:
         t = md_escape(text)
@@ -84,7 +84,7 @@ def _nl2br(text: str) -> Markup:
     return Markup("<br>").join(escape(line) for line in str(text).split("\n"))
 
 
-def _html_hunk(hunk) -> Markup:
+def html_hunk(hunk) -> Markup:
     parts = []
     for op, text in hunk:
         body = _nl2br(text)
@@ -127,8 +127,8 @@ def environment(fmt: str) -> Environment:
         safe_url=safe_url,
         days_left=_days_left,
         text_hunk=hunk_to_text,
-        html_hunk=_html_hunk,
-        md_hunk=_md_hunk,
+        html_hunk=html_hunk,
+        md_hunk=md_hunk,
         md_link=_md_link,
         nl2br=_nl2br,
     )

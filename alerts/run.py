@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,14 +9,21 @@ from datetime import datetime
 
 from alerts import operators, outbox
 from alerts.channels import Channel
-from alerts.destinations import OPERATORS, STAKEHOLDERS, Target, targets
+from alerts.destinations import OPERATORS, STAKEHOLDERS, Destination, unique
 from alerts.dispatch import RETRY_PAUSES, SendStats, message_for, send_pending
 from alerts.events import load_events
 from alerts.logs import masking
 from alerts.messages import utc_now
-from zgwatch.config import Settings
+from core.vocabulary import MAX_ATTEMPTS
 
-log = logging.getLogger("alerts")
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """What the alert stage needs: where to send, how long to keep trying, which column."""
+
+    destinations: tuple[Destination, ...] = ()  # stakeholders' and operators'
+    max_attempts: int = MAX_ATTEMPTS  # failed runs after which a delivery is given up
+    source: str = ""  # the column, named in operators' messages
 
 
 @dataclass
@@ -59,7 +65,7 @@ class AlertReport:
         return [f"{channel}  {subject}" for channel, subject in self.planned]
 
 
-def _queue_stakeholders(con, stakeholders: list[Target], now: datetime) -> int:
+def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime) -> int:
     queued = 0
     for t in stakeholders:
         queued += outbox.enqueue_events(con, t, now)
@@ -72,53 +78,53 @@ def _queue_stakeholders(con, stakeholders: list[Target], now: datetime) -> int:
     return queued
 
 
-def _open_channels(all_targets: list[Target]) -> dict[str, Channel]:
+def _open_channels(destinations: list[Destination]) -> dict[str, Channel]:
     channels = {}
-    for t in all_targets:
-        channels.setdefault(t.url_hash, Channel.open(t))
+    for d in destinations:
+        channels.setdefault(d.url_hash, Channel.open(d))
     return channels
 
 
 def _plan(con, deliveries, report: AlertReport) -> None:
     events = load_events(con, [d.change_id for d in deliveries if d.change_id is not None])
     for d in deliveries:
-        report.planned.append((d.channel, message_for(d, events).subject))
+        report.planned.append((d.masked, message_for(d, events).subject))
 
 
 def _stage(
     con,
-    settings: Settings,
-    all_targets: list[Target],
+    config: AlertConfig,
+    destinations: list[Destination],
     report: AlertReport,
     clock: Callable[[], datetime],
     send: Callable[[list, dict], SendStats],
 ) -> None:
-    stakeholders = [t for t in all_targets if t.audience == STAKEHOLDERS]
-    ops = [t for t in all_targets if t.audience == OPERATORS]
-    channels = _open_channels(all_targets)
-    for t in all_targets:
-        outbox.register(con, t, clock())
+    stakeholders = [d for d in destinations if d.audience == STAKEHOLDERS]
+    ops = [d for d in destinations if d.audience == OPERATORS]
+    channels = _open_channels(destinations)
+    for d in destinations:
+        outbox.register(con, d, clock())
 
     report.queued += _queue_stakeholders(con, stakeholders, clock())
     first = outbox.pending(con, [t.url_hash for t in stakeholders], STAKEHOLDERS)
     stats = send(first, channels)
 
     # After the stakeholders' sends, so a destination that just recovered ends its incident.
-    batch_id, troubles = operators.current_trouble(con, settings.source, stakeholders, clock())
+    batch_id, troubles = operators.current_trouble(con, config.source, stakeholders, clock())
     report.incidents_opened, report.incidents_closed = operators.reconcile(
         con, troubles, batch_id, clock()
     )
     report.queued += operators.enqueue_notices(con, ops, clock())
-    stats.add(send(outbox.pending(con, [t.url_hash for t in ops], OPERATORS), channels))
+    stats.add(send(outbox.pending(con, [d.url_hash for d in ops], OPERATORS), channels))
 
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
     report.waiting, report.errors = stats.waiting, stats.errors
-    report.pending = len(outbox.pending(con, [t.url_hash for t in all_targets]))
+    report.pending = len(outbox.pending(con, [d.url_hash for d in destinations]))
 
 
 def run_alerts(
     con,
-    settings: Settings,
+    config: AlertConfig,
     *,
     now: datetime | None = None,
     dry_run: bool = False,
@@ -136,8 +142,8 @@ def run_alerts(
     """
     clock = (lambda: now) if now is not None else utc_now
     report = AlertReport(dry_run=dry_run)
-    all_targets = targets(settings)
-    secrets = [s for t in all_targets for s in t.secrets]
+    destinations = unique(config.destinations)
+    secrets = [s for d in destinations for s in d.secrets]
 
     def send(deliveries, channels) -> SendStats:
         if dry_run:
@@ -148,19 +154,44 @@ def run_alerts(
             deliveries,
             channels,
             clock=clock,
-            max_attempts=settings.max_attempts,
+            max_attempts=config.max_attempts,
             pauses=retry_pauses,
             sleep=sleep,
         )
 
     with masking(secrets):
         if not dry_run:
-            _stage(con, settings, all_targets, report, clock, send)
+            _stage(con, config, destinations, report, clock, send)
         else:
             con.begin()
             try:
-                _stage(con, settings, all_targets, report, clock, send)
+                _stage(con, config, destinations, report, clock, send)
             finally:
                 con.rollback()
-    log.info("alerts: %s", report.summary())
+    return report
+
+
+def send_to_operators(
+    con,
+    config: AlertConfig,
+    *,
+    now: datetime | None = None,
+    retry_pauses: tuple[float, ...] = RETRY_PAUSES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> AlertReport:
+    """Queue the incidents' messages for the operators' destinations and send what they have
+    pending; stakeholders' deliveries are left for the alert stage."""
+    clock = (lambda: now) if now is not None else utc_now
+    report = AlertReport()
+    ops = [d for d in unique(config.destinations) if d.audience == OPERATORS]
+    with masking([s for d in ops for s in d.secrets]):
+        for d in ops:
+            outbox.register(con, d, clock())
+        report.queued = operators.enqueue_notices(con, ops, clock())
+        stats = send_pending(con, outbox.pending(con, [d.url_hash for d in ops], OPERATORS),
+                             _open_channels(ops), clock=clock, max_attempts=config.max_attempts,
+                             pauses=retry_pauses, sleep=sleep)
+    report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
+    report.waiting, report.errors = stats.waiting, stats.errors
+    report.pending = len(outbox.pending(con, [d.url_hash for d in ops]))
     return report

@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from replica import running  # noqa: E402
-from zgwatch import airflow_local  # noqa: E402
+from tests.support import airflow_api  # noqa: E402
+from zgwatch.airflow import launcher as airflow_local  # noqa: E402
 from zgwatch.sinks import free_port  # noqa: E402
 
 ZGWATCH = str(Path(sys.executable).parent / "zgwatch")
@@ -72,7 +73,7 @@ def time_zgwatch_run(url: str, data: Path) -> float:
 
 def wait(check, timeout: float, what: str):
     try:
-        return airflow_local.wait_for_api(check, timeout, what, every=0.25)
+        return airflow_api.wait_for_api(check, timeout, what, every=0.25)
     except TimeoutError as exc:
         raise SystemExit(str(exc)) from None
 
@@ -97,22 +98,22 @@ def bench(notices: int, screenshot: Path | None) -> dict:
                 raise SystemExit("zgwatch airflow exited:\n" + "".join(lines))
             out["airflow ready (s)"] = time.monotonic() - started
             url = f"http://127.0.0.1:{port}"
-            token = airflow_local.api_token(url, PASSWORD)
-            wait(lambda: airflow_local.api(url, token, "/dags/zgwatch_monitor"), 120,
+            token = airflow_api.api_token(url, PASSWORD)
+            wait(lambda: airflow_api.api(url, token, "/dags/zgwatch_monitor"), 120,
                  "zgwatch_monitor to be parsed")
             time.sleep(5)  # let the components settle after start-up before measuring
             out["PSS idle (MiB)"] = tree_pss_mib(proc.pid)
             out["processes idle"] = 1 + len(airflow_local.descendants(proc.pid))
 
             triggered = time.monotonic()
-            run = airflow_local.api(url, token, "/dags/zgwatch_monitor/dagRuns",
+            run = airflow_api.api(url, token, "/dags/zgwatch_monitor/dagRuns",
                                     {"logical_date": None})
             path = f"/dags/zgwatch_monitor/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
             peak = [0.0]
 
             def done():
                 peak[0] = max(peak[0], tree_pss_mib(proc.pid))
-                r = airflow_local.api(url, token, path)
+                r = airflow_api.api(url, token, path)
                 return r if r["state"] in ("success", "failed") else None
 
             result = wait(done, 600, "the DAG run")
@@ -122,7 +123,7 @@ def bench(notices: int, screenshot: Path | None) -> dict:
             out["PSS peak during run (MiB)"] = peak[0]
             out["PSS after run (MiB)"] = tree_pss_mib(proc.pid)
             if screenshot is not None:
-                airflow_local.screenshot(f"{url}{path.replace('/dagRuns/', '/runs/')}", token,
+                airflow_api.screenshot(f"{url}{path.replace('/dagRuns/', '/runs/')}", token,
                                          screenshot.resolve())
                 out["screenshot"] = str(screenshot)
         finally:

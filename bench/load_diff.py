@@ -35,9 +35,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from core.textdiff import compute_diff  # noqa: E402
 from tests.warehouse.batches import FakeColumn  # noqa: E402
 from warehouse.summaries import VersionFacts, edit_summary  # noqa: E402
-from warehouse.textdiff import compute_diff  # noqa: E402
 
 SEED = REPO.parent / "shared" / "seeds" / "000_99f024742a5b7e23.txt"
 if not SEED.exists():

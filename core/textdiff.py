@@ -1,4 +1,4 @@
-"""Character diffs of notice text: computed once by the diff stage, shown by alerts and analysts.
+"""Character diffs of notice text: computed once by the diff stage, read by alerts and analysts.
 
 A diff is a list of ``(op, text)`` pairs: -1 deleted, 0 unchanged, 1 inserted
 (diff-match-patch's convention). It is computed character by character and
@@ -9,12 +9,13 @@ one or two unchanged characters between two changes are folded into them too.
 
 ``change_events.diff`` stores the whole diff as JSON (joining the ops with
 op <= 0 gives the old text, op >= 0 the new). ``hunks`` cuts it down to the
-changes with a few characters of context each side, for people.
+changes with a few characters of context each side, for people; ``hunk_to_text``
+writes one in the plain-text convention. The HTML and Markdown forms are
+the alerts' (``alerts/render.py``).
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Sequence
 
@@ -146,17 +147,6 @@ def hunk_to_text(hunk: Iterable[Op]) -> str:
     return "".join(marks[op].format(text) for op, text in hunk)
 
 
-def hunk_to_html(hunk: Iterable[Op]) -> str:
-    """One hunk as HTML: ``<del>``/``<ins>``, the site's text escaped, line breaks as ``<br>``."""
-    marks = {-1: "<del>{}</del>", 0: "{}", 1: "<ins>{}</ins>"}
-    return "".join(marks[op].format(html.escape(text).replace("\n", "<br>\n")) for op, text in hunk)
-
-
 def diff_to_text(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
     """Every hunk of ``diff`` in plain text, hunks separated by a line holding ``…``."""
     return f"\n{ELLIPSIS}\n".join(hunk_to_text(h) for h in hunks(diff, context))
-
-
-def diff_to_html(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
-    """Every hunk of ``diff`` as HTML paragraphs (escaped)."""
-    return "\n".join(f"<p>{hunk_to_html(h)}</p>" for h in hunks(diff, context))

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import date, datetime
 
-Outcome = Literal[
-    "ok",
-    "not_modified",
-    "not_found",
-    "server_error",
-    "timeout",
-    "blocked",
-    "truncated",
-    "wrong_page",
-    "empty_list",
-    "error",
-]
-CONTENT_OUTCOMES = frozenset({"ok", "not_modified"})
-PageKind = Literal["list", "article", "probe"]
+from core.vocabulary import Outcome, PageKind
+from crawler.parsing.model import NoticePage
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 @dataclass
@@ -26,8 +19,8 @@ class FetchRecord:
     """One fetch of one URL, whatever came of it."""
 
     url: str
-    page_kind: PageKind
-    outcome: Outcome
+    page_kind: PageKind | str
+    outcome: Outcome | str
     fetched_at: str  # ISO 8601, UTC
     notice_id: str | None = None
     http_status: int | None = None
@@ -80,6 +73,47 @@ class NoticeRecord:
     etag: str | None = None
     last_modified: str | None = None
 
+    @classmethod
+    def from_page(cls, notice: NoticePage, *, notice_id: str, fetched_at: str,
+                  raw_sha256: str, etag: str | None, last_modified: str | None) -> NoticeRecord:
+        """Flatten a parsed ``NoticePage`` (dates to ISO strings, nested parts to dicts)."""
+        period, contacts, inspection = notice.publicity, notice.contacts, notice.inspection
+        return cls(
+            notice_id=notice_id,
+            url=notice.url,
+            title=notice.title,
+            body=notice.body,
+            text_sha256=notice.text_sha256,
+            fetched_at=fetched_at,
+            raw_sha256=raw_sha256,
+            published_on=_iso(notice.published_on),
+            published_at=_iso(notice.published_at),
+            source=notice.source,
+            issuer=notice.issuer,
+            signed_on=_iso(notice.signed_on),
+            publicity_start=_iso(period.start),
+            publicity_end=_iso(period.end),
+            publicity_end_derived=period.end_derived,
+            publicity_days=period.days,
+            publicity_raw=period.raw,
+            contacts={
+                "phones": list(contacts.phones),
+                "emails": list(contacts.emails),
+                "postcode": contacts.postcode,
+                "address": contacts.address,
+                "raw": contacts.raw,
+            },
+            inspection={
+                "group": inspection.group,
+                "start": _iso(inspection.start),
+                "end": _iso(inspection.end),
+                "feedback_on": _iso(inspection.feedback_on),
+            },
+            attachments=[{"name": a.name, "url": a.url} for a in notice.attachments],
+            etag=etag,
+            last_modified=last_modified,
+        )
+
 
 @dataclass
 class RawPage:
@@ -90,8 +124,6 @@ class RawPage:
 
     @staticmethod
     def sha(body: bytes) -> str:
-        import hashlib
-
         return hashlib.sha256(body).hexdigest()
 
 

@@ -27,9 +27,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.vocabulary import Outcome
 from crawler.items import NoticeRecord, RawPage
 from crawler.parsing.classify import classify_article
-from crawler.records import notice_record
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class ArticleReading:
     @classmethod
     def failed(cls, exc: Exception) -> ArticleReading:
         """A page no parser could read: a failed fetch (``error``), not a lost one."""
-        return cls("error", f"reading failed: {type(exc).__name__}: {exc}"[:200])
+        return cls(Outcome.ERROR, f"reading failed: {type(exc).__name__}: {exc}"[:200])
 
 
 def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str],
@@ -70,8 +70,10 @@ def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str
         return ArticleReading(outcome, reason)
     sha = RawPage.sha(body)
     store_raw(Path(raw_dir), sha, body)
-    record = notice_record(notice, notice_id=notice_id, fetched_at=fetched_at, raw_sha256=sha,
-                           etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+    record = NoticeRecord.from_page(
+        notice, notice_id=notice_id, fetched_at=fetched_at, raw_sha256=sha,
+        etag=headers.get("etag"), last_modified=headers.get("last-modified"),
+    )
     return ArticleReading(outcome, reason, sha, record, notice.notice_id)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from core import vocabulary as v
+
 NEAR_DAYS = 3  # a publicity period this close (before start or after end) counts as "near"
 
 
@@ -67,8 +69,8 @@ def read_known(path: Path | None) -> dict[str, KnownNotice]:
 class RevisitPolicy:
     as_of: date
     now: datetime  # aware; spreads the periodic revisits
-    recent_days: int = 30
-    revisit_days: float = 7.0
+    recent_days: int = v.RECENT_DAYS
+    revisit_days: float = v.REVISIT_DAYS
 
     def is_hot(self, notice: KnownNotice) -> bool:
         """Recent, or inside or near its publicity period: fetched every cycle."""

@@ -1,4 +1,9 @@
-"""Start a crawl in its own process and report on it (the crawl stage's entry point)."""
+"""Start a crawl in its own process and report on it (the crawl stage's entry point).
+
+Scrapy's reactor cannot restart inside a process, so every crawl is
+``python -m crawler.process`` in a subprocess; ``run_crawl`` starts it with a
+``CrawlOptions`` and reads back the batch's ``summary.json``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,25 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from zgwatch.config import Settings
-from zgwatch.errors import StageFailed
+from core import vocabulary as v
+from core.errors import StageFailed
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """What one crawl needs: the column, where raw pages go, the day, politeness."""
+
+    source: str
+    raw_dir: Path
+    as_of: date
+    delay: float = v.DELAY
+    timeout: float = v.TIMEOUT
+    user_agent: str = v.USER_AGENT
+    recent_days: int = v.RECENT_DAYS
+    revisit_days: float = v.REVISIT_DAYS
 
 
 @dataclass(frozen=True)
@@ -22,13 +41,13 @@ class CrawlResult:
 
     @property
     def column_readable(self) -> bool:
-        return self.summary.get("first_page_outcome") == "ok"
+        return self.summary.get("first_page_outcome") == v.Outcome.OK
 
     def line(self) -> str:
         """One line for logs: pages, ok, unchanged, failed by reason, seconds."""
         s = self.summary
         outcomes = dict(s.get("outcomes", {}))
-        ok, unchanged = outcomes.pop("ok", 0), outcomes.pop("not_modified", 0)
+        ok, unchanged = outcomes.pop(v.Outcome.OK, 0), outcomes.pop(v.Outcome.NOT_MODIFIED, 0)
         failed = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "none"
         return (
             f"crawl {s.get('batch_id')}: {s.get('requests', 0)} requests "
@@ -52,28 +71,28 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
-def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
+def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
               concurrency: int = 1, backoff: float | None = None,
               read_workers: int | None = None,
               progress: Callable[[int], None] | None = None) -> CrawlResult:
-    """Crawl ``settings.source`` into ``batch_dir`` in a subprocess; raise if it did not finish.
+    """Crawl ``options.source`` into ``batch_dir`` in a subprocess; raise if it did not finish.
 
     ``progress``, if given, is called with the number of fetches so far while it runs.
     """
     batch_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "crawler.run",
-        "--source", settings.source,
+        sys.executable, "-m", "crawler.process",
+        "--source", options.source,
         "--batch-dir", str(batch_dir),
-        "--raw-dir", str(settings.raw_dir),
-        "--as-of", settings.as_of.isoformat(),
-        "--delay", str(settings.delay),
-        "--timeout", str(settings.timeout),
-        "--user-agent", settings.user_agent,
-        "--recent-days", str(settings.recent_days),
-        "--revisit-days", str(settings.revisit_days),
+        "--raw-dir", str(options.raw_dir),
+        "--as-of", options.as_of.isoformat(),
+        "--delay", str(options.delay),
+        "--timeout", str(options.timeout),
+        "--user-agent", options.user_agent,
+        "--recent-days", str(options.recent_days),
+        "--revisit-days", str(options.revisit_days),
         "--concurrency", str(concurrency),
-        "--backoff", str(settings.delay if backoff is None else backoff),
+        "--backoff", str(options.delay if backoff is None else backoff),
     ]
     if known is not None:
         cmd += ["--known", str(known)]
@@ -97,7 +116,7 @@ def run_crawl(settings: Settings, batch_dir: Path, known: Path | None, *,
     if proc.returncode != 0 or not (batch_dir / "DONE").exists():
         tail = (stderr or "").strip().splitlines()[-1:] or ["no output"]
         raise StageFailed(
-            f"crawl of {settings.source} did not finish (exit {proc.returncode}): {tail[0]}; "
+            f"crawl of {options.source} did not finish (exit {proc.returncode}): {tail[0]}; "
             f"log: {batch_dir / 'crawl.log'}"
         )
     return CrawlResult(batch_dir, json.loads(summary_path.read_text(encoding="utf-8")))

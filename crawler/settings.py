@@ -1,22 +1,24 @@
 """Scrapy settings of the zgwatch crawler: polite by default, for the real site.
 
-``crawler.run`` overrides the per-run values (delay, timeout, user agent, paths).
+``crawler.process`` overrides the per-run values (delay, timeout, user agent, paths).
 """
+
+from core import vocabulary as v
 
 BOT_NAME = "zgwatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 ROBOTSTXT_OBEY = True
-USER_AGENT = "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch)"
+USER_AGENT = v.USER_AGENT
 CONCURRENT_REQUESTS = 8
 CONCURRENT_ITEMS = 1  # one item a page (crawler.items.Page); the default 100 starts 100 tasks
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request at a time to the host
-DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY = v.DELAY
 AUTOTHROTTLE_ENABLED = True  # slows down further when the site answers slowly
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = v.DELAY
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_TIMEOUT = v.TIMEOUT
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
 

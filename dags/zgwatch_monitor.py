@@ -7,6 +7,6 @@ See docs/operators.md. To watch another column, add a file like this one that
 calls ``column_dags("name", fixed={...})``.
 """
 
-from zgwatch_factory import column_dags
+from zgwatch.airflow.factory import column_dags
 
 zgwatch_monitor, zgwatch_publish = column_dags()

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from zgwatch.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
+from core.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
+from core.vocabulary import CONTENT_OUTCOMES
 
 SQL_DIR = Path(__file__).parent / "sql"
 VIEWS_DIR = SQL_DIR / "views"
@@ -129,7 +130,7 @@ def _open_waiting(db_path: Path, read_only: bool, lock_wait: float) -> duckdb.Du
             if "Could not set lock" not in str(exc):
                 # not a DuckDB file, a newer format, a directory…: the path is wrong
                 detail = str(exc).removeprefix("IO Error: ").splitlines()[0]
-                raise ConfigError(f"--db {db_path}: cannot open the warehouse ({detail})") from None
+                raise ConfigError(f"warehouse {db_path}: cannot open it ({detail})") from None
             left = deadline - time.monotonic()
             if left <= 0:
                 holder = LOCK_HOLDER.search(str(exc))
@@ -170,19 +171,32 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def vocabulary_sql() -> str:
+    """Macros that give SQL the words of ``core.vocabulary`` (written there, once).
+
+    ``is_content(outcome)``: the fetch brought content (ok, 304), not a fault.
+    """
+    outcomes = ", ".join(f"'{o}'" for o in sorted(CONTENT_OUTCOMES))
+    return f"CREATE OR REPLACE MACRO is_content(outcome) AS outcome IN ({outcomes})"
+
+
 def _apply_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Recreate every view when any view file differs from what was last applied."""
+    """Recreate the vocabulary macros and every view when any of them changed."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_views ("
         " name VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
     recorded = dict(con.execute("SELECT name, sha256 FROM schema_views").fetchall())
+    vocabulary = vocabulary_sql()
+    wanted = {"_vocabulary": hashlib.sha256(vocabulary.encode()).hexdigest()}
     views = view_files()
-    if recorded == {v.name: v.sha256 for v in views}:
+    wanted.update({v.name: v.sha256 for v in views})
+    if recorded == wanted:
         return
     record = "INSERT OR REPLACE INTO schema_views VALUES (?, ?, now())"
-    statements = [s for v in views for s in ((v.sql, None), (record, [v.name, v.sha256]))]
-    for gone in recorded.keys() - {v.name for v in views}:  # a view file was deleted
+    statements = [(vocabulary, None), (record, ["_vocabulary", wanted["_vocabulary"]])]
+    statements += [s for v in views for s in ((v.sql, None), (record, [v.name, v.sha256]))]
+    for gone in recorded.keys() - wanted.keys():  # a view file was deleted
         statements += [
             (f'DROP VIEW IF EXISTS "{gone}"', None),
             ("DELETE FROM schema_views WHERE name = ?", [gone]),

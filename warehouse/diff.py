@@ -12,7 +12,7 @@ the first cycle on an empty warehouse records what is already there, marked
 ``baseline = true``, so alerts can summarise rather than announce them.
 
 Only ``edited`` needs Python (diff-match-patch), and only for the versions
-without their event; the other rules are single INSERT … SELECT statements.
+without their event; the other rules are SQL statements in ``sql/stages/diff.sql``.
 """
 
 from __future__ import annotations
@@ -20,77 +20,23 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from core.sqlfiles import statements, used_params
+from core.textdiff import compute_diff, diff_to_json
+from core.vocabulary import Kind
 from warehouse.summaries import VersionFacts, edit_summary
-from warehouse.textdiff import compute_diff, diff_to_json
 
-KINDS = ("removed", "restored", "new", "edited", "expiring", "expired")
+# The order the rules run in: a removal is settled before a return, and both
+# before the date rules, which only look at active notices.
+ORDER = (Kind.REMOVED, Kind.RESTORED, Kind.NEW, Kind.EDITED, Kind.EXPIRING, Kind.EXPIRED)
 EDIT_CHUNK = 200  # versions diffed per round trip: bounds the texts held in memory
-
-LATEST = (
-    "JOIN notice_versions AS v ON v.notice_id = s.notice_id AND v.version_no = s.latest_version"
-)
-SEEN_AGAIN = "s.status = 'removed' AND s.absent_streak = 0"
-CONFIRMED_GONE = "s.status = 'active' AND s.absent_streak >= 2"
-
-
-def _nth(kind: str) -> str:
-    """SQL for "1 + how many ``kind`` events this notice already has" (removals can repeat)."""
-    return (
-        f"1 + (SELECT count(*) FROM change_events AS e "
-        f"WHERE e.notice_id = s.notice_id AND e.kind = '{kind}')"
-    )
-
-
-# Each rule: the candidate events, as columns of change_events.
-RULES = {
-    "removed": f"""
-        SELECT 'removed:' || s.notice_id || ':' || ({_nth("removed")}) AS event_key,
-               s.notice_id, 'removed' AS kind,
-               '已撤下:列表中不再出现,页面连续 ' || s.absent_streak || ' 次返回 404/410' AS summary,
-               nullif(s.latest_version, 0) AS to_version, v.publicity_start, v.publicity_end
-        FROM notice_state AS s LEFT {LATEST}
-        WHERE {CONFIRMED_GONE}""",
-    "restored": f"""
-        SELECT 'restored:' || s.notice_id || ':' || ({_nth("restored")}) AS event_key,
-               s.notice_id, 'restored' AS kind, '恢复发布:重新出现在列表中' AS summary,
-               nullif(s.latest_version, 0) AS to_version, v.publicity_start, v.publicity_end
-        FROM notice_state AS s LEFT {LATEST}
-        WHERE {SEEN_AGAIN}""",
-    "new": """
-        SELECT 'new:' || v.notice_id AS event_key, v.notice_id, 'new' AS kind,
-               '新通报' || coalesce(
-                   ',公开期限至 ' || strftime(v.publicity_end, '%Y年%-m月%-d日'), '') AS summary,
-               1 AS to_version, v.publicity_start, v.publicity_end
-        FROM notice_versions AS v
-        WHERE v.version_no = 1""",
-    "expiring": f"""
-        SELECT 'expiring:' || s.notice_id || ':' || v.publicity_end AS event_key,
-               s.notice_id, 'expiring' AS kind,
-               CASE WHEN v.publicity_end = $as_of
-                    THEN '公开期限今天(' || strftime(v.publicity_end, '%-m月%-d日') || ')截止'
-                    ELSE '公开期限 ' || strftime(v.publicity_end, '%-m月%-d日') || ' 截止,还有 '
-                         || (v.publicity_end - $as_of) || ' 天' END AS summary,
-               s.latest_version AS to_version, v.publicity_start, v.publicity_end
-        FROM notice_state AS s {LATEST}
-        WHERE s.status = 'active'
-          AND v.publicity_end BETWEEN $as_of AND $as_of + $warn_days""",
-    "expired": f"""
-        SELECT 'expired:' || s.notice_id || ':' || v.publicity_end AS event_key,
-               s.notice_id, 'expired' AS kind,
-               '公开期限已于 ' || strftime(v.publicity_end, '%Y年%-m月%-d日') || ' 截止' AS summary,
-               s.latest_version AS to_version, v.publicity_start, v.publicity_end
-        FROM notice_state AS s {LATEST}
-        WHERE s.status = 'active' AND v.publicity_end < $as_of""",
-}
+SQL = statements(Path(__file__).parent / "sql" / "stages" / "diff.sql")
 # State the diff stage owns: a confirmed removal, and a return, flip the status.
-STATUS_UPDATES = {
-    "removed": f"UPDATE notice_state AS s SET status = 'removed' WHERE {CONFIRMED_GONE}",
-    "restored": f"UPDATE notice_state AS s SET status = 'active' WHERE {SEEN_AGAIN}",
-}
+STATUS_UPDATES = {Kind.REMOVED: "mark_removed", Kind.RESTORED: "mark_restored"}
 
 
 EDIT_SCHEMA = pa.schema([
@@ -139,13 +85,14 @@ def detect_changes(
         params["baseline"] = con.execute("SELECT count(*) = 0 FROM change_events").fetchone()[0]
         params["batch_id"] = con.execute("SELECT max(batch_id) FROM batches").fetchone()[0]
         counts = {}
-        for kind in KINDS:
-            if kind == "edited":
-                counts[kind] = _insert_edits(con, params)
+        for kind in ORDER:
+            if kind == Kind.EDITED:
+                counts[kind.value] = _insert_edits(con, params)
             else:
-                counts[kind] = _insert_rule(con, RULES[kind], params)
+                _execute(con, f"candidate_{kind}", params)
+                counts[kind.value] = _insert_candidates(con, params)
             if kind in STATUS_UPDATES:
-                con.execute(STATUS_UPDATES[kind])
+                _execute(con, STATUS_UPDATES[kind], params)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -153,50 +100,32 @@ def detect_changes(
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
 
 
-def _insert_rule(con: duckdb.DuckDBPyConnection, candidates: str, params: dict) -> int:
-    """Insert the candidate events whose key is not recorded yet; return how many."""
-    used = {k: v for k, v in params.items() if f"${k}" in candidates}
-    con.execute(
-        f"""INSERT INTO change_events BY NAME
-        SELECT c.*, $batch_id AS batch_id, $now::TIMESTAMPTZ AS detected_at,
-               $as_of::DATE AS as_of, $baseline AS baseline
-        FROM ({candidates}) AS c
-        WHERE c.event_key NOT IN (SELECT event_key FROM change_events)
-        ORDER BY c.notice_id""",
-        {**used, **{k: params[k] for k in ("batch_id", "now", "as_of", "baseline")}},
-    )
-    return con.fetchone()[0]
+def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict):
+    """Run the statement ``name`` of diff.sql with the parameters it uses."""
+    sql = SQL[name]
+    return con.execute(sql, used_params(sql, params))
+
+
+def _insert_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> int:
+    """Insert the staged candidate events whose key is not recorded yet; return how many."""
+    return _execute(con, "insert_candidates", params).fetchone()[0]
 
 
 def _insert_edits(con: duckdb.DuckDBPyConnection, params: dict) -> int:
     """Diff each version > 1 that has no ``edited`` event against its predecessor."""
-    pending = con.execute(
-        """SELECT notice_id, version_no FROM notice_versions
-        WHERE version_no > 1
-          AND 'edited:' || notice_id || ':' || version_no
-              NOT IN (SELECT event_key FROM change_events)
-        ORDER BY notice_id, version_no"""
-    ).fetchall()
+    pending = _execute(con, "pending_edits", params).fetchall()
     added = 0
     for i in range(0, len(pending), EDIT_CHUNK):
         chunk = pending[i : i + EDIT_CHUNK]
-        rows = con.execute(
-            """SELECT n.notice_id, n.version_no,
-                      o.title, o.body, o.publicity_start, o.publicity_end,
-                      n.title, n.body, n.publicity_start, n.publicity_end
-            FROM (SELECT unnest($ids) AS notice_id, unnest($versions) AS version_no) AS k
-            JOIN notice_versions AS n USING (notice_id, version_no)
-            JOIN notice_versions AS o
-              ON o.notice_id = n.notice_id AND o.version_no = n.version_no - 1
-            ORDER BY n.notice_id, n.version_no""",
-            {"ids": [c[0] for c in chunk], "versions": [c[1] for c in chunk]},
-        ).fetchall()
-        events = [_edit_event(row) for row in rows]
-        con.register("edit_events", pa.Table.from_pylist(events, schema=EDIT_SCHEMA))
+        rows = _execute(con, "edit_texts", {"ids": [c[0] for c in chunk],
+                                             "versions": [c[1] for c in chunk]}).fetchall()
+        events = pa.Table.from_pylist([_edit_event(row) for row in rows], schema=EDIT_SCHEMA)
+        con.register("edit_events", events)
         try:
-            added += _insert_rule(con, "SELECT * FROM edit_events", params)
+            con.execute("CREATE OR REPLACE TEMP TABLE candidate_events AS FROM edit_events")
         finally:
             con.unregister("edit_events")
+        added += _insert_candidates(con, params)
     return added
 
 
@@ -207,7 +136,7 @@ def _edit_event(row: tuple) -> dict:
     return {
         "event_key": f"edited:{notice_id}:{version}",
         "notice_id": notice_id,
-        "kind": "edited",
+        "kind": Kind.EDITED.value,
         "summary": edit_summary(old, new, diff),
         "from_version": version - 1,
         "to_version": version,

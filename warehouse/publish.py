@@ -16,8 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
+from core.errors import StageFailed
 from warehouse.db import connect
-from zgwatch.errors import StageFailed
 
 
 def analyst_copy_path(db_path: Path) -> Path:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from warehouse.textdiff import Op, hunk_to_text, hunks
+from core.textdiff import Op, hunk_to_text, hunks
 
 HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+、|[((][一二三四五六七八九十百]+[))]|\d{1,2}[.．、](?!\d))"

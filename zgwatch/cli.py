@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from core.errors import ConfigError, ZgwatchError
 from zgwatch.config import Settings, load_settings
-from zgwatch.errors import ConfigError, ZgwatchError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,9 +130,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command in WRITING:
         _check_writable(settings)
     if command == "airflow":
-        from zgwatch import airflow_local
+        from zgwatch.airflow import launcher
 
-        return airflow_local.run(settings, vars(args), port=args.port)
+        return launcher.run(settings, vars(args), port=args.port)
     if command == "run":
         report = pipeline.run(settings)
         print(report.crawl.line())

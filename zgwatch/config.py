@@ -6,25 +6,24 @@ Precedence is flag > environment > file > default. Bad input becomes a
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tomllib
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from zgwatch.errors import ConfigError
+from alerts.destinations import OPERATORS, Destination, check_url
+from core import vocabulary as v
+from core.errors import ConfigError
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
 DEFAULT_CONFIG = Path("zgwatch.toml")
 
-# option name -> environment variable, for the options of interfaces.md and a few more.
+# option name -> environment variable, for the options of docs/interfaces.md and a few more.
 ENV = {
     "source": "ZGWATCH_SOURCE",
     "db": "ZGWATCH_DB",
@@ -40,104 +39,75 @@ ENV = {
 LIST_OPTIONS = {"notify", "operators_notify"}
 
 
-def today_in_shanghai() -> date:
-    return datetime.now(SHANGHAI).date()
-
-
-class Destination(BaseModel):
-    """Where alerts go: an Apprise URL, optionally only some kinds or some notices."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    url: str
-    kinds: tuple[str, ...] | None = None  # None: every alerted kind
-    match: tuple[str, ...] | None = None  # keywords; an event passes if issuer or title holds one
-
-    @field_validator("url")
-    @classmethod
-    def _apprise_url(cls, v: str) -> str:
-        v = v.strip()
-        scheme = v.split("://", 1)[0] if "://" in v else ""
-        if not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
-            raise ValueError("not an Apprise URL (scheme://…)")
-        import apprise  # late: only when destinations are configured
-
-        quiet = logging.getLogger("apprise")
-        level, quiet.level = quiet.level, logging.CRITICAL  # our one line says it
-        try:
-            plugin = apprise.Apprise.instantiate(v, suppress_exceptions=True)
-        finally:
-            quiet.level = level
-        if plugin is None:
-            raise ValueError(f"Apprise cannot send to this {scheme}:// URL (unknown or incomplete)")
-        return v
-
-    @field_validator("kinds")
-    @classmethod
-    def _known_kinds(cls, v):
-        known = {"new", "edited", "removed", "restored", "expiring", "expired"}
-        if v is not None and (bad := set(v) - known):
-            raise ValueError(f"unknown kinds {sorted(bad)}; known: {sorted(known)}")
-        return v
-
-
 class Settings(BaseModel):
     """Everything a cycle needs; build it with ``load_settings``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    source: str = REAL_COLUMN
+    source: str = v.REAL_COLUMN
     db: Path = Path("data/zgwatch.duckdb")
     data_dir: Path = Path("data")
     notify: tuple[str, ...] = ()
     destinations: tuple[Destination, ...] = ()  # from the file: routed destinations
     operators_notify: tuple[str, ...] = ()  # operators' destinations (pipeline trouble)
-    as_of: date = Field(default_factory=today_in_shanghai)
-    warn_days: int = Field(default=3, ge=0, le=366)
-    delay: float = Field(default=1.0, ge=0, le=3600)
-    timeout: float = Field(default=30.0, gt=0, le=3600)
+    as_of: date = Field(default_factory=v.today_in_shanghai)
+    warn_days: int = Field(default=v.WARN_DAYS, ge=0, le=366)
+    delay: float = Field(default=v.DELAY, ge=0, le=3600)
+    timeout: float = Field(default=v.TIMEOUT, gt=0, le=3600)
     # revisit policy (crawler/revisit.py)
-    recent_days: int = Field(default=30, ge=0)
-    revisit_days: float = Field(default=7.0, gt=0)
+    recent_days: int = Field(default=v.RECENT_DAYS, ge=0)
+    revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0)
     # warehouse: how long to wait for a write lock held by another process
-    lock_wait: float = Field(default=120.0, ge=0)
+    lock_wait: float = Field(default=v.LOCK_WAIT, ge=0)
     # alerts: failed runs after which a delivery is marked failed
-    max_attempts: int = Field(default=8, ge=1)
-    user_agent: str = (
-        "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch; watches the 整改落实 column)"
-    )
+    max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1)
+    user_agent: str = v.USER_AGENT
 
     @field_validator("source")
     @classmethod
-    def _http_url(cls, v: str) -> str:
-        parts = urlsplit(v.strip())
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"must be an http(s) URL of the column's index, got {v!r}")
-        return v.strip()
+            raise ValueError(f"must be an http(s) URL of the column's index, got {value!r}")
+        return value.strip()
 
     @field_validator("as_of", mode="before")
     @classmethod
-    def _iso_day(cls, v):
-        if isinstance(v, str):
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+    def _iso_day(cls, value):
+        if isinstance(value, str):
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
                 raise ValueError("must be a date YYYY-MM-DD")
             try:
-                return date.fromisoformat(v.strip())
+                return date.fromisoformat(value.strip())
             except ValueError as exc:
                 raise ValueError(f"not a real date: {exc}") from None
-        return v
+        return value
 
     @field_validator("notify", "operators_notify")
     @classmethod
-    def _urls(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for url in v:
-            Destination(url=url)
-        return v
+    def _urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_url(url) for url in urls)
 
     @property
     def all_destinations(self) -> tuple[Destination, ...]:
-        """``--notify`` URLs (everything) followed by the file's routed destinations."""
-        return tuple(Destination(url=u) for u in self.notify) + self.destinations
+        """``--notify`` URLs (everything), the file's routed destinations, the operators'."""
+        return (*(Destination(url=u) for u in self.notify), *self.destinations,
+                *(Destination(url=u, audience=OPERATORS) for u in self.operators_notify))
+
+    def crawl_options(self):
+        """What the crawl stage takes of these settings (``crawler.runner.CrawlOptions``)."""
+        from crawler.runner import CrawlOptions
+
+        return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
+                            delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
+                            recent_days=self.recent_days, revisit_days=self.revisit_days)
+
+    def alert_config(self):
+        """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
+        from alerts.run import AlertConfig  # late: Apprise and the templates load with it
+
+        return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
+                           source=self.source)
 
     @property
     def batches_dir(self) -> Path:
@@ -148,7 +118,7 @@ class Settings(BaseModel):
         return self.data_dir / "raw"
 
 
-def _split_urls(value: str) -> list[str]:
+def split_urls(value: str) -> list[str]:
     """URLs separated by spaces or commas; a comma inside a URL (``to=a@x,b@y``) stays."""
     parts = re.split(r"\s+|,\s*(?=[a-z][a-z0-9+.-]*://)", value.strip())
     return [u.strip(",") for u in parts if u.strip(",")]
@@ -168,19 +138,26 @@ def _read_file(path: Path) -> dict[str, Any]:
     return {k.replace("-", "_"): v for k, v in section.items()}
 
 
+Layer = tuple[str, Mapping[str, Any]]  # (where its values come from, e.g. "--{}", values)
+
+
 def load_settings(
-    flags: dict[str, Any] | None = None,
-    env: dict[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
     config_file: Path | None = None,
+    layers: Iterable[Layer] = (),
 ) -> Settings:
-    """Merge flags > environment > config file > defaults and validate once.
+    """Merge flags > layers > environment > config file > defaults and validate once.
 
     ``flags`` holds only options given on the command line (None means not given).
-    The config file is ``config_file``, else ``$ZGWATCH_CONFIG``, else ``./zgwatch.toml``
-    when it exists.
+    ``layers`` are further sources above the environment, lowest first, each
+    ``(where, values)`` with ``where`` a format naming a value's origin in
+    errors (``"Airflow Variable zgwatch_settings key {}"``). A list setting
+    given as one string is split as ``ZGWATCH_NOTIFY`` is (``split_urls``).
+    The config file is ``config_file``, else ``$ZGWATCH_CONFIG``, else
+    ``./zgwatch.toml`` when it exists.
     """
     env = os.environ if env is None else env
-    flags = {k: v for k, v in (flags or {}).items() if v is not None}
     origin: dict[str, str] = {}
 
     path = config_file or (Path(env["ZGWATCH_CONFIG"]) if env.get("ZGWATCH_CONFIG") else None)
@@ -195,12 +172,17 @@ def load_settings(
         raw = env.get(var)
         if raw is None or raw.strip() == "":
             continue
-        merged[name] = _split_urls(raw) if name in LIST_OPTIONS else raw.strip()
+        merged[name] = split_urls(raw) if name in LIST_OPTIONS else raw.strip()
         origin[name] = var
 
-    for name, value in flags.items():
-        merged[name] = value
-        origin[name] = "--" + name.replace("_", "-")
+    for where, values in (*layers, ("--{}", flags or {})):
+        for name, value in values.items():
+            if value is None:
+                continue
+            if name in LIST_OPTIONS and isinstance(value, str):
+                value = split_urls(value)
+            merged[name] = value
+            origin[name] = where.format(name.replace("_", "-") if where == "--{}" else name)
 
     try:
         return Settings(**merged)

@@ -15,10 +15,10 @@ from datetime import timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
 
+from core.errors import ConfigError
 from replica import running
 from zgwatch import pipeline
 from zgwatch.config import Settings
-from zgwatch.errors import ConfigError
 from zgwatch.sinks import MailSink, WebhookSink
 
 MARKER = ".zgwatch-demo"  # the demo only ever wipes a folder it made itself

@@ -1,7 +1,10 @@
 """One function per stage of a cycle; the CLI and the Airflow DAG both call these.
 
 Each stage opens the warehouse only while it runs, so analysts and a second
-run are never locked out for longer than a stage.
+run are never locked out for longer than a stage. Each logs one line saying
+what it did. ``tell_operators`` is how whoever runs a step (the CLI, an
+Airflow task) reports that it failed or works again: an operators' incident,
+told once when it opens and once when it closes, through the alerts' outbox.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import ColumnUnreadable, ConfigError
 from crawler.runner import CrawlResult, new_batch_id, run_crawl
 from zgwatch.config import Settings
-from zgwatch.errors import ColumnUnreadable
 
 log = logging.getLogger("zgwatch")
 
@@ -35,7 +38,8 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
 
     ``progress(n)`` is called with the number of fetches so far, for a live display.
     """
-    result = run_crawl(settings, batch_dir, batch_dir / "known.jsonl", progress=progress)
+    result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
+                       progress=progress)
     log.info(result.line())
     return result
 
@@ -74,17 +78,17 @@ def diff(settings: Settings):
 
     with connect(settings.db, lock_wait=settings.lock_wait) as con:
         result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days)
-    log.info("diff %s", result)
+    log.info("%s", result)
     return result
 
 
 def alert(settings: Settings, *, dry_run: bool = False):
     """Queue and send the alerts of new events; retry pending deliveries."""
-    from alerts import run_alerts
+    from alerts.run import run_alerts
     from warehouse.db import connect
 
     with connect(settings.db, lock_wait=settings.lock_wait) as con:
-        report = run_alerts(con, settings, dry_run=dry_run)
+        report = run_alerts(con, settings.alert_config(), dry_run=dry_run)
     log.info("alert: %s", report.summary())
     return report
 
@@ -98,6 +102,29 @@ def publish(settings: Settings) -> Path:
     return path
 
 
+def tell_operators(settings: Settings, step: str, error: BaseException | str | None) -> bool:
+    """Report that ``step`` failed (``error``) or works (None); True when operators are told.
+
+    A failure opens one ``step_failed`` incident for the step, however often it
+    fails; the next success closes it. Each change is sent to the operators'
+    destinations at once (the outbox keeps what cannot be sent yet).
+    """
+    from alerts.messages import utc_now
+    from alerts.operators import STEP_FAILED, Trouble, close_incident, open_incident
+    from alerts.run import send_to_operators
+    from warehouse.db import connect
+
+    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+        if error is None:
+            changed = close_incident(con, STEP_FAILED, step, utc_now())
+        else:
+            detail = " ".join(str(error).split())[:500] or type(error).__name__
+            changed = open_incident(con, Trouble(STEP_FAILED, step, step, detail), None, utc_now())
+        if changed:
+            send_to_operators(con, settings.alert_config())
+    return changed
+
+
 @dataclass
 class CycleReport:
     crawl: CrawlResult
@@ -107,16 +134,37 @@ class CycleReport:
     analyst_copy: Path | None = None
 
 
+RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
+
+
 def run(settings: Settings) -> CycleReport:
     """One monitoring cycle: crawl, load, diff, alert, publish.
 
     A column that cannot be read still gets its failed fetches loaded and its
-    date-driven events (publicity periods) raised, then ``ColumnUnreadable``.
+    date-driven events (publicity periods) raised, then ``ColumnUnreadable``
+    (the alert stage's own incident tells operators). Any other failure of a
+    stage is told to operators once, as is the first cycle that works again.
     """
-    report = CycleReport(crawl=crawl(settings))
-    report.loads = load(settings)
-    report.diff = diff(settings)
-    report.alerts = alert(settings)
-    report.analyst_copy = publish(settings)
+    try:
+        report = CycleReport(crawl=crawl(settings))
+        report.loads = load(settings)
+        report.diff = diff(settings)
+        report.alerts = alert(settings)
+        report.analyst_copy = publish(settings)
+    except (ConfigError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        _tell_quietly(settings, exc)
+        raise
+    _tell_quietly(settings, None)
     require_readable(report.crawl, settings.source)
     return report
+
+
+def _tell_quietly(settings: Settings, error: BaseException | None) -> None:
+    """``tell_operators`` for the run; a warehouse that cannot be opened is logged, not raised."""
+    try:
+        tell_operators(settings, RUN_STEP, error)
+    except Exception as exc:  # the warehouse itself may be what failed
+        log.error("cannot tell operators that %s %s: %s", RUN_STEP,
+                  "works again" if error is None else "failed", exc)

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from core.vocabulary import ARTICLE_URL
 from crawler.parsing.contacts import parse_contacts
 from crawler.parsing.dates import make_date, parse_date_line
 from crawler.parsing.document import (
@@ -35,7 +36,6 @@ from crawler.parsing.document import (
     text_lines,
 )
 from crawler.parsing.inspection import parse_inspection
-from crawler.parsing.listing import POST_ID
 from crawler.parsing.model import Attachment, NoticePage, PublicityPeriod
 from crawler.parsing.periods import parse_period
 from crawler.parsing.text import normalize_line, to_ascii
@@ -98,7 +98,7 @@ def parse_article(body: bytes, url: str, encoding: str | None = None) -> NoticeP
 
 def notice_id_of(url: str) -> str:
     """The N of ``post_N.html`` ('' when the URL names no article)."""
-    m = POST_ID.search(urlsplit(url).path)
+    m = ARTICLE_URL.search(urlsplit(url).path)
     return m.group(1) if m else ""
 
 

@@ -1,6 +1,6 @@
 """Fetch outcome of a list or article response: is it content, or which fault?
 
-Outcomes (``crawler.items.Outcome``; transport failures such as time-outs are
+Outcomes (``core.vocabulary.Outcome``; transport failures such as time-outs are
 the spider's to classify):
 
 ============  ==============================================================
@@ -33,6 +33,7 @@ from http import HTTPStatus
 
 from lxml import etree
 
+from core.vocabulary import Outcome
 from crawler.parsing.article import find_info, locate, notice_id_of, read_article
 from crawler.parsing.document import charset, find_breadcrumb, header, links, parse_html
 from crawler.parsing.listing import read_list
@@ -60,16 +61,16 @@ def classify_list(
     page = read_list(root, url)
     has_frame = find_breadcrumb(root) is not None or bool(page.page_urls)
     if not has_frame and not page.entries and _looks_like_shield(root):
-        return "blocked", "script page without content (bot shield?)", None
+        return Outcome.BLOCKED, "script page without content (bot shield?)", None
     if not _complete(body):
-        return "truncated", "page cut off before </html>", None
+        return Outcome.TRUNCATED, "page cut off before </html>", None
     if not has_frame:
-        return "wrong_page", "no breadcrumb or pager: not a list page", None
+        return Outcome.WRONG_PAGE, "no breadcrumb or pager: not a list page", None
     if not page.entries:
         if find_info(root)[0] is not None:
-            return "wrong_page", "an article, not a list page", None
-        return "empty_list", "list page with no entries", None
-    return "ok", f"{len(page.entries)} entries", page
+            return Outcome.WRONG_PAGE, "an article, not a list page", None
+        return Outcome.EMPTY_LIST, "list page with no entries", None
+    return Outcome.OK, f"{len(page.entries)} entries", page
 
 
 def classify_article(
@@ -80,21 +81,21 @@ def classify_article(
     if fault:
         return (*fault, None)
     if not notice_id_of(url):
-        return "wrong_page", "not an article URL (redirected?)", None
+        return Outcome.WRONG_PAGE, "not an article URL (redirected?)", None
     layout = locate(root)
     has_frame = layout.breadcrumb is not None or layout.info is not None
     if not has_frame and _looks_like_shield(root):
-        return "blocked", "script page without content (bot shield?)", None
+        return Outcome.BLOCKED, "script page without content (bot shield?)", None
     if not _complete(body):
-        return "truncated", "page cut off before </html>", None
+        return Outcome.TRUNCATED, "page cut off before </html>", None
     if not has_frame:
-        return "wrong_page", "no breadcrumb or info line: not an article", None
+        return Outcome.WRONG_PAGE, "no breadcrumb or info line: not an article", None
     if layout.info is None:  # a list or other page of the site, not a notice
-        return "wrong_page", "no 来源/日期 info line: not an article", None
+        return Outcome.WRONG_PAGE, "no 来源/日期 info line: not an article", None
     notice = read_article(root, url, layout)
     if not notice.title or not notice.body:
-        return "wrong_page", "article without title or body", None
-    return "ok", "article read", notice
+        return Outcome.WRONG_PAGE, "article without title or body", None
+    return Outcome.OK, "article read", notice
 
 
 def _read(status: int, body: bytes | None, headers: Mapping | None):
@@ -110,14 +111,14 @@ def _status_fault(status: int) -> tuple[str, str] | None:
         return None
     phrase = _phrase(status)
     if status == 304:
-        return "not_modified", "304 not modified"
+        return Outcome.NOT_MODIFIED, "304 not modified"
     if status in (404, 410):
-        return "not_found", phrase
+        return Outcome.NOT_FOUND, phrase
     if status == 412:
-        return "blocked", f"{phrase} (bot shield)"
+        return Outcome.BLOCKED, f"{phrase} (bot shield)"
     if 500 <= status < 600:
-        return "server_error", phrase
-    return "error", phrase
+        return Outcome.SERVER_ERROR, phrase
+    return Outcome.ERROR, phrase
 
 
 def _phrase(status: int) -> str:
@@ -131,12 +132,12 @@ def _document(body: bytes | None, headers: Mapping | None):
     """(tree, None) for an HTML body, else (None, (outcome, reason))."""
     content_type = header(headers, "content-type")
     if content_type and not content_type.lower().lstrip().startswith(_HTML_TYPES):
-        return None, ("wrong_page", f"not an HTML page ({content_type.split(';')[0]})")
+        return None, (Outcome.WRONG_PAGE, f"not an HTML page ({content_type.split(';')[0]})")
     if not body or not body.strip():
-        return None, ("truncated", "empty body")
+        return None, (Outcome.TRUNCATED, "empty body")
     root = parse_html(body, charset(content_type))
     if root is None:
-        return None, ("truncated", "no document in body")
+        return None, (Outcome.TRUNCATED, "no document in body")
     return root, None
 
 

@@ -16,13 +16,12 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from core.vocabulary import ARTICLE_URL, LIST_PAGE_URL
 from crawler.parsing.dates import make_date
 from crawler.parsing.document import base_url, element_text, links, parse_html
 from crawler.parsing.model import ListEntry, ListPage
 from crawler.parsing.text import normalize_line, to_ascii
 
-POST_ID = re.compile(r"post_(\d+)\.s?html?$")
-_PAGE_NO = re.compile(r"index_(\d+)\.s?html?$")
 _FIRST_PAGE = re.compile(r"(?:^|/)(?:index\.s?html?)?$")
 _NEXT = frozenset({"下一页", "下页", "后一页"})
 _LAST = frozenset({"尾页", "末页", "最后一页"})
@@ -48,7 +47,7 @@ def read_list(root: etree._Element, url: str) -> ListPage:
     folder = _folder(url)
     posts, pager = [], []
     for a, href in links(root, base):
-        if m := POST_ID.search(urlsplit(href).path):
+        if m := ARTICLE_URL.search(urlsplit(href).path):
             if _in_folder(href, folder):  # not a sidebar's article of another column
                 posts.append((a, href, m.group(1)))
         elif _folder(href) == folder:
@@ -111,7 +110,7 @@ def _item(a: etree._Element) -> etree._Element:
 
 def _item_date(item: etree._Element, a: etree._Element) -> date | None:
     """The date printed beside the link: in its item, outside the link's own text."""
-    if sum(1 for x in item.iter("a") if POST_ID.search(x.get("href") or "")) > 1:
+    if sum(1 for x in item.iter("a") if ARTICLE_URL.search(x.get("href") or "")) > 1:
         # Several links share one box: only the text right next to this link counts.
         sibling_text = [a.tail or ""]
         for sibling in (a.getnext(), a.getprevious()):
@@ -173,6 +172,6 @@ def _same_page(a: str, b: str) -> bool:
 
 def _page_no_of(url: str) -> int | None:
     path = urlsplit(url).path
-    if m := _PAGE_NO.search(path):
+    if m := LIST_PAGE_URL.search(path):
         return int(m.group(1))
     return 1 if _FIRST_PAGE.search(path) else None

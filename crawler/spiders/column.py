@@ -6,7 +6,6 @@ pure functions of ``crawler.parsing``. Nothing here knows the replica.
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,13 +23,19 @@ from scrapy.exceptions import (
 )
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
 
+from core.vocabulary import (
+    LIST_PAGE_URL,
+    RECENT_DAYS,
+    REVISIT_DAYS,
+    Outcome,
+    PageKind,
+    today_in_shanghai,
+)
 from crawler.items import FetchRecord, ListingEntry, Page, RawPage
 from crawler.pages import ArticleReading, PagePool, default_workers
 from crawler.parsing.classify import classify_list
 from crawler.revisit import RevisitPolicy, read_known
 
-POST_ID = re.compile(r"post_(\d+)\.html?$")
-PAGE_NO = re.compile(r"index_(\d+)\.html?$")
 LIST_PRIORITY = 100  # list pages first: the list decides which articles are due
 
 
@@ -49,16 +54,16 @@ def _headers(response) -> dict[str, str]:
 def _transport_outcome(failure) -> tuple[str, str]:
     exc = failure.value
     if isinstance(exc, DownloadTimeoutError | TimeoutError):
-        return "timeout", "no answer within the timeout"
+        return Outcome.TIMEOUT, "no answer within the timeout"
     if isinstance(exc, ResponseDataLossError):
-        return "truncated", "connection closed before the page ended"
+        return Outcome.TRUNCATED, "connection closed before the page ended"
     if isinstance(exc, IgnoreRequest):
-        return "error", str(exc) or "request ignored (robots.txt?)"
+        return Outcome.ERROR, str(exc) or "request ignored (robots.txt?)"
     refused = (DownloadConnectionRefusedError, ConnectionRefusedError, CannotResolveHostError,
                DNSLookupError)
     if isinstance(exc, refused):
-        return "error", f"connection failed: {type(exc).__name__}"
-    return "error", f"{type(exc).__name__}: {exc}"[:200]
+        return Outcome.ERROR, f"connection failed: {type(exc).__name__}"
+    return Outcome.ERROR, f"{type(exc).__name__}: {exc}"[:200]
 
 
 class ColumnSpider(scrapy.Spider):
@@ -71,7 +76,8 @@ class ColumnSpider(scrapy.Spider):
     name = "column"
 
     def __init__(self, source: str, known: str | None = None, as_of: str | None = None,
-                 recent_days: str = "30", revisit_days: str = "7", **kwargs):
+                 recent_days: str = str(RECENT_DAYS), revisit_days: str = str(REVISIT_DAYS),
+                 **kwargs):
         super().__init__(**kwargs)
         self.source = source
         parts = urlsplit(source)
@@ -79,7 +85,7 @@ class ColumnSpider(scrapy.Spider):
         self.column_prefix = urljoin(source, ".")  # the column's folder
         self.known = read_known(Path(known) if known else None)
         self.policy = RevisitPolicy(
-            as_of=date.fromisoformat(as_of) if as_of else date.today(),
+            as_of=date.fromisoformat(as_of) if as_of else today_in_shanghai(),
             now=datetime.now(UTC),
             recent_days=int(recent_days),
             revisit_days=float(revisit_days),
@@ -145,10 +151,10 @@ class ColumnSpider(scrapy.Spider):
             response.status, response.body, response.url, headers
         )
         self._list_done(response.request.url, outcome, reason)
-        sha = RawPage.sha(response.body) if outcome == "ok" else None
-        fetch = self._record(response, page_kind="list", outcome=outcome, reason=reason,
+        sha = RawPage.sha(response.body) if outcome == Outcome.OK else None
+        fetch = self._record(response, page_kind=PageKind.LIST, outcome=outcome, reason=reason,
                              status=response.status, body=response.body, headers=headers,
-                             sha=sha, encoding=response.encoding if outcome == "ok" else None,
+                             sha=sha, encoding=response.encoding if outcome == Outcome.OK else None,
                              done=done)
         if page is None:
             yield Page(fetch)
@@ -165,7 +171,7 @@ class ColumnSpider(scrapy.Spider):
             if entry.notice_id not in self.requested:
                 known = self.known.get(entry.notice_id)
                 if known is None or known.status != "active" or self.policy.is_due(known):
-                    due.append(self._article_request(entry.url, entry.notice_id, "article"))
+                    due.append(self._article_request(entry.url, entry.notice_id, PageKind.ARTICLE))
         yield Page(fetch, raw=RawPage(sha256=sha, body=response.body), listings=listings)
         yield from due
         yield from self._follow_pager(page)
@@ -175,14 +181,14 @@ class ColumnSpider(scrapy.Spider):
         urls = [u for u in page.page_urls if u.startswith(self.column_prefix)]
         last = page.last_url if page.last_url and page.last_url.startswith(self.column_prefix) \
             else None
-        if last and (m := PAGE_NO.search(last)):
+        if last and (m := LIST_PAGE_URL.search(last)):
             stem = last[: m.start(1)]
             urls += [f"{stem}{n}{last[m.end(1):]}" for n in range(2, int(m.group(1)) + 1)]
         for url in urls:
             if url in self.pages_announced or self._is_first_page(url):
                 continue
             self.pages_announced.add(url)
-            m = PAGE_NO.search(url)
+            m = LIST_PAGE_URL.search(url)
             yield self._list_request(url, int(m.group(1)) if m else None)
 
     def _is_first_page(self, url: str) -> bool:
@@ -191,7 +197,7 @@ class ColumnSpider(scrapy.Spider):
     def failed_list(self, failure):
         outcome, reason = _transport_outcome(failure)
         self._list_done(failure.request.url, outcome, reason)
-        yield Page(self._record(failure.request, page_kind="list", outcome=outcome,
+        yield Page(self._record(failure.request, page_kind=PageKind.LIST, outcome=outcome,
                                 reason=reason))
 
     def _list_done(self, url: str, outcome: str, reason: str | None) -> None:
@@ -247,7 +253,7 @@ class ColumnSpider(scrapy.Spider):
     @property
     def list_complete(self) -> bool:
         return bool(self.pages_done) and all(
-            self.pages_done.get(url) == "ok" for url in self.pages_announced
+            self.pages_done.get(url) == Outcome.OK for url in self.pages_announced
         )
 
     def on_idle(self):
@@ -264,9 +270,9 @@ class ColumnSpider(scrapy.Spider):
             if notice.status != "active":
                 continue
             if complete:  # missing from a complete list: is the page gone (404/410)?
-                request = self._article_request(notice.url, notice.notice_id, "probe")
+                request = self._article_request(notice.url, notice.notice_id, PageKind.PROBE)
             elif self.policy.is_due(notice):
-                request = self._article_request(notice.url, notice.notice_id, "article")
+                request = self._article_request(notice.url, notice.notice_id, PageKind.ARTICLE)
             else:
                 continue
             self.crawler.engine.crawl(request)
@@ -281,10 +287,10 @@ class ColumnSpider(scrapy.Spider):
         stats.set_value("zgwatch/list_complete", self.list_complete)
         stats.set_value("zgwatch/list_pages", len(self.pages_announced))
         stats.set_value("zgwatch/list_pages_ok",
-                        sum(1 for o in self.pages_done.values() if o == "ok"))
+                        sum(1 for o in self.pages_done.values() if o == Outcome.OK))
         stats.set_value("zgwatch/listed", len(self.listed))
         stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)
         stats.set_value("zgwatch/articles_read_in_pool", self.pages.read_pooled)
-        first = self.first_page_outcome or ("error", "the first list page was never fetched")
+        first = self.first_page_outcome or (Outcome.ERROR, "the first list page was never fetched")
         stats.set_value("zgwatch/first_page_outcome", first[0])
         stats.set_value("zgwatch/first_page_reason", first[1])

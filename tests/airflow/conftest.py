@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from zgwatch import airflow_local
+from zgwatch.airflow import launcher as airflow_local
 
 HERE = Path(__file__).parent
 

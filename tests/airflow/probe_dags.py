@@ -111,7 +111,7 @@ def _dag(d) -> dict:
 
 def _second_column() -> dict:
     """What ``column_dags`` builds for another column (docs/operators.md)."""
-    from zgwatch_factory import column_dags
+    from zgwatch.airflow.factory import column_dags
 
     fixed = {"source": "http://127.0.0.1:9/other/", "db": "/srv/other.duckdb"}
     monitor, publish = column_dags("other", fixed=fixed, schedule="30 * * * *")
@@ -124,8 +124,8 @@ def _second_column() -> dict:
 
 
 def _undeclared_pool() -> str:
-    """The error a DAG naming a pool outside ``zgwatch.tasks.POOLS`` gets at import."""
-    from zgwatch_factory import column_dags
+    """The error a DAG naming a pool outside ``zgwatch.airflow.tasks.POOLS`` gets at import."""
+    from zgwatch.airflow.factory import column_dags
 
     try:
         column_dags("typo", pool="zgwatch_duckbd")
@@ -150,7 +150,7 @@ def main(out: Path) -> None:
 
     pools = _db_pools()
     bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, known_pools=set(pools))
-    from zgwatch_factory import schedule_from
+    from zgwatch.airflow.factory import schedule_from
 
     report = {
         "files": [p.name for p in files],

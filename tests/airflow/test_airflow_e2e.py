@@ -25,7 +25,8 @@ import duckdb
 import pytest
 
 from tests.airflow.conftest import clean_env
-from zgwatch import airflow_local
+from tests.support import airflow_api
+from zgwatch.airflow import launcher as airflow_local
 from zgwatch.sinks import WebhookSink, free_port
 
 ZGWATCH = str(Path(sys.executable).parent / "zgwatch")
@@ -70,18 +71,18 @@ class Launcher:
 def wait_until(check, timeout: float, what: str, every: float = 1.0):
     """Poll the API until ``check()`` answers (bounded); a time-out fails the test."""
     try:
-        return airflow_local.wait_for_api(check, timeout, what, every)
+        return airflow_api.wait_for_api(check, timeout, what, every)
     except TimeoutError as exc:
         pytest.fail(str(exc))
 
 
 def trigger_and_wait(url: str, token: str, conf: dict, timeout: float = 300) -> dict:
-    run = airflow_local.api(url, token, "/dags/zgwatch_monitor/dagRuns",
+    run = airflow_api.api(url, token, "/dags/zgwatch_monitor/dagRuns",
                             {"logical_date": None, "conf": conf})
     path = f"/dags/zgwatch_monitor/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
 
     def finished():
-        r = airflow_local.api(url, token, path)
+        r = airflow_api.api(url, token, path)
         return r if r["state"] in ("success", "failed") else None
 
     return wait_until(finished, timeout, f"run {run['dag_run_id']}")
@@ -89,12 +90,12 @@ def trigger_and_wait(url: str, token: str, conf: dict, timeout: float = 300) -> 
 
 def task_states(url: str, token: str, dag_id: str, run_id: str) -> dict[str, str]:
     quoted = urllib.parse.quote(run_id, safe="")
-    tis = airflow_local.api(url, token, f"/dags/{dag_id}/dagRuns/{quoted}/taskInstances")
+    tis = airflow_api.api(url, token, f"/dags/{dag_id}/dagRuns/{quoted}/taskInstances")
     return {t["task_id"]: (t["state"], t["pool"]) for t in tis["task_instances"]}
 
 
 def publish_runs(url: str, token: str) -> list[dict]:
-    runs = airflow_local.api(url, token, "/dags/zgwatch_publish/dagRuns")["dag_runs"]
+    runs = airflow_api.api(url, token, "/dags/zgwatch_publish/dagRuns")["dag_runs"]
     return [r for r in runs if r["state"] == "success"]
 
 
@@ -115,11 +116,11 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             url = launcher.wait_for(r"UI:\s+(http://127\.0\.0\.1:\d+)/", timeout=5).group(1)
             assert url == f"http://127.0.0.1:{port}"
 
-            token = airflow_local.api_token(url, PASSWORD)
+            token = airflow_api.api_token(url, PASSWORD)
             with pytest.raises(urllib.error.HTTPError) as denied:
-                airflow_local.api(url, "not-a-token", "/dags")
+                airflow_api.api(url, "not-a-token", "/dags")
             assert denied.value.code in (401, 403)  # auth is on
-            dag = wait_until(lambda: airflow_local.api(url, token, "/dags/zgwatch_monitor"),
+            dag = wait_until(lambda: airflow_api.api(url, token, "/dags/zgwatch_monitor"),
                              120, "the DAG processor to register zgwatch_monitor")
             assert dag["is_paused"] is False
 
@@ -145,7 +146,7 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
 
             # chromium comes with the test set-up (scripts/bootstrap.sh --browser)
             assert shutil.which("chromium"), "chromium missing: run scripts/bootstrap.sh --browser"
-            shot = airflow_local.screenshot(
+            shot = airflow_api.screenshot(
                 f"{url}/dags/zgwatch_monitor/runs/"
                 f"{urllib.parse.quote(second['dag_run_id'], safe='')}",
                 token, tmp_path / "airflow-grid.png")

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from zgwatch.tasks import DUCKDB_POOL, POOLS
+from zgwatch.airflow.tasks import DUCKDB_POOL, POOLS
 
 MONITOR = "zgwatch_monitor"
 PUBLISH = "zgwatch_publish"
@@ -102,7 +102,7 @@ def test_every_pool_a_task_names_is_created_by_the_set_up(dag_report):
     """A task asking for a missing pool waits for ever; the set-up makes that impossible."""
     named = {t["pool"] for d in dag_report["dags"].values() for t in d["tasks"].values()}
     named.discard("default_pool")
-    assert named <= set(POOLS), "a DAG names a pool that zgwatch.tasks.POOLS does not declare"
+    assert named <= set(POOLS), "a DAG names a pool that tasks.POOLS does not declare"
     created = dag_report["db_pools"]  # after airflow_local.setup(), read from the metadata DB
     for name in named:
         assert created.get(name) == POOLS[name].slots, f"set-up did not create pool {name}"
@@ -113,7 +113,7 @@ def test_every_pool_a_task_names_is_created_by_the_set_up(dag_report):
 
 def test_a_dag_naming_an_undeclared_pool_fails_to_import_instead_of_waiting(dag_report):
     assert dag_report["undeclared_pool"] == (
-        "pool 'zgwatch_duckbd' is not in zgwatch.tasks.POOLS: no set-up creates it")
+        "pool 'zgwatch_duckbd' is not in zgwatch.airflow.tasks.POOLS: no set-up creates it")
 
 
 def test_the_warehouse_is_an_asset_that_publish_follows(dag_report):

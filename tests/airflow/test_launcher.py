@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from zgwatch import airflow_local
+from zgwatch.airflow import launcher as airflow_local
+from zgwatch.airflow.tasks import POOLS
 from zgwatch.cli import build_parser, main
 from zgwatch.config import load_settings
-from zgwatch.tasks import POOLS
 
 
 def test_airflow_env_is_local_authenticated_unpaused_and_modest(tmp_path):

@@ -1,4 +1,4 @@
-"""``zgwatch.tasks``: what the DAG's tasks call (no Airflow needed for these parts)."""
+"""``zgwatch.airflow.tasks``: what the DAG's tasks call (no Airflow needed for these parts)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from zgwatch import tasks
-from zgwatch.errors import ConfigError
+from core.errors import ConfigError
+from zgwatch.airflow import tasks
 from zgwatch.sinks import WebhookSink
 
 ENV = {"ZGWATCH_WARN_DAYS": "3", "ZGWATCH_AS_OF": "2020-01-01",
@@ -45,11 +45,24 @@ def test_variable_may_list_destinations_as_one_string(tmp_path):
     assert s.notify == ("json://127.0.0.1:9/a", "json://127.0.0.1:9/b")
 
 
+def test_a_comma_inside_a_url_is_kept_from_the_variable_as_from_the_environment():
+    """One splitter for every source: ``to=a@x,b@y`` is one mailto URL, not two."""
+    mail = "mailto://127.0.0.1:2525?from=zg@example.org&to=a@example.org,b@example.org"
+    hook = "json://127.0.0.1:9/a"
+    for listed in (f"{mail} {hook}", f"{mail},{hook}"):
+        from_variable = tasks.cycle_settings(as_of=date(2026, 3, 2), env={},
+                                             variable={"notify": listed})
+        from_env = tasks.cycle_settings(as_of=date(2026, 3, 2), env={"ZGWATCH_NOTIFY": listed})
+        assert from_variable.notify == from_env.notify == (mail, hook)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"variable": ["not", "an", "object"]}, "zgwatch_settings: must be a JSON object"),
     ({"variable": {"as_of": "2026-01-01"}}, "zgwatch_settings: unknown setting 'as_of'"),
     ({"fixed": {"colour": "red"}}, "DAG setting: unknown setting 'colour'"),
-    ({"params": {"warn_days": -1}}, "warn-days"),
+    ({"params": {"warn_days": -1}}, "^Trigger form field warn_days: .*greater than or equal to 0"),
+    ({"variable": {"delay": "soon"}}, "^Airflow Variable zgwatch_settings key delay: "),
+    ({"fixed": {"timeout": 0}}, "^DAG setting timeout: "),
 ])
 def test_bad_settings_are_one_line_config_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -91,30 +104,33 @@ def test_operators_hear_once_when_a_task_fails_and_once_when_it_recovers(
     with WebhookSink() as sink:
         secret_url = sink.url().replace("json://", "json://ops:s3cr3t-pw@")
         settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={
-            "data_dir": str(tmp_path), "operators_notify": [secret_url]})
+            "data_dir": str(tmp_path), "db": str(tmp_path / "w.duckdb"),
+            "operators_notify": [secret_url]})
         monkeypatch.setattr(tasks, "current_settings", lambda fixed, context: settings)
         context = {"ti": _TI(), "exception": RuntimeError("crawl of X did not finish (exit 1)")}
-        caplog.set_level(logging.INFO, logger="zgwatch.tasks")
+        caplog.set_level(logging.INFO)
 
         tasks.notify_operators(context, failed=True)
         tasks.notify_operators(context, failed=True)  # the next hourly run fails too
         messages = sink.wait_for(1)
         assert len(messages) == 1
         text = str(messages[0]["json"])
-        assert "任务失败: zgwatch_monitor.crawl" in text and "重试 3 次" in text
+        assert "运行故障: 运行步骤失败 | zgwatch_monitor.crawl" in text and "重试 3 次" in text
         assert "did not finish" in text and _TI.log_url in text
 
         tasks.notify_operators({"ti": _TI()}, failed=False)
         tasks.notify_operators({"ti": _TI()}, failed=False)
         messages = sink.wait_for(2)
-        assert len(messages) == 2 and "已恢复: zgwatch_monitor.crawl" in str(messages[1]["json"])
+        assert len(messages) == 2
+        assert "已恢复: 运行步骤失败 | zgwatch_monitor.crawl" in str(messages[1]["json"])
     assert "s3cr3t-pw" not in caplog.text
-    assert "sent to json://" in caplog.text
+    assert "sent incident:1:start to json://" in caplog.text
 
 
 def test_without_operators_destinations_a_failure_is_only_logged(tmp_path, monkeypatch, caplog):
     settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={},
-                                    variable={"data_dir": str(tmp_path)})
+                                    variable={"data_dir": str(tmp_path),
+                                              "db": str(tmp_path / "w.duckdb")})
     monkeypatch.setattr(tasks, "current_settings", lambda fixed, context: settings)
     tasks.notify_operators({"ti": _TI(), "exception": "boom"}, failed=True)
     assert "no operators' destination" in caplog.text
@@ -128,6 +144,7 @@ def test_broken_run_settings_still_reach_operators_through_the_environment(
     with WebhookSink() as sink:
         monkeypatch.setenv("ZGWATCH_OPERATORS_NOTIFY", sink.url())
         monkeypatch.setenv("ZGWATCH_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("ZGWATCH_DB", str(tmp_path / "zgwatch.duckdb"))
         monkeypatch.setattr(tasks, "current_settings", broken)
         tasks.notify_operators({"ti": _TI(), "exception": "bad settings"}, failed=True)
-        assert "任务失败" in str(sink.wait_for(1)[0]["json"])
+        assert "运行步骤失败" in str(sink.wait_for(1)[0]["json"])

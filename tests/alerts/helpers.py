@@ -1,4 +1,4 @@
-"""Helpers for the alert tests: warehouse rows as load and diff would write them, settings."""
+"""Helpers for the alert tests: warehouse rows as load and diff would write them, a config."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 from datetime import UTC, date, datetime
 from itertools import count
 
-from zgwatch.config import Destination, Settings
+from alerts.destinations import OPERATORS, Destination
+from alerts.run import AlertConfig
 
 T0 = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)  # 10:00 in Guangdong
 AS_OF = date(2025, 6, 2)
@@ -126,18 +127,19 @@ class Warehouse:
         ).fetchall()
 
 
-def settings(
+def config(
     *notify: str,
     destinations: tuple[Destination, ...] = (),
     operators: tuple[str, ...] = (),
     max_attempts: int = 3,
-) -> Settings:
-    """Settings as the CLI would build them, pointing at the sinks."""
-    return Settings(
-        source=SOURCE,
-        notify=notify,
-        destinations=destinations,
-        operators_notify=operators,
-        as_of=AS_OF,
+) -> AlertConfig:
+    """The alert stage's configuration as the application builds it, pointing at the sinks."""
+    return AlertConfig(
+        destinations=(
+            *(Destination(url=u) for u in notify),
+            *destinations,
+            *(Destination(url=u, audience=OPERATORS) for u in operators),
+        ),
         max_attempts=max_attempts,
+        source=SOURCE,
     )

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from alerts import run_alerts
 from alerts.channels import JsonChannel
-from tests.alerts.helpers import NO_PAUSE, T0, settings
-from zgwatch.config import Destination
+from alerts.destinations import Destination
+from alerts.run import run_alerts
+from tests.alerts.helpers import NO_PAUSE, T0, config
 from zgwatch.sinks import MailSink, WebhookSink
 
 EDIT = [
@@ -29,7 +29,7 @@ def test_email_and_webhook_carry_each_event(wh, con, mail, hook):
     wh.notice("101", "中共珠海市委关于巡视整改进展情况的通报", "中共珠海市委")
     new = wh.event("101", "new")
     edit = wh.event("101", "edited", diff=EDIT)
-    report = run(con, settings(mail.url(to="a@example.org", sender="zg@example.org"), hook.url()))
+    report = run(con, config(mail.url(to="a@example.org", sender="zg@example.org"), hook.url()))
     assert (report.queued, report.sent, report.pending) == (4, 4, 0)
 
     first, second = mail.wait_for(2, timeout=10)
@@ -64,7 +64,7 @@ def test_email_and_webhook_carry_each_event(wh, con, mail, hook):
 def test_reruns_send_nothing_twice(wh, con, mail, hook):
     wh.notice("102", "通报甲")
     wh.event("102", "new")
-    s = settings(mail.url(), hook.url())
+    s = config(mail.url(), hook.url())
     run(con, s)
     mail.wait_for(1), hook.wait_for(1)
     for _ in range(3):
@@ -82,7 +82,7 @@ def test_a_retry_within_the_run_absorbs_a_hiccup(wh, con):
     wh.notice("104", "通报")
     wh.event("104", "new")
     with WebhookSink(status=lambda n: 500 if n == 1 else 200) as flaky:
-        report = run(con, settings(flaky.url()))
+        report = run(con, config(flaky.url()))
         assert report.sent == 1 and report.pending == 0
         assert [m["status"] for m in flaky.messages] == [500, 200]
     assert wh.deliveries()[0][2:4] == ("sent", 0)
@@ -94,7 +94,7 @@ def test_destination_down_then_up_loses_nothing_and_doubles_nothing(wh, con):
         wh.event(nid, "new")
     up = {"ok": False}
     with WebhookSink(status=lambda n: 200 if up["ok"] else 500) as sink:
-        s = settings(sink.url())
+        s = config(sink.url())
         report = run(con, s)
         assert report.sent == 0 and report.pending == 3
         # two deliveries tried (3 times each) and failed: the destination is down for this run
@@ -121,7 +121,7 @@ def test_smtp_server_down_then_up(wh, con):
     sink = MailSink().start()
     port = sink.port
     sink.stop()  # nobody listens: connection refused
-    s = settings(f"mailto://127.0.0.1:{port}?from=zg@example.org&to=a@example.org")
+    s = config(f"mailto://127.0.0.1:{port}?from=zg@example.org&to=a@example.org")
     assert run(con, s).pending == 1
     with MailSink(port=port) as back:
         assert run(con, s).sent == 1
@@ -134,7 +134,7 @@ def test_after_max_attempts_a_delivery_is_failed_and_no_longer_tried(wh, con):
     wh.notice("301", "通报")
     wh.event("301", "new")
     with WebhookSink(status=500) as dead:
-        s = settings(dead.url(), max_attempts=2)
+        s = config(dead.url(), max_attempts=2)
         assert run(con, s).retry_later == 1
         assert run(con, s).failed == 1
         tried = len(dead.messages)
@@ -151,8 +151,8 @@ def test_secrets_are_masked_in_the_warehouse_and_in_logs(wh, con, caplog):
     caplog.set_level(logging.DEBUG)
     with WebhookSink(status=500) as sink:
         url = f"json://alerts:{secret}@127.0.0.1:{sink.port}/hook"
-        run(con, settings(url, operators=(url,)), now=T0)
-        run(con, settings(url, operators=(url,)), now=T0.replace(day=4))  # a day of failures
+        run(con, config(url, operators=(url,)), now=T0)
+        run(con, config(url, operators=(url,)), now=T0.replace(day=4))  # a day of failures
         assert sink.messages[0]["headers"]["Authorization"]  # the secret was used…
     dump = []
     for table in ("outbox", "alert_destinations", "incidents"):
@@ -172,7 +172,7 @@ def test_routing_by_kind_and_keyword(wh, con):
     events = {nid: wh.event(nid, "new") for nid in ("501", "502", "503")}
     edit = wh.event("502", "edited", diff=EDIT)
     with WebhookSink() as zhuhai, WebhookSink() as edits, WebhookSink() as everything:
-        s = settings(
+        s = config(
             everything.url(),
             destinations=(
                 Destination(url=zhuhai.url(), match=("珠海",)),
@@ -193,7 +193,7 @@ def test_expired_is_recorded_not_alerted_unless_a_destination_asks(wh, con):
     wh.notice("601", "通报")
     wh.event("601", "expired")
     with WebhookSink() as plain, WebhookSink() as wants:
-        s = settings(
+        s = config(
             plain.url(), destinations=(Destination(url=wants.url(), kinds=("expiring", "expired")),)
         )
         assert run(con, s).sent == 1
@@ -210,7 +210,7 @@ def test_baseline_is_one_summary_plus_expiring_alerts_once(wh, con, mail, hook):
             wh.event(nid, "expired", baseline=True)
     expiring = wh.event("700", "expiring", baseline=True)
     with WebhookSink() as zhuhai:
-        s = settings(
+        s = config(
             mail.url(), hook.url(), destinations=(Destination(url=zhuhai.url(), match=("珠海",)),)
         )
         report = run(con, s)
@@ -235,14 +235,14 @@ def test_a_destination_added_later_gets_no_backlog(wh, con):
     wh.notice("802", "本轮通报")
     wh.event("802", "new", batch="20250602T000000Z-000002")
     with WebhookSink() as late:
-        run(con, settings(late.url()))
+        run(con, config(late.url()))
         assert [m["json"]["zgwatch"]["notice_id"] for m in late.accepted] == ["802"]
 
 
 def test_dry_run_shows_what_would_be_sent_and_records_nothing(wh, con, mail, hook):
     wh.notice("901", "通报<甲>")
     wh.event("901", "new")
-    s = settings(mail.url(), hook.url())
+    s = config(mail.url(), hook.url())
     report = run(con, s, dry_run=True)
     assert report.dry_run and len(report.planned) == 2
     lines = report.plan_lines()
@@ -257,7 +257,7 @@ def test_dry_run_shows_what_would_be_sent_and_records_nothing(wh, con, mail, hoo
 def test_no_destination_records_events_and_sends_nothing(wh, con):
     wh.notice("902", "通报")
     wh.event("902", "new")
-    report = run(con, settings())
+    report = run(con, config())
     assert (report.queued, report.sent) == (0, 0)
     assert wh.deliveries() == []
 
@@ -266,7 +266,7 @@ def test_a_crash_mid_run_resends_nothing_already_sent(wh, con, hook, monkeypatch
     for nid in ("951", "952", "953"):
         wh.notice(nid, f"通报{nid}")
         wh.event(nid, "new")
-    s = settings(hook.url())
+    s = config(hook.url())
     real_send = JsonChannel.send
     calls = {"n": 0}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts import run_alerts
-from tests.alerts.helpers import NO_PAUSE, T0, settings
+from alerts.run import run_alerts
+from tests.alerts.helpers import NO_PAUSE, T0, config
 from zgwatch.sinks import WebhookSink
 
 
@@ -19,7 +19,7 @@ def titles(sink: WebhookSink) -> list[str]:
 
 def test_unreadable_column_start_once_end_once(wh, con, hook):
     with WebhookSink() as ops:
-        s = settings(hook.url(), operators=(ops.url(),))
+        s = config(hook.url(), operators=(ops.url(),))
         wh.batch("20250602T000000Z-000001", list_outcome="blocked", articles=(), http_status=412)
         report = run(con, s)
         assert report.incidents_opened == 1
@@ -50,7 +50,7 @@ def test_unreadable_column_start_once_end_once(wh, con, hook):
 
 def test_every_article_blocked(wh, con):
     with WebhookSink() as ops:
-        s = settings(operators=(ops.url(),))
+        s = config(operators=(ops.url(),))
         wh.batch("20250602T000000Z-000001", articles=("blocked",) * 5)
         run(con, s)
         wh.batch("20250602T010000Z-000002", articles=("blocked",) * 4)
@@ -68,7 +68,7 @@ def test_a_destination_failing_for_a_day(wh, con):
     wh.event("101", "new")
     up = {"ok": False}
     with WebhookSink(status=lambda n: 200 if up["ok"] else 500) as chat, WebhookSink() as ops:
-        s = settings(chat.url(), operators=(ops.url(),), max_attempts=50)
+        s = config(chat.url(), operators=(ops.url(),), max_attempts=50)
         for hours in (0, 1, 12, 23):  # failing, but not yet for a day
             run(con, s, T0 + timedelta(hours=hours))
         assert ops.messages == []
@@ -93,7 +93,7 @@ def test_a_destination_failing_for_a_day(wh, con):
 def test_operators_destination_down_hears_later_and_once(wh, con):
     up = {"ok": False}
     with WebhookSink(status=lambda n: 200 if up["ok"] else 500) as ops:
-        s = settings(operators=(ops.url(),))
+        s = config(operators=(ops.url(),))
         wh.batch("20250602T000000Z-000001", list_outcome="timeout", articles=())
         run(con, s)
         assert ops.accepted == []
@@ -105,7 +105,7 @@ def test_operators_destination_down_hears_later_and_once(wh, con):
 
 def test_trouble_without_operators_is_recorded_not_sent(wh, con, hook):
     wh.batch("20250602T000000Z-000001", list_outcome="blocked", articles=())
-    run(con, settings(hook.url()))
+    run(con, config(hook.url()))
     assert hook.messages == []
     assert con.execute("SELECT kind FROM incidents WHERE ended_at IS NULL").fetchall() == [
         ("column_unreadable",)

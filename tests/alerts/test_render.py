@@ -11,10 +11,11 @@ from apprise import NotifyFormat
 from apprise.conversion import convert_between
 
 from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
-from alerts.destinations import STAKEHOLDERS, resolve
-from alerts.events import KIND_LABELS, ChangeEvent
+from alerts.destinations import Destination
+from alerts.events import ChangeEvent
 from alerts.messages import event_message, incident_message, summary_message
 from alerts.render import md_escape, render
+from core.vocabulary import KIND_LABELS
 
 EVIL = '关于<script>alert("x")</script>&nbsp;[点我](javascript:alert(1)) **粗** 的通报'
 
@@ -52,7 +53,7 @@ CHAT_URLS = {
 
 
 def channel(url: str) -> Channel:
-    return Channel.open(resolve(url, STAKEHOLDERS))
+    return Channel.open(Destination(url=url))
 
 
 @pytest.mark.parametrize("kind", sorted(KIND_LABELS))

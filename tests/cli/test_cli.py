@@ -96,7 +96,7 @@ def test_a_db_that_is_not_duckdb_exits_2_and_is_left_alone(tmp_path):
     bad = tmp_path / "notes.duckdb"
     bad.write_text("my notes, not a warehouse\n")
     line = one_line_error(zgwatch("diff", "--db", str(bad), cwd=tmp_path), 2)
-    assert "--db" in line and "not a valid DuckDB database" in line
+    assert line.startswith(f"zgwatch: warehouse {bad}:") and "not a valid DuckDB database" in line
     assert bad.read_text() == "my notes, not a warehouse\n"
 
 

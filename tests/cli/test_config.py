@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from zgwatch.config import REAL_COLUMN, load_settings
-from zgwatch.errors import ConfigError
+from core.errors import ConfigError
+from core.vocabulary import REAL_COLUMN
+from zgwatch.config import load_settings
 
 
 def test_defaults_are_those_of_interfaces_md(tmp_path, monkeypatch):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.runner import CrawlResult, run_crawl
-from zgwatch.config import Settings
+from core.vocabulary import today_in_shanghai
+from crawler.runner import CrawlOptions, CrawlResult, run_crawl
 
 
 def _lines(path: Path) -> list[dict]:
@@ -69,9 +69,10 @@ def crawl(tmp_path):
 
     def run(url: str, known: Path | None = None, read_workers: int | None = None,
             **options) -> Batch:
-        settings = Settings(source=url, data_dir=tmp_path / "data", db=tmp_path / "w.duckdb",
-                            delay=0, timeout=options.pop("timeout", 2), **options)
-        batch_dir = settings.batches_dir / f"b{next(counter):03d}"
-        return Batch(run_crawl(settings, batch_dir, known, read_workers=read_workers))
+        crawl_options = CrawlOptions(source=url, raw_dir=tmp_path / "data" / "raw",
+                                     as_of=options.pop("as_of", today_in_shanghai()), delay=0,
+                                     timeout=options.pop("timeout", 2), **options)
+        batch_dir = tmp_path / "data" / "batches" / f"b{next(counter):03d}"
+        return Batch(run_crawl(crawl_options, batch_dir, known, read_workers=read_workers))
 
     return run

@@ -93,8 +93,8 @@ def test_a_killed_worker_means_the_rest_is_read_inline(tmp_path, caplog):
 
 
 def test_the_crawl_entry_point_imports_no_scrapy_for_the_workers():
-    """Workers import ``crawler.run`` as their __main__: it must stay light."""
-    code = "import sys, crawler.run; print('scrapy' in sys.modules, 'twisted' in sys.modules)"
+    """Workers import ``crawler.process`` as their __main__: it must stay light."""
+    code = "import sys, crawler.process; print('scrapy' in sys.modules, 'twisted' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -142,7 +142,7 @@ def test_a_worker_that_fails_reports_an_error_reading(tmp_path):
 def test_workers_end_with_a_killed_crawl(replica, tmp_path, after):
     """SIGKILL leaves no shutdown to the crawl: its workers must not outlive it, whether
     they were still starting or already reading."""
-    cmd = [sys.executable, "-m", "crawler.run", "--source", replica.url,
+    cmd = [sys.executable, "-m", "crawler.process", "--source", replica.url,
            "--batch-dir", str(tmp_path / "b"), "--raw-dir", str(tmp_path / "raw"),
            "--as-of", "2026-11-26", "--delay", "0", "--read-workers", "1"]
     crawl = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

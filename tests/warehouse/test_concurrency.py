@@ -13,12 +13,12 @@ from datetime import date
 import pytest
 
 import warehouse.db as wdb
+from core.errors import WarehouseBusy
 from tests.warehouse.conftest import REPO
 from warehouse.db import connect
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending
 from warehouse.publish import analyst_copy_path, publish_analyst_copy
-from zgwatch.errors import WarehouseBusy
 
 # Holds the warehouse open for writing until its stdin closes.
 HOLD_WRITER = """

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from core.textdiff import diff_to_text, parse_diff
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending
-from warehouse.textdiff import diff_to_text, parse_diff
 
 DAY = date(2024, 10, 1)
 FAULTS = ["server_error", "timeout", "blocked", "truncated", "wrong_page", "error"]

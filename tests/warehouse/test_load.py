@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from core.errors import BatchError
 from warehouse.load import load_batch, load_pending
-from zgwatch.errors import BatchError
 
 FAULTS = ["server_error", "timeout", "blocked", "truncated", "wrong_page", "error"]
 

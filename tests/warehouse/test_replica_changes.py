@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.textdiff import parse_diff
 from warehouse.db import connect
 from warehouse.summaries import cn_date
-from warehouse.textdiff import parse_diff
 
 pytestmark = pytest.mark.timeout(600)
 

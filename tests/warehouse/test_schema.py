@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import warehouse.db as wdb
+from core.errors import StageFailed, WarehouseMissing
 from warehouse.db import connect, migrations, schema_version, view_files
-from zgwatch.errors import StageFailed, WarehouseMissing
 
 INTERFACE_COLUMNS = {
     "notices": ["notice_id", "url", "title", "issuer", "published_on", "publicity_start",

@@ -10,4 +10,4 @@ SELECT
     http_status,
     reason
 FROM fetches
-WHERE outcome NOT IN ('ok', 'not_modified');
+WHERE NOT is_content(outcome);

@@ -1,9 +1,9 @@
-"""Render a sample edit alert email and photograph it with headless Chromium.
+"""Screenshots with headless Chromium, for the docs: any page, and a sample edit alert email.
 
-    python -m alerts.screenshot [--out docs/alert-email-edit.png] [--html PATH]
+    .venv/bin/python -m tests.support.screenshots [--out docs/alert-email-edit.png] [--html PATH]
 
 Needs the Debian packages ``chromium`` and ``fonts-noto-cjk`` (Chinese glyphs).
-The event is made up; its diff is computed by the warehouse's own text diff.
+The event is made up; its diff is computed by zgwatch's own text diff.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from pathlib import Path
 from alerts.events import ChangeEvent
 from alerts.messages import event_message
 from alerts.render import render
-from warehouse.textdiff import compute_diff
+from core.textdiff import compute_diff
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--hide-scrollbars")
 
 OLD = (
     "根据省委统一部署，2024年3月至5月，省委第五巡视组对示例市进行了常规巡视。"
@@ -60,32 +64,27 @@ def sample_event() -> ChangeEvent:
     )
 
 
-def shoot(html_path: Path, png: Path, size: str = "900,530") -> None:
-    """Photograph ``html_path`` with headless Chromium into ``png``."""
+def chromium() -> str:
+    """The Chromium binary; exits with how to install it when there is none."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         sys.exit("chromium not found: apt-get install -y chromium fonts-noto-cjk")
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--hide-scrollbars",
-                f"--user-data-dir={profile}",
-                f"--screenshot={png.resolve()}",
-                f"--window-size={size}",
-                html_path.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+    return browser
+
+
+def shoot(url: str, png: Path, *, size: str = "900,530", budget_ms: int | None = None,
+          timeout: float = 120.0) -> Path:
+    """Photograph the page at ``url`` with headless Chromium into ``png``.
+
+    ``budget_ms`` lets the page's scripts run that long (virtual time) first.
+    """
+    with tempfile.TemporaryDirectory(prefix="zgwatch-chromium-") as profile:
+        cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               f"--screenshot={png.resolve()}", f"--window-size={size}"]
+        if budget_ms:
+            cmd.append(f"--virtual-time-budget={budget_ms}")
+        subprocess.run([*cmd, url], check=True, capture_output=True, timeout=timeout)
+    return png
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         page = args.html or Path(tmp) / "alert.html"
         page.write_text(html, encoding="utf-8")
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        shoot(page, args.out)
+        shoot(page.resolve().as_uri(), args.out)
     print(args.out)
 
 

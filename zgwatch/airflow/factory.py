@@ -1,6 +1,6 @@
-"""How zgwatch's DAGs are built; the DAG files beside this package say which to build.
+"""How zgwatch's DAGs are built; the DAG files in ``dags/`` say which to build.
 
-Configuration only: each task is one call into ``zgwatch.tasks`` (which calls
+Configuration only: each task is one call into ``zgwatch.airflow.tasks`` (which calls
 the stages). Nothing here reads a file, opens a connection or imports Scrapy,
 DuckDB or Apprise: the DAG processor runs this at every parse.
 """
@@ -24,10 +24,11 @@ from airflow.sdk import (
     task,
 )
 
-from zgwatch import tasks
+from core.vocabulary import SHANGHAI
+from zgwatch.airflow import tasks
 
 TIMEZONE = "Asia/Shanghai"
-START = datetime(2025, 1, 1, tzinfo=tasks.SHANGHAI)
+START = datetime(2025, 1, 1, tzinfo=SHANGHAI)
 DEFAULT_SCHEDULE = "@hourly"
 
 # How long each task may take before Airflow stops it (and retries it).
@@ -44,7 +45,7 @@ TIMEOUTS = {
 # A retry cannot mend bad settings or a column that answers nothing (the next
 # cycle tries again); anything else (a crashed crawl, a busy warehouse) is retried.
 RETRY_POLICY = ExceptionRetryPolicy(rules=[
-    RetryRule(exception=["zgwatch.errors.ConfigError", "zgwatch.errors.ColumnUnreadable"],
+    RetryRule(exception=["core.errors.ConfigError", "core.errors.ColumnUnreadable"],
               action=RetryAction.FAIL, reason="bad settings or unreadable column"),
 ])
 
@@ -96,11 +97,12 @@ def _callbacks(fixed: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _step(fn, *, pool: str | None = None, **kwargs):
-    """A TaskFlow task calling ``fn`` (from ``zgwatch.tasks``), with its timeout and pool."""
+    """A TaskFlow task calling ``fn`` (of ``zgwatch.airflow.tasks``), with its timeout and pool."""
     name = fn.__name__
     if pool is not None:
         if pool not in tasks.POOLS:  # fail the import, loudly, rather than wait for ever
-            raise ValueError(f"pool {pool!r} is not in zgwatch.tasks.POOLS: no set-up creates it")
+            raise ValueError(f"pool {pool!r} is not in zgwatch.airflow.tasks.POOLS: "
+                             "no set-up creates it")
         kwargs["pool"] = pool
     return task(fn, task_id=name, execution_timeout=TIMEOUTS[name], doc_md=fn.__doc__, **kwargs)
 
@@ -151,7 +153,7 @@ def column_dags(column: str = "", *, fixed: Mapping[str, Any] | None = None,
     ``zgwatch_monitor__x`` and so on. ``fixed`` holds the column's own
     settings (at least ``source``, ``db`` and ``data_dir``: one warehouse per column).
     ``schedule`` defaults to ``$ZGWATCH_SCHEDULE``, else hourly. ``pool`` must be one
-    of ``zgwatch.tasks.POOLS`` (one per warehouse file lets columns load in parallel).
+    of ``zgwatch.airflow.tasks.POOLS`` (one per warehouse file lets columns load in parallel).
     """
     suffix = f"__{column}" if column else ""
     warehouse = Asset(f"zgwatch_warehouse{suffix}", group="zgwatch")

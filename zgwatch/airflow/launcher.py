@@ -1,6 +1,6 @@
 """``zgwatch airflow``: Airflow on this machine for zgwatch, started and stopped as one.
 
-Set-up first (``airflow db migrate`` and every pool of ``zgwatch.tasks.POOLS``,
+Set-up first (``airflow db migrate`` and every pool of ``zgwatch.airflow.tasks.POOLS``,
 so no task can wait for a pool that does not exist), then the four components
 (api-server, scheduler, dag-processor, triggerer), with
 ``AIRFLOW_HOME`` at ``<data_dir>/airflow``, the repository's ``dags/``, the API
@@ -22,16 +22,15 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from core.errors import ConfigError, StageFailed
+from zgwatch.airflow.tasks import POOLS
 from zgwatch.config import ENV
-from zgwatch.errors import ConfigError, StageFailed
-from zgwatch.tasks import POOLS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
 USER = "admin"
 PASSWORD_ENV = "ZGWATCH_AIRFLOW_PASSWORD"  # optional: the admin password to use
@@ -108,7 +107,7 @@ def setup(env: Mapping[str, str], log_path: Path) -> None:
     """``airflow db migrate`` and ``airflow pools import`` (in one process: it saves seconds)."""
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "zgwatch.airflow_local", "--setup", str(pools_file(home))]
+    cmd = [sys.executable, "-m", "zgwatch.airflow.launcher", "--setup", str(pools_file(home))]
     with log_path.open("ab") as out:
         rc = subprocess.run(cmd, env=dict(env), stdout=out, stderr=subprocess.STDOUT).returncode
     if rc != 0:
@@ -270,82 +269,6 @@ def _start_time(pid: int) -> str | None:
 def _is_zombie(pid: int) -> bool:
     fields = _stat_fields(pid)
     return fields is None or fields[0] in ("Z", "X")
-
-
-# ---- the UI, from scripts -----------------------------------------------------------------------
-
-
-def api_token(url: str, password: str, user: str = USER) -> str:
-    """A JWT from the simple auth manager (``POST /auth/token``) for ``/api/v2`` and the UI."""
-    body = json.dumps({"username": user, "password": password}).encode()
-    req = urllib.request.Request(f"{url}/auth/token", data=body,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)["access_token"]
-
-
-def api(url: str, token: str, path: str, body: dict | None = None) -> dict:
-    """GET (or POST ``body``) ``{url}/api/v2{path}`` with the token; the JSON answer."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{url}/api/v2{path}", data=data, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)
-
-
-def wait_for_api(check, timeout: float, what: str, every: float = 1.0):
-    """Poll ``check()`` until it answers something truthy; a 404 means "not there yet".
-
-    Raises ``TimeoutError`` naming ``what`` after ``timeout`` seconds.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if result := check():
-                return result
-        except urllib.error.HTTPError as exc:
-            if exc.code != 404:
-                raise
-        time.sleep(every)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def screenshot(page: str, token: str, out: Path, *, size: str = "1400,900",
-               budget_ms: int = 15000, timeout: float = 120.0) -> Path:
-    """Save a PNG of an Airflow UI ``page`` as the logged-in user, with headless Chromium.
-
-    The UI keeps its login in the ``_token`` cookie. Cookies belong to a host,
-    not a port, so a one-shot server on another loopback port sets it and
-    redirects to the page.
-    """
-    import http.server
-    import tempfile
-    import threading
-
-    class Login(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(302)
-            self.send_header("Set-Cookie", f"_token={token}; Path=/; SameSite=Lax")
-            self.send_header("Location", page)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Login)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="zgwatch-chromium-") as profile:
-            cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                   "--disable-background-networking", "--disable-component-update",
-                   "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                   f"--window-size={size}", f"--virtual-time-budget={budget_ms}",
-                   f"--screenshot={out}", f"http://127.0.0.1:{server.server_address[1]}/"]
-            subprocess.run(cmd, capture_output=True, timeout=timeout, check=True)
-    finally:
-        server.shutdown()
-        server.server_close()
-    return out
 
 
 # ---- the command --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Run one crawl in this process: ``python -m crawler.run --source URL --batch-dir DIR …``.
+"""Run one crawl in this process: ``python -m crawler.process --source URL --batch-dir DIR …``.
 
 Scrapy's Twisted reactor cannot restart inside a process, so every crawl is
 its own process; ``crawler.runner`` starts it. On success the batch gets its
@@ -16,22 +16,24 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+from core import vocabulary as v
+
 # Scrapy is imported in the functions that use it: the page-reading workers
 # (crawler.pages) import this module as their ``__main__`` and need none of it.
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m crawler.run")
+    p = argparse.ArgumentParser(prog="python -m crawler.process")
     p.add_argument("--source", required=True)
     p.add_argument("--batch-dir", type=Path, required=True)
     p.add_argument("--raw-dir", type=Path, required=True)
     p.add_argument("--known", type=Path)
     p.add_argument("--as-of", required=True)
-    p.add_argument("--delay", type=float, default=1.0)
-    p.add_argument("--timeout", type=float, default=30.0)
-    p.add_argument("--user-agent")
-    p.add_argument("--recent-days", type=int, default=30)
-    p.add_argument("--revisit-days", type=float, default=7.0)
+    p.add_argument("--delay", type=float, default=v.DELAY)
+    p.add_argument("--timeout", type=float, default=v.TIMEOUT)
+    p.add_argument("--user-agent", default=v.USER_AGENT)
+    p.add_argument("--recent-days", type=int, default=v.RECENT_DAYS)
+    p.add_argument("--revisit-days", type=float, default=v.REVISIT_DAYS)
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
@@ -60,9 +62,8 @@ def scrapy_settings(args: argparse.Namespace):
         "ZGWATCH_READ_WORKERS": args.read_workers,
         "LOG_FILE": str(args.batch_dir / "crawl.log"),
         "LOG_LEVEL": args.log_level,
+        "USER_AGENT": args.user_agent,
     }, priority="cmdline")
-    if args.user_agent:
-        s.set("USER_AGENT", args.user_agent, priority="cmdline")
     return s
 
 
@@ -92,7 +93,7 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
         "list_pages": stats.get("zgwatch/list_pages", 0),
         "list_pages_ok": stats.get("zgwatch/list_pages_ok", 0),
         "listed": stats.get("zgwatch/listed", 0),
-        "first_page_outcome": stats.get("zgwatch/first_page_outcome", "error"),
+        "first_page_outcome": stats.get("zgwatch/first_page_outcome", v.Outcome.ERROR),
         "first_page_reason": stats.get("zgwatch/first_page_reason", ""),
         "finish_reason": stats.get("finish_reason"),
         "scrapy_stats": {k: _jsonable(v) for k, v in sorted(stats.items())},

@@ -20,18 +20,16 @@ import json
 import logging
 import shutil
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from zgwatch.config import SHANGHAI, Settings
+from core.vocabulary import shanghai_date
 
 log = logging.getLogger("zgwatch.tasks")
 
 SETTINGS_VARIABLE = "zgwatch_settings"
 PARAM_OPTIONS = ("source", "warn_days")
-# What a DAG's fixed settings or the Variable may hold: every setting but as_of (the run's).
-SETTING_OPTIONS = frozenset(Settings.model_fields) - {"as_of"}
 
 
 class PoolSpec(NamedTuple):
@@ -41,7 +39,7 @@ class PoolSpec(NamedTuple):
 
 DUCKDB_POOL = "zgwatch_duckdb"
 SITE_POOL = "zgwatch_site"
-# Every pool a zgwatch task may name; the set-up (zgwatch.airflow_local) creates exactly these.
+# Every pool a zgwatch task may name; the set-up (zgwatch.airflow.launcher) creates exactly these.
 # DuckDB allows one writing process, and a writer locks readers out: one slot.
 POOLS: dict[str, PoolSpec] = {
     DUCKDB_POOL: PoolSpec(1, "zgwatch: one task at a time opens the DuckDB warehouse"),
@@ -50,21 +48,18 @@ POOLS: dict[str, PoolSpec] = {
     SITE_POOL: PoolSpec(1, "zgwatch: one crawl at a time to the site"),
 }
 
-
-def as_of_for(when: datetime) -> date:
-    """The cycle's date for a run at ``when``: its calendar day in Asia/Shanghai."""
-    return when.astimezone(SHANGHAI).date()
+as_of_for = shanghai_date  # the cycle's date of a run at an instant: its day in Asia/Shanghai
 
 
-def _options(values: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
-    from zgwatch.errors import ConfigError
+def _known(values: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+    """``values`` as a settings layer; a key that is no setting is an error naming ``where``."""
+    from core.errors import ConfigError
+    from zgwatch.config import Settings
 
     values = dict(values or {})
-    if unknown := sorted(set(values) - SETTING_OPTIONS):
+    allowed = set(Settings.model_fields) - {"as_of"}  # as_of is always the run's
+    if unknown := sorted(set(values) - allowed):
         raise ConfigError(f"{where}: unknown setting {unknown[0]!r}")
-    for name in ("notify", "operators_notify"):
-        if isinstance(values.get(name), str):
-            values[name] = [u for u in values[name].replace(",", " ").split() if u]
     return values
 
 
@@ -72,17 +67,24 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
                    fixed: Mapping[str, Any] | None = None,
                    variable: Mapping[str, Any] | None = None,
                    env: Mapping[str, str] | None = None):
-    """Build the ``Settings`` of one task (precedence in the module docstring)."""
+    """Build the ``Settings`` of one task (precedence in the module docstring).
+
+    A bad value is a ``ConfigError`` naming where it came from: the Trigger
+    form's field, the Variable's key, the DAG's setting, a ``ZGWATCH_*`` variable.
+    """
+    from core.errors import ConfigError
     from zgwatch.config import load_settings
-    from zgwatch.errors import ConfigError
 
     if variable is not None and not isinstance(variable, Mapping):
         raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: must be a JSON object")
-    flags = _options(variable, f"Airflow Variable {SETTINGS_VARIABLE}")
-    flags.update(_options(fixed, "DAG setting"))
-    flags.update({k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS and v is not None})
-    flags["as_of"] = as_of.isoformat()
-    return load_settings(flags, env=None if env is None else dict(env))
+    layers = [
+        (f"Airflow Variable {SETTINGS_VARIABLE} key {{}}",
+         _known(variable, f"Airflow Variable {SETTINGS_VARIABLE}")),
+        ("DAG setting {}", _known(fixed, "DAG setting")),
+        ("Trigger form field {}", {k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS}),
+        ("the run's logical date ({})", {"as_of": as_of.isoformat()}),
+    ]
+    return load_settings(env=None if env is None else dict(env), layers=layers)
 
 
 def _mask_destinations(settings) -> None:
@@ -215,73 +217,36 @@ def verify_column(crawled: Mapping[str, Any], fixed: Mapping[str, Any] | None = 
 
 # ---- operators' messages -------------------------------------------------------------------
 
-INCIDENTS_FILE = "airflow-incidents.json"  # in the data directory: which tasks are failing now
-
-
-def _send_operators(settings, title: str, body: str) -> int:
-    """Send one plain-text message to every operators' destination; how many took it."""
-    import apprise
-
-    sent = 0
-    for url in settings.operators_notify:
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-        shown = plugin.url(privacy=True) if plugin is not None else url.split("://")[0] + "://…"
-        ok = plugin is not None and plugin.notify(body=body, title=title)
-        log.info("operators' message %s %s", "sent to" if ok else "NOT sent to", shown)
-        sent += bool(ok)
-    if not settings.operators_notify:
-        log.warning("no operators' destination (ZGWATCH_OPERATORS_NOTIFY): %s", title)
-    return sent
-
-
-def _flip_incident(settings, key: str, failing: bool) -> bool:
-    """Record whether ``key`` is failing; True when that changed (start or end of trouble)."""
-    path = settings.data_dir / INCIDENTS_FILE
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        state = {}
-    if (key in state) == failing:
-        return False
-    if failing:
-        state[key] = datetime.now(SHANGHAI).isoformat(timespec="seconds")
-    else:
-        state.pop(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return True
-
 
 def notify_operators(context: Mapping[str, Any], *, failed: bool,
                      fixed: Mapping[str, Any] | None = None) -> None:
     """Tell operators once when a task starts failing (retries exhausted) and once when it recovers.
 
-    A task failing every hour sends one message, not one per run: the failing
-    tasks are kept in ``<data_dir>/airflow-incidents.json``.
+    Through the one incident system (``zgwatch.pipeline.tell_operators``): a
+    task failing every hour opens one ``step_failed`` incident, not one
+    message per run, and its next success closes it.
     """
+    from zgwatch import pipeline
+
     ti = context["ti"]
-    key = f"{ti.dag_id}.{ti.task_id}"
+    step = f"{ti.dag_id}.{ti.task_id}"
     try:
         settings = current_settings(fixed, context)
     except Exception as exc:  # the run's settings may be what is broken: try the environment's
-        log.error("settings of %s: %s", key, exc)
+        log.error("settings of %s: %s", step, exc)
         try:
-            settings = cycle_settings(as_of=as_of_for(datetime.now(SHANGHAI)))
+            settings = cycle_settings(as_of=as_of_for(datetime.now(UTC)))
         except Exception as again:
-            log.error("cannot tell operators about %s: %s", key, again)
+            log.error("cannot tell operators about %s: %s", step, again)
             return
-    if not _flip_incident(settings, key, failing=failed):
-        return
-    when = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    error = None
     if failed:
-        error = " ".join(str(context.get("exception") or "unknown error").split())[:500]
-        title = f"[zgwatch] 任务失败: {key}"
-        body = (f"任务 {key} 在重试 {ti.try_number - 1} 次后失败 ({when} 北京时间)。\n"
-                f"as_of: {settings.as_of}\n运行: {ti.run_id}\n错误: {error}\n"
-                f"日志: {ti.log_url}\n恢复时会再发一条通知。")
-    else:
-        title = f"[zgwatch] 已恢复: {key}"
-        body = f"任务 {key} 已恢复正常 ({when} 北京时间)。\n运行: {ti.run_id}"
-    _send_operators(settings, title, body)
+        reason = " ".join(str(context.get("exception") or "unknown error").split())[:300]
+        error = (f"重试 {max(ti.try_number - 1, 0)} 次后失败; 运行 {ti.run_id}; 错误: {reason}; "
+                 f"日志: {ti.log_url}")
+    if not settings.operators_notify and failed:
+        log.warning("no operators' destination (ZGWATCH_OPERATORS_NOTIFY): %s failed", step)
+    try:
+        pipeline.tell_operators(settings, step, error)
+    except Exception as exc:  # the warehouse itself may be what is broken
+        log.error("cannot record the incident of %s: %s", step, exc)

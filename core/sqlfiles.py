@@ -1,0 +1,47 @@
+"""Named SQL statements kept in ``.sql`` files, beside the code that runs them.
+
+A file holds statements each headed by a ``-- name: <name>`` line (the
+convention of yesql and aiosql); ``statements(path)`` maps each name to its
+SQL. Data-changing SQL lives in such files as the warehouse's views live in
+theirs, so it reads, diffs and lints as SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_NAME = re.compile(r"^-- name:\s*([A-Za-z_]\w*)\s*$", re.MULTILINE)
+
+
+@cache
+def statements(path: Path) -> dict[str, str]:
+    """``{name: sql}`` of the file at ``path``; text before the first name is a comment.
+
+    The comment lines right under a name (what the statement is for) are not
+    part of its SQL.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    parts = _NAME.split(text)
+    names, bodies = parts[1::2], parts[2::2]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: a statement name is used twice")
+    return {name: _strip(body) for name, body in zip(names, bodies, strict=True)}
+
+
+def _strip(body: str) -> str:
+    """The statement without the comment lines that head it, or the trailing semicolon."""
+    lines = body.strip().rstrip(";").strip().splitlines()
+    while lines and lines[0].lstrip().startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def used_params(sql: str, params: dict) -> dict:
+    """The entries of ``params`` that ``sql`` names as ``$name`` (DuckDB refuses extra ones)."""
+    names = set(_PARAM.findall(sql))
+    return {k: v for k, v in params.items() if k in names}

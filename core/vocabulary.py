@@ -1,0 +1,105 @@
+"""The words every layer shares, each written once: kinds, outcomes, zone, URL shapes, defaults."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# -- time -----------------------------------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the column's, and its readers', time zone
+
+
+def today_in_shanghai() -> date:
+    """Today's date in Guangdong: the default ``as_of`` of a cycle."""
+    return datetime.now(SHANGHAI).date()
+
+
+def shanghai_date(instant: datetime) -> date:
+    """The calendar day in Asia/Shanghai of an aware instant (a DAG run's logical date)."""
+    return instant.astimezone(SHANGHAI).date()
+
+
+def shanghai_time(instant: datetime) -> str:
+    """An instant as people in Guangdong read it (北京时间), to the minute."""
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+# -- change events ------------------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    """``changes.kind``: what happened to a notice (see docs/interfaces.md)."""
+
+    NEW = "new"
+    EDITED = "edited"
+    REMOVED = "removed"
+    RESTORED = "restored"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+
+
+# The words people read (subject lines, chat headlines).
+KIND_LABELS: dict[Kind, str] = {
+    Kind.NEW: "新通报",
+    Kind.EDITED: "内容修改",
+    Kind.REMOVED: "已撤下",
+    Kind.RESTORED: "恢复发布",
+    Kind.EXPIRING: "公开期限将至",
+    Kind.EXPIRED: "公开期限已过",
+}
+# Alerted unless a destination's `kinds` says otherwise; `expired` is only
+# recorded by default (it follows an `expiring` alert a few days earlier).
+ALERTED_KINDS = frozenset(KIND_LABELS) - {Kind.EXPIRED}
+# Of the first cycle's (baseline) events, the kinds alerted one by one; the rest is one summary.
+BASELINE_ALERTED = frozenset({Kind.EXPIRING})
+
+# -- fetches --------------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """What one fetch of a page was (``fetches.outcome``; docs/architecture.md)."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # 304
+    NOT_FOUND = "not_found"  # 404, 410
+    SERVER_ERROR = "server_error"  # 5xx
+    TIMEOUT = "timeout"
+    BLOCKED = "blocked"  # 412 bot shield, or a page of script with no content
+    TRUNCATED = "truncated"  # cut off mid-page
+    WRONG_PAGE = "wrong_page"  # a whole page without the structure asked for
+    EMPTY_LIST = "empty_list"  # a list page with no entries
+    ERROR = "error"  # anything else
+
+
+# Only these carry content: every other outcome is a fault, never a change.
+CONTENT_OUTCOMES = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
+
+
+class PageKind(StrEnum):
+    """Why a page was fetched (``fetches.page_kind``)."""
+
+    LIST = "list"
+    ARTICLE = "article"
+    PROBE = "probe"  # a known notice missing from a complete list: is its page gone?
+
+
+# -- the site -----------------------------------------------------------------------------------
+
+REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
+# The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
+ARTICLE_URL = re.compile(r"post_(\d+)\.s?html?$")
+LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")
+
+# -- defaults -------------------------------------------------------------------------------------
+
+USER_AGENT = "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch; watches the 整改落实 column)"
+DELAY = 1.0  # seconds between two requests to the site
+TIMEOUT = 30.0  # seconds one request may take
+RECENT_DAYS = 30  # notices published this recently are fetched every cycle
+REVISIT_DAYS = 7.0  # every other notice at least once per this many days
+WARN_DAYS = 3  # warn this many days before a publicity period ends
+LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
+MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
