@@ -4,7 +4,7 @@
     .venv/bin/python bench/load_diff.py --sizes 2000 --runs 1
 
 Bodies are 5–25 KB of Chinese text recombined from the seed notice's
-paragraphs (shared/seeds/), each with its own opening, publicity period and
+paragraphs (tests/data/seeds/), each with its own opening, publicity period and
 contacts. For each size:
 
 - **baseline**: an empty warehouse loads one batch of N notices and runs the
@@ -39,9 +39,7 @@ from core.textdiff import compute_diff  # noqa: E402
 from tests.warehouse.batches import FakeColumn  # noqa: E402
 from warehouse.summaries import VersionFacts, edit_summary  # noqa: E402
 
-SEED = REPO.parent / "shared" / "seeds" / "000_99f024742a5b7e23.txt"
-if not SEED.exists():
-    SEED = Path("/work/shared/seeds/000_99f024742a5b7e23.txt")
+SEED = REPO / "tests" / "data" / "seeds" / "000_99f024742a5b7e23.txt"
 AS_OF = date(2024, 10, 20)
 
 

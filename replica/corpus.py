@@ -1,7 +1,7 @@
 """The seed notice (post_202033) and the building blocks taken from it.
 
 The seed is the full text of one real notice (``seeds/seed_202033.txt``, a copy
-of ``shared/seeds/000_99f024742a5b7e23.txt``). It is served verbatim as
+of ``tests/data/seeds/000_99f024742a5b7e23.txt``). It is served verbatim as
 notice 202033, and its sentences and headings are reused to write the
 generated notices, with the Jinwan-specific ones left out.
 """

@@ -1,6 +1,6 @@
 """How notices word their 公开期限 and contact sentences.
 
-Every phrasing here is a row of ``shared/phrases/periods.jsonl`` or
+Every phrasing here is a row of ``tests/data/parsing/phrases/periods.jsonl`` or
 ``contacts.jsonl`` with the values swapped for a notice's own (a test renders
 each one with the row's values and finds the row's text), so the generated
 column exercises exactly the cases the parser is specified against.

@@ -1,8 +1,8 @@
-"""Case tables for the parser tests: the shared phrase files plus this repo's own rows.
+"""Case tables for the parser tests: the project's phrase files plus this repo's own rows.
 
-``shared/`` sits beside the repository root (CI clones the repo with a copy of
-it alongside). It is required: a missing copy fails the run rather than
-silently testing fewer phrasings.
+``tests/data/parsing/phrases/`` holds the phrase tables the project was
+specified with (its README says where they come from and what each row
+means); ``*_extra.jsonl`` beside them are rows of our own.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
 DATA = REPO / "tests" / "data" / "parsing"
-
-if not (SHARED / "phrases").is_dir():
-    raise RuntimeError(f"shared/ not found beside the repository at {SHARED.resolve()}")
+PHRASES = DATA / "phrases"
 
 
 def _rows(*paths: Path) -> list[dict]:
@@ -32,8 +29,8 @@ def _rows(*paths: Path) -> list[dict]:
 
 
 CASE_FILES = {
-    "period_case": (SHARED / "phrases" / "periods.jsonl", DATA / "periods_extra.jsonl"),
-    "contact_case": (SHARED / "phrases" / "contacts.jsonl", DATA / "contacts_extra.jsonl"),
+    "period_case": (PHRASES / "periods.jsonl", DATA / "periods_extra.jsonl"),
+    "contact_case": (PHRASES / "contacts.jsonl", DATA / "contacts_extra.jsonl"),
     "inspection_case": (DATA / "inspection.jsonl",),
 }
 

@@ -17,12 +17,12 @@ import pytest
 from replica.phrases import CONTACT_PHRASINGS, PERIOD_PHRASINGS, contacts_sentence, period_sentence
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
-SEED_FILE = SHARED / "seeds" / "000_99f024742a5b7e23.txt"
+DATA = ROOT / "tests" / "data"
+SEED_FILE = DATA / "seeds" / "000_99f024742a5b7e23.txt"  # the real notice the project began with
 
 
 def rows(name: str) -> list[dict]:
-    lines = (SHARED / "phrases" / name).read_text("utf-8").splitlines()
+    lines = (DATA / "parsing" / "phrases" / name).read_text("utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
