@@ -189,9 +189,8 @@ class WebhookSink(_Sink):
                     parsed = json.loads(body) if body else None
                 except ValueError:
                     parsed = None
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # Recorded before answering: the sender may retry the moment it has the
+                # answer, and its retry must not be recorded ahead of this request.
                 sink._inbox.add(
                     {
                         "method": self.command,
@@ -202,6 +201,9 @@ class WebhookSink(_Sink):
                         "status": status,
                     }
                 )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             do_PUT = do_POST
 
