@@ -1,6 +1,6 @@
 """The ``zgwatch`` command: a cycle, its stages, and the tools around them.
 
-Exit status (interfaces.md): 0 the command completed (also with some pages
+Exit status (docs/interfaces.md): 0 the command completed (also with some pages
 unavailable); 1 the column could not be read at all, or a stage could not
 complete; 2 bad usage or configuration. Errors are one line, no traceback.
 """

@@ -213,8 +213,9 @@ class WebhookSink(_Sink):
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="webhook-sink", daemon=True
+        self._thread = threading.Thread(  # a short poll: stop() returns at once, not in 0.5 s
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name="webhook-sink", daemon=True,
         )
         self._thread.start()
         return self

@@ -33,6 +33,8 @@ ZGWATCH = str(Path(sys.executable).parent / "zgwatch")
 PASSWORD = "zgwatch-e2e-secret"
 TITLE = "关于端到端测试整改进展情况的通报"
 
+pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
+
 
 class Launcher:
     """``zgwatch airflow`` as a subprocess, its output collected by a thread."""

@@ -15,6 +15,8 @@ from zgwatch.sinks import WebhookSink
 ALL_DONE = {t: "success" for t in
             ("snapshot_known", "crawl", "load", "diff", "alert", "verify_column")}
 
+pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
+
 
 def dag_test(env, tmp: Path, dag_id: str, logical_date: datetime, conf: dict | None = None
              ) -> dict:

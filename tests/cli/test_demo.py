@@ -2,7 +2,11 @@
 
 import re
 
+import pytest
+
 from tests.cli.test_cli import one_line_error, zgwatch
+
+pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
 
 
 def chapter(out: str, title: str) -> str:

@@ -17,7 +17,7 @@ DOC = REPO / "docs" / "analysts.md"
 QUERY = re.compile(r"^### (\d+)\. (.+?)\n.*?```sql\n(.*?)```", re.MULTILINE | re.DOTALL)
 QUERIES = [(f"{n}. {title}", sql) for n, title, sql in QUERY.findall(DOC.read_text("utf-8"))]
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]  # end to end: several cycles
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Change events: one test per rule of interfaces.md, driven through synthetic crawls."""
+"""Change events: one test per rule of docs/interfaces.md, driven through synthetic crawls."""
 
 from __future__ import annotations
 
