@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ColumnUnreadable, ConfigError
-from crawler.runner import CrawlResult, new_batch_id, run_crawl
+from crawler.runner import CrawlResult, failure_line, new_batch_id, run_crawl
 from zgwatch.config import Settings
 
 log = logging.getLogger("zgwatch")
@@ -41,6 +41,8 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
                        progress=progress)
     log.info(result.line())
+    for fetch in result.failures():  # each one named where operators look: the crawl's log
+        log.warning(failure_line(fetch))
     return result
 
 
