@@ -35,7 +35,7 @@ class SendStats:
     retry_later: int = 0  # failed this run, still pending
     failed: int = 0  # failed this run for the last time
     waiting: int = 0  # not tried: their destination was down this run
-    errors: list[str] = field(default_factory=list)  # masked
+    errors: list[str] = field(default_factory=list)  # destinations by label: no secret
 
     def add(self, other: SendStats) -> None:
         self.sent += other.sent
@@ -93,29 +93,30 @@ def send_pending(
             stats.waiting += 1
             continue
         channel = channels[d.url_hash]
+        shown = channel.destination.label  # scheme, host, hash of the secret: never the secret
         try:
             message = message_for(d, events)
             error = _try(channel, message, pauses, sleep)
         except Exception as exc:  # a rendering bug must not hold back the other deliveries
-            log.exception("cannot build %s for %s", d.message_key, d.masked)
+            log.exception("cannot build %s for %s", d.message_key, shown)
             error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
         if error is None:
             mark_sent(con, d, clock())
             streak[d.url_hash] = 0
             worked[d.url_hash] = True
             stats.sent += 1
-            log.info("sent %s to %s", d.message_key, d.masked)
+            log.info("sent %s to %s", d.message_key, shown)
             continue
         status = mark_failed_run(con, d, error, clock(), max_attempts)
         streak[d.url_hash] += 1
         worked.setdefault(d.url_hash, False)
-        stats.errors.append(f"{d.masked}: {error}")
+        stats.errors.append(f"{shown}: {error}")
         if status == "failed":
             stats.failed += 1
             log.error(
                 "gave up on %s to %s after %d runs: %s",
                 d.message_key,
-                d.masked,
+                shown,
                 d.attempts + 1,
                 error,
             )
@@ -124,7 +125,7 @@ def send_pending(
             log.warning(
                 "could not send %s to %s (run %d of %d): %s",
                 d.message_key,
-                d.masked,
+                shown,
                 d.attempts + 1,
                 max_attempts,
                 error,
