@@ -217,3 +217,9 @@ def enqueue_notices(con, operators: list[Destination], now: datetime) -> int:
 def recent_incidents(con, limit: int = 20) -> list[dict]:
     """Open incidents first, then the latest closed ones (facts as in operators' messages)."""
     return [_facts(r) for r in _execute(con, "incidents_listed", limit=limit).fetchall()]
+
+
+def open_incidents(con) -> list[dict]:
+    """Every open incident (facts as in operators' messages), oldest first."""
+    rows = sorted(_execute(con, "all_open_incidents").fetchall(), key=lambda r: r[0])
+    return [_facts(r) for r in rows]

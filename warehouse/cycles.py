@@ -115,3 +115,21 @@ def failed_fetches(con, batch_id: str) -> list[FailedFetch]:
     """The fetches of ``batch_id`` that brought no content: list pages first, then articles."""
     return [FailedFetch(*row) for row in _execute(con, "failed_fetches", batch_id=batch_id)
             .fetchall()]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded event, as a line for people (the ``changes`` view)."""
+
+    change_id: int
+    notice_id: str
+    kind: str
+    title: str | None
+    summary: str
+    detected_at: datetime
+    batch_id: str | None
+
+
+def latest_changes(con, limit: int = 20) -> list[Change]:
+    """The ``limit`` newest events outside the baseline, newest first."""
+    return [Change(*row) for row in _execute(con, "latest_changes", limit=limit).fetchall()]

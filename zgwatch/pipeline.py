@@ -57,7 +57,7 @@ def require_readable(result: CrawlResult, source: str) -> None:
         s = result.summary
         raise ColumnUnreadable(
             f"cannot read the column {source}: first list page {s.get('first_page_outcome')}"
-            f" ({s.get('first_page_reason') or 'no reason given'}); batch {result.batch_dir}"
+            f" ({s.get('first_page_reason') or 'no reason given'}); batch {result.batch_dir.name}"
         )
 
 
@@ -93,6 +93,19 @@ def alert(settings: Settings, *, dry_run: bool = False):
         report = run_alerts(con, settings.alert_config(), dry_run=dry_run)
     log.info("alert: %s", report.summary())
     return report
+
+
+def cycle_summary(settings: Settings, batch_id: str):
+    """(what the cycle of ``batch_id`` found and failed, the operators' incidents open now).
+
+    The summary is None when that batch is not in the warehouse (not loaded).
+    """
+    from alerts.operators import open_incidents
+    from warehouse.cycles import cycle_summary as summarise
+    from warehouse.db import connect
+
+    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+        return summarise(con, batch_id), open_incidents(con)
 
 
 def publish(settings: Settings) -> Path:

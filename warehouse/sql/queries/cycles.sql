@@ -26,3 +26,8 @@ WHERE batch_id = $batch_id AND NOT is_content(outcome) GROUP BY outcome ORDER BY
 SELECT url, page_kind, notice_id, outcome, http_status, reason, fetched_at FROM fetches
 WHERE batch_id = $batch_id AND NOT is_content(outcome)
 ORDER BY CASE page_kind WHEN 'list' THEN 0 WHEN 'article' THEN 1 ELSE 2 END, fetched_at, url;
+
+-- name: latest_changes
+-- The newest events outside the baseline, for people to read.
+SELECT change_id, notice_id, kind, title, summary, detected_at, batch_id
+FROM changes WHERE NOT baseline ORDER BY change_id DESC LIMIT $limit;
