@@ -4,6 +4,7 @@ one-line failures, and the UI's default time zone. The e2e test runs them in Air
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from datetime import UTC, date, datetime, timedelta
 
@@ -130,6 +131,16 @@ def test_a_known_failure_is_one_line_with_its_runbook_section_and_no_traceback(
     assert record.levelno == logging.ERROR and record.exc_info is None
     assert record.getMessage() == (f"{error} (what to do: "
                                    f"http://127.0.0.1:8080/zgwatch/runbook#{section})")
+
+
+def test_a_full_disk_names_the_file_and_points_to_its_section(caplog, monkeypatch):
+    monkeypatch.delenv("AIRFLOW__API__BASE_URL", raising=False)
+    with pytest.raises(tasks.TaskFailed) as failed, tasks.known_failures():
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/data/raw/ab/x.html.gz")
+    assert not isinstance(failed.value, tasks.FinalTaskFailed)  # retried: space may come back
+    assert caplog.records[-1].getMessage() == (
+        "/srv/data/raw/ab/x.html.gz: No space left on device "
+        "(what to do: /zgwatch/runbook#disk-full)")
 
 
 def test_an_unknown_failure_keeps_its_traceback():

@@ -8,6 +8,7 @@ own address (``[api] base_url``), else relative to the UI's root.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from functools import cache
@@ -46,6 +47,8 @@ def url(anchor: str = "") -> str:
 
 def section_for(exc: BaseException) -> str:
     """The anchor of the section that covers ``exc`` (the general one for anything else)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disk-full"
     for kind in type(exc).__mro__:
         if kind in SECTIONS:
             return SECTIONS[kind]

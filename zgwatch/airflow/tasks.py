@@ -93,6 +93,12 @@ def known_failures() -> Iterator[None]:
         log.error("%s (what to do: %s)", reason, runbook.url(runbook.section_for(exc)))
         final = any(k.__name__ in FINAL for k in type(exc).__mro__)
         raise (FinalTaskFailed if final else TaskFailed)(reason) from None
+    except OSError as exc:  # a disk full, a folder not writable: which file, and why
+        if exc.filename is None:
+            raise
+        reason = f"{exc.filename}: {exc.strerror or exc}"
+        log.error("%s (what to do: %s)", reason, runbook.url(runbook.section_for(exc)))
+        raise TaskFailed(reason) from None
 
 
 def _known(values: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
