@@ -176,6 +176,10 @@ def test_operators_see_each_cycle_what_failed_and_what_to_do(replica, tmp_path):
 
             # the zgwatch page, through the API server, once the analysts' copy caught up
             state = wait_published(url, token, runs[-1]["dag_run_id"])
+            # the notice history site (built by the history stage) is served beside the page
+            (data / "site" / "notices").mkdir(parents=True)
+            (data / "site" / "notices" / f"{shield}.html").write_text(
+                "<html>通报 history</html>", encoding="utf-8")
             assert get(f"{url}/zgwatch/")[0] in (401, 403)  # auth first
             assert get(f"{url}/zgwatch/status.json", "not-a-token")[0] in (401, 403)
             status, page = get(f"{url}/zgwatch/", token)
@@ -187,6 +191,11 @@ def test_operators_see_each_cycle_what_failed_and_what_to_do(replica, tmp_path):
                                                             for r in reversed(runs)]
             assert {f["url"]: f["outcome"] for f in state["failures"]} == failing
             assert get(f"{url}/zgwatch/runbook", token)[1].count('id="list-incomplete"') == 1
+            assert f'href="site/notices/{shield}.html"' in page
+            assert get(f"{url}/zgwatch/site/notices/{shield}.html", token) == (
+                200, "<html>通报 history</html>")
+            assert get(f"{url}/zgwatch/site/notices/{shield}.html")[0] in (401, 403)
+            assert get(f"{url}/zgwatch/site/%2e%2e/zgwatch.duckdb", token)[0] == 404
 
             # the UI in Shanghai time; the DAG's docs link the runbook at its real address
             assert "localStorage.setItem('timezone'," in get(f"{url}/dags/zgwatch_monitor")[1]
