@@ -94,6 +94,23 @@ class DefaultTimezone:
 # ---- the app (built in the API server, on the first request) --------------------------------
 
 
+# The history site holds copies of the column's pages. Served here, under Airflow's own
+# origin, each file is sandboxed (an opaque origin: no Airflow cookie, no API) and may load
+# nothing from elsewhere.
+SITE_HEADERS = {
+    "Content-Security-Policy": "sandbox allow-scripts allow-popups "
+                               "allow-popups-to-escape-sandbox; default-src 'self'; "
+                               "img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def site_folder(settings):
+    """Where the history site is built (``<data_dir>/site``; ``Settings.site_folder`` once the
+    history stage is merged)."""
+    return settings.data_dir / "site"
+
+
 def _settings():
     """The column's settings as the tasks see them, minus the run: environment and Variable."""
     from airflow.models.variable import Variable
@@ -160,7 +177,7 @@ def page_data():
         data.problem = f"cannot read zgwatch's settings: {exc}"
         return data, None
     data.runs = airflow_runs()
-    data.site = (settings.data_dir / "site").is_dir()
+    data.site = site_folder(settings).is_dir()
     return read_copy(data, analyst_copy_path(settings.db), limit=RUNS_SHOWN), settings
 
 
@@ -225,14 +242,13 @@ def create_app():
 
     @app.get("/site/{path:path}", dependencies=may_read)
     def history_site(path: str):
-        settings = _settings()
-        root = (settings.data_dir / "site").resolve()
+        root = site_folder(_settings()).resolve()
         target = (root / (path or "index.html")).resolve()
         if target.is_dir():
             target = target / "index.html"
         if not target.is_relative_to(root) or not target.is_file():
             raise HTTPException(404, f"not in the history site: {path}")
-        return FileResponse(target)
+        return FileResponse(target, headers=SITE_HEADERS)
 
     return app
 
