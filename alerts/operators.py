@@ -1,7 +1,8 @@
 """Trouble with the pipeline itself, told to operators once when it starts and once when it ends.
 
 Peer tools repeat the same error every run until people mute them. Here a
-condition (the column unreadable, every article blocked, a destination
+condition (the column unreadable, every article blocked, the list read only
+in part on three cycles in a row, an article failing for a day, a destination
 failing for a day, a pipeline step failing) opens an ``incidents`` row;
 operators get one message when it opens and one when it closes, through the
 outbox like every alert. The alert stage checks the warehouse's latest batch

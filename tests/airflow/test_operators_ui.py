@@ -188,4 +188,5 @@ def test_the_ui_defaults_to_shanghai_time_unless_the_user_chose_a_zone():
     assert body == f"<html><head>{script}</head></html>".encode()
     assert dict(start["headers"])[b"content-length"] == b"%d" % len(body)
     assert _serve(app, "/api/v2/dags")[1] == b'{"a": "<head>"}'  # the API is left alone
+    assert _serve(app, "/ui/grid/x")[1] == b"<html><head></head></html>"  # so is the UI's API
     assert _serve(DefaultTimezone(_ui, ""), "/")[1] == b"<html><head></head></html>"  # off

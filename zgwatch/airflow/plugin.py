@@ -28,6 +28,8 @@ URL_PREFIX = "/zgwatch"
 UI_TIMEZONE_ENV = "ZGWATCH_UI_TIMEZONE"
 TIMEZONE_KEY = "timezone"  # the Airflow UI's localStorage key for the chosen zone (JSON)
 RUNS_SHOWN = 10
+# Never the UI's pages: the APIs (some answers stream), static files, the plugin's own app.
+NOT_PAGES = ("/api/", "/ui/", "/execution/", "/auth/", "/pluginsv2/", "/static/", URL_PREFIX)
 
 
 class LazyApp:
@@ -62,7 +64,7 @@ class DefaultTimezone:
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
         if (not self.timezone or scope["type"] != "http" or scope.get("method") != "GET"
-                or path.startswith(("/api/", "/execution/", "/static/", "/auth/", URL_PREFIX))):
+                or path.startswith(NOT_PAGES)):
             await self.app(scope, receive, send)
             return
         start: dict = {}

@@ -264,8 +264,9 @@ def alert(crawled: Mapping[str, Any], column_settings: Mapping[str, Any] | None 
     with known_failures():
         settings = current_settings(column_settings)
         report = pipeline.alert(settings)
-        summary, incidents = pipeline.cycle_summary(settings, crawled["batch_id"])
-    cycle = summary.as_json() if summary is not None else {"batch_id": crawled["batch_id"]}
+        batch_id = Path(crawled["batch_dir"]).name  # (runs from before batch_id was in XCom)
+        summary, incidents = pipeline.cycle_summary(settings, batch_id)
+    cycle = summary.as_json() if summary is not None else {"batch_id": batch_id}
     cycle["incidents_open"] = len(incidents)
     _publish_summary(cycle, summary, incidents)
     return {"queued": report.queued, "sent": report.sent, "pending": report.pending,
