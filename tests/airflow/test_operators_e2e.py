@@ -83,12 +83,12 @@ def asset_extra(url: str, token: str, run_id: str) -> dict:
 
 def get(url: str, token: str | None = None, headers: dict | None = None) -> tuple[int, str]:
     """GET a page of the API server (with the token, as the UI's cookie would carry it);
-    ``headers``, if given, receives the answer's headers."""
+    ``headers``, if given, receives the answer's headers (names in lower case)."""
     sent = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=sent), timeout=60) as r:
             if headers is not None:
-                headers.update(r.headers)
+                headers.update((k.lower(), v) for k, v in r.headers.items())
             return r.status, r.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
@@ -198,7 +198,7 @@ def test_operators_see_each_cycle_what_failed_and_what_to_do(replica, tmp_path):
             assert get(f"{url}/zgwatch/site/notices/{shield}.html", token, answer) == (
                 200, "<html>通报 history</html>")
             # copies of the column's pages, under Airflow's origin: sandboxed (no cookie, no API)
-            assert answer["Content-Security-Policy"].startswith("sandbox allow-scripts")
+            assert answer["content-security-policy"].startswith("sandbox allow-scripts")
             assert get(f"{url}/zgwatch/site/notices/{shield}.html")[0] in (401, 403)
             assert get(f"{url}/zgwatch/site/%2e%2e/zgwatch.duckdb", token)[0] == 404
 
