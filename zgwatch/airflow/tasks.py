@@ -197,10 +197,13 @@ def alert(fixed: Mapping[str, Any] | None = None) -> dict:
 
 
 def publish(fixed: Mapping[str, Any] | None = None) -> dict:
-    """Replace the analysts' read-only copy of the warehouse."""
+    """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
     from zgwatch import pipeline
 
-    return {"analyst_copy": str(pipeline.publish(current_settings(fixed)))}
+    published = pipeline.publish(current_settings(fixed))
+    site = published.site
+    return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
+            "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
 
 
 def verify_column(crawled: Mapping[str, Any], fixed: Mapping[str, Any] | None = None) -> dict:
