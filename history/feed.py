@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from core import sitemap
@@ -24,6 +25,20 @@ from history.read import FeedEvent
 
 FEED_LIMIT = 200  # entries: the newest alerted events
 HUNKS_SHOWN = 5  # passages of an edit shown in its entry
+
+
+class _Entry(FeedEntry):
+    """feedgen 1.0's Atom entry drops its links' ``rel``, ``type`` and ``title`` (a name
+    shadowed in ``atom_entry``): they are put back on the written elements, in order."""
+
+    def atom_entry(self, extensions=True):
+        entry = super().atom_entry(extensions)
+        written = entry.xpath("*[local-name() = 'link']")
+        for node, link in zip(written, self.link(), strict=True):
+            for name in ("rel", "type", "title"):
+                if link.get(name):
+                    node.attrib[name] = link[name]
+        return entry
 
 
 def entry_id(source: str | None, event_key: str) -> str:
@@ -68,7 +83,7 @@ def atom_feed(events: Sequence[FeedEvent], *, source: str | None, site_url: str 
     # The feed changes when an event is added, not each time it is rebuilt.
     fg.updated(events[0].detected_at if events else built_at)
     for e in events:
-        entry = fg.add_entry(order="append")
+        entry = fg.add_entry(_Entry(), order="append")
         entry.id(entry_id(source, e.event_key))
         label = KIND_LABELS.get(e.kind, e.kind)
         entry.title(f"{label}：{e.title or '通报 ' + e.notice_id}")

@@ -26,7 +26,7 @@ def write_atomic(path: Path, data: str | bytes, *, durable: bool = False) -> int
 
     ``durable`` also flushes the file to disk before the rename.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _folder(path.parent)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -40,6 +40,15 @@ def write_atomic(path: Path, data: str | bytes, *, durable: bool = False) -> int
         tmp.unlink(missing_ok=True)
         raise
     return len(raw)
+
+
+_made: set[Path] = set()  # folders known to exist: a build writes thousands of files
+
+
+def _folder(folder: Path) -> None:
+    if folder not in _made or not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(folder)
 
 
 @dataclass

@@ -24,6 +24,11 @@ def _run(con, name: str, **params) -> list[tuple]:
     return con.execute(sql, used_params(sql, params)).fetchall()
 
 
+def _csv(values: Sequence[str]) -> str:
+    """Ids (digits, hex, batch ids: never a comma) as the one string site.sql splits."""
+    return ",".join(values)
+
+
 def _instant(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
@@ -181,14 +186,14 @@ def notice_histories(con, notice_ids: Sequence[str], chunk: int = 500) -> Iterat
     """The full history of each of ``notice_ids``, read ``chunk`` notices at a time."""
     for i in range(0, len(notice_ids), chunk):
         ids = list(notice_ids[i : i + chunk])
-        pages = {r[0]: _history(r) for r in _run(con, "notice_fields", ids=ids)}
-        rows = _run(con, "notice_versions", ids=ids)
+        pages = {r[0]: _history(r) for r in _run(con, "notice_fields", ids=_csv(ids))}
+        rows = _run(con, "notice_versions", ids=_csv(ids))
         shas = sorted({r[8] for r in rows if r[8]})
-        encodings = dict(_run(con, "raw_encodings", shas=shas)) if shas else {}
+        encodings = dict(_run(con, "raw_encodings", shas=_csv(shas))) if shas else {}
         for r in rows:
             version = Version(r[0], r[1], _instant(r[2]), *r[3:], encoding=encodings.get(r[8]))
             pages[r[0]].versions.append(version)
-        for r in _run(con, "notice_events", ids=ids):
+        for r in _run(con, "notice_events", ids=_csv(ids)):
             pages[r[1]].events.append(Event(r[0], r[1], r[2], _instant(r[3]), *r[4:]))
         for notice_id in ids:
             if notice_id in pages:
@@ -276,7 +281,7 @@ def cycles(con, limit: int, failures_per_cycle: int = 20) -> list[Cycle]:
     """The newest ``limit`` cycles, newest first, with outcome counts and first failures."""
     found = [Cycle(r[0], _instant(r[1]), *r[2:]) for r in _run(con, "cycles", limit=limit)]
     by_id = {c.batch_id: c for c in found}
-    ids = list(by_id)
+    ids = _csv(list(by_id))
     if not ids:
         return []
     if _has_table(con, "diff_runs"):

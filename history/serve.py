@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 from core import sitemap
@@ -28,7 +29,7 @@ HOST = "127.0.0.1"
 class SiteHandler(SimpleHTTPRequestHandler):
     """Static files of one site folder, with security headers; quiet unless asked."""
 
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map,
                       ".atom": "application/atom+xml", ".js": "text/javascript",
                       ".json": "application/json", ".html": "text/html; charset=utf-8",
                       ".css": "text/css; charset=utf-8"}  # fmt: skip

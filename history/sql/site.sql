@@ -2,7 +2,9 @@
 -- from an open read-only connection to the warehouse or its analyst copy,
 -- through the analyst relations (notices, notice_versions, changes,
 -- deliveries, batches, fetches, fetch_failures, diff_runs).
--- Instants are read as epoch seconds (UTC), as alerts/events.py does.
+-- Instants are read as epoch seconds (UTC), as alerts/events.py does. Sets of ids
+-- ($ids, $shas, $batches) come as one comma-separated string: DuckDB's Python
+-- client binds a list element by element, trying to import pandas for each.
 
 -- name: latest_as_of
 -- The cycle's date of the latest diff run (the newest batch wins, then the latest run).
@@ -43,7 +45,7 @@ SELECT notice_id, url, title, issuer, published_on, publicity_start, publicity_e
        publicity_raw, contacts, inspection_group, inspection_start, inspection_end,
        feedback_on, attachments, epoch(first_seen), list_title, listed_on
 FROM notices
-WHERE notice_id IN (SELECT unnest($ids::VARCHAR[]));
+WHERE notice_id IN (SELECT unnest(string_split($ids, ',')));
 
 -- name: notice_versions
 -- Every version of the notices asked for, with the fetch that first brought it
@@ -51,21 +53,21 @@ WHERE notice_id IN (SELECT unnest($ids::VARCHAR[]));
 SELECT v.notice_id, v.version_no, epoch(v.first_seen_at), v.first_seen_batch, v.url, v.title,
        v.body, v.text_sha256, v.raw_sha256, v.issuer, v.publicity_start, v.publicity_end
 FROM notice_versions AS v
-WHERE v.notice_id IN (SELECT unnest($ids::VARCHAR[]))
+WHERE v.notice_id IN (SELECT unnest(string_split($ids, ',')))
 ORDER BY v.notice_id, v.version_no;
 
 -- name: raw_encodings
 -- The character encoding each stored page was read with (the crawl's, from HTTP or the page).
 SELECT content_sha256, arg_max(encoding, fetched_at)
 FROM fetches
-WHERE content_sha256 IN (SELECT unnest($shas::VARCHAR[])) AND encoding IS NOT NULL
+WHERE content_sha256 IN (SELECT unnest(string_split($shas, ','))) AND encoding IS NOT NULL
 GROUP BY content_sha256;
 
 -- name: notice_events
 SELECT change_id, notice_id, kind, epoch(detected_at), as_of, baseline, summary,
        from_version, to_version
 FROM change_events
-WHERE notice_id IN (SELECT unnest($ids::VARCHAR[]))
+WHERE notice_id IN (SELECT unnest(string_split($ids, ',')))
 ORDER BY notice_id, change_id;
 
 -- name: recent_changes
@@ -102,26 +104,26 @@ LIMIT $limit;
 
 -- name: cycle_as_of
 SELECT batch_id, arg_max(as_of, ran_at) FROM diff_runs
-WHERE batch_id IN (SELECT unnest($batches::VARCHAR[]))
+WHERE batch_id IN (SELECT unnest(string_split($batches, ',')))
 GROUP BY batch_id;
 
 -- name: cycle_outcomes
 SELECT batch_id, page_kind, outcome, count(*)
 FROM fetches
-WHERE batch_id IN (SELECT unnest($batches::VARCHAR[]))
+WHERE batch_id IN (SELECT unnest(string_split($batches, ',')))
 GROUP BY ALL;
 
 -- name: cycle_failures
 -- The first failed fetches of each cycle, for people to see what went wrong where.
 SELECT batch_id, epoch(fetched_at), page_kind, notice_id, url, outcome, http_status, reason
 FROM fetch_failures
-WHERE batch_id IN (SELECT unnest($batches::VARCHAR[]))
+WHERE batch_id IN (SELECT unnest(string_split($batches, ',')))
 QUALIFY row_number() OVER (PARTITION BY batch_id ORDER BY fetched_at, url) <= $per_cycle
 ORDER BY batch_id DESC, fetched_at, url;
 
 -- name: cycle_events
 SELECT batch_id, kind, count(*) FROM change_events
-WHERE batch_id IN (SELECT unnest($batches::VARCHAR[]))
+WHERE batch_id IN (SELECT unnest(string_split($batches, ',')))
 GROUP BY ALL;
 
 -- name: feed_events
