@@ -75,14 +75,25 @@
       });
     }
 
+    var showing = items.slice();  // the rows in the table now, in order (as built)
+
+    function same(a, b) {
+      if (a.length !== b.length) { return false; }
+      for (var i = 0; i < a.length; i += 1) { if (a[i] !== b[i]) { return false; } }
+      return true;
+    }
+
     function apply() {
       var f = current();
       var shown = items.filter(function (it) { return matches(it, f); });
       shown.sort(sorters[f.sort] || sorters.published);
-      var fragment = document.createDocumentFragment();
-      shown.forEach(function (it) { fragment.appendChild(it.tr); });
-      body.textContent = "";
-      body.appendChild(fragment);
+      if (!same(shown, showing)) {  // moving 20,000 rows costs; most loads need none moved
+        var fragment = document.createDocumentFragment();
+        shown.forEach(function (it) { fragment.appendChild(it.tr); });
+        body.textContent = "";
+        body.appendChild(fragment);
+        showing = shown;
+      }
       count.textContent = "显示 " + shown.length + " / " + items.length + " 条";
       empty.hidden = shown.length > 0;
       remember(f);
