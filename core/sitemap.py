@@ -45,9 +45,12 @@ def _version(version_no: int) -> int:
     return version_no
 
 
+NOTICE_PAGE = NOTICES_DIR + "/{notice_id}.html"  # for code that fills it in itself (site.js)
+
+
 def notice_page(notice_id: str) -> str:
     """``notices/<notice_id>.html``: the notice's history page."""
-    return f"{NOTICES_DIR}/{_checked(notice_id)}.html"
+    return NOTICE_PAGE.format(notice_id=_checked(notice_id))
 
 
 def version_anchor(notice_id: str, version_no: int) -> str:

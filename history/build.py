@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup
 
 from core import sitemap
-from core.vocabulary import CONTENT_OUTCOMES, Outcome
+from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome
 from history import read
 from history.archive import ARCHIVE_CSP, decode, read_stored, sanitise
 from history.diffs import all_pairs
 from history.feed import FEED_LIMIT, atom_feed
 from history.files import Manifest, read_manifest, write_atomic, write_manifest
-from history.pages import render
+from history.pages import STATUS_LABELS, days_left_label, render, when
 
 PACKAGE = Path(__file__).parent
 CHANGES_LIMIT = 1000  # events on changes.html (older ones are on each notice's page)
@@ -54,7 +54,7 @@ class SiteReport:
 
     def __str__(self) -> str:
         kind = "full build" if self.full else "incremental build"
-        return (f"site {self.site_dir}: {kind} as of {self.as_of}, {self.notices} notices, "
+        return (f"{kind} of {self.site_dir} as of {self.as_of}: {self.notices} notices, "
                 f"{self.pages_written} notice pages and {self.archives_written} archived "
                 f"copies written, {self.bytes_written / 2**20:.1f} MB; "
                 f"{self.seconds:.1f} s")  # fmt: skip
@@ -167,7 +167,29 @@ def period_phase(start: date | None, end: date | None, as_of: date) -> str:
     return "open" if as_of <= end else "closed"
 
 
+INDEX_PAGE = 200  # rows the index shows at a time (and writes into its HTML)
+
+
+class IndexRow(NamedTuple):
+    """One notice in the index's JSON (an array: the field names are said once, in ``columns``)."""
+
+    id: str
+    title: str | None
+    status: str
+    issuer: int  # position in the index's ``issuers``; -1 for none
+    published: str | None  # ISO dates
+    start: str | None
+    end: str | None
+    days_label: str  # 剩 3 天, 今日截止, 已过 2 天, 未开始, —
+    days: int | None
+    phase: str  # open, upcoming, closed, none
+    kind: str | None  # the latest event
+    change: int  # its time, epoch seconds (0: none)
+    change_text: str  # its time as people read it
+
+
 def _index(summaries: list[read.NoticeSummary], as_of: date, common: dict) -> str:
+    """The index: its JSON (every notice, the rows the script draws) and the newest rows."""
     issuers = sorted({s.issuer for s in summaries if s.issuer})
     issuer_no = {name: i for i, name in enumerate(issuers)}
     rows, counts = [], {"active": 0, "removed": 0, "open": 0}
@@ -175,16 +197,26 @@ def _index(summaries: list[read.NoticeSummary], as_of: date, common: dict) -> st
         phase = period_phase(s.publicity_start, s.publicity_end, as_of)
         counts[s.status] = counts.get(s.status, 0) + 1
         counts["open"] += phase == "open" and s.status == "active"
-        rows.append([
-            s.notice_id, s.status, issuer_no.get(s.issuer, -1),
-            s.published_on.isoformat() if s.published_on else None,
-            s.publicity_end.isoformat() if s.publicity_end else None,
-            s.days_left(as_of), phase,
+        days = s.days_left(as_of)
+        rows.append(IndexRow(
+            s.notice_id, s.title, s.status, issuer_no.get(s.issuer, -1),
+            _iso(s.published_on), _iso(s.publicity_start), _iso(s.publicity_end),
+            days_left_label(days, s.publicity_start, as_of), days, phase, s.last_kind,
             int(s.last_change_at.timestamp()) if s.last_change_at else 0,
-        ])  # fmt: skip
-    index = {"as_of": as_of.isoformat(), "issuers": issuers, "rows": rows}
-    return render("index.html.j2", rows=summaries, issuers=issuers, index=index, counts=counts,
+            when(s.last_change_at) if s.last_change_at else "",
+        ))  # fmt: skip
+    index = {
+        "as_of": as_of.isoformat(), "columns": IndexRow._fields, "page_size": INDEX_PAGE,
+        "notice_page": sitemap.NOTICE_PAGE, "issuers": issuers, "rows": rows,
+        "labels": {"status": STATUS_LABELS, "kind": {str(k): v for k, v in KIND_LABELS.items()}},
+    }  # fmt: skip
+    return render("index.html.j2", first_rows=rows[:INDEX_PAGE], rows_total=len(rows),
+                  issuers=issuers, index=index, counts=counts, page_size=INDEX_PAGE,
                   page="index", **common)  # fmt: skip
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @dataclass
@@ -225,8 +257,3 @@ def _health(con, common: dict) -> str:
     return render("health.html.j2", cycles=cycles, shown_outcomes=shown,
                   more=len(cycles) >= CYCLES_LIMIT, failure_cycles=FAILURE_CYCLES,
                   page="health", **common)  # fmt: skip
-
-
-def site_files(site_dir: Path) -> Iterable[Path]:
-    """Every file of the site (for size reports)."""
-    return (p for p in Path(site_dir).rglob("*") if p.is_file())

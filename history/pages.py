@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from core import sitemap
-from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Kind, Outcome, shanghai_time
+from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_time
 
 # Pages other than archived copies run only the site's own script file.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -37,7 +37,6 @@ OUTCOME_LABELS = {
     Outcome.EMPTY_LIST: "空列表",
     Outcome.ERROR: "其他错误",
 }
-KIND_CLASSES = {k: k.value for k in Kind}
 
 
 def safe_url(url: str | None) -> str | None:
@@ -117,8 +116,7 @@ def environment() -> Environment:
         outcome_label=lambda o: OUTCOME_LABELS.get(o, o),
     )  # fmt: skip
     env.globals.update(
-        sitemap=sitemap, page_csp=PAGE_CSP, kind_classes=KIND_CLASSES,
-        outcomes=list(Outcome), status_labels=STATUS_LABELS,
+        sitemap=sitemap, page_csp=PAGE_CSP, status_labels=STATUS_LABELS,
         content_outcomes=[str(o) for o in CONTENT_OUTCOMES],
     )  # fmt: skip
     return env

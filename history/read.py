@@ -267,7 +267,6 @@ class Cycle:
     new_versions: int
     as_of: date | None = None
     outcomes: dict[str, int] = field(default_factory=dict)  # outcome -> fetches
-    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # page kind -> outcomes
     events: dict[str, int] = field(default_factory=dict)  # kind -> events detected after it
     failures: list[Failure] = field(default_factory=list)  # the first few
 
@@ -287,10 +286,8 @@ def cycles(con, limit: int, failures_per_cycle: int = 20) -> list[Cycle]:
     if _has_table(con, "diff_runs"):
         for batch_id, as_of in _run(con, "cycle_as_of", batches=ids):
             by_id[batch_id].as_of = as_of
-    for batch_id, page_kind, outcome, n in _run(con, "cycle_outcomes", batches=ids):
-        cycle = by_id[batch_id]
-        cycle.outcomes[outcome] = cycle.outcomes.get(outcome, 0) + n
-        cycle.by_kind.setdefault(page_kind, {})[outcome] = n
+    for batch_id, outcome, n in _run(con, "cycle_outcomes", batches=ids):
+        by_id[batch_id].outcomes[outcome] = n
     for batch_id, kind, n in _run(con, "cycle_events", batches=ids):
         by_id[batch_id].events[kind] = n
     for r in _run(con, "cycle_failures", batches=ids, per_cycle=failures_per_cycle):

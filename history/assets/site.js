@@ -7,27 +7,30 @@
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
   function decode(text) { try { return decodeURIComponent(text); } catch (e) { return ""; } }
 
-  // -- index.html: a JSON index of the table's rows drives filters and order ---------------
+  // -- index.html: the rows are drawn from the JSON index, a page at a time --------------
   function setupIndex() {
     var data = byId("notice-index");
     var form = byId("filters");
     if (!data || !form) { return; }
     var index = JSON.parse(data.textContent);
-    var body = byId("notices").tBodies[0];
-    var rows = {};
-    Array.prototype.forEach.call(body.rows, function (tr) { rows[tr.getAttribute("data-id")] = tr; });
     var items = index.rows.map(function (r) {
-      return { id: r[0], status: r[1], issuer: index.issuers[r[2]] || "", published: r[3] || "",
-               end: r[4] || "", days: r[5], phase: r[6], change: r[7] || 0, tr: rows[r[0]], text: null };
-    }).filter(function (it) { return it.tr; });
+      var it = {};
+      index.columns.forEach(function (name, i) { it[name] = r[i]; });
+      it.issuerName = index.issuers[it.issuer] || "";
+      it.text = null;
+      return it;
+    });
+    var body = byId("notices").tBodies[0];
     var c = { text: byId("f-text"), status: byId("f-status"), issuer: byId("f-issuer"),
               period: byId("f-period"), sort: byId("f-sort") };
-    var count = byId("f-count"), empty = byId("f-empty");
+    var count = byId("f-count"), empty = byId("f-empty"), more = byId("f-more");
+    var pageSize = index.page_size || 200;
     var collator = window.Intl ? new Intl.Collator("zh-CN") : null;
     var phaseOrder = { open: 0, upcoming: 1, closed: 2, none: 3 };
+    var shown = [], limit = pageSize;
 
     var sorters = {
-      published: function (a, b) { return cmp(b.published, a.published) || Number(b.id) - Number(a.id); },
+      published: function (a, b) { return cmp(b.published || "", a.published || "") || Number(b.id) - Number(a.id); },
       deadline: function (a, b) {  // open periods soonest first, then upcoming, then ended (latest first)
         return (phaseOrder[a.phase] - phaseOrder[b.phase]) ||
                (a.phase === "closed" ? cmp(b.end, a.end) : cmp(a.end, b.end)) ||
@@ -35,19 +38,50 @@
       },
       change: function (a, b) { return (b.change - a.change) || Number(b.id) - Number(a.id); },
       issuer: function (a, b) {
-        return (collator ? collator.compare(a.issuer, b.issuer) : cmp(a.issuer, b.issuer)) ||
-               cmp(b.published, a.published);
+        return (collator ? collator.compare(a.issuerName, b.issuerName) : cmp(a.issuerName, b.issuerName)) ||
+               cmp(b.published || "", a.published || "");
       }
     };
 
+    // Rows are built as elements with textContent: text from the site is never parsed as HTML.
+    function tag(name, cls, text) {
+      var el = document.createElement(name);
+      if (cls) { el.className = cls; }
+      if (text !== undefined) { el.textContent = text; }
+      return el;
+    }
+
+    function row(it) {
+      var tr = tag("tr", "status-" + it.status);
+      tr.setAttribute("data-id", it.id);
+      var first = tr.appendChild(tag("td"));
+      var link = first.appendChild(tag("a", "", it.title || "（未读到标题）"));
+      link.href = index.notice_page.replace("{notice_id}", it.id);
+      first.appendChild(document.createTextNode(" "));
+      first.appendChild(tag("span", "id", "#" + it.id));
+      tr.appendChild(tag("td", "", it.issuerName || "—"));
+      tr.appendChild(tag("td", "", it.published || "—"));
+      tr.appendChild(tag("td", "", it.end ? (it.start || "?") + " 至 " + it.end : "—"));
+      tr.appendChild(tag("td", "", it.days_label));
+      tr.appendChild(tag("td")).appendChild(tag("span", "status " + it.status, index.labels.status[it.status] || it.status));
+      var last = tr.appendChild(tag("td"));
+      if (it.kind) {
+        last.appendChild(tag("span", "kind " + it.kind, index.labels.kind[it.kind] || it.kind));
+        last.appendChild(document.createTextNode(" " + it.change_text));
+      } else {
+        last.textContent = "—";
+      }
+      return tr;
+    }
+
     function matches(it, f) {
       if (f.status && it.status !== f.status) { return false; }
-      if (f.issuer && it.issuer !== f.issuer) { return false; }
+      if (f.issuer && it.issuerName !== f.issuer) { return false; }
       if (f.period === "soon") {
         if (!(it.phase === "open" && it.days <= 7)) { return false; }
       } else if (f.period && it.phase !== f.period) { return false; }
       if (f.text) {
-        if (it.text === null) { it.text = it.tr.textContent.toLowerCase(); }
+        if (it.text === null) { it.text = ((it.title || "") + " " + it.issuerName + " #" + it.id).toLowerCase(); }
         if (it.text.indexOf(f.text) < 0) { return false; }
       }
       return true;
@@ -75,27 +109,25 @@
       });
     }
 
-    var showing = items.slice();  // the rows in the table now, in order (as built)
-
-    function same(a, b) {
-      if (a.length !== b.length) { return false; }
-      for (var i = 0; i < a.length; i += 1) { if (a[i] !== b[i]) { return false; } }
-      return true;
+    function draw() {
+      var fragment = document.createDocumentFragment();
+      shown.slice(0, limit).forEach(function (it) { fragment.appendChild(row(it)); });
+      body.textContent = "";
+      body.appendChild(fragment);
+      var n = Math.min(limit, shown.length);
+      count.textContent = shown.length === items.length
+        ? "显示 " + n + " / 共 " + items.length + " 条"
+        : "显示 " + n + " / 符合条件 " + shown.length + " 条（共 " + items.length + " 条）";
+      more.hidden = shown.length <= limit;
+      empty.hidden = shown.length > 0;
     }
 
     function apply() {
       var f = current();
-      var shown = items.filter(function (it) { return matches(it, f); });
+      shown = items.filter(function (it) { return matches(it, f); });
       shown.sort(sorters[f.sort] || sorters.published);
-      if (!same(shown, showing)) {  // moving 20,000 rows costs; most loads need none moved
-        var fragment = document.createDocumentFragment();
-        shown.forEach(function (it) { fragment.appendChild(it.tr); });
-        body.textContent = "";
-        body.appendChild(fragment);
-        showing = shown;
-      }
-      count.textContent = "显示 " + shown.length + " / " + items.length + " 条";
-      empty.hidden = shown.length > 0;
+      limit = pageSize;
+      draw();
       remember(f);
     }
 
@@ -104,6 +136,7 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     form.addEventListener("input", apply);
     form.addEventListener("change", apply);
+    more.addEventListener("click", function () { limit += pageSize; draw(); });
     apply();
   }
 

@@ -108,7 +108,7 @@ WHERE batch_id IN (SELECT unnest(string_split($batches, ',')))
 GROUP BY batch_id;
 
 -- name: cycle_outcomes
-SELECT batch_id, page_kind, outcome, count(*)
+SELECT batch_id, outcome, count(*)
 FROM fetches
 WHERE batch_id IN (SELECT unnest(string_split($batches, ',')))
 GROUP BY ALL;

@@ -14,7 +14,7 @@ import pytest
 
 from core import sitemap
 from history.serve import serving
-from tests.history.conftest import MARKUP_TEXT
+from tests.history.conftest import MARKUP_TEXT, MARKUP_TITLE
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -83,7 +83,8 @@ def test_the_index_filters_and_sorts_over_its_json(story, site_url, tab):
     page = tab.open(site_url + sitemap.INDEX)
     assert page.locator("#filters").is_visible()  # the script ran and showed the controls
     assert len(visible_ids(page)) == total
-    assert page.locator("#f-count").inner_text() == f"显示 {total} / {total} 条"
+    assert page.locator("#f-count").inner_text() == f"显示 {total} / 共 {total} 条"
+    assert not page.locator("#f-more").is_visible()  # fewer than a page
 
     page.select_option("#f-status", "removed")
     assert visible_ids(page) == [story.ids["REMOVED"]]
@@ -226,3 +227,48 @@ def test_raw_pages_are_gzip_of_the_bytes_as_fetched(story):
     raw = story.data / "raw"
     files = list(raw.glob("*/*.html.gz"))
     assert files and all(len(gzip.decompress(f.read_bytes())) > 0 for f in files[:3])
+
+
+def test_a_big_index_shows_a_page_of_rows_at_a_time(tmp_path, tab):
+    """450 notices (batches written as the crawler writes them): 200 rows, then 200 more."""
+    from datetime import date, timedelta
+
+    from history import build_site
+    from tests.warehouse.batches import FakeColumn
+    from warehouse.db import connect
+    from warehouse.diff import detect_changes
+    from warehouse.load import load_pending
+
+    column = FakeColumn(tmp_path / "batches")
+    for n in range(450):
+        column.add(300_000 + n, published_on=date(2024, 9, 26) - timedelta(days=n))
+    column.crawl()
+    with connect(tmp_path / "w.duckdb") as con:
+        load_pending(con, column.batches_dir)
+        detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
+        build_site(con, tmp_path / "raw", tmp_path / "site")
+    html = (tmp_path / "site" / sitemap.INDEX).read_text(encoding="utf-8")
+    assert html.count("<tr data-id=") == 200  # what a reader without script gets
+    with serving(tmp_path / "site") as url:
+        page = tab.open(url + sitemap.INDEX)
+        assert len(visible_ids(page)) == 200
+        assert visible_ids(page)[0] == "300000"  # the newest first
+        page.click("#f-more")
+        assert len(visible_ids(page)) == 400
+        page.click("#f-more")
+        assert len(visible_ids(page)) == 450 and not page.locator("#f-more").is_visible()
+        page.select_option("#f-sort", "issuer")  # a new order starts at the first page again
+        assert len(visible_ids(page)) == 200
+        page.fill("#f-text", "300449")
+        assert visible_ids(page) == ["300449"]
+        assert page.locator("#f-count").inner_text() == "显示 1 / 符合条件 1 条（共 450 条）"
+    assert tab.errors() == []
+
+
+def test_rows_drawn_by_the_script_show_markup_as_text(story, site_url, tab):
+    page = tab.open(site_url + sitemap.INDEX + f"#q={story.ids['MARKUP']}")
+    assert visible_ids(page) == [story.ids["MARKUP"]]
+    row = page.locator(f"tr[data-id='{story.ids['MARKUP']}']")
+    assert row.locator("td").first.inner_text().startswith(MARKUP_TITLE)
+    assert row.locator("b").count() == 0
+    assert tab.errors() == []
