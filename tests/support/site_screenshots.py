@@ -50,7 +50,8 @@ def build(data: Path) -> tuple[Path, str]:
         notice = site.notice(edited)
         old = passage(notice.text, notice.paragraphs[2], 10)
         site.edit(edited, old, "召开专题会议逐项研究部署")
-        site.set_period(ids[3], site.today - timedelta(days=27), site.today + timedelta(days=2))
+        # a notice of the last 30 days: read every cycle, so its new period is seen at once
+        site.set_period(ids[1], site.today - timedelta(days=27), site.today + timedelta(days=2))
         site.remove(ids[6])
         pipeline.run(settings)
         notice = site.notice(edited)
