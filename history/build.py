@@ -6,9 +6,9 @@ under ``raw_dir``, and writes plain files under ``site_dir`` at the paths of
 ``core.sitemap``. It is incremental: a notice's page (and the archived copies
 of its versions) is rewritten only when the fingerprint of what it shows
 moved since the last build, its file is missing, or the code that draws it
-changed; the index, the changes page, the fetch health page and the feed are
-rewritten every time. A manifest in the site's root remembers the
-fingerprints (``history/files.py``).
+(or the column) changed; the index, the changes page, the fetch health page
+and the feed are rewritten every time. A manifest in the site's root
+remembers the fingerprints (``history/files.py``).
 """
 
 from __future__ import annotations
@@ -90,7 +90,9 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     as_of = read.latest_as_of(con)
     source = read.column_source(con)
     base = sitemap.normalise_base(site_url) if site_url else None
-    key = {"code": code_fingerprint(), "source": source, "site_url": base}
+    # Pages link within the site by relative paths: only the feed (rewritten every
+    # time) uses the base URL, so a new one rebuilds nothing.
+    key = {"code": code_fingerprint(), "source": source}
     full = full or previous.key != key
     report = SiteReport(site_dir, as_of, full=full)
 
