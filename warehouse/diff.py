@@ -5,7 +5,8 @@ an event that is not there yet, identified by its ``event_key``
 (``new:ID``, ``edited:ID:VERSION``, ``removed:ID:N``, ``restored:ID:N``,
 ``expiring:ID:END``, ``expired:ID:END``). Rerunning for the same batch and
 ``as_of`` therefore adds nothing, and a run that was skipped is caught up by
-the next. Everything happens in one transaction.
+the next. Everything happens in one transaction, which also records the run
+in ``diff_runs`` (its ``as_of``: the date readers count days left from).
 
 The events of a run that finds ``change_events`` empty are the **baseline**:
 the first cycle on an empty warehouse records what is already there, marked
@@ -93,6 +94,7 @@ def detect_changes(
                 counts[kind.value] = _insert_candidates(con, params)
             if kind in STATUS_UPDATES:
                 _execute(con, STATUS_UPDATES[kind], params)
+        _execute(con, "record_run", {**params, "events": sum(counts.values())})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

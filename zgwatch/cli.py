@@ -57,6 +57,16 @@ def _cycle_options() -> argparse.ArgumentParser:
     return p
 
 
+def _store_options() -> argparse.ArgumentParser:
+    """The options of commands that only read what is stored: where it is."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("where the data is (also from ZGWATCH_* variables or a TOML file)")
+    g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
+    g.add_argument("--db", type=Path, metavar="PATH", help="DuckDB warehouse file")
+    g.add_argument("--data-dir", type=Path, metavar="DIR", help="raw snapshots and batches")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zgwatch", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
@@ -71,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[opts], help="write the analyst relations to files")
     e.add_argument("--format", choices=["parquet"], default="parquet")
     e.add_argument("out_dir", type=Path, metavar="DIR")
+    store = _store_options()
+    st = sub.add_parser("site", parents=[store],
+                        help="write the history site (every notice, version, diff, feed) to DIR")
+    st.add_argument("site_dir", type=Path, metavar="DIR")
+    st.add_argument("--full", action="store_true",
+                    help="rewrite every page, not only those of notices that changed")
+    sv = sub.add_parser("serve", parents=[store], help="show the history site on 127.0.0.1")
+    sv.add_argument("site_dir", type=Path, metavar="DIR", nargs="?",
+                    help="the site folder (default: where the publish step writes it)")
+    sv.add_argument("--port", type=_port, default=8001)
     r = sub.add_parser("replica", help="serve the replica of the column on 127.0.0.1")
     r.add_argument("--port", type=_port, default=8000)
     r.add_argument("--notices", type=_positive_int, default=300)
@@ -97,6 +117,18 @@ def _settings(args: argparse.Namespace) -> Settings:
 WRITING = {"run", "crawl", "load", "diff", "alert", "airflow"}
 
 
+def _serve(settings: Settings, site_dir: Path | None, port: int) -> int:
+    from history.serve import serve
+
+    folder = site_dir or settings.site_folder
+    try:
+        serve(folder, port, announce=lambda line: print(line, flush=True))
+    except OSError as exc:
+        raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 "
+                          f"({exc.strerror or exc})") from None
+    return 0
+
+
 def _check_writable(settings: Settings) -> None:
     """The data directory and the warehouse's folder must exist or be creatable (exit 2)."""
     for option, folder in (("--data-dir", settings.data_dir), ("--db", settings.db.parent)):
@@ -106,6 +138,17 @@ def _check_writable(settings: Settings) -> None:
             raise ConfigError(f"{option} {folder}: cannot create it ({exc.strerror})") from None
         if not os.access(folder, os.W_OK):
             raise ConfigError(f"{option} {folder}: not writable")
+
+
+def _site_dir(folder: Path) -> Path:
+    """DIR of ``zgwatch site``: creatable and writable (exit 2 otherwise)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"site folder {folder}: cannot create it ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"site folder {folder}: not writable")
+    return folder
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -133,12 +176,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         from zgwatch.airflow import launcher
 
         return launcher.run(settings, vars(args), port=args.port)
+    if command == "serve":
+        return _serve(settings, args.site_dir, args.port)
     if command == "run":
         report = pipeline.run(settings)
         print(report.crawl.line())
         print(f"diff: {report.diff}")
         print(f"alert: {report.alerts}")
         print(f"analysts open: {report.analyst_copy}")
+        print(f"history site: {report.site}")
     elif command == "crawl":
         result = pipeline.crawl(settings)
         print(result.line())
@@ -151,6 +197,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"diff: {pipeline.diff(settings)}")
     elif command == "alert":
         print(f"alert: {pipeline.alert(settings, dry_run=args.dry_run)}")
+    elif command == "site":
+        report = pipeline.build_site(settings, _site_dir(args.site_dir), full=args.full)
+        print(report)
+        print(f"open {report.site_dir / 'index.html'}, or: zgwatch serve {report.site_dir}")
     elif command == "export":
         from warehouse.export import export_parquet
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alerts.destinations import OPERATORS, Destination, check_url
+from core import sitemap
 from core import vocabulary as v
 from core.errors import ConfigError
 
@@ -35,6 +36,8 @@ ENV = {
     "timeout": "ZGWATCH_TIMEOUT",
     "operators_notify": "ZGWATCH_OPERATORS_NOTIFY",
     "lock_wait": "ZGWATCH_LOCK_WAIT",
+    "site_url": "ZGWATCH_SITE_URL",
+    "site_dir": "ZGWATCH_SITE_DIR",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -62,6 +65,10 @@ class Settings(BaseModel):
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1)
     user_agent: str = v.USER_AGENT
+    # the history site (history/, docs/site.md): where the publish step writes it, and the
+    # public base URL it is served at (links in alerts and the feed; none without it)
+    site_dir: Path | None = None
+    site_url: str | None = None
 
     @field_validator("source")
     @classmethod
@@ -70,6 +77,13 @@ class Settings(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"must be an http(s) URL of the column's index, got {value!r}")
         return value.strip()
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return sitemap.normalise_base(value)
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -116,6 +130,11 @@ class Settings(BaseModel):
     @property
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
+
+    @property
+    def site_folder(self) -> Path:
+        """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site``."""
+        return self.site_dir or self.data_dir / "site"
 
 
 def split_urls(value: str) -> list[str]:

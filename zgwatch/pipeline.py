@@ -12,10 +12,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import ColumnUnreadable, ConfigError
 from crawler.runner import CrawlResult, new_batch_id, run_crawl
 from zgwatch.config import Settings
+
+if TYPE_CHECKING:
+    from history import SiteReport
 
 log = logging.getLogger("zgwatch")
 
@@ -93,13 +97,43 @@ def alert(settings: Settings, *, dry_run: bool = False):
     return report
 
 
-def publish(settings: Settings) -> Path:
-    """Replace the analysts' read-only copy of the warehouse."""
+@dataclass
+class Published:
+    """What the publish step wrote: the analysts' copy and the history site."""
+
+    analyst_copy: Path
+    site: SiteReport
+
+
+def publish(settings: Settings) -> Published:
+    """Replace the analysts' read-only copy of the warehouse, then bring the site up to date.
+
+    The site is read from the fresh copy, so building it holds no lock on the
+    pipeline's warehouse.
+    """
     from warehouse.publish import publish_analyst_copy
 
     path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
     log.info("analyst copy published: %s", path)
-    return path
+    return Published(path, build_site(settings, db=path))
+
+
+def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,
+               full: bool = False) -> SiteReport:
+    """Write the history site into ``site_dir`` (default ``settings.site_folder``).
+
+    Reads ``db`` (default the warehouse ``settings.db``) read-only and the raw
+    pages under the data dir; only what changed since the last build is
+    rewritten unless ``full``.
+    """
+    from history import build_site as build
+    from warehouse.db import connect
+
+    with connect(db or settings.db, read_only=True, lock_wait=settings.lock_wait) as con:
+        report = build(con, settings.raw_dir, site_dir or settings.site_folder,
+                       site_url=settings.site_url, full=full)
+    log.info("%s", report)
+    return report
 
 
 def tell_operators(settings: Settings, step: str, error: BaseException | str | None) -> bool:
@@ -132,13 +166,14 @@ class CycleReport:
     diff: object = None
     alerts: object = None
     analyst_copy: Path | None = None
+    site: SiteReport | None = None
 
 
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
 
 
 def run(settings: Settings) -> CycleReport:
-    """One monitoring cycle: crawl, load, diff, alert, publish.
+    """One monitoring cycle: crawl, load, diff, alert, publish (analysts' copy and site).
 
     A column that cannot be read still gets its failed fetches loaded and its
     date-driven events (publicity periods) raised, then ``ColumnUnreadable``
@@ -150,7 +185,8 @@ def run(settings: Settings) -> CycleReport:
         report.loads = load(settings)
         report.diff = diff(settings)
         report.alerts = alert(settings)
-        report.analyst_copy = publish(settings)
+        published = publish(settings)
+        report.analyst_copy, report.site = published.analyst_copy, published.site
     except (ConfigError, KeyboardInterrupt):
         raise
     except Exception as exc:

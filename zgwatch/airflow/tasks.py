@@ -198,10 +198,13 @@ def alert(column_settings: Mapping[str, Any] | None = None) -> dict:
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
-    """Replace the analysts' read-only copy of the warehouse."""
+    """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
     from zgwatch import pipeline
 
-    return {"analyst_copy": str(pipeline.publish(current_settings(column_settings)))}
+    published = pipeline.publish(current_settings(column_settings))
+    site = published.site
+    return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
+            "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
 
 
 def verify_column(crawled: Mapping[str, Any],

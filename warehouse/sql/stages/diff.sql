@@ -100,3 +100,8 @@ SELECT c.*, $batch_id AS batch_id, $now::TIMESTAMPTZ AS detected_at,
 FROM candidate_events AS c
 WHERE c.event_key NOT IN (SELECT event_key FROM change_events)
 ORDER BY c.notice_id;
+
+-- name: record_run
+-- One row per run (006_diff_runs.sql): the date later readers count days from.
+INSERT INTO diff_runs VALUES ($now::TIMESTAMPTZ, $batch_id, $as_of::DATE, $warn_days,
+                              $baseline, $events);
