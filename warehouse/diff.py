@@ -28,6 +28,7 @@ import pyarrow as pa
 from core.sqlfiles import statements, used_params
 from core.textdiff import compute_diff, diff_to_json
 from core.vocabulary import Kind
+from warehouse.db import rollback
 from warehouse.summaries import VersionFacts, edit_summary
 
 # The order the rules run in: a removal is settled before a return, and both
@@ -95,7 +96,7 @@ def detect_changes(
                 _execute(con, STATUS_UPDATES[kind], params)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # a failed COMMIT ended it already
         raise
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
 
