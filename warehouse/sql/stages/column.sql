@@ -9,7 +9,7 @@ SELECT source, column_key, column_no FROM warehouse_column ORDER BY column_no DE
 -- name: first_readable_batch
 -- A warehouse older than 004: its column is the one its first readable crawl read.
 SELECT batch_id, source FROM batches
-WHERE source IS NOT NULL AND summary->>'first_page_outcome' = 'ok'
+WHERE source IS NOT NULL AND json_extract_string(summary, '$.first_page_outcome') = 'ok'
 ORDER BY batch_id LIMIT 1;
 
 -- name: record
