@@ -50,5 +50,7 @@ def os_error_text(exc: OSError, path=None) -> str:
     ``path`` names the file when the error does not (a failed ``write()`` names none).
     """
     reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None and exc.filename2 is not None:  # a copy or a rename
+        return f"{exc.filename} -> {exc.filename2}: {reason}"
     where = exc.filename if exc.filename is not None else path
     return f"{where}: {reason}" if where is not None else reason

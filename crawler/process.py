@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     try:
         return _crawl(args)
-    except OSError as exc:  # the batch folder or the log refused a write: say which
-        print(f"{SAYS}cannot write {os_error_text(exc)}", file=sys.stderr)
+    except OSError as exc:  # the batch folder or its log refused a write: say where
+        print(f"{SAYS}cannot write {os_error_text(exc, args.batch_dir)}", file=sys.stderr)
         return 1
 
 
