@@ -121,3 +121,14 @@ def test_urls_that_name_one_column_have_one_key(host, path, scheme):
     assert column_key(f"{scheme}://{host}{path}/other/") != key
     assert column_key(f"{scheme}://{host}:8081{path}/") != key
     assert column_url(plain) == plain
+
+
+def test_another_refusal_of_the_file_system_is_one_line_naming_the_path(tmp_path):
+    """Not only a full disk: any OS error of a stage is one line with the path (exit 1)."""
+    db = tmp_path / "w.duckdb"
+    assert zgwatch("diff", "--db", str(db), cwd=tmp_path).returncode == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    line = one_line_error(zgwatch("export", "--db", str(db), str(blocker / "out"), env=QUIET,
+                                  cwd=tmp_path), 1)
+    assert line == f"zgwatch: export: {blocker / 'out'}: Not a directory"
