@@ -12,6 +12,8 @@ import pytest
 
 from tests.cli.test_cli import one_line_error, zgwatch
 
+pytestmark = pytest.mark.slow  # two or three cycles a test
+
 QUIET = {"ZGWATCH_LOG_LEVEL": "ERROR"}
 
 
