@@ -24,6 +24,7 @@ INCIDENT_LABELS = {
     "column_unreadable": "栏目无法读取",
     "all_blocked": "文章全部被拦截",
     "destination_failing": "告警渠道持续发送失败",
+    "deliveries_given_up": "告警已放弃发送",
     "step_failed": "运行步骤失败",
 }
 

@@ -125,14 +125,37 @@ def mark_destination(con, url_hash: str, ok: bool, now: datetime) -> None:
     execute(con, "destination_ok" if ok else "destination_failed", now=now, url_hash=url_hash)
 
 
-def failing_destinations(
-    con, hashes: Iterable[str]
-) -> list[tuple[str, str, datetime, datetime | None]]:
-    """(url_hash, masked, failing_since, last_ok_at) of configured destinations now failing."""
-    rows = execute(con, "failing_destinations", hashes=list(hashes)).fetchall()
-    return [(h, masked, _ts(since), _ts(ok)) for h, masked, since, ok in rows]
+@dataclass(frozen=True)
+class Health:
+    """How a destination's deliveries stand after a run's sends (``destination_health``)."""
+
+    url_hash: str
+    masked: str
+    failing_since: datetime | None  # first failure since its last success; None when fine
+    last_ok: datetime | None
+    pending: int
+    most_attempts: int  # the most failed runs a pending delivery of it has had
+    given_up: int  # deliveries with status failed
+    given_up_while_failing: int  # of those, given up since failing_since
+    last_given_up: datetime | None
 
 
-def waiting(con, url_hash: str) -> tuple[int, int]:
-    """(pending, failed) deliveries of one destination."""
-    return execute(con, "waiting_deliveries", url_hash=url_hash).fetchone()
+def destination_health(con, hashes: Iterable[str], audience: str) -> list[Health]:
+    """The health of each of these destinations, counting its deliveries to ``audience``."""
+    rows = execute(con, "destination_health", hashes=list(hashes), audience=audience).fetchall()
+    return [Health(h, masked, _ts(since), _ts(ok), pending, most, failed, failed_since,
+                   _ts(last_failed))
+            for h, masked, since, ok, pending, most, failed, failed_since, last_failed in rows]
+
+
+def retry_failed(con, hashes: Iterable[str], now: datetime) -> int:
+    """Put these destinations' failed deliveries back to ``pending`` with no failed runs
+    counted, recording each re-send in ``outbox_resends``; return how many.
+
+    Call inside a transaction (the record and the reset go together). A delivery is
+    still sent once: it was never sent, and the send that follows records it as usual.
+    """
+    hashes = list(hashes)
+    count = execute(con, "record_resends", hashes=hashes, now=now).fetchone()[0]
+    execute(con, "retry_failed", hashes=hashes)
+    return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class AlertConfig:
     destinations: tuple[Destination, ...] = ()  # stakeholders' and operators'
     max_attempts: int = MAX_ATTEMPTS  # failed runs after which a delivery is given up
     source: str = ""  # the column, named in operators' messages
+    resend_hint: str = ""  # how operators re-send given-up deliveries (the application's command)
 
 
 @dataclass
@@ -31,6 +33,7 @@ class AlertReport:
     """What ``run_alerts`` did (or, with ``dry_run``, would do)."""
 
     queued: int = 0  # outbox rows added this run
+    resent: int = 0  # failed deliveries put back to pending by ``retry_failed``
     sent: int = 0
     retry_later: int = 0  # failed this run, pending for the next
     failed: int = 0  # given up this run (status failed)
@@ -54,6 +57,8 @@ class AlertReport:
         if self.dry_run:
             return f"dry run: {len(self.planned)} message(s) would be sent, nothing recorded"
         parts = [f"queued {self.queued}", f"sent {self.sent}", f"pending {self.pending}"]
+        if self.resent:
+            parts.insert(0, f"re-sending {self.resent} failed")
         if self.failed:
             parts.append(f"failed {self.failed}")
         if self.incidents_opened or self.incidents_closed:
@@ -109,8 +114,12 @@ def _stage(
     first = outbox.pending(con, [t.url_hash for t in stakeholders], STAKEHOLDERS)
     stats = send(first, channels)
 
-    # After the stakeholders' sends, so a destination that just recovered ends its incident.
-    batch_id, troubles = operators.current_trouble(con, config.source, stakeholders, clock())
+    # After the stakeholders' sends, so a destination that just recovered ends its incident,
+    # and one whose delivery is now a failed run from being given up opens one.
+    batch_id, troubles = operators.current_trouble(
+        con, config.source, stakeholders, clock(), max_attempts=config.max_attempts,
+        resend_hint=config.resend_hint,
+    )
     report.incidents_opened, report.incidents_closed = operators.reconcile(
         con, troubles, batch_id, clock()
     )
@@ -128,10 +137,15 @@ def run_alerts(
     *,
     now: datetime | None = None,
     dry_run: bool = False,
+    retry_failed: bool = False,
     retry_pauses: tuple[float, ...] = RETRY_PAUSES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> AlertReport:
     """Queue new events for every destination, send what is pending, check for trouble.
+
+    ``retry_failed`` first puts the failed deliveries of the configured destinations
+    back to pending, with their failed runs reset and the re-send recorded
+    (``outbox.retry_failed``), so this run tries them again; each is still sent once.
 
     ``con`` is a writable warehouse connection (migrations applied). ``now``
     fixes the clock (tests); by default each record gets the current time.
@@ -159,16 +173,34 @@ def run_alerts(
             sleep=sleep,
         )
 
+    hashes = [d.url_hash for d in destinations]
     with masking(secrets):
         if not dry_run:
+            if retry_failed:
+                con.begin()
+                try:
+                    report.resent = outbox.retry_failed(con, hashes, clock())
+                    con.commit()
+                except BaseException:
+                    rollback(con)
+                    raise
             _stage(con, config, destinations, report, clock, send)
         else:
             con.begin()
             try:
+                if retry_failed:
+                    report.resent = outbox.retry_failed(con, hashes, clock())
                 _stage(con, config, destinations, report, clock, send)
             finally:
-                con.rollback()
+                rollback(con)
     return report
+
+
+def rollback(con) -> None:
+    """Roll back the open transaction; one DuckDB already ended (a failed write on a full
+    disk invalidates it) is not a second error hiding the first."""
+    with contextlib.suppress(Exception):  # the error being raised is the one that matters
+        con.rollback()
 
 
 def send_to_operators(

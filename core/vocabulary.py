@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 # -- time -----------------------------------------------------------------------------------
@@ -92,6 +93,44 @@ REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
 # The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
 ARTICLE_URL = re.compile(r"post_(\d+)\.s?html?$")
 LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")
+_INDEX_PAGE = re.compile(r"(?<=/)index\.s?html?$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def column_url(text: str) -> str:
+    """A column's index URL as it is fetched and stored: scheme and host in lower case,
+    no default port, no fragment; ``ValueError`` (saying why, never echoing it) when it is
+    not an http(s) URL with a host and a valid port, or when it holds a user name or password.
+    """
+    parts = urlsplit(text.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or "://" not in text:
+        raise ValueError("must be an http(s) URL of the column's index")
+    if "@" in parts.netloc:  # user:password@host: a secret would be stored in every batch
+        raise ValueError("must not hold a user name or password")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number from 1 to 65535") from None
+    if port == 0:
+        raise ValueError("has a port that is not a number from 1 to 65535")
+    host = parts.hostname
+    if not host:
+        raise ValueError("has no host")
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def column_key(url: str) -> str:
+    """What identifies a column whatever way its address is written: ``column_url`` without
+    a trailing ``index.html`` or query, ending in ``/``. Two URLs with the same key are the
+    same column (``http://Host/x`` = ``http://host/x/`` = ``http://host/x/index.html``)."""
+    parts = urlsplit(column_url(url))
+    path = _INDEX_PAGE.sub("", parts.path)
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") + "/", "", ""))
+
 
 # -- defaults -------------------------------------------------------------------------------------
 

@@ -139,4 +139,5 @@ class Page:
     notice: NoticeRecord | None = None
     raw: RawPage | None = None
     listings: list[ListingEntry] = field(default_factory=list)
+    storage_error: str | None = None  # the reader could not store the page ("path: reason")
 

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core import vocabulary as v
+from core.errors import os_error_text
 
 # Scrapy is imported in the functions that use it: the page-reading workers
 # (crawler.pages) import this module as their ``__main__`` and need none of it.
@@ -100,12 +101,35 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
     }
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """``path`` holds ``text`` whole, or does not exist (a full disk leaves no half file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+SAYS = "crawl: "  # how this process's one line for the caller (crawler.runner) begins
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Crawl; exit 0 with ``DONE`` written, else 1 with one line on stderr saying why."""
+    args = _args(argv)
+    try:
+        return _crawl(args)
+    except OSError as exc:  # the batch folder or its log refused a write: say where
+        print(f"{SAYS}cannot write {os_error_text(exc, args.batch_dir)}", file=sys.stderr)
+        return 1
+
+
+def _crawl(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.pipelines import STORAGE_ERROR
     from crawler.spiders.column import ColumnSpider
 
-    args = _args(argv)
     args.batch_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     process = CrawlerProcess(scrapy_settings(args))
@@ -120,12 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     process.start()
     stats = crawler.stats.get_stats()
+    if failure := stats.get(STORAGE_ERROR):  # the batch is not whole: no summary, no DONE
+        print(f"{SAYS}stopped, cannot store the batch: {failure}", file=sys.stderr)
+        return 1
     summary = summarise(args.batch_dir, args.source, stats, time.monotonic() - started)
-    (args.batch_dir / "summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    _write_whole(args.batch_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1))
     if summary["finish_reason"] != "finished":
-        print(f"crawl ended early: {summary['finish_reason']}", file=sys.stderr)
+        print(f"{SAYS}ended early: {summary['finish_reason']}", file=sys.stderr)
         return 1
     (args.batch_dir / "DONE").write_text("", encoding="utf-8")
     return 0

@@ -7,10 +7,14 @@ Scrapy's reactor cannot restart inside a process, so every crawl is
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import secrets
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from core import vocabulary as v
 from core.errors import StageFailed
+from crawler.process import SAYS  # how the crawl's one line for us begins
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,10 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
         cmd += ["--known", str(known)]
     if read_workers is not None:  # processes reading articles (crawler.pages)
         cmd += ["--read-workers", str(read_workers)]
-    stderr_path = batch_dir / "crawl.stderr"
-    with stderr_path.open("w") as err, subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=err
-    ) as proc:
+    # stderr goes through a pipe, not straight to a file in the batch: on a full disk that
+    # file stays empty and the reason with it. The last lines are kept for the message.
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        tail = _StderrTail(proc.stderr, batch_dir / "crawl.stderr")
         if progress is not None:
             fetches = batch_dir / "fetches.jsonl"
             while True:
@@ -111,12 +116,57 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
                 except subprocess.TimeoutExpired:
                     progress(_count_lines(fetches))
         proc.wait()
-    stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
+        tail.join()
     summary_path = batch_dir / "summary.json"
     if proc.returncode != 0 or not (batch_dir / "DONE").exists():
-        tail = (stderr or "").strip().splitlines()[-1:] or ["no output"]
         raise StageFailed(
-            f"crawl of {options.source} did not finish (exit {proc.returncode}): {tail[0]}; "
-            f"log: {batch_dir / 'crawl.log'}"
+            f"crawl of {options.source} did not finish (exit {proc.returncode}): "
+            f"{tail.reason()}; log: {batch_dir / 'crawl.log'}"
         )
     return CrawlResult(batch_dir, json.loads(summary_path.read_text(encoding="utf-8")))
+
+
+class _StderrTail:
+    """Drain a crawl's stderr in a thread: keep its last lines, copy it to ``copy`` while
+    that file can be written (a full disk must not stop the draining)."""
+
+    KEEP = 200
+
+    def __init__(self, stream, copy: Path) -> None:
+        self.lines: deque[str] = deque(maxlen=self.KEEP)
+        self._stream = stream
+        try:
+            self._copy = copy.open("w", encoding="utf-8")
+        except OSError:
+            self._copy = None
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        for raw in self._stream:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            self.lines.append(line)
+            if self._copy is not None:
+                try:
+                    self._copy.write(line + "\n")
+                except OSError:
+                    self._copy = None
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._copy is not None:
+            with contextlib.suppress(OSError):
+                self._copy.close()
+
+    def reason(self) -> str:
+        """The crawl's own last word (a ``crawl: …`` line), else its last error line (a
+        traceback ends with one), else the last line; "no output" only when there was none."""
+        lines = [line.strip() for line in self.lines if line.strip()]
+        said = [line.removeprefix(SAYS) for line in lines if line.startswith(SAYS)]
+        if said:
+            return said[-1]
+        errors = [line for line in lines if _ERROR_LINE.match(line)]
+        return (errors or lines or ["no output"])[-1]
+
+
+_ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*")

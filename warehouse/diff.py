@@ -29,6 +29,7 @@ import pyarrow as pa
 from core.sqlfiles import statements, used_params
 from core.textdiff import compute_diff, diff_to_json
 from core.vocabulary import Kind
+from warehouse.db import rollback
 from warehouse.summaries import VersionFacts, edit_summary
 
 # The order the rules run in: a removal is settled before a return, and both
@@ -97,7 +98,7 @@ def detect_changes(
         _execute(con, "record_run", {**params, "events": sum(counts.values())})
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # a failed COMMIT ended it already
         raise
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
 

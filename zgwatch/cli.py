@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("diff", parents=[opts], help="detect changes and record events")
     a = sub.add_parser("alert", parents=[opts], help="send the alerts of recorded events")
     a.add_argument("--dry-run", action="store_true", help="show what would be sent, to whom")
+    a.add_argument("--retry-failed", action="store_true",
+                   help="send again the deliveries given up (status failed) to the configured "
+                        "destinations, then run the stage")
+    m = sub.add_parser("move-column", parents=[opts],
+                       help="record that the warehouse's column moved to a new address")
+    m.add_argument("new_source", metavar="URL", help="the column's new index URL")
     e = sub.add_parser("export", parents=[opts], help="write the analyst relations to files")
     e.add_argument("--format", choices=["parquet"], default="parquet")
     e.add_argument("out_dir", type=Path, metavar="DIR")
@@ -114,7 +120,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(flags, config_file=getattr(args, "config", None))
 
 
-WRITING = {"run", "crawl", "load", "diff", "alert", "airflow"}
+WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
+
+
+def _new_column(text: str) -> str:
+    """The URL given to ``move-column``, checked as ``--source`` is (exit 2 when bad)."""
+    from core.vocabulary import column_url
+
+    try:
+        return column_url(text)
+    except ValueError as exc:
+        raise ConfigError(f"move-column URL: {exc}") from None
 
 
 def _serve(settings: Settings, site_dir: Path | None, port: int) -> int:
@@ -196,15 +212,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif command == "diff":
         print(f"diff: {pipeline.diff(settings)}")
     elif command == "alert":
-        print(f"alert: {pipeline.alert(settings, dry_run=args.dry_run)}")
+        report = pipeline.alert(settings, dry_run=args.dry_run, retry_failed=args.retry_failed)
+        print(f"alert: {report}")
+    elif command == "move-column":
+        print(pipeline.move_column(settings, _new_column(args.new_source)))
     elif command == "site":
         report = pipeline.build_site(settings, _site_dir(args.site_dir), full=args.full)
         print(report)
         print(f"open {report.site_dir / 'index.html'}, or: zgwatch serve {report.site_dir}")
     elif command == "export":
-        from warehouse.export import export_parquet
-
-        for path in export_parquet(settings.db, args.out_dir, lock_wait=settings.lock_wait):
+        for path in pipeline.export(settings, args.out_dir):
             print(path)
     return 0
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +22,8 @@ from core import vocabulary as v
 from core.errors import ConfigError
 
 DEFAULT_CONFIG = Path("zgwatch.toml")
+# How operators re-send deliveries given up (docs/alerts.md); named in their message.
+RESEND_COMMAND = "zgwatch alert --retry-failed"
 
 # option name -> environment variable, for the options of docs/interfaces.md and a few more.
 ENV = {
@@ -73,10 +74,7 @@ class Settings(BaseModel):
     @field_validator("source")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"must be an http(s) URL of the column's index, got {value!r}")
-        return value.strip()
+        return v.column_url(value)  # checked before any request; scheme and host in lower case
 
     @field_validator("site_url")
     @classmethod
@@ -121,7 +119,7 @@ class Settings(BaseModel):
         from alerts.run import AlertConfig  # late: Apprise and the templates load with it
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
-                           source=self.source)
+                           source=self.source, resend_hint=RESEND_COMMAND)
 
     @property
     def batches_dir(self) -> Path:
@@ -144,17 +142,35 @@ def split_urls(value: str) -> list[str]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    """The file's settings: its top-level keys and those of its ``[zgwatch]`` table, merged.
+
+    Every key is checked by ``Settings`` (unknown ones refused), wherever it sits: beside
+    the table, under it, or in a ``[[destinations]]`` entry. A key given both at the top
+    level and under ``[zgwatch]`` is refused rather than one silently winning.
+    """
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path}: not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x}"
+                          f" at offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot read ({exc.strerror})") from None
-    section = data.get("zgwatch", data)
-    return {k.replace("-", "_"): v for k, v in section.items()}
+    section = data.pop("zgwatch", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: zgwatch must be a table ([zgwatch])")
+    merged = {k.replace("-", "_"): v for k, v in data.items()}
+    for key, value in section.items():
+        name = key.replace("-", "_")
+        if name in merged:
+            raise ConfigError(f"config file {path}: {key} is set both at the top level and "
+                              "under [zgwatch]")
+        merged[name] = value
+    return merged
 
 
 Layer = tuple[str, Mapping[str, Any]]  # (where its values come from, e.g. "--{}", values)
@@ -211,9 +227,14 @@ def load_settings(
         where = origin.get(name, name)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown setting"
+            msg = "unknown setting" if len(err["loc"]) == 1 else f"unknown key {err['loc'][-1]!r}"
         got = err.get("input")
         # never echo a destination back: it may hold a secret
         quiet = err["type"] == "extra_forbidden" or name in LIST_OPTIONS or name == "destinations"
+        if isinstance(got, str):
+            got = _USERINFO.sub("//****@", got)  # a password typed into a URL is not printed
         shown = "" if quiet or isinstance(got, dict | list | tuple) else f" (got {got!r})"
         raise ConfigError(f"{where}: {msg}{shown}") from None
+
+
+_USERINFO = re.compile(r"//[^/@]*@")

@@ -71,11 +71,30 @@ UPDATE alert_destinations SET last_ok_at = $now, failing_since = NULL WHERE url_
 UPDATE alert_destinations SET failing_since = coalesce(failing_since, $now)
 WHERE url_hash = $url_hash;
 
--- name: failing_destinations
-SELECT url_hash, channel, epoch(failing_since), epoch(last_ok_at)
-FROM alert_destinations
-WHERE failing_since IS NOT NULL AND list_contains($hashes::VARCHAR[], url_hash);
+-- name: destination_health
+-- Per configured destination: when it started failing (null when fine), its last success,
+-- its pending deliveries, the most failed runs one of them has had, the deliveries given
+-- up, and those given up since it started failing.
+SELECT d.url_hash, d.channel, epoch(d.failing_since), epoch(d.last_ok_at),
+       count(o.delivery_id) FILTER (WHERE o.status = 'pending'),
+       coalesce(max(o.attempts) FILTER (WHERE o.status = 'pending'), 0),
+       count(o.delivery_id) FILTER (WHERE o.status = 'failed'),
+       count(o.delivery_id) FILTER (WHERE o.status = 'failed'
+                                    AND o.last_tried_at >= d.failing_since),
+       epoch(max(o.last_tried_at) FILTER (WHERE o.status = 'failed'))
+FROM alert_destinations AS d
+LEFT JOIN outbox AS o ON o.url_hash = d.url_hash AND o.audience = $audience
+WHERE list_contains($hashes::VARCHAR[], d.url_hash)
+GROUP BY ALL
+ORDER BY d.url_hash;
 
--- name: waiting_deliveries
-SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'failed')
-FROM outbox WHERE url_hash = $url_hash;
+-- name: record_resends
+-- Before failed deliveries go back to pending: what each had been through (004).
+INSERT INTO outbox_resends (delivery_id, requested_at, attempts_before, last_error_before)
+SELECT delivery_id, $now, attempts, last_error FROM outbox
+WHERE status = 'failed' AND list_contains($hashes::VARCHAR[], url_hash);
+
+-- name: retry_failed
+-- Failed deliveries of these destinations are tried again, from a fresh count of runs.
+UPDATE outbox SET status = 'pending', attempts = 0
+WHERE status = 'failed' AND list_contains($hashes::VARCHAR[], url_hash);

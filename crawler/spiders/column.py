@@ -240,7 +240,8 @@ class ColumnSpider(scrapy.Spider):
                              encoding=response.encoding if read.record is not None else None)
         if read.record is not None and read.named != notice_id:
             self.logger.warning("article %s names itself %s", response.url, read.named)
-        yield Page(fetch, notice=read.record)  # its raw bytes are stored by the reader
+        # its raw bytes are stored by the reader; one that could not stops the crawl (pipeline)
+        yield Page(fetch, notice=read.record, storage_error=read.storage_error)
 
     def failed_article(self, failure):
         outcome, reason = _transport_outcome(failure)

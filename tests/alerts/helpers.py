@@ -102,6 +102,7 @@ class Warehouse:
         list_outcome: str = "ok",
         articles: tuple[str, ...] = ("ok",),
         http_status: int | None = None,
+        reason: str | None = None,
     ) -> None:
         """A loaded crawl batch with one list fetch and the given article outcomes."""
         self.con.execute(
@@ -110,8 +111,8 @@ class Warehouse:
         )
         self.con.execute(
             "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, http_status,"
-            " page_no) VALUES (?, ?, 'list', ?, ?, ?, 1)",
-            [batch_id, SOURCE + "index.html", list_outcome, T0, http_status],
+            " reason, page_no) VALUES (?, ?, 'list', ?, ?, ?, ?, 1)",
+            [batch_id, SOURCE + "index.html", list_outcome, T0, http_status, reason],
         )
         for i, outcome in enumerate(articles):
             self.con.execute(
