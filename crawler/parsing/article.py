@@ -36,8 +36,8 @@ from crawler.parsing.document import (
     text_lines,
 )
 from crawler.parsing.inspection import parse_inspection
-from crawler.parsing.model import Attachment, NoticePage, PublicityPeriod
-from crawler.parsing.periods import parse_period
+from crawler.parsing.model import Attachment, NoticePage
+from crawler.parsing.periods import notice_period
 from crawler.parsing.text import normalize_line, to_ascii
 
 _INFO_DATE = re.compile(
@@ -128,9 +128,8 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
 
     before_signature = lines[:signature_at]
     closing = "\n".join(before_signature[-_CLOSING_LINES:])
-    publicity = parse_period(closing, published_on)
-    if publicity == PublicityPeriod():  # some notices state it in the opening instead
-        publicity = parse_period("\n".join(lines[:_OPENING_LINES]), published_on)
+    opening = "\n".join(lines[:_OPENING_LINES])
+    publicity = notice_period(closing, opening, published_on)
 
     return NoticePage(
         notice_id=notice_id_of(url),
@@ -144,7 +143,7 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
         signed_on=signed_on,
         publicity=publicity,
         contacts=parse_contacts(closing),
-        inspection=parse_inspection("\n".join(lines[:_OPENING_LINES])),
+        inspection=parse_inspection(opening),
         attachments=_attachments(root, url, layout),
     )
 
