@@ -36,8 +36,10 @@ from crawler.parsing.document import (
     text_lines,
 )
 from crawler.parsing.inspection import parse_inspection
+from crawler.parsing.kind import classify_document
 from crawler.parsing.model import Attachment, NoticePage
 from crawler.parsing.periods import notice_period
+from crawler.parsing.readings import build_readings
 from crawler.parsing.text import normalize_line, to_ascii
 
 _INFO_DATE = re.compile(
@@ -51,7 +53,7 @@ _SOURCE = re.compile(
 )
 _INFO_MAX = 200  # an info line is short; longer text is a paragraph mentioning a date
 _INFO_CLIMB = 3
-_TITLE_HINT = re.compile(r"关于.*(?:通报|公告|情况|公示|报告)|整改")
+_TITLE_HINT = re.compile(r"关于.*(?:通报|公告|情况|公示|报告)|整改|(?:通报|公告|公示|通知|报告)$")
 _TITLE_SPLIT = re.compile(r"\s*[-_|｜—]+\s*")
 _TITLE_LOOKBACK = 40  # elements before the info line searched for a title
 
@@ -130,6 +132,9 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
     closing = "\n".join(before_signature[-_CLOSING_LINES:])
     opening = "\n".join(lines[:_OPENING_LINES])
     publicity = notice_period(closing, opening, published_on)
+    contacts = parse_contacts(closing)
+    kind = classify_document(layout.title, opening)
+    issuer_source = "role" if issuer else "derived" if title_org else "none"
 
     return NoticePage(
         notice_id=notice_id_of(url),
@@ -142,9 +147,11 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
         issuer=issuer or title_org,
         signed_on=signed_on,
         publicity=publicity,
-        contacts=parse_contacts(closing),
+        contacts=contacts,
         inspection=parse_inspection(opening),
         attachments=_attachments(root, url, layout),
+        document_kind=str(kind.kind),
+        readings=build_readings(publicity, contacts, (issuer or title_org, issuer_source), kind),
     )
 
 

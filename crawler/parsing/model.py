@@ -41,6 +41,11 @@ class Contacts:
     postcode: str | None = None
     address: str | None = None
     raw: str | None = None
+    # How each field was read: label (in its labelled segment), role (by its shape), none.
+    phones_source: str = "none"
+    emails_source: str = "none"
+    postcode_source: str = "none"
+    address_source: str = "none"
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,9 @@ class NoticePage:
     contacts: Contacts = field(default_factory=Contacts)
     inspection: Inspection = field(default_factory=Inspection)
     attachments: tuple[Attachment, ...] = ()
+    document_kind: str = "other"  # core.vocabulary.DocumentKind
+    # How each field was read (crawler.parsing.readings): {field: {source, raw, confidence}}
+    readings: dict = field(default_factory=dict, hash=False)
 
     @property
     def text(self) -> str:

@@ -45,7 +45,6 @@ from crawler.parsing.workdays import add_working_days
 
 LABEL, ROLE, NEAR = 3, 2, 1  # strength of the evidence that a window is the public's
 CONFIDENCE = {LABEL: 0.9, ROLE: 0.8, NEAR: 0.6}
-ESTIMATED_CONFIDENCE = 0.5
 _ENDS = ("range", "deadline")
 
 
@@ -116,10 +115,10 @@ def _evidence(folded: str, s: Sentence, previous: Sentence | None, window: Windo
     """How strongly the words around ``window`` say it is the public's window (0: not)."""
     lo, hi = clause_bounds(folded, s, window.at)
     if s.inspection:  # only a clause of its own, labelled or inviting, may hold the window
+        if any(lo <= a < hi for a, _ in s.labels):
+            return LABEL  # 巡视组受理信访时间截止到…: the label names it
         if INSPECTION.search(folded, lo, hi):
             return 0
-        if any(lo <= a < hi for a, _ in s.labels):
-            return LABEL
         return ROLE if APPEAL.search(folded, lo, hi) else 0
     if any(a < hi for a, _ in s.labels):
         return LABEL
@@ -154,8 +153,6 @@ def _period(
     confidence = CONFIDENCE[reading.strength]
     if reading.strength == LABEL and (reading.sentence.appeal or appeal_anywhere):
         confidence = 0.95
-    if estimated:
-        confidence = ESTIMATED_CONFIDENCE
     return PublicityPeriod(
         start=start,
         end=end,
