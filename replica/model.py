@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-
 # What a document is (the values of zgwatch's document kinds, written here again
 # because the replica imports nothing of the product).
 RECTIFICATION = "rectification"  # 关于巡视整改进展情况的通报

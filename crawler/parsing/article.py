@@ -40,6 +40,7 @@ from crawler.parsing.kind import classify_document
 from crawler.parsing.model import Attachment, NoticePage
 from crawler.parsing.periods import notice_period
 from crawler.parsing.readings import build_readings
+from crawler.parsing.role import closing_start
 from crawler.parsing.text import normalize_line, to_ascii
 
 _INFO_DATE = re.compile(
@@ -65,7 +66,6 @@ _PROSE = re.compile(r"[。,，;；:：!?！？、]")
 _ISSUER_MAX = 40
 _SIGNATURE_LINES = 3  # organisation lines above the date line (joint signatures)
 _DATED_ORG = re.compile(r"^(?P<org>.+?)\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$")
-_CLOSING_LINES = 8  # paragraphs before the signature holding period and contacts
 _OPENING_LINES = 2
 
 _ATTACH_EXT = re.compile(
@@ -129,7 +129,7 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
     issuer, signed_on, signature_at = _signature(lines, title_org)
 
     before_signature = lines[:signature_at]
-    closing = "\n".join(before_signature[-_CLOSING_LINES:])
+    closing = "\n".join(before_signature[closing_start(before_signature, _OPENING_LINES) :])
     opening = "\n".join(lines[:_OPENING_LINES])
     publicity = notice_period(closing, opening, published_on)
     contacts = parse_contacts(closing)

@@ -3,7 +3,7 @@
 2024年9月26日, 2024-09-26, 2024.9.26, 2024/09/26, 9月26日 (no year), full-width
 digits, and Chinese numerals (二〇二四年九月二十六日, 十月二十五日). The patterns
 run on text ``fold``-ed first: full-width forms become ASCII and Chinese
-numerals that count something (before 年 月 日 号 天 个 周 星期) become digits,
+numerals that count something (before 年 月 日 号 天 个 周 星期 工作日 自然日) become digits,
 so one pattern reads every form. A ``Folded`` text remembers where each of
 its characters came from, so a match can be cut out of the original text.
 """
@@ -20,7 +20,9 @@ from crawler.parsing.text import cn_number, to_ascii
 
 # A run of Chinese numerals that counts or dates something. "第十一巡视组" and
 # "一是" stay as they are; "二〇二四年", "九月", "二十六日", "三十天", "一个月" fold.
-_CN_RUN = re.compile(r"[〇零○一二三四五六七八九十两]+(?=\s*(?:年|月|日|号|天|个|周|星期))")
+_CN_RUN = re.compile(
+    r"[〇零○一二三四五六七八九十两]+(?=\s*(?:年|月|日|号|天|个|周|星期|工作日|自然日))"
+)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def notice_period(
 
 
 def _rank(reading: _Reading) -> tuple[int, bool, int]:
-    has_end = reading.main is not None and reading.main.form in _ENDS or reading.count is not None
+    has_end = (reading.main is not None and reading.main.form in _ENDS) or reading.count is not None
     return reading.strength, has_end, reading.at
 
 

@@ -27,15 +27,15 @@ LABEL = re.compile(
     r"(?:公开|公示|反映|反馈|受理|征求意见|意见建议|意见|监督|举报|信访|来信来电来访)"
     r"(?:的)?(?:期限|期间|时间|时限|日期|期|截止时间|截止日期)"
     r"|(?:公开|公示)为期"
-    r"|自(?:公布|发布|公开|公示|印发|刊发|刊登|本通报公布|通报发布)(?:之日)?起"
+    r"|(?:自|从)?[^,。;\n]{0,8}?(?:公布|发布|公开|公示|印发|刊发|刊登)之日起"
     r"|(?:自|从)?即日起"
     r"|截止(?:时间|日期)"
 )
 APPEAL = re.compile(
-    r"欢迎[^。]{0,40}?(?:监督|意见|建议|反映|反馈|来信|来电|来访|举报)"
+    r"欢迎[^。]{0,60}?(?:监督|意见|建议|反映|反馈|来信|来电|来访|举报)"
     r"|如(?:有|对)[^。]{0,30}?(?:意见|建议|异议|诉求)"
     r"|(?:意见|建议|异议)[^。]{0,8}?(?:反映|反馈|提出|告知|提交|受理|征集|征求)"
-    r"|请[^。]{0,30}?(?:反映|反馈|联系|来信|来电|致电|提出|寄|发送|告知)"
+    r"|请[^。]{0,50}?(?:反映|反馈|联系|来信|来电|致电|提出|寄|发送|告知)"
     r"|受理[^。]{0,20}?(?:来信|来电|来访|信访|意见|建议|举报|反映|时间|期限)"
     r"|(?:来信|来电|来访|信访|举报)[^。]{0,10}?(?:受理|时间|期限|截止)"
     r"|(?:接受|征求)[^。]{0,10}?(?:监督|意见)"
@@ -46,8 +46,8 @@ CONTACT = re.compile(
     r"|来信请寄|(?:通信|通讯|邮寄|联系)地址|邮政编码|邮编"
 )
 INSPECTION = re.compile(
-    r"(?:巡视|巡察)(?:第[\d一二三四五六七八九十]+)?组|开展了?(?:常规|专项|机动|提级)?(?:巡视|巡察)"
-    r"|进驻"
+    r"(?:巡视|巡察)(?:第[\d一二三四五六七八九十]+)?组"
+    r"|(?:开展|进行)了?(?:常规|专项|机动|提级|联动)?(?:巡视|巡察)|进驻|(?:巡视|巡察)期间"
 )
 CORRECTION = re.compile(r"更正|勘误")
 _BOUNDARY = re.compile(r"[。!?;\n]")
@@ -82,7 +82,8 @@ def sentences(folded: str) -> list[Sentence]:
                     start=start,
                     end=stop,
                     line=line,
-                    labels=tuple((start + m.start(), start + m.end()) for m in LABEL.finditer(text)),
+                    labels=tuple((start + m.start(), start + m.end())
+                                 for m in LABEL.finditer(text)),
                     appeal=bool(APPEAL.search(text)),
                     contact=bool(CONTACT.search(text)),
                     inspection=bool(INSPECTION.search(text)),
@@ -114,3 +115,30 @@ def clause_bounds(folded: str, sentence: Sentence, at: int) -> tuple[int, int]:
     left = max(folded.rfind(",", sentence.start, at), sentence.start - 1) + 1
     right = folded.find(",", at, sentence.end)
     return left, right if right != -1 else sentence.end
+
+
+CLOSING_LINES = 8  # paragraphs before the signature that hold the period and contacts
+CLOSING_MAX = 16  # how far a closing of many short lines may reach back
+
+
+def closing_start(lines: list[str], opening: int = 2) -> int:
+    """Where the closing part begins in ``lines`` (the body before the signature).
+
+    The last ``CLOSING_LINES`` paragraphs, reaching further back (up to
+    ``CLOSING_MAX``, never into the opening) over paragraphs that still belong to
+    it: an appeal, a window label, contacts, or a label whose value is on the
+    next line.
+    """
+    start = max(0, len(lines) - CLOSING_LINES)
+    floor = max(opening, len(lines) - CLOSING_MAX)
+    while start > floor and _belongs_to_closing(lines[start - 1]):
+        start -= 1
+    return start
+
+
+def _belongs_to_closing(line: str) -> bool:
+    folded = line  # cue words are plain Chinese: no folding needed
+    return bool(
+        APPEAL.search(folded) or LABEL.search(folded) or CONTACT.search(folded)
+        or _CONTINUES.search(folded.replace("：", ":"))
+    )

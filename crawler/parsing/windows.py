@@ -35,11 +35,13 @@ _AFTER_END = re.compile(r"\s*(?:前|之前|以前|止|为止|截止|结束)")
 _BEFORE_START = re.compile(r"(?:自|从|由)\s*$")
 _AFTER_START = re.compile(r"\s*(?:起|开始)")
 _COUNT = re.compile(
-    r"(?<![\d月./:-])(?P<n>\d{1,3})\s*"
+    r"(?<![\d月./-])(?<!\d:)(?P<n>\d{1,3})\s*"
     r"(?P<unit>个\s*工作日|工作日|个\s*自然日|自然日|天|日|个\s*月|周|个\s*星期|星期)"
 )
 # A count of days to answer, not to comment: "我们将在15个工作日内答复", "收到后5日内办结".
-_RESPONSE_AFTER = re.compile(r"\s*内?\s*(?:予以|给予|作出|进行)?(?:答复|回复|办结|处理|回应|反馈结果)")
+_RESPONSE_AFTER = re.compile(
+    r"\s*内?\s*(?:予以|给予|作出|进行)?(?:答复|回复|办结|处理|回应|反馈结果)"
+)
 _RESPONSE_BEFORE = re.compile(r"(?:将在?|将于|收到[^,]{0,12}后|受理后|之后)\s*$")
 _START_SLACK = timedelta(days=90)  # a year-less start may precede publication a little
 MAX_DAYS = 366

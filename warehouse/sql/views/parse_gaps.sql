@@ -77,13 +77,15 @@ SELECT
     v.published_on,
     CASE
         WHEN g.field = 'contacts' THEN v.contacts ->> 'raw'
-        WHEN g.field LIKE 'publicity%' THEN v.publicity_raw
-        ELSE v.readings -> g.field ->> 'raw'
+        ELSE coalesce(v.readings -> r.reading ->> 'raw',
+                      CASE WHEN g.field LIKE 'publicity%' THEN v.publicity_raw END)
     END                                                                     AS raw,
-    TRY_CAST(v.readings -> (CASE WHEN g.field = 'publicity_period' THEN 'publicity_start'
-                                 ELSE g.field END) ->> 'confidence' AS DOUBLE) AS confidence,
+    TRY_CAST(v.readings -> r.reading ->> 'confidence' AS DOUBLE)           AS confidence,
     v.first_seen_at,
     v.first_seen_batch
 FROM gaps AS g
 JOIN versions AS v USING (notice_id, version_no)
+-- the readings entry that speaks of the field (notice_versions.readings)
+CROSS JOIN LATERAL (SELECT CASE g.field WHEN 'publicity_period' THEN 'publicity_start'
+                                        ELSE g.field END AS reading) AS r
 LEFT JOIN notice_state AS s ON s.notice_id = g.notice_id;
