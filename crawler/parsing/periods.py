@@ -34,6 +34,7 @@ What the fields mean (downstream code relies on it):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,6 +47,7 @@ from crawler.parsing.workdays import add_working_days
 LABEL, ROLE, NEAR = 3, 2, 1  # strength of the evidence that a window is the public's
 CONFIDENCE = {LABEL: 0.9, ROLE: 0.8, NEAR: 0.6}
 _ENDS = ("range", "deadline")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def _read(
     folded: str, s: Sentence, previous: Sentence | None, published_on: date | None
 ) -> _Reading | None:
     """The strongest window reading of one sentence, or None."""
+    if not _DIGIT.search(folded, s.start, s.end):
+        return None  # folded text writes every date and count in digits
     main = count = None
     strength = 0
     for window in find_windows(folded, s.start, s.end, published_on):
