@@ -42,7 +42,7 @@ _PHONE = re.compile(
     + _EXT
     + r"(?!\d)"
     r"|(?<!\d)(?P<mobile>1[3-9]\d{9})(?!\d)"
-    r"|(?<!\d)(?P<short>\d{5,6})(?!\d)"  # 12388 and other service numbers
+    r"|(?<!\d)(?:(?P<sarea>0\d{2,3})\s*-\s*)?(?P<short>\d{5,6})(?!\d)"  # (0756-)12388
 )
 # Outside a phone segment only shapes that cannot be anything else count.
 _STRONG_PHONE = re.compile(
@@ -61,6 +61,7 @@ _HASH_IS_AT = re.compile(r"#[^。]{0,6}(?:换成|改为|替换为|替换成|代�
 _CANON_AT = re.compile(_AT)
 _CANON_DOT = re.compile(_DOT)
 _POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_TRAILING_NOTE = re.compile(r"\((?:[^()]*?)(?:注明|请)[^()]*\)$")  # (信封请注明“巡视整改”)
 _TRAILING_POSTCODE = re.compile(r"[,(\s]*(?:邮编|邮政编码)?\s*:?\s*(?P<code>\d{6})\)?$")
 _VALUE_TRIM_LEFT = re.compile(r"^[\s:为是]+")
 _VALUE_TRIM_RIGHT = re.compile(r"[\s,、;:(]+$")
@@ -150,6 +151,7 @@ def _in_email(at: int, matches: list[re.Match]) -> bool:
 def _address(value: str) -> tuple[str | None, str | None]:
     """(address, a postcode that ends it) from an address segment's text."""
     value = _VALUE_TRIM_RIGHT.sub("", _VALUE_TRIM_LEFT.sub("", value))
+    value = _VALUE_TRIM_RIGHT.sub("", _TRAILING_NOTE.sub("", value))
     postcode = None
     if m := _TRAILING_POSTCODE.search(value):
         postcode = m["code"]
@@ -162,7 +164,7 @@ def _format_phone(m: re.Match) -> str:
     if groups.get("mobile"):
         return groups["mobile"]
     if groups.get("short"):
-        return groups["short"]
+        return f"{groups['sarea']}-{groups['short']}" if groups.get("sarea") else groups["short"]
     area = groups.get("parea") or groups.get("area")
     number = f"{area}-{m['num']}" if area else m["num"]
     return f"{number}-{groups['ext']}" if groups.get("ext") else number

@@ -34,6 +34,7 @@ def test_each_check_is_one_branch(cycle, column, con):
     column.add(7).readings = READINGS_DOUBTFUL
     column.add(8).contacts = {"phones": [], "emails": [], "postcode": None, "address": None}
     column.add(9).issuer = None
+    column.add(10).publicity_end = None  # a start and nothing more
     cycle()
     assert gaps(con) == {
         ("2", 1, "publicity_period", "missing"),
@@ -43,6 +44,7 @@ def test_each_check_is_one_branch(cycle, column, con):
         ("7", 1, "publicity_period", "doubtful"),
         ("8", 1, "contacts", "missing"),
         ("9", 1, "issuer", "unknown"),
+        ("10", 1, "publicity_end", "missing"),
     }
     row = con.execute(
         "SELECT latest, document_kind, title, detail, raw, confidence FROM parse_gaps"

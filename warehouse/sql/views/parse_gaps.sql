@@ -27,6 +27,11 @@ gaps AS (
     FROM versions
     WHERE states_window AND publicity_start IS NULL AND publicity_end IS NULL
     UNION ALL
+    SELECT notice_id, version_no, 'publicity_end', 'missing',
+           'a start (' || publicity_start || ') but no end could be read'
+    FROM versions
+    WHERE states_window AND publicity_start IS NOT NULL AND publicity_end IS NULL
+    UNION ALL
     SELECT notice_id, version_no, 'publicity_period', 'end_before_start',
            'the end (' || publicity_end || ') is before the start (' || publicity_start || ')'
     FROM versions
