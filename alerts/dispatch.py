@@ -18,7 +18,13 @@ from datetime import datetime
 
 from alerts.channels import Channel, DeliveryError
 from alerts.events import ChangeEvent, load_events
-from alerts.messages import Message, event_message, incident_message, summary_message
+from alerts.messages import (
+    Message,
+    event_message,
+    gap_message,
+    incident_message,
+    summary_message,
+)
 from alerts.outbox import Delivery, mark_destination, mark_failed_run, mark_sent
 
 log = logging.getLogger("alerts")
@@ -54,6 +60,8 @@ def message_for(delivery: Delivery, events: dict[int, ChangeEvent]) -> Message:
         return summary_message(rest, delivery.payload or {})
     if family == "incident":
         return incident_message(delivery.payload or {}, rest.rsplit(":", 1)[1])
+    if family == "gap":
+        return gap_message(delivery.payload or {})
     raise ValueError(f"unknown message key {delivery.message_key!r}")
 
 

@@ -1,9 +1,9 @@
 """What an alert says, before it is shaped for a channel.
 
 A ``Message`` is one thing to tell a destination: one change event, the
-baseline summary, or an operators' notice. Its ``facts`` are plain JSON values
-(the webhook channel sends them as they are); the templates turn them into
-HTML, Markdown or text.
+baseline summary, or an operators' notice (an incident, a parse gap). Its
+``facts`` are plain JSON values (the webhook channel sends them as they are);
+the templates turn them into HTML, Markdown or text.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Message:
     """One thing to tell a destination; ``key`` is its outbox ``message_key``."""
 
     key: str
-    template: str  # event | summary | incident: the template family in alerts/templates
+    template: str  # event | summary | incident | gap: the template family in alerts/templates
     subject: str  # one line of plain text: the email subject, the webhook title
     headline: str  # a short title for chat services (the body names the notice)
     facts: Mapping[str, Any] = field(default_factory=dict)
@@ -117,6 +117,37 @@ def incident_message(incident: Mapping[str, Any], phase: str) -> Message:
         template="incident",
         subject=f"{PREFIX} {head}: {label} | {one_line(incident['subject'])}",
         headline=f"{PREFIX} {head}: {label}",
+        facts=facts,
+    )
+
+
+GAP_FIELDS = {
+    "publicity_period": "公开期限",
+    "publicity_end": "公开期限截止日",
+    "contacts": "联系方式",
+    "issuer": "发布单位",
+}
+GAP_REASONS = {
+    "missing": "未能读出",
+    "unknown": "未能读出",
+    "end_before_start": "截止日早于开始日",
+    "over_a_year": "截止日在发布一年以后",
+    "estimated": "按周一至周五推算(当年节假日安排尚未收录)",
+    "doubtful": "依据不足",
+}
+
+
+def gap_message(gap: Mapping[str, Any]) -> Message:
+    """An operators' notice that a field of a notice could not be read (or only doubtfully)."""
+    field_label = GAP_FIELDS.get(gap["field"], gap["field"])
+    reasons = [GAP_REASONS.get(r, r) for r in gap.get("reasons") or []]
+    title = one_line(gap.get("title")) or f"通报 {gap['notice_id']}"
+    facts = {**gap, "title": title, "field_label": field_label, "reason_labels": reasons}
+    return Message(
+        key=f"gap:{gap['notice_id']}:{gap['version_no']}:{gap['field']}",
+        template="gap",
+        subject=f"{PREFIX} 解析缺口: {field_label}{'、'.join(reasons)} | {title}",
+        headline=f"{PREFIX} 解析缺口: {field_label}",
         facts=facts,
     )
 

@@ -1,4 +1,5 @@
-"""The alert stage: queue what is new, send what is pending, tell operators of trouble."""
+"""The alert stage: queue what is new, send what is pending, tell operators of trouble
+and of what the parser could not read (parse gaps)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from alerts import operators, outbox
+from alerts import gaps, operators, outbox
 from alerts.channels import Channel
 from alerts.destinations import OPERATORS, STAKEHOLDERS, Destination, unique
 from alerts.dispatch import RETRY_PAUSES, SendStats, message_for, send_pending
@@ -124,6 +125,7 @@ def _stage(
         con, troubles, batch_id, clock()
     )
     report.queued += operators.enqueue_notices(con, ops, clock())
+    report.queued += gaps.enqueue_gaps(con, ops, clock())
     stats.add(send(outbox.pending(con, [d.url_hash for d in ops], OPERATORS), channels))
 
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed

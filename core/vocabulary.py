@@ -57,6 +57,27 @@ ALERTED_KINDS = frozenset(KIND_LABELS) - {Kind.EXPIRED}
 # Of the first cycle's (baseline) events, the kinds alerted one by one; the rest is one summary.
 BASELINE_ALERTED = frozenset({Kind.EXPIRING})
 
+# -- documents ------------------------------------------------------------------------------------
+
+
+class DocumentKind(StrEnum):
+    """``notice_versions.document_kind``: what a page of the column is (docs/warehouse.md).
+
+    The window stored in ``publicity_start``/``publicity_end`` means, for each kind:
+    a rectification notice's 公开期限 (when the public may comment on the progress);
+    an inspection announcement's 受理 window (when the inspection group takes
+    letters, calls and visits, usually 截止到 a date before it leaves); for other
+    documents, whatever window the text offers the public, if any.
+    """
+
+    RECTIFICATION = "rectification"  # 关于巡视整改进展情况的通报
+    INSPECTION = "inspection_announcement"  # 巡视组进驻…, 受理信访时间截止到…
+    OTHER = "other"
+
+
+# Kinds that state a window for the public: a version of one without it is a parse gap.
+KINDS_WITH_WINDOW = frozenset({DocumentKind.RECTIFICATION, DocumentKind.INSPECTION})
+
 # -- fetches --------------------------------------------------------------------------------------
 
 

@@ -72,6 +72,8 @@ class NoticeRecord:
     attachments: list = field(default_factory=list)  # [{name, url}]
     etag: str | None = None
     last_modified: str | None = None
+    document_kind: str | None = None  # core.vocabulary.DocumentKind
+    readings: dict = field(default_factory=dict)  # {field: {source, raw, confidence, ...}}
 
     @classmethod
     def from_page(cls, notice: NoticePage, *, notice_id: str, fetched_at: str,
@@ -112,6 +114,8 @@ class NoticeRecord:
             attachments=[{"name": a.name, "url": a.url} for a in notice.attachments],
             etag=etag,
             last_modified=last_modified,
+            document_kind=notice.document_kind,
+            readings=notice.readings,
         )
 
 
