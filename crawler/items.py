@@ -117,7 +117,7 @@ class NoticeRecord:
 
 @dataclass
 class RawPage:
-    """The bytes of an ok page as served, stored once by content hash."""
+    """The bytes of an ok page as served, stored once by content hash (``sha``)."""
 
     sha256: str
     body: bytes = field(repr=False)
@@ -131,12 +131,12 @@ class RawPage:
 class Page:
     """Everything one response gave, as one item: Scrapy's per-item cost is paid once a page.
 
-    ``raw`` is set for list pages; an article's bytes are stored by its reader
-    (``crawler.pages``), which runs in another process.
+    Its raw bytes are already stored: a list page's by the spider, an article's
+    by its reader (``crawler.pages``), which may run in another process. A page
+    that could not be stored is an ``error`` fetch, and it stops the crawl.
     """
 
     fetch: FetchRecord
     notice: NoticeRecord | None = None
-    raw: RawPage | None = None
     listings: list[ListingEntry] = field(default_factory=list)
 

@@ -55,6 +55,7 @@ class ArticleReading:
     sha256: str | None = None  # of the raw bytes, when ok
     record: NoticeRecord | None = None
     named: str | None = None  # the notice id the page gives itself
+    store_error: str | None = None  # why its bytes could not be stored (the crawl stops)
 
     @classmethod
     def failed(cls, exc: Exception) -> ArticleReading:
@@ -69,7 +70,10 @@ def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str
     if notice is None:
         return ArticleReading(outcome, reason)
     sha = RawPage.sha(body)
-    store_raw(Path(raw_dir), sha, body)
+    try:
+        store_raw(Path(raw_dir), sha, body)
+    except OSError as exc:  # a full disk, a folder we may not write: nothing can be kept
+        return ArticleReading(Outcome.ERROR, f"page not stored: {exc}"[:300], store_error=str(exc))
     record = NoticeRecord.from_page(
         notice, notice_id=notice_id, fetched_at=fetched_at, raw_sha256=sha,
         etag=headers.get("etag"), last_modified=headers.get("last-modified"),

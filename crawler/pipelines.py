@@ -1,4 +1,4 @@
-"""Write the crawl batch: JSON Lines per record type, raw pages by content hash."""
+"""Write the crawl batch: JSON Lines per record type (raw pages are stored by their readers)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from crawler.items import ListingEntry, Page
-from crawler.pages import store_raw
 
 
 def _line(record) -> str:
@@ -15,7 +14,7 @@ def _line(record) -> str:
 
 
 class BatchWriterPipeline:
-    """Write each ``Page`` to ``ZGWATCH_BATCH_DIR``, a list page's bytes to ``ZGWATCH_RAW_DIR``.
+    """Write each ``Page`` to ``ZGWATCH_BATCH_DIR``.
 
     ``fetches.jsonl`` is written line by line (``zgwatch crawl`` counts its lines
     for progress); ``notices.jsonl`` is buffered. Listing entries are kept and
@@ -23,15 +22,14 @@ class BatchWriterPipeline:
     the page), once per notice.
     """
 
-    def __init__(self, batch_dir: Path, raw_dir: Path):
+    def __init__(self, batch_dir: Path):
         self.batch_dir = batch_dir
-        self.raw_dir = raw_dir
         self.listings: dict[str, ListingEntry] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(Path(settings["ZGWATCH_BATCH_DIR"]), Path(settings["ZGWATCH_RAW_DIR"]))
+        return cls(Path(settings["ZGWATCH_BATCH_DIR"]))
 
     def open_spider(self, spider=None):
         self.batch_dir.mkdir(parents=True, exist_ok=True)
@@ -48,8 +46,6 @@ class BatchWriterPipeline:
         self.fetches.close()
 
     def process_item(self, item: Page, spider=None):
-        if item.raw is not None:
-            store_raw(self.raw_dir, item.raw.sha256, item.raw.body)
         for entry in item.listings:
             seen = self.listings.get(entry.notice_id)
             # a notice pushed across a page boundary mid-crawl shows twice: keep the first

@@ -35,6 +35,7 @@ ENV = {
     "timeout": "ZGWATCH_TIMEOUT",
     "operators_notify": "ZGWATCH_OPERATORS_NOTIFY",
     "lock_wait": "ZGWATCH_LOCK_WAIT",
+    "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -57,6 +58,8 @@ class Settings(BaseModel):
     # revisit policy (crawler/revisit.py)
     recent_days: int = Field(default=v.RECENT_DAYS, ge=0)
     revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0)
+    # the list walk's hard cap (crawler/spiders/column.py); past it: list_runaway
+    max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1)
     # warehouse: how long to wait for a write lock held by another process
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0)
     # alerts: failed runs after which a delivery is marked failed
@@ -100,7 +103,8 @@ class Settings(BaseModel):
 
         return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
-                            recent_days=self.recent_days, revisit_days=self.revisit_days)
+                            recent_days=self.recent_days, revisit_days=self.revisit_days,
+                            max_list_pages=self.max_list_pages)
 
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""

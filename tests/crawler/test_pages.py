@@ -126,7 +126,8 @@ def test_workers_only_when_no_pause_hides_the_reading(monkeypatch):
     assert default_workers(0) == 0
 
 
-def test_a_worker_that_fails_reports_an_error_reading(tmp_path):
+def test_a_worker_that_cannot_store_the_page_reports_it(tmp_path):
+    """Not a lost page: an ``error`` reading naming the cause, which stops the crawl."""
     site = Replica(3, 1)
     nid = site.notice_ids()[0]
     not_a_dir = tmp_path / "raw"
@@ -134,7 +135,8 @@ def test_a_worker_that_fails_reports_an_error_reading(tmp_path):
     url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
     read = _read_in_worker(200, site.article(nid).body, url, {}, nid, "x", str(not_a_dir))
     assert read.outcome == "error" and read.record is None
-    assert read.reason.startswith("reading failed: NotADirectoryError")
+    assert read.reason.startswith("page not stored: [Errno 20] Not a directory")
+    assert read.store_error and str(not_a_dir) in read.store_error
 
 
 @pytest.mark.parametrize("replica", [{"notices": 600, "latency": 0.005}], indirect=True)
