@@ -31,3 +31,7 @@ class BatchError(ZgwatchError):
 
 class StageFailed(ZgwatchError):
     """A stage could not complete (exit 1)."""
+
+
+class CycleRunning(ZgwatchError):
+    """Another cycle holds the data directory's lock (exit 1); the message names it."""

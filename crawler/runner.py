@@ -115,11 +115,14 @@ def _stop(proc: subprocess.Popen) -> None:
 def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
               concurrency: int = 1, backoff: float | None = None,
               read_workers: int | None = None,
-              progress: Callable[[int], None] | None = None) -> CrawlResult:
+              progress: Callable[[int], None] | None = None,
+              inherit_fds: tuple[int, ...] = ()) -> CrawlResult:
     """Crawl ``options.source`` into ``batch_dir`` in a subprocess; raise if it did not finish.
 
     ``progress``, if given, is called with the number of fetches so far while it runs.
-    Raises ``StageFailed`` before any request when the raw-page folder is not writable.
+    ``inherit_fds`` are descriptors the crawl keeps open for as long as it lives (the
+    caller's cycle lock: a crawl outliving its caller still holds it). Raises
+    ``StageFailed`` before any request when the raw-page folder is not writable.
     """
     check_raw_dir(options.raw_dir)
     batch_dir.mkdir(parents=True, exist_ok=True)
@@ -145,7 +148,7 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
         cmd += ["--read-workers", str(read_workers)]
     stderr_path = batch_dir / "crawl.stderr"
     with stderr_path.open("w") as err, subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=err
+        cmd, stdout=subprocess.DEVNULL, stderr=err, pass_fds=inherit_fds
     ) as proc:
         try:
             _wait(proc, batch_dir / "fetches.jsonl", progress)

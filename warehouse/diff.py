@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from core.sqlfiles import statements, used_params
+from core.testhook import pause_point
 from core.textdiff import compute_diff, diff_to_json
 from core.vocabulary import Kind
 from warehouse.summaries import VersionFacts, edit_summary
@@ -93,6 +94,7 @@ def detect_changes(
                 counts[kind.value] = _insert_candidates(con, params)
             if kind in STATUS_UPDATES:
                 _execute(con, STATUS_UPDATES[kind], params)
+        pause_point("diff:commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -121,6 +121,11 @@ class Settings(BaseModel):
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
 
+    @property
+    def failed_dir(self) -> Path:
+        """Where incomplete batches go (``crawler.leftovers``)."""
+        return self.data_dir / "failed"
+
 
 def split_urls(value: str) -> list[str]:
     """URLs separated by spaces or commas; a comma inside a URL (``to=a@x,b@y``) stays."""

@@ -1,10 +1,12 @@
 """One function per stage of a cycle; the CLI and the Airflow DAG both call these.
 
-Each stage opens the warehouse only while it runs, so analysts and a second
-run are never locked out for longer than a stage. Each logs one line saying
-what it did. ``tell_operators`` is how whoever runs a step (the CLI, an
-Airflow task) reports that it failed or works again: an operators' incident,
-told once when it opens and once when it closes, through the alerts' outbox.
+Each stage opens the warehouse only while it runs, so analysts are never
+locked out for longer than a stage. Whoever calls these holds the data
+directory's cycle lock (``zgwatch.lock``): the CLI for a whole run or one
+stage command, Airflow for each task. Each logs one line saying what it did.
+``tell_operators`` is how whoever runs a step (the CLI, an Airflow task)
+reports that it failed or works again: an operators' incident, told once when
+it opens and once when it closes, through the alerts' outbox.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ColumnUnreadable, ConfigError
+from core.testhook import pause_point
+from crawler.leftovers import sweep
 from crawler.runner import CrawlResult, new_batch_id, run_crawl
 from zgwatch.config import Settings
+from zgwatch.lock import held_fds
 
 log = logging.getLogger("zgwatch")
 
@@ -23,10 +28,15 @@ log = logging.getLogger("zgwatch")
 def snapshot_known(settings: Settings) -> Path:
     """Start a batch: the warehouse's known notices in ``<batch>/known.jsonl``; the batch dir.
 
-    The crawl's only read of the warehouse, kept short so the crawl holds no lock.
+    The crawl's only read of the warehouse, kept short so the crawl holds no
+    DuckDB lock. First, what killed crawls left behind is cleaned up
+    (``crawler.leftovers``): the caller holds the cycle lock, so none is live.
     """
     from warehouse.known import export_known
 
+    swept = sweep(settings.batches_dir, settings.raw_dir, settings.failed_dir)
+    if swept:
+        log.warning("left behind by an earlier run: %s", swept)
     batch_dir = settings.batches_dir / new_batch_id()
     batch_dir.mkdir(parents=True)
     export_known(settings.db, batch_dir / "known.jsonl", lock_wait=settings.lock_wait)
@@ -39,7 +49,7 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     ``progress(n)`` is called with the number of fetches so far, for a live display.
     """
     result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
-                       progress=progress)
+                       progress=progress, inherit_fds=held_fds(settings.data_dir))
     log.info(result.line())
     return result
 
@@ -146,12 +156,17 @@ def run(settings: Settings) -> CycleReport:
     stage is told to operators once, as is the first cycle that works again.
     """
     try:
+        pause_point("before:crawl")
         report = CycleReport(crawl=crawl(settings))
+        pause_point("before:load")
         report.loads = load(settings)
+        pause_point("before:diff")
         report.diff = diff(settings)
+        pause_point("before:alert")
         report.alerts = alert(settings)
+        pause_point("before:publish")
         report.analyst_copy = publish(settings)
-    except (ConfigError, KeyboardInterrupt):
+    except ConfigError:
         raise
     except Exception as exc:
         _tell_quietly(settings, exc)

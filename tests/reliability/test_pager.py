@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 
 from core.vocabulary import BARREN_LIST_PAGES
-from tests.crawler.conftest import crawl  # noqa: F401  (the fixture)
+from tests.crawler.conftest import crawler_in
 
 HOSTILE = "/xunshizgls/index*"  # every list page, page 1 included
+
+
+@pytest.fixture
+def crawl(tmp_path):
+    """One real crawl of a URL into ``tmp_path/data`` (tests/crawler/conftest.py)."""
+    return crawler_in(tmp_path)
 
 
 def _list_rows(batch) -> list[dict]:
