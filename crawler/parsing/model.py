@@ -67,6 +67,7 @@ class NoticePage:
     contacts: Contacts = field(default_factory=Contacts)
     inspection: Inspection = field(default_factory=Inspection)
     attachments: tuple[Attachment, ...] = ()
+    encoding: str | None = None  # how the page's bytes were read (classify)
 
     @property
     def text(self) -> str:
@@ -96,3 +97,4 @@ class ListPage:
     next_url: str | None = None  # 下一页
     last_url: str | None = None  # 尾页
     page_no: int | None = None  # the current page, from the pager or the URL
+    encoding: str | None = None  # how the page's bytes were read (classify)

@@ -182,7 +182,7 @@ class ColumnSpider(scrapy.Spider):
         self._list_done(response.request.url, outcome, reason)
         fetch = self._record(response, page_kind=PageKind.LIST, outcome=outcome, reason=reason,
                              status=response.status, body=response.body, headers=headers,
-                             sha=sha, encoding=response.encoding if page is not None else None,
+                             sha=sha, encoding=page.encoding if page is not None else None,
                              done=done)
         if page is None:
             yield Page(fetch)
@@ -206,9 +206,11 @@ class ColumnSpider(scrapy.Spider):
                 if known is None or known.status != "active" or self.policy.is_due(known):
                     due.append(self._article_request(entry.url, entry.notice_id, PageKind.ARTICLE))
         yield Page(fetch, listings=listings)
-        yield from due
         self._read_pager(page, first=self._is_first_page(response.request.url))
+        # the next list pages before this page's articles: one hanging article must not
+        # hold up the list (the downloader may take a request as soon as it is yielded)
         yield from self._walk(response.request.url, outcome, added)
+        yield from due
 
     def _stored(self, sha: str | None, body: bytes) -> bool:
         """Keep an ok list page's bytes; False (and ``store_error``) when they cannot be."""
@@ -354,7 +356,7 @@ class ColumnSpider(scrapy.Spider):
                              outcome=read.outcome, reason=read.reason, status=response.status,
                              body=response.body, headers=headers, notice_id=notice_id,
                              sha=read.sha256, done=done, fetched_at=fetched_at,
-                             encoding=response.encoding if read.record is not None else None)
+                             encoding=read.encoding)
         if read.record is not None and read.named != notice_id:
             self.logger.warning("article %s names itself %s", response.url, read.named)
         yield Page(fetch, notice=read.record)  # its raw bytes are stored by the reader

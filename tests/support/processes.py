@@ -53,7 +53,8 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """The process exists and has not ended (a zombie has)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
@@ -68,7 +69,7 @@ def processes_mentioning(needle: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         pid = int(entry.name) if entry.name.isdigit() else me
-        if pid != me and needle in _cmdline(pid) and _running(pid):
+        if pid != me and needle in _cmdline(pid) and running(pid):
             found.append(pid)
     return found
 
@@ -87,7 +88,7 @@ def children(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
         for child in parents.get(todo.pop(), []):
-            if _running(child):
+            if running(child):
                 out.append(child)
                 todo.append(child)
     return out
