@@ -22,7 +22,11 @@ error         every other status: 403, 429, other 4xx, unfollowed 3xx, 1xx,
               2xx other than 200/203 (204 has no page)
 ============  ==============================================================
 
-Only ``ok`` returns a page: a fault never produces content.
+Only ``ok`` returns a page: a fault never produces content. Two more outcomes
+are the spider's, not a response's: ``list_runaway`` (the list page where the
+walk stopped because the pager named pages past its bound; it is not
+fetched, docs/reliability.md) and ``error`` for a page read ``ok`` whose bytes
+could not be stored (the crawl stops there).
 """
 
 from __future__ import annotations
