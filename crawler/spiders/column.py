@@ -297,7 +297,7 @@ class ColumnSpider(scrapy.Spider):
 
     @staticmethod
     def _names(urls: list[str]) -> str:
-        names = [u.rsplit("/", 1)[-1] for u in urls]
+        names = [u.rsplit("/", 1)[-1] for u in sorted(urls, key=lambda u: (len(u), u))]
         return ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
 
     def _stop_walk(self, url: str, page_no: int | None, reason: str) -> Page:
