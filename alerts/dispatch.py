@@ -26,6 +26,7 @@ from alerts.messages import (
     summary_message,
 )
 from alerts.outbox import Delivery, mark_destination, mark_failed_run, mark_sent
+from core.testhook import pause_point
 
 log = logging.getLogger("alerts")
 
@@ -108,6 +109,7 @@ def send_pending(
             log.exception("cannot build %s for %s", d.message_key, d.masked)
             error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
         if error is None:
+            pause_point("alert:sent")
             mark_sent(con, d, clock())
             streak[d.url_hash] = 0
             worked[d.url_hash] = True

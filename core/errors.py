@@ -44,6 +44,10 @@ class StageFailed(ZgwatchError):
     """A stage could not complete (exit 1)."""
 
 
+class CycleRunning(ZgwatchError):
+    """Another cycle holds the data directory's lock (exit 1); the message names it."""
+
+
 def os_error_text(exc: OSError, path=None) -> str:
     """An OS error as people read it, naming the path: ``data/raw/ab: No space left on device``.
 

@@ -93,6 +93,7 @@ class Outcome(StrEnum):
     TRUNCATED = "truncated"  # cut off mid-page
     WRONG_PAGE = "wrong_page"  # a whole page without the structure asked for
     EMPTY_LIST = "empty_list"  # a list page with no entries
+    LIST_RUNAWAY = "list_runaway"  # the pager went past its bound: the walk stopped there
     ERROR = "error"  # anything else
 
 
@@ -163,3 +164,8 @@ REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
+# The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
+MAX_LIST_PAGES = 2000
+# List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager
+# naming pages past them is running away.
+BARREN_LIST_PAGES = 3

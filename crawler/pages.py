@@ -63,6 +63,7 @@ class ArticleReading:
     record: NoticeRecord | None = None
     named: str | None = None  # the notice id the page gives itself
     storage_error: str | None = None  # its bytes could not be stored ("path: reason")
+    encoding: str | None = None  # how its bytes were read, when ok
 
     @classmethod
     def failed(cls, exc: Exception) -> ArticleReading:
@@ -86,7 +87,7 @@ def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str
         notice, notice_id=notice_id, fetched_at=fetched_at, raw_sha256=sha,
         etag=headers.get("etag"), last_modified=headers.get("last-modified"),
     )
-    return ArticleReading(outcome, reason, sha, record, notice.notice_id)
+    return ArticleReading(outcome, reason, sha, record, notice.notice_id, encoding=notice.encoding)
 
 
 def _read_in_worker(*args) -> ArticleReading:

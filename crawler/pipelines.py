@@ -1,4 +1,4 @@
-"""Write the crawl batch: JSON Lines per record type, raw pages by content hash."""
+"""Write the crawl batch: JSON Lines per record type (raw pages are stored by their readers)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import logging
 from pathlib import Path
 
 from core.errors import os_error_text
-from crawler.items import ListingEntry, Page
-from crawler.pages import store_raw
+from crawler.items import STORAGE_ERROR, STORE_FAILED, ListingEntry, Page
 
 log = logging.getLogger(__name__)
-STORAGE_ERROR = "zgwatch/storage_error"  # stats key: the first write that failed ("path: why")
-STORAGE_REASON = "storage_error"  # the crawl's finish reason when it could not store
 
 
 def _line(record) -> str:
@@ -21,7 +18,7 @@ def _line(record) -> str:
 
 
 class BatchWriterPipeline:
-    """Write each ``Page`` to ``ZGWATCH_BATCH_DIR``, a list page's bytes to ``ZGWATCH_RAW_DIR``.
+    """Write each ``Page`` to ``ZGWATCH_BATCH_DIR`` (its raw bytes are already stored).
 
     ``fetches.jsonl`` is written line by line (``zgwatch crawl`` counts its lines
     for progress); ``notices.jsonl`` is buffered. Listing entries are kept and
@@ -31,12 +28,11 @@ class BatchWriterPipeline:
     A write that fails (a full disk, a folder that turned read-only) stops the
     crawl at once: reading on without storing would only spend the site's
     patience. The first failure is kept in the stats (``STORAGE_ERROR``) and the
-    crawl closes with reason ``STORAGE_REASON``; the batch then gets no ``DONE``.
+    crawl closes with reason ``STORE_FAILED``; the batch then gets no ``DONE``.
     """
 
-    def __init__(self, batch_dir: Path, raw_dir: Path, crawler=None):
+    def __init__(self, batch_dir: Path, crawler=None):
         self.batch_dir = batch_dir
-        self.raw_dir = raw_dir
         self.crawler = crawler
         self.listings: dict[str, ListingEntry] = {}
         self.failure: str | None = None
@@ -44,8 +40,7 @@ class BatchWriterPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(Path(settings["ZGWATCH_BATCH_DIR"]), Path(settings["ZGWATCH_RAW_DIR"]),
-                   crawler)
+        return cls(Path(settings["ZGWATCH_BATCH_DIR"]), crawler)
 
     def open_spider(self, spider=None):
         self.batch_dir.mkdir(parents=True, exist_ok=True)
@@ -73,12 +68,6 @@ class BatchWriterPipeline:
     def process_item(self, item: Page, spider=None):
         if self.failure is not None:
             return item  # the crawl is stopping; what is still in flight is not stored
-        if item.storage_error is not None:
-            self._failed(item.storage_error)
-            return item
-        if item.raw is not None and not self._stored(store_raw, self.raw_dir, item.raw.sha256,
-                                                     item.raw.body):
-            return item
         for entry in item.listings:
             seen = self.listings.get(entry.notice_id)
             # a notice pushed across a page boundary mid-crawl shows twice: keep the first
@@ -113,4 +102,4 @@ class BatchWriterPipeline:
         if stop:
             from scrapy.utils.defer import deferred_from_coro
 
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_REASON))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_FAILED))

@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from core.sqlfiles import statements, used_params
+from core.testhook import pause_point
 from core.textdiff import compute_diff, diff_to_json
 from core.vocabulary import Kind
 from warehouse.db import rollback
@@ -96,6 +97,7 @@ def detect_changes(
             if kind in STATUS_UPDATES:
                 _execute(con, STATUS_UPDATES[kind], params)
         _execute(con, "record_run", {**params, "events": sum(counts.values())})
+        pause_point("diff:commit")
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # a failed COMMIT ended it already

@@ -31,6 +31,7 @@ import duckdb
 
 from core.errors import BatchError
 from core.sqlfiles import statements, used_params
+from core.testhook import pause_point
 from core.vocabulary import Outcome
 from warehouse import column
 from warehouse.db import rollback
@@ -136,6 +137,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
         counts = _load(con, batch_dir, batch_id, started_at, complete)
         _run(con, "insert_batch", batch_id=batch_id, at=started_at, source=summary.get("source"),
              list_complete=complete, summary=json.dumps(summary, ensure_ascii=False), **counts)
+        pause_point("load:commit")
         con.execute("COMMIT")
     except BaseException:
         rollback(con)  # a failed COMMIT ended it already

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from core.errors import StageFailed
+from core.testhook import pause_point
 from warehouse.db import connect
 
 
@@ -52,6 +53,7 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
             # A log left by someone who wrote to the old copy must not be replayed into the
             # new one.
             Path(f"{target}.wal").unlink(missing_ok=True)
+            pause_point("publish:copied")
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)

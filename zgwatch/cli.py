@@ -1,20 +1,34 @@
 """The ``zgwatch`` command: a cycle, its stages, and the tools around them.
 
 Exit status (docs/interfaces.md): 0 the command completed (also with some pages
-unavailable); 1 the column could not be read at all, or a stage could not
-complete; 2 bad usage or configuration. Errors are one line, no traceback.
+unavailable); 1 the column could not be read at all, a stage could not
+complete, or another cycle holds the data directory; 2 bad usage or
+configuration; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the crawl
+is stopped with the command (docs/reliability.md). Errors are one line, no
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
 from core.errors import ConfigError, ZgwatchError
 from zgwatch.config import Settings, load_settings
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks run (the crawl stops,
+    the cycle lock is released). Not an ``Exception``: it is no stage failure to report."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,6 +135,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
+# Commands that change the data directory or the warehouse: one at a time per data directory.
+LOCKED = {"run", "crawl", "load", "diff", "alert", "move-column"}
 
 
 def _new_column(text: str) -> str:
@@ -168,7 +184,6 @@ def _site_dir(folder: Path) -> Path:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from zgwatch import pipeline
 
     command = args.command
     if command == "replica":
@@ -194,6 +209,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         return launcher.run(settings, vars(args), port=args.port)
     if command == "serve":
         return _serve(settings, args.site_dir, args.port)
+    locked = command in LOCKED and not getattr(args, "dry_run", False)
+    with _cycle_lock(settings) if locked else contextlib.nullcontext():
+        _stage(command, args, settings)
+    return 0
+
+
+def _cycle_lock(settings: Settings):
+    from zgwatch.lock import cycle_lock
+
+    return cycle_lock(settings.data_dir)
+
+
+def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
+    from zgwatch import pipeline
+
     if command == "run":
         report = pipeline.run(settings)
         print(report.crawl.line())
@@ -223,10 +253,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif command == "export":
         for path in pipeline.export(settings, args.out_dir):
             print(path)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
         # the demo tells its own story; stage logs would drown it
@@ -246,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zgwatch: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("zgwatch: terminated", file=sys.stderr)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ ENV = {
     "lock_wait": "ZGWATCH_LOCK_WAIT",
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
+    "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -61,6 +62,8 @@ class Settings(BaseModel):
     # revisit policy (crawler/revisit.py)
     recent_days: int = Field(default=v.RECENT_DAYS, ge=0)
     revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0)
+    # the list walk's hard cap (crawler/spiders/column.py); past it: list_runaway
+    max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1)
     # warehouse: how long to wait for a write lock held by another process
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0)
     # alerts: failed runs after which a delivery is marked failed
@@ -112,7 +115,8 @@ class Settings(BaseModel):
 
         return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
-                            recent_days=self.recent_days, revisit_days=self.revisit_days)
+                            recent_days=self.recent_days, revisit_days=self.revisit_days,
+                            max_list_pages=self.max_list_pages)
 
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
@@ -133,6 +137,11 @@ class Settings(BaseModel):
     def site_folder(self) -> Path:
         """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site``."""
         return self.site_dir or self.data_dir / "site"
+
+    @property
+    def failed_dir(self) -> Path:
+        """Where incomplete batches go (``crawler.leftovers``)."""
+        return self.data_dir / "failed"
 
 
 def split_urls(value: str) -> list[str]:

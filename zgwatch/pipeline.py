@@ -1,10 +1,12 @@
 """One function per stage of a cycle; the CLI and the Airflow DAG both call these.
 
-Each stage opens the warehouse only while it runs, so analysts and a second
-run are never locked out for longer than a stage. Each logs one line saying
-what it did. ``tell_operators`` is how whoever runs a step (the CLI, an
-Airflow task) reports that it failed or works again: an operators' incident,
-told once when it opens and once when it closes, through the alerts' outbox.
+Each stage opens the warehouse only while it runs, so analysts are never
+locked out for longer than a stage. Whoever calls these holds the data
+directory's cycle lock (``zgwatch.lock``): the CLI for a whole run or one
+stage command, Airflow for each task. Each logs one line saying what it did.
+``tell_operators`` is how whoever runs a step (the CLI, an Airflow task)
+reports that it failed or works again: an operators' incident, told once when
+it opens and once when it closes, through the alerts' outbox.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from core.errors import (
     StageFailed,
     os_error_text,
 )
+from core.testhook import pause_point
+from crawler.leftovers import sweep
 from crawler.runner import CrawlResult, new_batch_id, run_crawl
 from zgwatch.config import Settings
+from zgwatch.lock import held_fds
 
 if TYPE_CHECKING:
     from history import SiteReport
@@ -57,15 +62,20 @@ def one_line(stage: str, settings: Settings):
 def snapshot_known(settings: Settings) -> Path:
     """Start a batch: the warehouse's known notices in ``<batch>/known.jsonl``; the batch dir.
 
-    The crawl's only read of the warehouse, kept short so the crawl holds no lock. It
-    comes before any request to the site, so it is also where a cycle is refused that
+    The crawl's only read of the warehouse, kept short so the crawl holds no DuckDB lock.
+    It comes before any request to the site, so it is also where a cycle is refused that
     could not finish: a warehouse that cannot be opened or created (exit 2), or one that
-    watches another column than ``settings.source`` (exit 2, ``ColumnMismatch``).
+    watches another column than ``settings.source`` (exit 2, ``ColumnMismatch``). First,
+    what killed crawls left behind is cleaned up (``crawler.leftovers``): the caller
+    holds the cycle lock, so none is live.
     """
     from warehouse import column
     from warehouse.db import connect
     from warehouse.known import write_known
 
+    swept = sweep(settings.batches_dir, settings.raw_dir, settings.failed_dir)
+    if swept:
+        log.warning("left behind by an earlier run: %s", swept)
     with one_line("known", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
         try:
             column.check(con, settings.source)
@@ -108,7 +118,7 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     """
     with one_line("crawl", settings):
         result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
-                           progress=progress)
+                           progress=progress, inherit_fds=held_fds(settings.data_dir))
     log.info(result.line())
     return result
 
@@ -262,13 +272,18 @@ def run(settings: Settings) -> CycleReport:
     stage is told to operators once, as is the first cycle that works again.
     """
     try:
+        pause_point("before:crawl")
         report = CycleReport(crawl=crawl(settings))
+        pause_point("before:load")
         report.loads = load(settings)
+        pause_point("before:diff")
         report.diff = diff(settings)
+        pause_point("before:alert")
         report.alerts = alert(settings)
+        pause_point("before:publish")
         published = publish(settings)
         report.analyst_copy, report.site = published.analyst_copy, published.site
-    except (ConfigError, KeyboardInterrupt):
+    except ConfigError:
         raise
     except Exception as exc:
         _tell_quietly(settings, exc)

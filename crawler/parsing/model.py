@@ -84,6 +84,7 @@ class NoticePage:
     document_kind: str = "other"  # core.vocabulary.DocumentKind
     # How each field was read (crawler.parsing.readings): {field: {source, raw, confidence}}
     readings: dict = field(default_factory=dict, hash=False)
+    encoding: str | None = None  # how the page's bytes were read (classify)
 
     @property
     def text(self) -> str:
@@ -113,3 +114,4 @@ class ListPage:
     next_url: str | None = None  # 下一页
     last_url: str | None = None  # 尾页
     page_no: int | None = None  # the current page, from the pager or the URL
+    encoding: str | None = None  # how the page's bytes were read (classify)

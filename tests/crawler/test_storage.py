@@ -12,7 +12,8 @@ from core.errors import StageFailed
 from crawler.runner import CrawlOptions, _StderrTail, run_crawl
 
 
-def test_a_raw_folder_that_cannot_be_written_stops_the_crawl_naming_it(replica, tmp_path):
+def test_a_raw_folder_that_cannot_be_written_stops_the_crawl_before_any_request(replica,
+                                                                                tmp_path):
     blocker = tmp_path / "raw"
     blocker.write_text("a file where the raw pages should go")
     batch = tmp_path / "batches" / "20260101T000000000Z-000001"
@@ -20,10 +21,26 @@ def test_a_raw_folder_that_cannot_be_written_stops_the_crawl_naming_it(replica, 
     with pytest.raises(StageFailed) as failed:
         run_crawl(options, batch, None)
     text = str(failed.value)
-    assert text.startswith(f"crawl of {replica.url} did not finish (exit 1): stopped, cannot "
-                           f"store the batch: {blocker}/")
-    assert "Not a directory" in text and "\n" not in text
-    assert not (batch / "DONE").exists() and not (batch / "summary.json").exists()
+    assert text.startswith(f"raw pages folder {blocker}: cannot write to it") and "\n" not in text
+    assert not (batch / "DONE").exists()
+    assert replica.site.requests == type(replica.site.requests)()  # not one request
+
+
+def test_raw_pages_that_cannot_be_stored_mid_crawl_stop_it_naming_the_path(replica, tmp_path):
+    """The folder passes the check, its sub-folders cannot be made: the first page stops it."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for n in range(256):
+        (raw / f"{n:02x}").write_text("not a folder")
+    batch = tmp_path / "batches" / "20260101T000000000Z-000001"
+    options = CrawlOptions(source=replica.url, raw_dir=raw, as_of=date(2026, 1, 1), delay=0)
+    with pytest.raises(StageFailed) as failed:
+        run_crawl(options, batch, None)
+    text = str(failed.value)
+    assert text.startswith(f"crawl of {replica.url} did not finish (exit 1): cannot store "
+                           f"pages: {raw}/")
+    assert "File exists" in text and "\n" not in text
+    assert not (batch / "DONE").exists()
     # it stopped at the first page it could not store, not after reading the whole column
     assert len(replica.site.requests) < len(replica.site.notice_ids())
 

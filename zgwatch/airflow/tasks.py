@@ -131,6 +131,17 @@ def jsonable(obj: Any) -> Any:
 
 
 # ---- the tasks -----------------------------------------------------------------------------
+#
+# Each task that writes holds the data directory's cycle lock while it runs (zgwatch.lock):
+# the DAG's own runs take turns already (max_active_runs=1, the pools), and the lock keeps a
+# `zgwatch run` from the command line out of the way too. A task finding it held waits up to
+# `lock_wait` seconds, then fails naming the holder (and Airflow retries it).
+
+
+def _locked(settings):
+    from zgwatch.lock import cycle_lock
+
+    return cycle_lock(settings.data_dir, wait=settings.lock_wait)
 
 
 def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
@@ -141,20 +152,31 @@ def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
     """
     from zgwatch import pipeline
 
-    batch_dir = pipeline.snapshot_known(current_settings(column_settings))
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        batch_dir = pipeline.snapshot_known(settings)
     log.info("known notices written to %s", batch_dir / "known.jsonl")
     return {"batch_dir": str(batch_dir)}
 
 
-def _fresh_batch(batch_dir: Path) -> Path:
-    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there."""
+def _fresh_batch(batch_dir: Path, failed_dir: Path | None = None) -> Path:
+    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there.
+
+    An earlier try's batch may have been moved to ``failed_dir`` since (a run
+    between the tries cleaned it up, ``crawler.leftovers``): its snapshot is read there.
+    """
     from crawler.runner import new_batch_id
 
-    if {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
+    if not batch_dir.exists() and failed_dir is not None \
+            and (failed_dir / batch_dir.name / "known.jsonl").exists():
+        known = failed_dir / batch_dir.name / "known.jsonl"
+    elif {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
         return batch_dir
+    else:
+        known = batch_dir / "known.jsonl"
     fresh = batch_dir.parent / new_batch_id()
     fresh.mkdir()
-    shutil.copyfile(batch_dir / "known.jsonl", fresh / "known.jsonl")
+    shutil.copyfile(known, fresh / "known.jsonl")
     log.info("an earlier try used %s; crawling into %s", batch_dir.name, fresh.name)
     return fresh
 
@@ -164,7 +186,9 @@ def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None
     from zgwatch import pipeline
 
     settings = current_settings(column_settings)
-    result = pipeline.crawl_batch(settings, _fresh_batch(Path(snapshot["batch_dir"])))
+    with _locked(settings):
+        batch_dir = _fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
+        result = pipeline.crawl_batch(settings, batch_dir)
     s = result.summary
     return {
         "batch_dir": str(result.batch_dir),
@@ -179,7 +203,9 @@ def load(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Load every complete batch not loaded yet, oldest first."""
     from zgwatch import pipeline
 
-    results = pipeline.load(current_settings(column_settings))
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        results = pipeline.load(settings)
     return {"batches": len(results), "loaded": jsonable(results)}
 
 
@@ -187,21 +213,27 @@ def diff(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Record the change events of the logical date (idempotent: reruns add nothing)."""
     from zgwatch import pipeline
 
-    return {"diff": jsonable(pipeline.diff(current_settings(column_settings)))}
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        return {"diff": jsonable(pipeline.diff(settings))}
 
 
 def alert(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Send the alerts of new events and retry pending deliveries (each sent once)."""
     from zgwatch import pipeline
 
-    return {"alert": jsonable(pipeline.alert(current_settings(column_settings)))}
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        return {"alert": jsonable(pipeline.alert(settings))}
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
     from zgwatch import pipeline
 
-    published = pipeline.publish(current_settings(column_settings))
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        published = pipeline.publish(settings)
     site = published.site
     return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
             "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
