@@ -208,7 +208,8 @@ def widen_numbers(hunk: Iterable[Op]) -> list[Op]:
         changed = deleted + inserted
         numeric = set(changed) <= NUMBER_CHARS
         touches = DIGITS & set(changed + left[-1:] + right[:1])
-        lead, trail = (_token_suffix(left), _token_prefix(right)) if numeric and touches else ("", "")
+        widen = numeric and touches
+        lead, trail = (_token_suffix(left), _token_prefix(right)) if widen else ("", "")
         if left[: len(left) - len(lead)]:
             out.append((0, left[: len(left) - len(lead)]))
         if deleted or lead or trail:

@@ -13,7 +13,7 @@ from apprise.conversion import convert_between
 from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
 from alerts.destinations import Destination
 from alerts.events import ChangeEvent
-from alerts.messages import event_message, incident_message, summary_message
+from alerts.messages import baseline_message, event_message, incident_message
 from alerts.render import md_escape, render
 from core.vocabulary import KIND_LABELS
 
@@ -200,7 +200,7 @@ def test_chat_format_follows_what_the_service_takes():
 
 
 def test_summary_and_incident_messages():
-    s = summary_message(
+    s = baseline_message(
         "20250602T000000Z-000001",
         {"notices": 120, "expired": 80, "expiring": 2, "as_of": "2025-06-02", "match": None},
     )
