@@ -35,6 +35,7 @@ ENV = {
     "timeout": "ZGWATCH_TIMEOUT",
     "operators_notify": "ZGWATCH_OPERATORS_NOTIFY",
     "lock_wait": "ZGWATCH_LOCK_WAIT",
+    "site_url": "ZGWATCH_SITE_URL",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -62,6 +63,8 @@ class Settings(BaseModel):
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1)
     user_agent: str = v.USER_AGENT
+    # the history site's public base URL (links in alerts; none without it)
+    site_url: str | None = None
 
     @field_validator("source")
     @classmethod
@@ -69,6 +72,16 @@ class Settings(BaseModel):
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"must be an http(s) URL of the column's index, got {value!r}")
+        return value.strip()
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
         return value.strip()
 
     @field_validator("as_of", mode="before")
@@ -107,7 +120,7 @@ class Settings(BaseModel):
         from alerts.run import AlertConfig  # late: Apprise and the templates load with it
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
-                           source=self.source)
+                           source=self.source, site_url=self.site_url)
 
     @property
     def batches_dir(self) -> Path:
