@@ -124,10 +124,11 @@ def _contact_parts(contacts: dict, link) -> list[tuple[str, list]]:
         out.append(("电话", [link(p, tel_uri(p)) for p in contacts["phones"]]))
     if contacts.get("emails"):
         out.append(("邮箱", [link(e, mailto_uri(e)) for e in contacts["emails"]]))
-    if contacts.get("address") or contacts.get("postcode"):
-        place = contacts.get("address") or ""
-        code = f"(邮编 {contacts['postcode']})" if contacts.get("postcode") else ""
-        out.append(("来信", [link(" ".join(x for x in (place, code) if x), None)]))
+    if contacts.get("address"):
+        code = f" (邮编 {contacts['postcode']})" if contacts.get("postcode") else ""
+        out.append(("来信", [link(contacts["address"] + code, None)]))
+    elif contacts.get("postcode"):
+        out.append(("邮编", [link(contacts["postcode"], None)]))
     return out
 
 
