@@ -190,8 +190,8 @@ def send_pending(
             worked[url_hash] = True
             stats.sent += len(out.deliveries)
             stats.messages += 1
-            log.info("sent %s (%d rows) to %s", out.message.key, len(out.deliveries),
-                     rows[0].masked)
+            log.info("sent %s to %s (%d rows)", out.message.key, rows[0].masked,
+                     len(out.deliveries))
     for url_hash, ok in worked.items():
         mark_destination(con, url_hash, ok, clock())
     return stats

@@ -94,16 +94,19 @@ def _listed(n: OpenNotice) -> dict[str, Any]:
 
 
 def baseline_facts(con, destination: Destination) -> tuple[str, dict[str, Any]] | None:
-    """(batch_id, facts) of the baseline for this destination, or None when there is none.
+    """(batch_id, facts) of the baseline this destination is still to be told of, or None.
 
-    The facts hold the counts, and every notice open for opinions on the
-    baseline's ``as_of`` (``open``, soonest deadline first) and every one whose
-    period could not be read (``unread``), with their contacts.
+    None when there is no baseline, it is older than the destination, or it is
+    queued already. The facts hold the counts, and every notice open for
+    opinions on the baseline's ``as_of`` (``open``, soonest deadline first) and
+    every one whose period could not be read (``unread``), with their contacts.
     """
     row = execute(con, "baseline_facts", **_who(destination)).fetchone()
     if row is None or row[0] is None or row[1] == 0:
         return None
     batch, notices, expired, expiring, as_of = row
+    if batch < since_batch(con, destination.url_hash) or queued(con, destination, batch):
+        return None
     keywords = destination.keywords
     facts = {
         "notices": notices,
@@ -122,6 +125,12 @@ def enqueue_message(con, destination: Destination, key: str, payload: dict[str, 
     """Queue a message that is not one event (summary, operators' notice); 1 if new."""
     return execute(con, "enqueue_message", key=key, payload=json.dumps(payload, default=str),
                    now=now, **_who(destination)).fetchone()[0]
+
+
+def queued(con, destination: Destination, batch_id: str) -> bool:
+    """Whether the baseline of ``batch_id`` is in this destination's outbox already."""
+    return execute(con, "queued", url_hash=destination.url_hash,
+                   key=f"baseline:{batch_id}").fetchone()[0]
 
 
 def since_batch(con, url_hash: str) -> str:

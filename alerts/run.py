@@ -73,7 +73,7 @@ def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime) -> 
     run = outbox.next_run(con) if stakeholders else 0
     for t in stakeholders:
         baseline = outbox.baseline_facts(con, t) if t.wants_kind("new") else None
-        if baseline and baseline[0] >= outbox.since_batch(con, t.url_hash):
+        if baseline:
             batch_id, facts = baseline
             queued += outbox.enqueue_message(con, t, f"baseline:{batch_id}", facts, now)
         queued += outbox.enqueue_events(con, t, now, run)

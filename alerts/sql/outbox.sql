@@ -52,6 +52,10 @@ INSERT INTO outbox (message_key, url_hash, audience, channel, payload, queued_at
 VALUES ($key, $url_hash, $audience, $channel, $payload, $now, $key)
 ON CONFLICT DO NOTHING;
 
+-- name: queued
+-- Whether this destination has a row for this message key.
+SELECT count(*) > 0 FROM outbox WHERE url_hash = $url_hash AND message_key = $key;
+
 -- name: since_batch
 SELECT since_batch FROM alert_destinations WHERE url_hash = $url_hash;
 
