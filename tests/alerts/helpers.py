@@ -155,8 +155,12 @@ class Warehouse:
             )
 
     def gap(self, notice_id: str, field: str, reason: str = "missing") -> None:
-        """A row of ``parse_gaps`` for the notice's latest version (a table standing in for
-        the parser's view)."""
+        """A row of ``parse_gaps`` for the notice's latest version: a table standing in for
+        the parser's view (which judges the parser's readings, not these made-up rows)."""
+        kind = self.con.execute("SELECT any_value(table_type) FROM information_schema.tables"
+                                " WHERE table_name = 'parse_gaps'").fetchone()[0]
+        if kind == "VIEW":
+            self.con.execute("DROP VIEW parse_gaps")
         self.con.execute("CREATE TABLE IF NOT EXISTS parse_gaps (notice_id VARCHAR,"
                          " version_no INTEGER, field VARCHAR, reason VARCHAR)")
         self.con.execute("INSERT INTO parse_gaps VALUES (?, ?, ?, ?)",
