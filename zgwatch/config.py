@@ -123,7 +123,8 @@ class Settings(BaseModel):
         from alerts.run import AlertConfig  # late: Apprise and the templates load with it
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
-                           source=self.source, resend_hint=RESEND_COMMAND)
+                           source=self.source, resend_hint=RESEND_COMMAND,
+                           site_url=self.site_url)
 
     @property
     def batches_dir(self) -> Path:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from alerts.messages import gap_message
 from alerts.render import render
 from alerts.run import run_alerts
-from tests.alerts.helpers import NO_PAUSE, T0, config
+from tests.alerts.helpers import NO_PAUSE, T0, config, valid
 from zgwatch.sinks import WebhookSink
 
 EVIL = '关于<script>alert("x")</script>[点我](javascript:alert(1))的通报'
@@ -40,6 +40,9 @@ def test_each_gap_is_told_once_to_operators_only(wh, con, hook):
             "[zgwatch] 解析缺口: 公开期限未能读出 | 中共广州市委关于巡视整改进展情况的通报",
             "[zgwatch] 解析缺口: 发布单位未能读出 | 中共深圳市委关于巡视整改进展情况的通报",
         ]
+        facts = valid(ops.accepted)  # the payload follows docs/webhook.schema.json
+        assert {(f["message"], f["field"]) for f in facts} == {
+            ("gap", "publicity_period"), ("gap", "issuer")}
         keys = con.execute(
             "SELECT message_key, audience FROM outbox ORDER BY message_key"
         ).fetchall()

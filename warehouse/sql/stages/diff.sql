@@ -17,7 +17,7 @@ SELECT 'removed:' || s.notice_id || ':' || (1 + (
            SELECT count(*) FROM change_events AS e
            WHERE e.notice_id = s.notice_id AND e.kind = 'removed')) AS event_key,
        s.notice_id, 'removed' AS kind,
-       '已撤下:列表中不再出现,页面连续 ' || s.absent_streak || ' 次返回 404/410' AS summary,
+       '已从栏目撤下，原网页已无法访问' AS summary,
        nullif(s.latest_version, 0) AS to_version, v.publicity_start, v.publicity_end
 FROM notice_state AS s
 LEFT JOIN notice_versions AS v
