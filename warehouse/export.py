@@ -32,11 +32,14 @@ def export_parquet(db_path: Path, out_dir: Path, *, lock_wait: float = 120.0) ->
         for name in analyst_relations(con):
             target = out_dir / f"{name}.parquet"
             tmp = out_dir / f".{name}.parquet.tmp"
-            con.execute(
-                f"COPY (SELECT * FROM \"{name}\") TO '{_quote(tmp)}' "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
-            os.replace(tmp, target)
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM \"{name}\") TO '{_quote(tmp)}' "
+                    "(FORMAT parquet, COMPRESSION zstd)"
+                )
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file
             written.append(target)
     return written
 

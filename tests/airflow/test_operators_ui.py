@@ -10,8 +10,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from alerts.messages import INCIDENT_ACTIONS, INCIDENT_LABELS
 from alerts.operators import Trouble, open_incident
-from core.errors import ColumnUnreadable, ConfigError, WarehouseBusy
+from core import sitemap
+from core.errors import (
+    ColumnMismatch,
+    ColumnUnreadable,
+    ConfigError,
+    CycleRunning,
+    StageFailed,
+    WarehouseBusy,
+)
 from tests.warehouse.batches import FakeColumn
 from warehouse.cycles import cycle_summary
 from warehouse.db import connect
@@ -85,6 +94,7 @@ def test_notice_links_point_into_the_history_site_when_it_exists(warehouse):
                           db.with_name("zgwatch.analyst.duckdb"))
     html = page.render(data)
     assert page.notice_href("2000") == "site/notices/2000.html"
+    assert page.notice_href("2000") == page.SITE + sitemap.notice_page("2000")  # one URL shape
     assert 'href="site/notices/2000.html"' in html and 'href="site/notices/1005.html"' in html
 
 
@@ -117,6 +127,9 @@ def test_the_run_note_leads_with_what_went_wrong_and_fits_the_api(warehouse):
      "column-unreadable"),
     (WarehouseBusy("warehouse w.duckdb is locked by another process (pid 7)"), False,
      "warehouse-locked"),
+    (ColumnMismatch("w.duckdb", "http://a/", "http://b/"), True, "bad-settings"),
+    (CycleRunning("another cycle is running on /srv/data: pid 7 on h (zgwatch run); lock "
+                  "/srv/data/zgwatch.lock"), False, "another-cycle-running"),
 ])
 def test_a_known_failure_is_one_line_with_its_runbook_section_and_no_traceback(
         error, final, section, caplog, monkeypatch):
@@ -143,6 +156,32 @@ def test_a_full_disk_names_the_file_and_points_to_its_section(caplog, monkeypatc
         "(what to do: /zgwatch/runbook#disk-full)")
 
 
+@pytest.mark.parametrize("cause", [
+    OSError(errno.ENOSPC, "No space left on device", "/srv/data/raw/ab/x.html.gz"),
+    None,  # DuckDB's full disk reaches the stage as text only
+])
+def test_a_stage_failing_on_a_full_disk_points_to_the_disk_section(cause, caplog, monkeypatch):
+    """``zgwatch.pipeline.one_line`` wraps a full disk into StageFailed: still "disk full"."""
+    monkeypatch.delenv("AIRFLOW__API__BASE_URL", raising=False)
+    text = ("load: /srv/data/raw/ab/x.html.gz: No space left on device" if cause else
+            'load: warehouse /srv/z.duckdb: Could not write file "z.wal": No space left on device')
+    with pytest.raises(tasks.TaskFailed) as failed, tasks.known_failures():
+        raise StageFailed(text) from cause
+    assert not isinstance(failed.value, tasks.FinalTaskFailed)
+    assert caplog.records[-1].getMessage() == f"{text} (what to do: /zgwatch/runbook#disk-full)"
+    assert runbook.section_for(StageFailed("load: warehouse busy")) == "a-step-failing"
+
+
+def test_every_incident_kind_says_what_to_do_and_where_to_read():
+    html = runbook.html()
+    assert set(INCIDENT_ACTIONS) == set(INCIDENT_LABELS)
+    for kind, action in INCIDENT_ACTIONS.items():
+        section = action.rsplit("「", 1)[1].rstrip("」")
+        anchor = section.lower().replace(" ", "-")
+        assert f'id="{anchor}"' in html and f">{section}</h3>" in html, kind
+    assert "zgwatch alert --retry-failed" in INCIDENT_ACTIONS["deliveries_given_up"]
+
+
 def test_an_unknown_failure_keeps_its_traceback():
     with pytest.raises(KeyError), tasks.known_failures():
         raise KeyError("a bug")
@@ -151,6 +190,7 @@ def test_an_unknown_failure_keeps_its_traceback():
 def test_every_runbook_section_a_failure_points_to_exists():
     html = runbook.html()
     for anchor in {*runbook.SECTIONS.values(), "list-incomplete", "an-article-failing",
+                   "another-cycle-running",
                    "shield-pages", "destination-failing", "deliveries-given-up", "parse-gaps",
                    "disk-full"}:
         assert f'id="{anchor}"' in html, anchor

@@ -189,3 +189,13 @@ def test_an_article_failing_for_a_day_opens_one_incident_and_closes_it_once(con)
         start = ops.accepted[0]["json"]["message"]
         assert "自 2025-06-02 10:00 起读取失败 5 次" in start
         assert "blocked (HTTP 412): blocked page" in start
+
+
+def test_the_first_page_fault_is_said_once(wh, con):
+    """Not "server_error (HTTP 503): HTTP 503 service unavailable": the status once."""
+    wh.batch("20250602T000000Z-000001", list_outcome="server_error", articles=(),
+             http_status=503, reason="HTTP 503 service unavailable")
+    run(con, config())
+    (detail,) = con.execute("SELECT detail FROM incidents").fetchone()
+    assert detail.endswith("(第一页: server_error (HTTP 503 service unavailable))")
+    assert detail.count("503") == 1

@@ -198,6 +198,7 @@ PUBLISH_DOC = """\
 ### zgwatch: refresh the analysts' copy
 
 Runs when `zgwatch_monitor` has updated the warehouse (asset `zgwatch_warehouse`);
-replaces the read-only copy analysts open and updates the asset
-`zgwatch_analyst_copy`, which analysts' own DAGs can follow.
+replaces the read-only copy analysts open, brings the history site up to date
+from it (docs/site.md), and updates the asset `zgwatch_analyst_copy`, which
+analysts' own DAGs can follow.
 """

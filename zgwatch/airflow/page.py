@@ -19,21 +19,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 from alerts.messages import INCIDENT_ACTIONS, INCIDENT_LABELS
+from core import sitemap
 from core.vocabulary import KIND_LABELS, shanghai_time
 from warehouse.cycles import EVENT_KINDS, Change, CycleSummary, FailedFetch
 
 TEMPLATES = Path(__file__).parent / "templates"
 AIRFLOW_ROOT = "../"  # the page is <root>/zgwatch/: Airflow's pages are one level up
-SITE = "site/"  # the notice history site, served by the plugin from <data_dir>/site
+SITE = "site/"  # the notice history site, served by the plugin from Settings.site_folder
 
 
 def notice_href(notice_id: str) -> str:
-    """Where a notice's history page is, relative to this page.
-
-    The one place that knows the history site's layout (``notices/<id>.html`` under
-    ``<data_dir>/site``); switch it to ``core.sitemap`` when that exists.
-    """
-    return f"{SITE}notices/{quote(str(notice_id), safe='')}.html"
+    """Where a notice's history page is, relative to this page: ``site/`` (the plugin serves
+    ``Settings.site_folder`` there) plus the site's own path for it (``core.sitemap``)."""
+    return SITE + sitemap.notice_page(notice_id)
 
 
 def run_href(dag_id: str, run_id: str, task_id: str | None = None) -> str:

@@ -3,7 +3,7 @@
 - A FastAPI app at ``/zgwatch`` in the API server: ``/zgwatch/`` the status
   page (``zgwatch.airflow.page``), ``/zgwatch/status.json`` the same data,
   ``/zgwatch/runbook`` the operators' runbook, ``/zgwatch/site/…`` the notice
-  history site from ``<data_dir>/site`` when it has been built. Every route
+  history site from ``Settings.site_folder`` when it has been built. Every route
   asks Airflow's auth manager first: the caller must be allowed to read the
   monitor's runs (a plugin app is not covered by the API's own checks).
 - An external view, "zgwatch" in the UI's navigation, showing that page.
@@ -107,12 +107,6 @@ SITE_HEADERS = {
 }
 
 
-def site_folder(settings):
-    """Where the history site is built (``<data_dir>/site``; ``Settings.site_folder`` once the
-    history stage is merged)."""
-    return settings.data_dir / "site"
-
-
 def _settings():
     """The column's settings as the tasks see them, minus the run: environment and Variable."""
     from airflow.models.variable import Variable
@@ -179,7 +173,7 @@ def page_data():
         data.problem = f"cannot read zgwatch's settings: {exc}"
         return data, None
     data.runs = airflow_runs()
-    data.site = site_folder(settings).is_dir()
+    data.site = settings.site_folder.is_dir()
     return read_copy(data, analyst_copy_path(settings.db), limit=RUNS_SHOWN), settings
 
 
@@ -244,7 +238,7 @@ def create_app():
 
     @app.get("/site/{path:path}", dependencies=may_read)
     def history_site(path: str):
-        root = site_folder(_settings()).resolve()
+        root = _settings().site_folder.resolve()
         target = (root / (path or "index.html")).resolve()
         if target.is_dir():
             target = target / "index.html"

@@ -21,10 +21,11 @@ PATH = "zgwatch/runbook"  # under the API server's root, served by zgwatch.airfl
 
 # The section (its anchor, as GitHub and Python-Markdown both make it) for each failure.
 SECTIONS: dict[type[BaseException], str] = {
-    errors.ConfigError: "bad-settings",
+    errors.ConfigError: "bad-settings",  # ColumnMismatch too: the warehouse's column is a setting
     errors.ColumnUnreadable: "column-unreadable",
     errors.WarehouseBusy: "warehouse-locked",
     errors.WarehouseMissing: "warehouse-missing",
+    errors.CycleRunning: "another-cycle-running",
     errors.BatchError: "a-step-failing",
     errors.StageFailed: "a-step-failing",
 }
@@ -45,9 +46,29 @@ def url(anchor: str = "") -> str:
     return f"{base_url()}/{PATH}" + (f"#{anchor}" if anchor else "")
 
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """``exc``, or what it was raised from, is a full disk (or quota).
+
+    The stages report a full disk as ``StageFailed`` raised from the ``OSError``
+    (``zgwatch.pipeline.one_line``), or, when DuckDB hit it, carrying only its text.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _DISK_FULL:
+            return True
+        if isinstance(seen, errors.StageFailed) and any(
+                os.strerror(code) in str(seen) for code in _DISK_FULL):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 def section_for(exc: BaseException) -> str:
     """The anchor of the section that covers ``exc`` (the general one for anything else)."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if _disk_full(exc):
         return "disk-full"
     for kind in type(exc).__mro__:
         if kind in SECTIONS:

@@ -83,7 +83,7 @@ def known_failures() -> Iterator[None]:
 
     Anything else (a bug, an unexpected library error) keeps Airflow's traceback.
     """
-    from core.errors import ZgwatchError
+    from core.errors import ZgwatchError, os_error_text
     from zgwatch.airflow import runbook
 
     try:
@@ -96,7 +96,7 @@ def known_failures() -> Iterator[None]:
     except OSError as exc:  # a disk full, a folder not writable: which file, and why
         if exc.filename is None:
             raise
-        reason = f"{exc.filename}: {exc.strerror or exc}"
+        reason = os_error_text(exc)
         log.error("%s (what to do: %s)", reason, runbook.url(runbook.section_for(exc)))
         raise TaskFailed(reason) from None
 
@@ -189,6 +189,17 @@ def jsonable(obj: Any) -> Any:
 
 
 # ---- the tasks -----------------------------------------------------------------------------
+#
+# Each task that writes holds the data directory's cycle lock while it runs (zgwatch.lock):
+# the DAG's own runs take turns already (max_active_runs=1, the pools), and the lock keeps a
+# `zgwatch run` from the command line out of the way too. A task finding it held waits up to
+# `lock_wait` seconds, then fails naming the holder (and Airflow retries it).
+
+
+def _locked(settings):
+    from zgwatch.lock import cycle_lock
+
+    return cycle_lock(settings.data_dir, wait=settings.lock_wait)
 
 
 def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
@@ -200,20 +211,31 @@ def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
     from zgwatch import pipeline
 
     with known_failures():
-        batch_dir = pipeline.snapshot_known(current_settings(column_settings))
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            batch_dir = pipeline.snapshot_known(settings)
     log.info("known notices written to %s", batch_dir / "known.jsonl")
     return {"batch_dir": str(batch_dir)}
 
 
-def _fresh_batch(batch_dir: Path) -> Path:
-    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there."""
+def _fresh_batch(batch_dir: Path, failed_dir: Path | None = None) -> Path:
+    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there.
+
+    An earlier try's batch may have been moved to ``failed_dir`` since (a run
+    between the tries cleaned it up, ``crawler.leftovers``): its snapshot is read there.
+    """
     from crawler.runner import new_batch_id
 
-    if {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
+    if not batch_dir.exists() and failed_dir is not None \
+            and (failed_dir / batch_dir.name / "known.jsonl").exists():
+        known = failed_dir / batch_dir.name / "known.jsonl"
+    elif {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
         return batch_dir
+    else:
+        known = batch_dir / "known.jsonl"
     fresh = batch_dir.parent / new_batch_id()
     fresh.mkdir()
-    shutil.copyfile(batch_dir / "known.jsonl", fresh / "known.jsonl")
+    shutil.copyfile(known, fresh / "known.jsonl")
     log.info("an earlier try used %s; crawling into %s", batch_dir.name, fresh.name)
     return fresh
 
@@ -227,7 +249,9 @@ def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None
 
     with known_failures():
         settings = current_settings(column_settings)
-        result = pipeline.crawl_batch(settings, _fresh_batch(Path(snapshot["batch_dir"])))
+        with _locked(settings):
+            batch_dir = _fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
+            result = pipeline.crawl_batch(settings, batch_dir)
     s = result.summary
     return {
         "batch_dir": str(result.batch_dir),
@@ -243,7 +267,9 @@ def load(column_settings: Mapping[str, Any] | None = None) -> dict:
     from zgwatch import pipeline
 
     with known_failures():
-        results = pipeline.load(current_settings(column_settings))
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            results = pipeline.load(settings)
     return {"batches": [r.batch_id for r in results if r.loaded]}
 
 
@@ -252,7 +278,9 @@ def diff(column_settings: Mapping[str, Any] | None = None) -> dict:
     from zgwatch import pipeline
 
     with known_failures():
-        result = pipeline.diff(current_settings(column_settings))
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            result = pipeline.diff(settings)
     return {"counts": dict(result.counts), "baseline": result.baseline}
 
 
@@ -263,9 +291,10 @@ def alert(crawled: Mapping[str, Any], column_settings: Mapping[str, Any] | None 
 
     with known_failures():
         settings = current_settings(column_settings)
-        report = pipeline.alert(settings)
-        batch_id = Path(crawled["batch_dir"]).name  # (runs from before batch_id was in XCom)
-        summary, incidents = pipeline.cycle_summary(settings, batch_id)
+        with _locked(settings):
+            report = pipeline.alert(settings)
+            batch_id = Path(crawled["batch_dir"]).name  # (runs from before batch_id was in XCom)
+            summary, incidents = pipeline.cycle_summary(settings, batch_id)
     cycle = summary.as_json() if summary is not None else {"batch_id": batch_id}
     cycle["incidents_open"] = len(incidents)
     _publish_summary(cycle, summary, incidents)
@@ -292,12 +321,16 @@ def _publish_summary(cycle: dict, summary, incidents: list) -> None:
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
-    """Replace the analysts' read-only copy of the warehouse."""
+    """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
     from zgwatch import pipeline
 
     with known_failures():
-        path = pipeline.publish(current_settings(column_settings))
-    return {"analyst_copy": str(path)}
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            published = pipeline.publish(settings)
+    site = published.site
+    return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
+            "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
 
 
 def verify_column(crawled: Mapping[str, Any],

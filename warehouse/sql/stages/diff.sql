@@ -8,24 +8,28 @@
 -- name: candidate_removed
 -- Gone from a complete list and 404/410 on two consecutive cycles. A notice can be
 -- removed, restored and removed again: the key counts its removals.
+-- Only a notice that was announced: one read ok at least once (latest_version > 0),
+-- and so with a `new` event (baseline or not). A notice only ever listed, its page never
+-- read (404 from the start), has no versions and no `new` event; nobody was told of it,
+-- so its removal (and a later return) changes its status without an event.
 CREATE OR REPLACE TEMP TABLE candidate_events AS
 SELECT 'removed:' || s.notice_id || ':' || (1 + (
            SELECT count(*) FROM change_events AS e
            WHERE e.notice_id = s.notice_id AND e.kind = 'removed')) AS event_key,
        s.notice_id, 'removed' AS kind,
-       '已撤下:列表中不再出现,页面连续 ' || s.absent_streak || ' 次返回 404/410' AS summary,
+       '已从栏目撤下，原网页已无法访问' AS summary,
        nullif(s.latest_version, 0) AS to_version, v.publicity_start, v.publicity_end
 FROM notice_state AS s
 LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
-WHERE s.status = 'active' AND s.absent_streak >= 2;
+WHERE s.status = 'active' AND s.absent_streak >= 2 AND s.latest_version > 0;
 
 -- name: mark_removed
 UPDATE notice_state AS s SET status = 'removed'
 WHERE s.status = 'active' AND s.absent_streak >= 2;
 
 -- name: candidate_restored
--- A removed notice seen again (listed, or its page read).
+-- A removed notice seen again (listed, or its page read); announced ones only, as above.
 CREATE OR REPLACE TEMP TABLE candidate_events AS
 SELECT 'restored:' || s.notice_id || ':' || (1 + (
            SELECT count(*) FROM change_events AS e
@@ -35,7 +39,7 @@ SELECT 'restored:' || s.notice_id || ':' || (1 + (
 FROM notice_state AS s
 LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
-WHERE s.status = 'removed' AND s.absent_streak = 0;
+WHERE s.status = 'removed' AND s.absent_streak = 0 AND s.latest_version > 0;
 
 -- name: mark_restored
 UPDATE notice_state AS s SET status = 'active'
@@ -100,3 +104,8 @@ SELECT c.*, $batch_id AS batch_id, $now::TIMESTAMPTZ AS detected_at,
 FROM candidate_events AS c
 WHERE c.event_key NOT IN (SELECT event_key FROM change_events)
 ORDER BY c.notice_id;
+
+-- name: record_run
+-- One row per run (006_diff_runs.sql): the date later readers count days from.
+INSERT INTO diff_runs VALUES ($now::TIMESTAMPTZ, $batch_id, $as_of::DATE, $warn_days,
+                              $baseline, $events);
