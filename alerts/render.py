@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from alerts.messages import Message
+from core.sitemap import safe_url
 from core.textdiff import hunk_to_text
 from core.vocabulary import SHANGHAI
 
@@ -71,14 +72,6 @@ def _escape_line_start(m: re.Match) -> str:
     if mark[0].isdigit():  # "12." -> "12\." : the escape goes before the dot
         return f"{indent}{mark}\\"
     return f"{indent}\\{mark}"
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is http(s), else None: a link can never run script."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 _PHONE = re.compile(r"^\s*(\+?[\d\-()（） ]{5,})")

@@ -88,6 +88,18 @@ def normalise_base(site_url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def safe_url(url: str | None) -> str | None:
+    """``url`` stripped when it is an absolute http(s) URL, else None.
+
+    Every link built from the site's data goes through it, so a ``javascript:``
+    or ``data:`` URL in a notice can never become a link that runs script.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def join(site_url: str | None, path: str) -> str | None:
     """The public URL of a site ``path`` under ``site_url``; None when there is no base URL.
 

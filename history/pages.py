@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from functools import cache
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -37,14 +36,6 @@ OUTCOME_LABELS = {
     Outcome.EMPTY_LIST: "空列表",
     Outcome.ERROR: "其他错误",
 }
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is http(s) (a link from the site's data can never run script)."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def nl2br(text: str | None) -> Markup:
@@ -110,7 +101,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        safe_url=safe_url, nl2br=nl2br, hunk_html=hunk_html, json_script=json_script,
+        safe_url=sitemap.safe_url, nl2br=nl2br, hunk_html=hunk_html, json_script=json_script,
         when=when, cn_day=cn_day, kind_label=kind_label, days_left=days_left_label,
         status_label=lambda s: STATUS_LABELS.get(s, s),
         outcome_label=lambda o: OUTCOME_LABELS.get(o, o),

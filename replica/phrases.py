@@ -15,7 +15,13 @@ from datetime import date, timedelta
 
 from replica.issuers import Issuer
 from replica.model import ContactsSpec, PeriodSpec
-from replica.wording import cn_count, date_forms, month_later, nth_working_day
+from replica.wording import (
+    cn_count,
+    date_forms,
+    month_later,
+    nth_working_day,
+    working_days_between,
+)
 
 # name -> (format, shape). Format fields: s_<form> the start, e_<form> the end, in the
 # forms of ``replica.wording.date_forms`` (Y 2024年9月26日, M 9月26日, Y0 zero-padded,
@@ -89,7 +95,7 @@ def period_sentence(phrasing: str, start: date, end: date) -> PeriodSpec:
     days = (end - start).days + 1
     values = {f"s_{k}": v for k, v in date_forms(start).items()}
     values |= {f"e_{k}": v for k, v in date_forms(end).items()}
-    n = _working_days_between(start, end) if shape == "workdays" else 0
+    n = working_days_between(start, end) if shape == "workdays" else 0
     values |= {"days": days, "days_cn": cn_count(days) if days < 100 else days, "n": n,
                "n_cn": cn_count(n) if 0 < n < 100 else n}  # fmt: skip
     text = template.format(**values)
@@ -118,13 +124,6 @@ def pick_period(rng: random.Random, published: date) -> PeriodSpec:
         phrasing, end = "seed", period_end("seed", published, days)
     return period_sentence(phrasing, published, end)
 
-
-def _working_days_between(start: date, end: date) -> int:
-    """How many working days ``start``..``end`` holds, ``end`` being one of them."""
-    n = 1
-    while nth_working_day(start, n) not in (end, None):
-        n += 1
-    return n
 
 
 CONTACT_PHRASINGS: dict[str, str] = {

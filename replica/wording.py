@@ -61,6 +61,23 @@ def nth_working_day(start: date, count: int) -> date | None:
         day += timedelta(days=1)
 
 
+def working_days_between(start: date, end: date) -> int:
+    """How many official working days ``start``..``end`` (inclusive) holds.
+
+    One walk over the days: ``end`` is the ``n``-th working day from ``start``
+    when it is a working day itself (what ``period_end`` gives). Days past the
+    calendar's years are not counted.
+    """
+    n, day = 0, start
+    while day <= end:
+        try:
+            n += chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            break
+        day += timedelta(days=1)
+    return n
+
+
 def month_later(start: date) -> date:
     """The last day of a one-month window from ``start``: same day next month, minus one."""
     year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)

@@ -36,3 +36,22 @@ def test_join_with_a_public_base_url():
     assert sitemap.join("https://x.org/zg/", "/" + sitemap.FEED) == "https://x.org/zg/feed.atom"
     assert sitemap.join("http://h:8001/a/b/", sitemap.archived_copy("7", 1)) == \
         "http://h:8001/a/b/archive/7/v1.html"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://www.gdjct.gd.gov.cn/zgls/post_1.html", "https://www.gdjct.gd.gov.cn/zgls/post_1.html"),
+        ("  http://127.0.0.1:8080/a  ", "http://127.0.0.1:8080/a"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("//evil.example/x", None),
+        ("/relative/path", None),
+        ("https:///no-host", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_safe_url_keeps_only_absolute_http_links(url, expected):
+    assert sitemap.safe_url(url) == expected

@@ -16,6 +16,8 @@ from core import sitemap
 from history.serve import serving
 from tests.history.conftest import MARKUP_TEXT, MARKUP_TITLE
 
+pytestmark = pytest.mark.slow  # real processes or a browser: the slow tier
+
 playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"

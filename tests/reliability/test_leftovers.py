@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler.leftovers import FAILED_KEPT, SNAPSHOT_MAX_AGE, sweep
 from tests.support.processes import (
     clean_env,
@@ -18,6 +20,8 @@ from tests.support.processes import (
     start,
     wait_until,
 )
+
+pytestmark = pytest.mark.slow  # real processes or a browser: the slow tier
 
 
 def _tree(folder: Path) -> list[str]:

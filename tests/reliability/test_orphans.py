@@ -24,6 +24,8 @@ from tests.support.processes import (
     wait_until,
 )
 
+pytestmark = pytest.mark.slow  # real processes or a browser: the slow tier
+
 GONE_WITHIN = 30  # seconds; the crawl stops within 5 s of a signal (crawler.process.STOP_GRACE)
 
 

@@ -24,6 +24,8 @@ from tests.support.processes import (
 from zgwatch.airflow import tasks
 from zgwatch.lock import LOCK_NAME, cycle_lock
 
+pytestmark = pytest.mark.slow  # real processes or a browser: the slow tier
+
 
 def _args(replica, tmp_path: Path, *extra: str) -> list[str]:
     return ["--source", replica.url, "--data-dir", str(tmp_path / "data"),
