@@ -77,7 +77,7 @@ class Channel(abc.ABC):
         """The channel for a destination."""
         plugin = apprise.Apprise.instantiate(destination.url, suppress_exceptions=True)
         if plugin is None:
-            raise DeliveryError(f"Apprise cannot use {destination.masked}")
+            raise DeliveryError(f"Apprise cannot use {destination.label}")
         scheme = destination.url.split("://", 1)[0].lower()
         return Channel._by_scheme.get(scheme, ChatChannel)(destination, plugin)
 

@@ -103,6 +103,27 @@ class Destination(BaseModel):
         forms = hidden | {quote(p, safe="") for p in hidden}
         return tuple(sorted(forms, key=len, reverse=True))  # longest first: no partial leftovers
 
+    @cached_property
+    def label(self) -> str:
+        """How logs name the destination: scheme, host and a short hash of its secret parts.
+
+        ``wecombot://… #3fa2c1``, ``mailtos://smtp.example.org:465 #9b0e44``; a URL
+        without a secret shows its path instead (``json://127.0.0.1:9000/hook``). The
+        hash (SHA-256 of the secret parts, 6 hex digits) tells two keys of one service
+        apart; the host is hidden when it is itself the secret (a bot key).
+        """
+        scheme, _, rest = self.url.partition("://")
+        address, _, path = rest.partition("?")[0].partition("/")
+        netloc = address.rsplit("@", 1)[-1]
+        raw = sorted({unquote(s) for s in self.secrets})
+        hidden = {p.lower() for p in raw}
+        if any(part.lower() in hidden for part in netloc.split(":")):
+            netloc = "…"
+        if not raw:
+            return f"{scheme}://{netloc}" + (f"/{path}" if path else "")
+        digest = hashlib.sha256("\n".join(raw).encode("utf-8")).hexdigest()[:6]
+        return f"{scheme}://{netloc} #{digest}"
+
     @property
     def wanted_kinds(self) -> frozenset[str]:
         return frozenset(self.kinds) if self.kinds is not None else frozenset(ALERTED_KINDS)

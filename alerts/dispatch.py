@@ -50,7 +50,7 @@ class SendStats:
     failed: int = 0  # failed this run for the last time
     waiting: int = 0  # not tried: their destination was down this run
     messages: int = 0  # messages delivered (a message carries one or more rows)
-    errors: list[str] = field(default_factory=list)  # masked
+    errors: list[str] = field(default_factory=list)  # destinations by label: no secret
 
     def add(self, other: SendStats) -> None:
         self.sent += other.sent
@@ -155,18 +155,18 @@ def send_pending(
     worked: dict[str, bool] = {}  # destination -> accepted anything this run
 
     def failed(rows, error: str, what: str) -> None:
-        masked = rows[0].masked
+        shown = channels[rows[0].url_hash].destination.label
         status = mark_failed_run(con, rows, error, clock(), max_attempts)
         streak[rows[0].url_hash] += 1
         worked.setdefault(rows[0].url_hash, False)
-        stats.errors.append(f"{masked}: {error}")
+        stats.errors.append(f"{shown}: {error}")
         if status == "failed":
             stats.failed += len(rows)
-            log.error("gave up on %s to %s after %d runs: %s", what, masked,
+            log.error("gave up on %s to %s after %d runs: %s", what, shown,
                       rows[0].attempts + 1, error)
         else:
             stats.retry_later += len(rows)
-            log.warning("could not send %s to %s (run %d of %d): %s", what, masked,
+            log.warning("could not send %s to %s (run %d of %d): %s", what, shown,
                         rows[0].attempts + 1, max_attempts, error)
 
     for rows in group(deliveries):
@@ -175,10 +175,11 @@ def send_pending(
             stats.waiting += len(rows)
             continue
         channel = channels[url_hash]
+        shown = channel.destination.label  # scheme, host, hash of the secret: never the secret
         try:
             messages = outbound(con, rows, channel, events, site_url=site_url)
         except Exception as exc:  # a rendering bug must not hold back the other messages
-            log.exception("cannot build %s for %s", rows[0].message, rows[0].masked)
+            log.exception("cannot build %s for %s", rows[0].message, shown)
             failed(rows, channel.destination.redact(f"{type(exc).__name__}: {exc}"),
                    rows[0].message)
             continue
@@ -189,7 +190,7 @@ def send_pending(
             try:
                 error = _try(channel, out.message, pauses, sleep)
             except Exception as exc:  # a plugin or template bug: this message only
-                log.exception("cannot send %s to %s", out.message.key, rows[0].masked)
+                log.exception("cannot send %s to %s", out.message.key, shown)
                 error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
             if error is not None:
                 failed(out.deliveries, error, out.message.key)
@@ -200,7 +201,7 @@ def send_pending(
             worked[url_hash] = True
             stats.sent += len(out.deliveries)
             stats.messages += 1
-            log.info("sent %s to %s (%d rows)", out.message.key, rows[0].masked,
+            log.info("sent %s to %s (%d rows)", out.message.key, shown,
                      len(out.deliveries))
     for url_hash, ok in worked.items():
         mark_destination(con, url_hash, ok, clock())

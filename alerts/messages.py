@@ -44,9 +44,23 @@ URGENCY: tuple[str, ...] = (Kind.EXPIRING, Kind.REMOVED, Kind.RESTORED, Kind.EDI
 INCIDENT_LABELS = {
     "column_unreadable": "栏目无法读取",
     "all_blocked": "文章全部被拦截",
+    "list_incomplete": "栏目列表持续不完整",
+    "article_failing": "文章持续读取失败",
     "destination_failing": "告警渠道持续发送失败",
     "deliveries_given_up": "告警已放弃发送",
     "step_failed": "运行步骤失败",
+}
+# What to do first, in one line; the runbook (docs/operators.md) has a section per kind.
+INCIDENT_ACTIONS = {
+    "column_unreadable": "在浏览器打开栏目地址核对 (改版、拦截或宕机); "
+                         "见运维手册「Column unreadable」",
+    "all_blocked": "网站对本机启用了拦截: 确认出口 IP 与请求间隔; 见运维手册「Shield pages」",
+    "list_incomplete": "查看 crawl 任务日志的 failed fetch 行; 见运维手册「List incomplete」",
+    "article_failing": "在浏览器打开该文章核对; 见运维手册「An article failing」",
+    "destination_failing": "检查该渠道的地址与密钥; 见运维手册「Destination failing」",
+    "deliveries_given_up": "渠道恢复后运行 zgwatch alert --retry-failed 重新发送; "
+                           "见运维手册「Deliveries given up」",
+    "step_failed": "打开日志链接看原因; 见运维手册「A step failing」",
 }
 
 # parse_gaps.field in the words of the notice (见 docs/alerts.md)
@@ -385,7 +399,8 @@ def incident_message(incident: Mapping[str, Any], phase: str) -> Message:
     head = "运行故障" if phase == "start" else "已恢复"
     facts: dict[str, Any] = {"message": "incident"}
     facts.update({k: v for k, v in incident.items() if k != "subject"})
-    facts.update(subject_text=incident["subject"], label=label, phase=phase)
+    facts.update(subject_text=incident["subject"], label=label, phase=phase,
+                 action=INCIDENT_ACTIONS.get(incident["kind"]) if phase == "start" else None)
     for key in ("started_at", "ended_at"):  # stored as ISO 8601 (UTC) in the outbox payload
         value = facts.get(key)
         if isinstance(value, str):

@@ -1,7 +1,8 @@
 """Trouble with the pipeline itself, told to operators once when it starts and once when it ends.
 
 Peer tools repeat the same error every run until people mute them. Here a
-condition (the column unreadable, every article blocked, a destination
+condition (the column unreadable, every article blocked, the list read only
+in part on three cycles in a row, an article failing for a day, a destination
 failing for a day or about to have a delivery given up, deliveries given up,
 a pipeline step failing) opens an ``incidents`` row;
 operators get one message when it opens and one when it closes, through the
@@ -27,9 +28,17 @@ SQL = statements(Path(__file__).parent / "sql" / "incidents.sql")
 # chat service's hiccup of an hour is not worth a message, a day is. They hear
 # sooner when a delivery is about to be given up (see _destination_trouble).
 DESTINATION_GRACE = timedelta(hours=24)
+# A partial failure is worth a message when it lasts: the list read only in part
+# on this many consecutive cycles (removals cannot be confirmed meanwhile), or
+# one article failing for this long (hourly cycles: about 24 tries).
+LIST_INCOMPLETE_CYCLES = 3
+ARTICLE_GRACE = timedelta(hours=24)
 # The incidents the alert stage opens and closes from what it sees; others
 # (a failing step) are opened and closed by whoever runs the step.
-CHECKED_KINDS = ("column_unreadable", "all_blocked", "destination_failing", "deliveries_given_up")
+CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article_failing",
+                 "destination_failing", "deliveries_given_up")
+# While one of these is open it speaks for the whole column: no new partial-failure incident.
+WHOLE_COLUMN = ("column_unreadable", "all_blocked")
 STEP_FAILED = "step_failed"
 
 
@@ -42,17 +51,27 @@ def _execute(con, name: str, **params):
 class Trouble:
     """A condition that is true now."""
 
-    kind: str  # column_unreadable | all_blocked | destination_failing | deliveries_given_up
-    subject_key: str  # '' or the destination's url_hash
+    kind: str  # one of CHECKED_KINDS, or step_failed
+    subject_key: str  # '', the destination's url_hash, the notice id, or the step
     subject: str
     detail: str
 
 
-def _column_trouble(con, source: str) -> tuple[str | None, list[Trouble]]:
+def _column_trouble(con, source: str, now: datetime) -> tuple[str | None, list[Trouble]]:
     latest = _execute(con, "latest_batch").fetchone()
     if latest is None:
         return None, []
     batch_id = latest[0]
+    whole = _whole_column_trouble(con, source, batch_id)
+    lasting = _list_incomplete(con, source, batch_id) + _articles_failing(con, now)
+    if whole:  # keep partial-failure incidents already open; open none beside the whole column's
+        is_open = {(r[1], r[2]) for r in _execute(con, "open_incidents",
+                                                  kinds=list(CHECKED_KINDS)).fetchall()}
+        lasting = [t for t in lasting if (t.kind, t.subject_key) in is_open]
+    return batch_id, whole + lasting
+
+
+def _whole_column_trouble(con, source: str, batch_id: str) -> list[Trouble]:
     out: list[Trouble] = []
     lists = _execute(con, "list_pages_read", batch_id=batch_id).fetchone()
     if lists[1] == 0:
@@ -75,7 +94,28 @@ def _column_trouble(con, source: str) -> tuple[str | None, list[Trouble]]:
                 f"批次 {batch_id}: {articles[0]} 篇文章全部被拦截 (HTTP 412 或脚本页)",
             )
         )
-    return batch_id, out
+    return out
+
+
+def _list_incomplete(con, source: str, batch_id: str) -> list[Trouble]:
+    """The list read only in part on each of the last ``LIST_INCOMPLETE_CYCLES`` cycles."""
+    recent = _execute(con, "recent_batches", n=LIST_INCOMPLETE_CYCLES).fetchall()
+    if len(recent) < LIST_INCOMPLETE_CYCLES or any(complete for _, complete in recent):
+        return []
+    total, ok, _ = _execute(con, "list_pages_read", batch_id=batch_id).fetchone()
+    failed = [r[0] for r in _execute(con, "list_pages_failed", batch_id=batch_id).fetchall()]
+    shown = "; ".join(failed[:3]) + (f"; 另 {len(failed) - 3} 页" if len(failed) > 3 else "")
+    return [Trouble("list_incomplete", "", source,
+                    f"连续 {LIST_INCOMPLETE_CYCLES} 个周期栏目列表未读全, 撤下无法确认; "
+                    f"批次 {batch_id}: 列表页读到 {ok}/{total}; 失败: {shown or '无'}")]
+
+
+def _articles_failing(con, now: datetime) -> list[Trouble]:
+    """One trouble per active notice whose article has failed for ``ARTICLE_GRACE`` or more."""
+    rows = _execute(con, "articles_failing", since=now - ARTICLE_GRACE).fetchall()
+    return [Trouble("article_failing", notice_id, url,
+                    f"自 {shanghai_time(since)} 起读取失败 {tries} 次; 最近一次: {last}")
+            for notice_id, url, since, tries, last in rows]
 
 
 def _destination_trouble(con, stakeholders: list[Destination], now: datetime,
@@ -123,7 +163,7 @@ def current_trouble(
 ) -> tuple[str | None, list[Trouble]]:
     """(latest batch id, the troubles true now); ``resend_hint`` says how to re-send
     given-up deliveries (the application's command), in the operators' message."""
-    batch_id, troubles = _column_trouble(con, source)
+    batch_id, troubles = _column_trouble(con, source, now)
     return batch_id, troubles + _destination_trouble(con, stakeholders, now, max_attempts,
                                                      resend_hint)
 
@@ -196,3 +236,14 @@ def enqueue_notices(con, operators: list[Destination], now: datetime) -> int:
         for row in ended:
             queued += enqueue_message(con, destination, f"incident:{row[0]}:end", _facts(row), now)
     return queued
+
+
+def recent_incidents(con, limit: int = 20) -> list[dict]:
+    """Open incidents first, then the latest closed ones (facts as in operators' messages)."""
+    return [_facts(r) for r in _execute(con, "incidents_listed", limit=limit).fetchall()]
+
+
+def open_incidents(con) -> list[dict]:
+    """Every open incident (facts as in operators' messages), oldest first."""
+    rows = sorted(_execute(con, "all_open_incidents").fetchall(), key=lambda r: r[0])
+    return [_facts(r) for r in rows]

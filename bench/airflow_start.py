@@ -1,7 +1,7 @@
 """Measure local Airflow for zgwatch: start time, memory, and one DAG run against ``zgwatch run``.
 
     .venv/bin/python bench/airflow_start.py                      # 45 notices
-    .venv/bin/python bench/airflow_start.py --notices 300 --screenshot docs/airflow-grid.png
+    .venv/bin/python bench/airflow_start.py --notices 300 --screenshot /tmp/airflow-grid.png
 
 1. ``zgwatch run`` (a first cycle, empty warehouse) on the replica, timed.
 2. ``zgwatch airflow`` under a temporary data directory: seconds until every

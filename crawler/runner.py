@@ -73,6 +73,24 @@ class CrawlResult:
         return line
 
 
+    def failures(self) -> list[dict]:
+        """The batch's fetches that brought no content (``fetches.jsonl`` rows), in crawl order."""
+        out = []
+        with (self.batch_dir / "fetches.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                if row.get("outcome") not in v.CONTENT_OUTCOMES:
+                    out.append(row)
+        return out
+
+
+def failure_line(fetch: dict) -> str:
+    """One failed fetch for a log: ``<url> server_error (HTTP 503): <reason>``."""
+    status = f" (HTTP {fetch['http_status']})" if fetch.get("http_status") else ""
+    reason = " ".join((fetch.get("reason") or "no reason given").split())[:200]
+    return f"failed fetch: {fetch['url']} {fetch['outcome']}{status}: {reason}"
+
+
 def new_batch_id(now: datetime | None = None) -> str:
     """``YYYYMMDDTHHMMSSmmmZ-xxxxxx`` (UTC, milliseconds): sorts in time order, unique."""
     now = now or datetime.now(UTC)

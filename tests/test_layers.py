@@ -27,6 +27,7 @@ LAYERS = {
     "zgwatch.demo": 3,
     "zgwatch.airflow": 3,
     "dags": 4,
+    "plugins": 4,  # Airflow's plugins folder: loads zgwatch.airflow.plugin, like dags/ loads DAGs
 }
 STAGES = {name for name, layer in LAYERS.items() if layer == 1}
 OTHERS = {"replica", "tests", "bench"}

@@ -28,7 +28,7 @@ from core.errors import (
 )
 from core.testhook import pause_point
 from crawler.leftovers import sweep
-from crawler.runner import CrawlResult, new_batch_id, run_crawl
+from crawler.runner import CrawlResult, failure_line, new_batch_id, run_crawl
 from zgwatch.config import Settings
 from zgwatch.lock import held_fds
 
@@ -120,6 +120,8 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
         result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
                            progress=progress, inherit_fds=held_fds(settings.data_dir))
     log.info(result.line())
+    for fetch in result.failures():  # each one named where operators look: the crawl's log
+        log.warning(failure_line(fetch))
     return result
 
 
@@ -134,7 +136,7 @@ def require_readable(result: CrawlResult, source: str) -> None:
         s = result.summary
         raise ColumnUnreadable(
             f"cannot read the column {source}: first list page {s.get('first_page_outcome')}"
-            f" ({s.get('first_page_reason') or 'no reason given'}); batch {result.batch_dir}"
+            f" ({s.get('first_page_reason') or 'no reason given'}); batch {result.batch_dir.name}"
         )
 
 
@@ -175,6 +177,19 @@ def alert(settings: Settings, *, dry_run: bool = False, retry_failed: bool = Fal
                             retry_failed=retry_failed)
     log.info("alert: %s", report.summary())
     return report
+
+
+def cycle_summary(settings: Settings, batch_id: str):
+    """(what the cycle of ``batch_id`` found and failed, the operators' incidents open now).
+
+    The summary is None when that batch is not in the warehouse (not loaded).
+    """
+    from alerts.operators import open_incidents
+    from warehouse.cycles import cycle_summary as summarise
+    from warehouse.db import connect
+
+    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+        return summarise(con, batch_id), open_incidents(con)
 
 
 @dataclass

@@ -37,3 +37,37 @@ FROM incidents i
 WHERE ended_at IS NOT NULL
   AND EXISTS (SELECT 1 FROM outbox o WHERE o.url_hash = $url_hash
               AND o.message_key = 'incident:' || i.incident_id || ':start');
+
+-- name: recent_batches
+-- The newest batches, newest first, and whether each read its whole list.
+SELECT batch_id, list_complete FROM batches ORDER BY batch_id DESC LIMIT $n;
+
+-- name: list_pages_failed
+-- The list pages of a batch that brought no content, as one line each.
+SELECT url || ' ' || outcome || coalesce(' (HTTP ' || http_status || ')', '')
+FROM fetches WHERE batch_id = $batch_id AND page_kind = 'list' AND NOT is_content(outcome)
+ORDER BY page_no NULLS LAST, url;
+
+-- name: articles_failing
+-- Active notices whose article has brought no content since its last good read (or ever),
+-- failing since $since or earlier: first failure, tries, and the last failure as one line.
+-- A 404/410 is a removal, not a failure (the diff stage's business).
+SELECT s.notice_id, s.url, min(f.fetched_at), count(*),
+       arg_max(f.outcome || coalesce(' (HTTP ' || f.http_status || ')', '')
+               || coalesce(': ' || f.reason, ''), f.fetched_at)
+FROM notice_state AS s
+JOIN fetches AS f ON f.notice_id = s.notice_id AND f.page_kind = 'article'
+WHERE s.status = 'active'
+  AND NOT is_content(s.last_fetch_outcome) AND s.last_fetch_outcome <> 'not_found'
+  AND (s.last_checked_at IS NULL OR f.fetched_at > s.last_checked_at)
+  AND NOT is_content(f.outcome)
+GROUP BY s.notice_id, s.url
+HAVING min(f.fetched_at) <= $since
+ORDER BY s.notice_id;
+
+-- name: incidents_listed
+-- Open incidents, then the latest closed ones, for people to read (the zgwatch page).
+SELECT incident_id, kind, subject_key, subject, detail, epoch(started_at), epoch(ended_at)
+FROM incidents
+ORDER BY ended_at IS NOT NULL, coalesce(ended_at, started_at) DESC, incident_id DESC
+LIMIT $limit;

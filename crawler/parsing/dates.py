@@ -62,6 +62,9 @@ def fold(text: str) -> Folded:
 
 _WEEKDAY = r"(?:\s*\(?\s*(?:星期|周|礼拜)[一二三四五六日天1-7]\s*\)?)?"
 _CLOCK = r"(?:\s*(?:上午|中午|下午|晚上)?\s*\d{1,2}\s*(?::\s*\d{2}|时|点)(?:\s*\d{1,2}\s*分)?)?"
+# A clock written right after the day, with no space: 2005-01-0517:00, 2005/1/518时. Its
+# hour has two digits, which is what tells the day from the hour (05|17:00, 5|18时).
+_GLUED_CLOCK = r"(?=[0-2]\d(?::\d{2}|时|点))"
 
 
 def date_source(p: str) -> str:
@@ -69,11 +72,13 @@ def date_source(p: str) -> str:
 
     The year is optional; ``<p>ms`` is the month's separator (月, -, ., /), which
     tells a dated 9月26日 from a bare 9.26 (read only as the end of a range).
-    A weekday (星期四) and a clock time (17:00, 下午5时) after the date are part of it.
+    A weekday (星期四) and a clock time (17:00, 下午5时) after the date are part of it, the clock
+    even when written with no space after the day (``2005-01-0517:00``).
     """
     return (
         rf"(?<![\d.])(?<!\d:)(?:(?P<{p}y>\d{{4}})\s*(?:年|[-./])\s*)?"
-        rf"(?P<{p}m>\d{{1,2}})\s*(?P<{p}ms>月|[-./])\s*(?P<{p}d>\d{{1,2}})(?![\d:])"
+        rf"(?P<{p}m>\d{{1,2}})\s*(?P<{p}ms>月|[-./])\s*(?P<{p}d>\d{{1,2}})"
+        rf"(?:(?![\d:])|{_GLUED_CLOCK})"
         rf"(?:\s*[日号])?{_WEEKDAY}{_CLOCK}"
     )
 

@@ -85,6 +85,8 @@ def _task(t) -> dict:
         "on_success_callback": len(t.on_success_callback or []),
         "retry_policy": type(t.retry_policy).__name__ if t.retry_policy else None,
         "doc": bool(t.doc_md),
+        "start_date": t.start_date,
+        "show_return_value_in_logs": getattr(t, "show_return_value_in_logs", None),
     }
 
 
@@ -105,6 +107,8 @@ def _dag(d) -> dict:
         "params": {k: d.params.get_param(k).schema for k in d.params},
         "param_defaults": {k: d.params[k] for k in d.params},
         "tags": sorted(d.tags),
+        "start_date": d.start_date,
+        "doc_md": d.doc_md,
         "tasks": {t.task_id: _task(t) for t in d.tasks},
     }
 
@@ -132,6 +136,30 @@ def _undeclared_pool() -> str:
     except ValueError as exc:
         return str(exc)
     return "no error"
+
+
+def _retry_decisions() -> dict[str, str]:
+    """What the DAGs' retry policy decides for each way a task can fail."""
+    from core.errors import ColumnUnreadable
+    from zgwatch.airflow.factory import RETRY_POLICY
+    from zgwatch.airflow.tasks import FinalTaskFailed, TaskFailed
+
+    failures = {"FinalTaskFailed": FinalTaskFailed("bad settings"),
+                "TaskFailed": TaskFailed("warehouse locked"),
+                "ColumnUnreadable": ColumnUnreadable("x"), "RuntimeError": RuntimeError("bug")}
+    return {name: RETRY_POLICY.evaluate(exception=exc, try_number=1, max_tries=3).action.value
+            for name, exc in failures.items()}
+
+
+def _plugins() -> dict:
+    """The plugins Airflow loads from AIRFLOW__CORE__PLUGINS_FOLDER, as ``airflow plugins`` does."""
+    from airflow import plugins_manager
+
+    plugins, errors = plugins_manager._get_plugins()
+    return {"names": sorted(p.name for p in plugins), "errors": {str(k): str(v)
+                                                                 for k, v in errors.items()},
+            "external_views": [v for p in plugins for v in p.external_views],
+            "fastapi_apps": [a["url_prefix"] for p in plugins for a in p.fastapi_apps]}
 
 
 def main(out: Path) -> None:
@@ -162,6 +190,8 @@ def main(out: Path) -> None:
         "schedules": {e: repr(schedule_from(e)) for e in ("none", "manual", "0 8 * * *")},
         "second_column": _second_column(),
         "undeclared_pool": _undeclared_pool(),
+        "retry_decisions": _retry_decisions(),
+        "plugins": _plugins(),
     }
     out.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
 

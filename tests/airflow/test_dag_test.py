@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -46,7 +49,7 @@ def test_dag_test_runs_two_cycles_and_the_warehouse_holds_the_events(
         assert first["state"] == "success", first
         assert first["tasks"] == ALL_DONE
         assert first["xcom"]["crawl"]["column_readable"] is True
-        assert first["xcom"]["diff"]["diff"]["baseline"] is True
+        assert first["xcom"]["diff"]["baseline"] is True
 
         # a period far from its end: one event (new), whatever phrasing the replica drew
         today = replica.site.today
@@ -75,3 +78,28 @@ def test_dag_test_runs_two_cycles_and_the_warehouse_holds_the_events(
         titles = [json.dumps(m["json"], ensure_ascii=False) for m in sink.wait_for(1)]
         assert any("关于测试整改进展情况的通报" in t for t in titles)
         assert Path(published["xcom"]["publish"]["analyst_copy"]).exists()
+
+
+@pytest.mark.timeout(400)
+def test_airflow_dags_test_runs_every_task_for_a_day_before_the_dag_existed(
+        airflow_home, replica, tmp_path):
+    """`airflow dags test zgwatch_monitor 2024-10-20`, as an operator types it: the cycle as of
+    that day, every task run (no start_date leaves a green run with no task)."""
+    data = tmp_path / "data"
+    db = data / "zgwatch.duckdb"
+    env = airflow_env(airflow_home, source=replica.url, db=str(db), data_dir=str(data),
+                      delay="0")
+    proc = subprocess.run([str(Path(sys.executable).parent / "airflow"), "dags", "test",
+                           "zgwatch_monitor", "2024-10-20"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=380)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # a bare date is midnight in Shanghai (AIRFLOW__CORE__DEFAULT_TIMEZONE): as_of 20 October
+    with sqlite3.connect(airflow_home / "airflow.db") as meta:
+        (run_id, state), = meta.execute(
+            "SELECT run_id, state FROM dag_run WHERE dag_id = 'zgwatch_monitor'"
+            " AND logical_date LIKE '2024-10-19 16:00:00%'").fetchall()
+        tasks = dict(meta.execute("SELECT task_id, state FROM task_instance"
+                                  " WHERE dag_id = 'zgwatch_monitor' AND run_id = ?",
+                                  [run_id]).fetchall())
+    assert state == "success" and tasks == ALL_DONE
+    assert query(db, "SELECT DISTINCT as_of FROM changes") == [(date(2024, 10, 20),)]

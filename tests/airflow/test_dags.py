@@ -46,6 +46,7 @@ def test_monitor_runs_the_cycle_in_order(dag_report):
     for before, after in itertools.pairwise(CYCLE):
         assert before in tasks[after]["upstream"]
     assert tasks["verify_column"]["upstream"] == ["alert", "crawl"]  # reads crawl's XCom
+    assert tasks["alert"]["upstream"] == ["crawl", "diff"]  # sums up the crawl's batch
     assert all(t["doc"] for t in tasks.values())
 
 
@@ -70,6 +71,40 @@ def test_manual_runs_take_source_and_warn_days(dag_report):
     assert dag["params"]["source"]["type"] == ["null", "string"]
     assert dag["params"]["warn_days"]["type"] == ["null", "integer"]
     assert dag["params"]["warn_days"]["minimum"] == 0
+
+
+def test_any_logical_date_runs_the_cycle(dag_report):
+    """No start_date: Airflow would create no task for a logical date before it (a green run
+    that did nothing)."""
+    for dag in dag_report["dags"].values():
+        assert dag["start_date"] is None
+        assert all(t["start_date"] is None for t in dag["tasks"].values())
+
+
+def test_task_logs_do_not_repeat_the_return_value(dag_report):
+    for dag in dag_report["dags"].values():
+        assert {t["show_return_value_in_logs"] for t in dag["tasks"].values()} == {False}
+
+
+def test_the_dag_docs_link_the_runbook_and_the_zgwatch_page(dag_report):
+    doc = dag_report["dags"][MONITOR]["doc_md"]
+    # AIRFLOW__API__BASE_URL of the test environment (the launcher's): real, absolute links
+    assert "[The runbook](http://127.0.0.1:8080/zgwatch/runbook)" in doc
+    assert "[the zgwatch page](http://127.0.0.1:8080/zgwatch/)" in doc
+
+
+def test_known_failures_that_a_retry_cannot_mend_are_not_retried(dag_report):
+    assert dag_report["retry_decisions"] == {
+        "FinalTaskFailed": "fail", "ColumnUnreadable": "fail",  # bad settings, dead column
+        "TaskFailed": "default", "RuntimeError": "default"}  # retried: 3 times, backing off
+
+
+def test_the_plugins_folder_holds_the_zgwatch_page(dag_report):
+    plugins = dag_report["plugins"]
+    assert plugins["names"] == ["zgwatch"] and plugins["errors"] == {}
+    assert plugins["fastapi_apps"] == ["/zgwatch"]
+    (view,) = plugins["external_views"]
+    assert view["href"] == "zgwatch/" and view["destination"] == "nav"
 
 
 def test_retries_back_off_exponentially_and_every_task_has_a_timeout(dag_report):

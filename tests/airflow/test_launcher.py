@@ -67,9 +67,21 @@ def test_zgwatch_settings_reach_airflow_as_absolute_paths_and_given_flags(tmp_pa
 def test_env_sh_points_the_cli_at_the_instance_without_secrets(tmp_path):
     env = airflow_local.airflow_env(tmp_path, 18080, base={})
     env["ZGWATCH_NOTIFY"] = "mailto://user:secret@example.org"
+    env["AIRFLOW_CONN_ZGWATCH_AIRFLOW_API"] = airflow_local.api_connection("http://x", "secret")
     text = airflow_local._write_env_sh(tmp_path, env).read_text()
     assert f"export AIRFLOW_HOME={tmp_path}" in text
     assert "AIRFLOW__CORE__DAGS_FOLDER" in text and "secret" not in text
+
+
+def test_the_ui_page_and_its_time_zone_come_with_the_launcher(tmp_path):
+    env = airflow_local.airflow_env(tmp_path, 18080, base={})
+    assert Path(env["AIRFLOW__CORE__PLUGINS_FOLDER"]) == airflow_local.REPO / "plugins"
+    assert (Path(env["AIRFLOW__CORE__PLUGINS_FOLDER"]) / "zgwatch_plugin.py").exists()
+    # Airflow 3 has no default UI zone: the plugin's middleware reads ZGWATCH_UI_TIMEZONE
+    assert env["ZGWATCH_UI_TIMEZONE"] == env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    conn = json.loads(airflow_local.api_connection(env["AIRFLOW__API__BASE_URL"], "pw"))
+    assert conn == {"conn_type": "http", "host": "http://127.0.0.1:18080", "login": "admin",
+                    "password": "pw"}
 
 
 def test_descendants_finds_the_whole_tree():

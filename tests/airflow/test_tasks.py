@@ -119,7 +119,8 @@ def test_operators_hear_once_when_a_task_fails_and_once_when_it_recovers(
         settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={
             "data_dir": str(tmp_path), "db": str(tmp_path / "w.duckdb"),
             "operators_notify": [secret_url]})
-        monkeypatch.setattr(tasks, "current_settings", lambda column_settings, context: settings)
+        monkeypatch.setattr(tasks, "current_settings",
+                            lambda column_settings, context, **_: settings)
         context = {"ti": _TI(), "exception": RuntimeError("crawl of X did not finish (exit 1)")}
         caplog.set_level(logging.INFO)
 
@@ -144,14 +145,14 @@ def test_without_operators_destinations_a_failure_is_only_logged(tmp_path, monke
     settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={},
                                     variable={"data_dir": str(tmp_path),
                                               "db": str(tmp_path / "w.duckdb")})
-    monkeypatch.setattr(tasks, "current_settings", lambda column_settings, context: settings)
+    monkeypatch.setattr(tasks, "current_settings", lambda column_settings, context, **_: settings)
     tasks.notify_operators({"ti": _TI(), "exception": "boom"}, failed=True)
     assert "no operators' destination" in caplog.text
 
 
 def test_broken_run_settings_still_reach_operators_through_the_environment(
         tmp_path, monkeypatch):
-    def broken(column_settings, context):
+    def broken(column_settings, context, **_):
         raise ConfigError("Airflow Variable zgwatch_settings: must be a JSON object")
 
     with WebhookSink() as sink:

@@ -136,18 +136,24 @@ class Warehouse:
         list_outcome: str = "ok",
         articles: tuple[str, ...] = ("ok",),
         http_status: int | None = None,
+        more_lists: tuple[str, ...] = (),
         reason: str | None = None,
     ) -> None:
-        """A loaded crawl batch with one list fetch and the given article outcomes."""
+        """A loaded crawl batch: its first list page's outcome, the outcomes of further
+        list pages (``more_lists``: index_2.html, …) and of its articles."""
+        lists = (list_outcome, *more_lists)
         self.con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, NULL, ?)",
-            [batch_id, T0, SOURCE, list_outcome == "ok", T0],
+            [batch_id, T0, SOURCE, all(o == "ok" for o in lists), T0],
         )
-        self.con.execute(
-            "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, http_status,"
-            " reason, page_no) VALUES (?, ?, 'list', ?, ?, ?, ?, 1)",
-            [batch_id, SOURCE + "index.html", list_outcome, T0, http_status, reason],
-        )
+        for page, outcome in enumerate(lists, start=1):
+            self.con.execute(
+                "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, http_status,"
+                " reason, page_no) VALUES (?, ?, 'list', ?, ?, ?, ?, ?)",
+                [batch_id, SOURCE + ("index.html" if page == 1 else f"index_{page}.html"),
+                 outcome, T0, http_status if page == 1 else (503 if outcome != "ok" else None),
+                 reason if page == 1 else None, page],
+            )
         for i, outcome in enumerate(articles):
             self.con.execute(
                 "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -37,6 +38,25 @@ def test_secret_is_masked_and_scrubbed(url, secret, caplog):
         logging.getLogger("urllib3.connectionpool").debug('"POST /send?key=%s" 200', secret)
         logging.getLogger("any.library.at.all").warning("failed: %s", url)  # no list of names
     assert secret not in caplog.text and "****" in caplog.text
+
+
+@pytest.mark.parametrize("url,secret", SECRET_URLS)
+def test_logs_name_a_destination_by_scheme_host_and_a_hash_of_its_secret(url, secret):
+    label = Destination(url=url).label
+    assert secret not in label and secret.lower() not in label
+    assert label.startswith(url.split("://")[0] + "://")
+    assert re.search(r" #[0-9a-f]{6}$", label)
+
+
+def test_labels_tell_destinations_apart_without_showing_secrets():
+    mail = Destination(url="mailtos://bot:Pa55word42@smtp.example.org:465?to=a@example.org")
+    assert mail.label.startswith("mailtos://smtp.example.org:465 #")
+    one, two = (Destination(url=f"wecombot://{key}").label
+                for key in ("a1b2c3d4-0000-7890-abcd-ef1234567890",
+                            "a1b2c3d4-1111-7890-abcd-ef1234567890"))
+    assert one != two and one.startswith("wecombot://… #")  # the host is the key: hidden
+    # nothing secret: the whole address, without Apprise's query noise
+    assert Destination(url="json://127.0.0.1:9000/hook").label == "json://127.0.0.1:9000/hook"
 
 
 def test_routing_by_kind_and_keyword():

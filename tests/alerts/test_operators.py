@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from alerts.operators import LIST_INCOMPLETE_CYCLES
 from alerts.run import run_alerts
 from tests.alerts.helpers import NO_PAUSE, T0, config
 from zgwatch.sinks import WebhookSink
@@ -110,6 +111,84 @@ def test_trouble_without_operators_is_recorded_not_sent(wh, con, hook):
     assert con.execute("SELECT kind FROM incidents WHERE ended_at IS NULL").fetchall() == [
         ("column_unreadable",)
     ]
+
+
+def test_a_list_incomplete_for_three_cycles_opens_once_and_closes_once(wh, con):
+    with WebhookSink() as ops:
+        s = config(operators=(ops.url(),))
+        for i in range(LIST_INCOMPLETE_CYCLES + 2):  # page 2 answers 503 cycle after cycle
+            wh.batch(f"20250602T0{i}0000Z-00000{i}", more_lists=("server_error", "ok"))
+            report = run(con, s, T0 + timedelta(hours=i))
+            assert report.incidents_opened == (1 if i == LIST_INCOMPLETE_CYCLES - 1 else 0)
+        # the column goes unreadable meanwhile: still incomplete, so no "recovered"
+        wh.batch("20250602T080000Z-000008", list_outcome="timeout", articles=())
+        assert run(con, s, T0 + timedelta(hours=8)).incidents_closed == 0
+        wh.batch("20250602T090000Z-000009", more_lists=("ok", "ok"))  # read in full again
+        report = run(con, s, T0 + timedelta(hours=9))
+        run(con, s, T0 + timedelta(hours=10))
+        assert report.incidents_closed == 2  # the list, and the unreadable column
+        listed = [t for t in titles(ops) if "栏目列表持续不完整" in t]
+        assert listed == ["[zgwatch] 运行故障: 栏目列表持续不完整 | " + s.source,
+                          "[zgwatch] 已恢复: 栏目列表持续不完整 | " + s.source]
+        start = next(m["json"]["message"] for m in ops.accepted
+                     if "运行故障: 栏目列表持续不完整" in m["json"]["title"])
+        assert f"连续 {LIST_INCOMPLETE_CYCLES} 个周期" in start
+        assert "列表页读到 2/3" in start and "index_2.html server_error (HTTP 503)" in start
+        assert "处理: " in start and "List incomplete" in start  # what to do, and where to read
+
+
+def test_two_incomplete_cycles_are_not_an_incident(wh, con):
+    for i in range(LIST_INCOMPLETE_CYCLES - 1):
+        wh.batch(f"20250602T0{i}0000Z-00000{i}", more_lists=("server_error",))
+        run(con, config(), T0 + timedelta(hours=i))
+    wh.batch("20250602T050000Z-000005")
+    run(con, config(), T0 + timedelta(hours=5))
+    assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
+
+
+def _article_fetch(con, batch_id: str, notice_id: str, outcome: str, at, status=None) -> None:
+    """An article fetch of ``notice_id`` in a batch of its own, folded into notice_state."""
+    url = f"https://www.gdjct.gd.gov.cn/xunshizgls/content/post_{notice_id}.html"
+    if not con.execute("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]).fetchone()[0]:
+        con.execute("INSERT INTO batches VALUES (?, ?, 'x', true, 2, 1, 0, 0, 0, NULL, ?)",
+                    [batch_id, at, at])
+        con.execute("INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, page_no)"
+                    " VALUES (?, 'http://x/index.html', 'list', 'ok', ?, 1)", [batch_id, at])
+    con.execute("INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, notice_id,"
+                " http_status, reason) VALUES (?, ?, 'article', ?, ?, ?, ?, ?)",
+                [batch_id, url, outcome, at, notice_id, status, f"{outcome} page"])
+    checked = at if outcome == "ok" else None
+    con.execute(
+        "INSERT INTO notice_state (notice_id, url, first_seen, first_seen_batch, last_seen,"
+        " last_fetch_at, last_fetch_outcome, last_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (notice_id) DO UPDATE SET last_fetch_at = excluded.last_fetch_at,"
+        " last_fetch_outcome = excluded.last_fetch_outcome,"
+        " last_checked_at = coalesce(excluded.last_checked_at, notice_state.last_checked_at)",
+        [notice_id, url, at, batch_id, at, at, outcome, checked])
+
+
+def test_an_article_failing_for_a_day_opens_one_incident_and_closes_it_once(con):
+    with WebhookSink() as ops:
+        s = config(operators=(ops.url(),))
+        _article_fetch(con, "20250601T000000Z-000000", "7", "ok", T0 - timedelta(days=1))
+        _article_fetch(con, "20250602T000000Z-000001", "8", "ok", T0)  # a healthy neighbour
+        hours = (0, 6, 12, 23, 24, 25, 30)
+        for i, h in enumerate(hours):  # notice 7 answers the shield page, hour after hour
+            at = T0 + timedelta(hours=h)
+            batch = f"20250602T{i + 1:02d}0000Z-00000{i + 2}"
+            _article_fetch(con, batch, "7", "blocked", at, 412)
+            _article_fetch(con, batch, "8", "ok", at)  # not every article: no all_blocked
+            report = run(con, s, at)
+            assert report.incidents_opened == (1 if h == 24 else 0), h
+        _article_fetch(con, "20250603T200000Z-000020", "7", "ok", T0 + timedelta(hours=31))
+        assert run(con, s, T0 + timedelta(hours=31)).incidents_closed == 1
+        run(con, s, T0 + timedelta(hours=32))
+        assert [t.split(" | ")[0] for t in titles(ops)] == [
+            "[zgwatch] 运行故障: 文章持续读取失败", "[zgwatch] 已恢复: 文章持续读取失败"]
+        assert titles(ops)[0].endswith("/content/post_7.html")
+        start = ops.accepted[0]["json"]["message"]
+        assert "自 2025-06-02 10:00 起读取失败 5 次" in start
+        assert "blocked (HTTP 412): blocked page" in start
 
 
 def test_the_first_page_fault_is_said_once(wh, con):

@@ -329,3 +329,21 @@ def test_an_empty_warehouse_builds_a_site_with_nothing_in_it(tmp_path):
     assert report.notices == 0 and report.as_of <= date.today()
     for name in (sitemap.INDEX, sitemap.CHANGES, sitemap.HEALTH, sitemap.FEED):
         assert (tmp_path / "site" / name).stat().st_size > 0
+
+
+def test_a_notice_listed_but_never_read_gets_a_page_saying_so(tmp_path):
+    """Its article answered the shield page from the start: no version, no contacts read."""
+    from warehouse.db import connect
+
+    at = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute(
+            "INSERT INTO notice_state (notice_id, url, list_title, listed_on, first_seen,"
+            " first_seen_batch, last_seen, last_fetch_at, last_fetch_outcome)"
+            " VALUES ('202118', 'http://x/xunshizgls/content/post_202118.html', '未读通报',"
+            " DATE '2026-11-25', ?, 'b1', ?, ?, 'blocked')", [at, at, at])  # fmt: skip
+        report = build_site(con, tmp_path / "raw", tmp_path / "site", now=at)
+    assert report.notices == 1
+    page = doc((tmp_path / "site" / sitemap.notice_page("202118")).read_text(encoding="utf-8"))
+    assert "未读通报" in page.xpath("//h1")[0].text_content()
+    assert "没有读到联系方式" in page.xpath("//section[@id='contacts']")[0].text_content()

@@ -115,9 +115,10 @@ def test_kill_9_then_rerun(make_replica, tmp_path, hook, point):
         keys = [k for (k,) in cycle.events()]
         assert len(keys) == len(set(keys))  # no event twice
         assert len(keys) == baseline_events + len(changed)  # and none missing
-        sent = Counter(m["json"]["zgwatch"]["message_key"] for m in hook.accepted)
-        notices = {m["json"]["zgwatch"].get("notice_id") for m in hook.accepted}
-        assert notices == set(changed)  # every change alerted
+        facts = [m["json"]["zgwatch"] for m in hook.accepted]
+        sent = Counter(f["message_key"] for f in facts)
+        assert {f["message"] for f in facts} == {"notice"}  # one message per notice per run
+        assert {f["notice"]["notice_id"] for f in facts} == set(changed)  # every change alerted
         doubled = [key for key, n in sent.items() if n > 1]
         assert doubled == [] if point != "alert:sent" else len(doubled) <= 1, sent
         assert all(n <= 2 for n in sent.values())

@@ -64,7 +64,8 @@ class Site:
         assert self.query("SELECT count(*) FROM notice_state") == [(len(site.notice_ids()),)]
         assert self.query("SELECT count(*) FROM notice_versions") == [(len(site.notice_ids()),)]
         assert self.query("SELECT DISTINCT status FROM outbox") == [("sent",)]
-        queued = {k for (k,) in self.query("SELECT message_key FROM outbox "
+        # a row's message is what goes out (notice:<id>:<run>, digest:<run>, baseline:<batch>)
+        queued = {k for (k,) in self.query("SELECT coalesce(message, message_key) FROM outbox "
                                            "WHERE audience = 'stakeholders'")}
         received = Counter(m["json"]["zgwatch"]["message_key"] for m in self.hook.accepted)
         assert set(received) == queued  # nothing lost

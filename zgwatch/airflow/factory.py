@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import (
@@ -24,11 +24,9 @@ from airflow.sdk import (
     task,
 )
 
-from core.vocabulary import SHANGHAI
-from zgwatch.airflow import tasks
+from zgwatch.airflow import runbook, tasks
 
 TIMEZONE = "Asia/Shanghai"
-START = datetime(2025, 1, 1, tzinfo=SHANGHAI)
 DEFAULT_SCHEDULE = "@hourly"
 
 # How long each task may take before Airflow stops it (and retries it).
@@ -44,8 +42,10 @@ TIMEOUTS = {
 
 # A retry cannot mend bad settings or a column that answers nothing (the next
 # cycle tries again); anything else (a crashed crawl, a busy warehouse) is retried.
+# Tasks report these as FinalTaskFailed (one line, no traceback: tasks.known_failures).
 RETRY_POLICY = ExceptionRetryPolicy(rules=[
-    RetryRule(exception=["core.errors.ConfigError", "core.errors.ColumnUnreadable"],
+    RetryRule(exception=["core.errors.ConfigError", "core.errors.ColumnUnreadable",
+                         "zgwatch.airflow.tasks.FinalTaskFailed"],
               action=RetryAction.FAIL, reason="bad settings or unreadable column"),
 ])
 
@@ -104,7 +104,9 @@ def _step(fn, *, pool: str | None = None, **kwargs):
             raise ValueError(f"pool {pool!r} is not in zgwatch.airflow.tasks.POOLS: "
                              "no set-up creates it")
         kwargs["pool"] = pool
-    return task(fn, task_id=name, execution_timeout=TIMEOUTS[name], doc_md=fn.__doc__, **kwargs)
+    # The return value is XCom for the next task; each task logs what it did in its own words.
+    return task(fn, task_id=name, execution_timeout=TIMEOUTS[name], doc_md=fn.__doc__,
+                show_return_value_in_logs=False, **kwargs)
 
 
 def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, Any] | None = None,
@@ -112,16 +114,19 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
     """One monitoring cycle: snapshot_known → crawl → load → diff → alert → verify_column."""
     column_settings = dict(column_settings or {})
 
-    @dag(dag_id=dag_id, schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
+    # No start_date: Airflow creates no task for a logical date before it, and such a run
+    # went green having done nothing. Without one, any logical date runs the cycle as of
+    # that date; catchup is off, so the schedule still starts at the latest interval.
+    @dag(dag_id=dag_id, schedule=schedule, catchup=False, max_active_runs=1,
          dagrun_timeout=timedelta(hours=3),
          default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
-         params=PARAMS, tags=["zgwatch"], doc_md=MONITOR_DOC)
+         params=PARAMS, tags=["zgwatch"], doc_md=monitor_doc())
     def monitor():
         known = _step(tasks.snapshot_known, pool=pool)(column_settings)
         crawled = _step(tasks.crawl, pool=tasks.SITE_POOL)(known, column_settings)
         loaded = _step(tasks.load, pool=pool)(column_settings)
         diffed = _step(tasks.diff, pool=pool)(column_settings)
-        alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(column_settings)
+        alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(crawled, column_settings)
         # An unreadable column already reached operators through the alert stage's
         # incidents (once, not every hour): no callback here, and no retry.
         verified = _step(tasks.verify_column, retries=0, on_failure_callback=None,
@@ -136,9 +141,9 @@ def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
     """Refresh the analysts' read-only copy whenever a cycle has updated the warehouse."""
     column_settings = dict(column_settings or {})
 
-    @dag(dag_id=dag_id, schedule=[warehouse], start_date=START, catchup=False,
+    @dag(dag_id=dag_id, schedule=[warehouse], catchup=False,
          max_active_runs=1, default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
-         tags=["zgwatch"], doc_md=PUBLISH_DOC)
+         tags=["zgwatch"], doc_md=PUBLISH_DOC + f"\n[Runbook]({runbook.url()})\n")
     def publish():
         _step(tasks.publish, pool=pool, outlets=[analyst_copy])(column_settings)
 
@@ -173,10 +178,21 @@ MONITOR_DOC = """\
 
 `snapshot_known` → `crawl` → `load` → `diff` → `alert` → `verify_column`.
 The run's logical date (Asia/Shanghai) is the cycle's `as_of`; manual runs take
-`source` and `warn_days`. Tasks that open the DuckDB warehouse share the
-one-slot pool `zgwatch_duckdb`. `alert` updates the asset `zgwatch_warehouse`,
-which triggers `zgwatch_publish`. See docs/operators.md.
+`source` and `warn_days`. Each run's **note** sums it up: events by kind,
+requests, failed fetches by outcome, whether the list was read in full, open
+incidents; the `crawl` log names every failed fetch. `alert` updates the asset
+`zgwatch_warehouse` (the same summary in its `extra`), which triggers
+`zgwatch_publish`.
+
+**Something failed?** [The runbook]({runbook}): what each failure means and what
+to do. **The last cycles at a glance:** [the zgwatch page]({page}).
 """
+
+
+def monitor_doc() -> str:
+    """The monitor's docs, with real links to the runbook and the zgwatch page."""
+    base = runbook.base_url()
+    return MONITOR_DOC.format(runbook=runbook.url(), page=f"{base}/zgwatch/")
 
 PUBLISH_DOC = """\
 ### zgwatch: refresh the analysts' copy

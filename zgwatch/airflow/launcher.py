@@ -3,9 +3,11 @@
 Set-up first (``airflow db migrate`` and every pool of ``zgwatch.airflow.tasks.POOLS``,
 so no task can wait for a pool that does not exist), then the four components
 (api-server, scheduler, dag-processor, triggerer), with
-``AIRFLOW_HOME`` at ``<data_dir>/airflow``, the repository's ``dags/``, the API
-on 127.0.0.1, the simple auth manager with user ``admin`` and a generated
-password (kept in ``AIRFLOW_HOME``), DAGs unpaused, parallelism 2. Ctrl-C or
+``AIRFLOW_HOME`` at ``<data_dir>/airflow``, the repository's ``dags/`` and
+``plugins/`` (the zgwatch page), the API on 127.0.0.1, the simple auth manager
+with user ``admin`` and a generated password (kept in ``AIRFLOW_HOME``; the
+tasks use it to write each run's note), the UI in Asia/Shanghai time, DAGs
+unpaused, parallelism 2. Ctrl-C or
 SIGTERM stops every process it started, task processes included (the
 launcher is their subreaper, so none escapes by re-parenting).
 """
@@ -27,11 +29,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from core.errors import ConfigError, StageFailed
+from zgwatch.airflow.notes import CONNECTION
+from zgwatch.airflow.plugin import UI_TIMEZONE_ENV
 from zgwatch.airflow.tasks import POOLS
 from zgwatch.config import ENV
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
+PLUGINS = REPO / "plugins"
+UI_TIMEZONE = "Asia/Shanghai"  # the column's readers' time: as_of is a date in Shanghai
 USER = "admin"
 PASSWORD_ENV = "ZGWATCH_AIRFLOW_PASSWORD"  # optional: the admin password to use
 COMPONENTS = {
@@ -55,6 +61,12 @@ def airflow_env(home: Path, port: int, *, parallelism: int = 2,
         "PATH": bindir + os.pathsep + env.get("PATH", ""),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
+        # A date typed without a zone (the CLI's `airflow dags test … 2024-10-20`) is
+        # Shanghai's; the UI's default zone is set by the zgwatch plugin (Airflow 3 has
+        # no [webserver] default_ui_timezone any more).
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": UI_TIMEZONE,
+        UI_TIMEZONE_ENV: UI_TIMEZONE,
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
@@ -74,6 +86,11 @@ def airflow_env(home: Path, port: int, *, parallelism: int = 2,
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
     })
     return env
+
+
+def api_connection(url: str, password: str) -> str:
+    """The Airflow connection the tasks write run notes with (``AIRFLOW_CONN_…``, JSON)."""
+    return json.dumps({"conn_type": "http", "host": url, "login": USER, "password": password})
 
 
 def password_file(home: Path) -> Path:
@@ -312,6 +329,8 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
     env = airflow_env(home, port, parallelism=parallelism)
     env.update(zgwatch_env(settings, given))
     password = ensure_password(home, env.pop(PASSWORD_ENV, None))
+    env[f"AIRFLOW_CONN_{CONNECTION.upper()}"] = api_connection(env["AIRFLOW__API__BASE_URL"],
+                                                               password)
     started = time.monotonic()
     print(f"zgwatch airflow: AIRFLOW_HOME {home}; setting up (db migrate, pools "
           f"{', '.join(POOLS)})", flush=True)

@@ -11,15 +11,22 @@ Variable ``zgwatch_settings`` (JSON object, optional), the ``ZGWATCH_*``
 environment, ``ZGWATCH_CONFIG``/``zgwatch.toml``, the defaults. ``as_of`` is
 always the run's logical date (or, for a run without one, its ``run_after``)
 as a date in Asia/Shanghai.
+
+A task that fails for a reason zgwatch knows (bad settings, an unreadable
+column, a locked warehouse…) logs one ERROR line, the reason and the runbook
+section to read, and ends with ``TaskFailed`` instead of a traceback: a
+``SystemExit``, which Airflow logs as one line and still hands to the retry
+policy (``Final`` failures are not retried) and to the failure callback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -49,6 +56,49 @@ POOLS: dict[str, PoolSpec] = {
 }
 
 as_of_for = shanghai_date  # the cycle's date of a run at an instant: its day in Asia/Shanghai
+
+
+class TaskFailed(SystemExit):
+    """A task failing for a known reason, already logged in one line (retried by Airflow)."""
+
+    def __init__(self, reason: str):
+        super().__init__(1)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class FinalTaskFailed(TaskFailed):
+    """A known failure a retry cannot mend (bad settings, an unreadable column): not retried."""
+
+
+# Failures a retry cannot mend: the next cycle tries again (factory.RETRY_POLICY).
+FINAL = ("ConfigError", "ColumnUnreadable")
+
+
+@contextlib.contextmanager
+def known_failures() -> Iterator[None]:
+    """Turn zgwatch's own errors into one ERROR line (reason, runbook section) and a TaskFailed.
+
+    Anything else (a bug, an unexpected library error) keeps Airflow's traceback.
+    """
+    from core.errors import ZgwatchError, os_error_text
+    from zgwatch.airflow import runbook
+
+    try:
+        yield
+    except ZgwatchError as exc:
+        reason = " ".join(str(exc).split())
+        log.error("%s (what to do: %s)", reason, runbook.url(runbook.section_for(exc)))
+        final = any(k.__name__ in FINAL for k in type(exc).__mro__)
+        raise (FinalTaskFailed if final else TaskFailed)(reason) from None
+    except OSError as exc:  # a disk full, a folder not writable: which file, and why
+        if exc.filename is None:
+            raise
+        reason = os_error_text(exc)
+        log.error("%s (what to do: %s)", reason, runbook.url(runbook.section_for(exc)))
+        raise TaskFailed(reason) from None
 
 
 def _known(values: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
@@ -88,17 +138,24 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
 
 
 def _mask_destinations(settings) -> None:
-    """Tell Airflow's log masker about every destination URL (they may hold secrets)."""
+    """Tell Airflow's log masker the secret parts of every destination URL.
+
+    Only the secrets: masking whole URLs turned every log line naming a webhook
+    into ``***?method=POST…``, and operators could not tell which got what.
+    """
     from airflow.sdk.log import mask_secret
 
-    for url in (*settings.notify, *settings.operators_notify,
-                *(d.url for d in settings.destinations)):
-        mask_secret(url)
+    for destination in settings.all_destinations:
+        for secret in destination.secrets:
+            mask_secret(secret)
 
 
 def current_settings(column_settings: Mapping[str, Any] | None = None,
-                     context: Mapping[str, Any] | None = None):
-    """The settings of the running task (or of a callback's ``context``); see the module doc."""
+                     context: Mapping[str, Any] | None = None, *, announce: bool = True):
+    """The settings of the running task (or of a callback's ``context``); see the module doc.
+
+    ``announce`` logs them in one line (the task does; its callbacks do not repeat it).
+    """
     from airflow.sdk import Variable, get_current_context
 
     context = context if context is not None else get_current_context()
@@ -112,8 +169,9 @@ def current_settings(column_settings: Mapping[str, Any] | None = None,
                               params=context.get("params"), column_settings=column_settings,
                               variable=variable)
     _mask_destinations(settings)
-    log.info("as_of %s, source %s, warehouse %s, %d destination(s)", settings.as_of,
-             settings.source, settings.db, len(settings.all_destinations))
+    if announce:
+        log.info("as_of %s, source %s, warehouse %s, %d destination(s)", settings.as_of,
+                 settings.source, settings.db, len(settings.all_destinations))
     return settings
 
 
@@ -152,9 +210,10 @@ def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
     """
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    with _locked(settings):
-        batch_dir = pipeline.snapshot_known(settings)
+    with known_failures():
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            batch_dir = pipeline.snapshot_known(settings)
     log.info("known notices written to %s", batch_dir / "known.jsonl")
     return {"batch_dir": str(batch_dir)}
 
@@ -182,20 +241,24 @@ def _fresh_batch(batch_dir: Path, failed_dir: Path | None = None) -> Path:
 
 
 def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None = None) -> dict:
-    """Crawl the column into the batch (Scrapy in a subprocess); no warehouse access."""
+    """Crawl the column into the batch (Scrapy in a subprocess); no warehouse access.
+
+    The log has one line for the crawl and a WARNING line per failed fetch.
+    """
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    with _locked(settings):
-        batch_dir = _fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
-        result = pipeline.crawl_batch(settings, batch_dir)
+    with known_failures():
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            batch_dir = _fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
+            result = pipeline.crawl_batch(settings, batch_dir)
     s = result.summary
     return {
         "batch_dir": str(result.batch_dir),
+        "batch_id": result.batch_dir.name,
         "column_readable": result.column_readable,
         "list_complete": s.get("list_complete"),
         "outcomes": jsonable(s.get("outcomes", {})),
-        "line": result.line(),
     }
 
 
@@ -203,37 +266,68 @@ def load(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Load every complete batch not loaded yet, oldest first."""
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    with _locked(settings):
-        results = pipeline.load(settings)
-    return {"batches": len(results), "loaded": jsonable(results)}
+    with known_failures():
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            results = pipeline.load(settings)
+    return {"batches": [r.batch_id for r in results if r.loaded]}
 
 
 def diff(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Record the change events of the logical date (idempotent: reruns add nothing)."""
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    with _locked(settings):
-        return {"diff": jsonable(pipeline.diff(settings))}
+    with known_failures():
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            result = pipeline.diff(settings)
+    return {"counts": dict(result.counts), "baseline": result.baseline}
 
 
-def alert(column_settings: Mapping[str, Any] | None = None) -> dict:
-    """Send the alerts of new events and retry pending deliveries (each sent once)."""
+def alert(crawled: Mapping[str, Any], column_settings: Mapping[str, Any] | None = None) -> dict:
+    """Send the alerts of new events and retry pending deliveries (each sent once); then put
+    the cycle's summary on the run (its note) and on the warehouse asset event (its extra)."""
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    with _locked(settings):
-        return {"alert": jsonable(pipeline.alert(settings))}
+    with known_failures():
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            report = pipeline.alert(settings)
+            batch_id = Path(crawled["batch_dir"]).name  # (runs from before batch_id was in XCom)
+            summary, incidents = pipeline.cycle_summary(settings, batch_id)
+    cycle = summary.as_json() if summary is not None else {"batch_id": batch_id}
+    cycle["incidents_open"] = len(incidents)
+    _publish_summary(cycle, summary, incidents)
+    return {"queued": report.queued, "sent": report.sent, "pending": report.pending,
+            "failed": report.failed, "cycle": cycle}
+
+
+def _publish_summary(cycle: dict, summary, incidents: list) -> None:
+    """The summary as the extra of this task's asset events, and as the run's note."""
+    from airflow.sdk import get_current_context
+
+    from alerts.messages import INCIDENT_LABELS
+    from zgwatch.airflow import notes
+
+    context = get_current_context()
+    for asset in context["task"].outlets:
+        context["outlet_events"][asset].extra.update(cycle)
+    if summary is None:  # the crawl's batch was not loaded: nothing to sum up on the run
+        log.warning("batch %s is not in the warehouse: no run note", cycle["batch_id"])
+        return
+    run = context["dag_run"]
+    notes.set_run_note(run.dag_id, run.run_id, notes.note_text(summary, incidents,
+                                                               INCIDENT_LABELS))
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    with _locked(settings):
-        published = pipeline.publish(settings)
+    with known_failures():
+        settings = current_settings(column_settings)
+        with _locked(settings):
+            published = pipeline.publish(settings)
     site = published.site
     return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
             "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
@@ -245,10 +339,11 @@ def verify_column(crawled: Mapping[str, Any],
     from crawler.runner import CrawlResult
     from zgwatch import pipeline
 
-    settings = current_settings(column_settings)
-    batch_dir = Path(crawled["batch_dir"])
-    summary = json.loads((batch_dir / "summary.json").read_text(encoding="utf-8"))
-    pipeline.require_readable(CrawlResult(batch_dir, summary), settings.source)
+    with known_failures():
+        settings = current_settings(column_settings)
+        batch_dir = Path(crawled["batch_dir"])
+        summary = json.loads((batch_dir / "summary.json").read_text(encoding="utf-8"))
+        pipeline.require_readable(CrawlResult(batch_dir, summary), settings.source)
     return {"column_readable": True}
 
 
@@ -268,9 +363,10 @@ def notify_operators(context: Mapping[str, Any], *, failed: bool,
     ti = context["ti"]
     step = f"{ti.dag_id}.{ti.task_id}"
     try:
-        settings = current_settings(column_settings, context)
-    except Exception as exc:  # the run's settings may be what is broken: try the environment's
-        log.error("settings of %s: %s", step, exc)
+        settings = current_settings(column_settings, context, announce=False)
+    except Exception:  # the run's settings may be what is broken (the task said why)
+        log.warning("the run's settings are unusable: telling operators with the workers' "
+                    "ZGWATCH_* environment")
         try:
             settings = cycle_settings(as_of=as_of_for(datetime.now(UTC)))
         except Exception as again:
