@@ -58,8 +58,7 @@ INCIDENT_ACTIONS = {
     "list_incomplete": "查看 crawl 任务日志的 failed fetch 行; 见运维手册「List incomplete」",
     "article_failing": "在浏览器打开该文章核对; 见运维手册「An article failing」",
     "destination_failing": "检查该渠道的地址与密钥; 见运维手册「Destination failing」",
-    "deliveries_given_up": "渠道恢复后运行 zgwatch alert --retry-failed 重新发送; "
-                           "见运维手册「Deliveries given up」",
+    "deliveries_given_up": "渠道恢复后按上面的重新发送命令补发; 见运维手册「Deliveries given up」",
     "step_failed": "打开日志链接看原因; 见运维手册「A step failing」",
 }
 

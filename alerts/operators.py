@@ -37,8 +37,6 @@ ARTICLE_GRACE = timedelta(hours=24)
 # (a failing step) are opened and closed by whoever runs the step.
 CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article_failing",
                  "destination_failing", "deliveries_given_up")
-# While one of these is open it speaks for the whole column: no new partial-failure incident.
-WHOLE_COLUMN = ("column_unreadable", "all_blocked")
 STEP_FAILED = "step_failed"
 
 
