@@ -8,16 +8,25 @@ A rename is atomic, so an analyst opening the copy gets the old one or the new
 one, never half of either; an analyst who holds the old copy open keeps
 reading it (the old file lives on until they close it), and nothing an
 analyst does can hold up the next cycle.
+
+The copy also gets what only analysts need: the full-text index and
+``search_notices`` (``warehouse/search.py``), built on the temporary file after
+the warehouse's lock is released and before the rename, so the pipeline's
+warehouse never holds them and analysts never see a copy without them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
 
 from core.errors import StageFailed
 from warehouse.db import connect
+from warehouse.search import build_search_index
+
+log = logging.getLogger(__name__)
 
 
 def analyst_copy_path(db_path: Path) -> Path:
@@ -41,16 +50,30 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
                               "(a transaction is still open in this process)")  # fmt: skip
         try:
             shutil.copyfile(db_path, tmp)
-            with tmp.open("rb+") as fh:
-                os.fsync(fh.fileno())
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    try:
+        _add_search(tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        raise
     # A log left by someone who wrote to the old copy must not be replayed into the new one.
     Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(tmp, target)
     _fsync_dir(target.parent)
     return target
+
+
+def _add_search(copy: Path) -> None:
+    """Build the full-text index into ``copy`` and fold it into the file (no log left)."""
+    with connect(copy, lock_wait=0) as con:
+        index = build_search_index(con)
+        con.execute("CHECKPOINT")
+    log.info("%s", index)
 
 
 def _fsync_dir(folder: Path) -> None:

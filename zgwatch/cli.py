@@ -57,6 +57,16 @@ def _cycle_options() -> argparse.ArgumentParser:
     return p
 
 
+def _copy_options() -> argparse.ArgumentParser:
+    """Where the analyst copy is (beside the warehouse): all ``export`` needs."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("where the copy is (also from ZGWATCH_DB or a TOML file)")
+    g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
+    g.add_argument("--db", type=Path, metavar="PATH",
+                   help="DuckDB warehouse file; its analyst copy <stem>.analyst.duckdb is read")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zgwatch", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
@@ -68,7 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("diff", parents=[opts], help="detect changes and record events")
     a = sub.add_parser("alert", parents=[opts], help="send the alerts of recorded events")
     a.add_argument("--dry-run", action="store_true", help="show what would be sent, to whom")
-    e = sub.add_parser("export", parents=[opts], help="write the analyst relations to files")
+    e = sub.add_parser(
+        "export", parents=[_copy_options()], help="write the analyst relations to files",
+        description="Write every relation of the analyst copy (views and batches) as "
+                    "DIR/<relation>.parquet. Reads the copy the last cycle published, "
+                    "never the warehouse a cycle writes. Exit 1 when no copy exists yet.",
+    )  # fmt: skip
     e.add_argument("--format", choices=["parquet"], default="parquet")
     e.add_argument("out_dir", type=Path, metavar="DIR")
     r = sub.add_parser("replica", help="serve the replica of the column on 127.0.0.1")
@@ -153,8 +168,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"alert: {pipeline.alert(settings, dry_run=args.dry_run)}")
     elif command == "export":
         from warehouse.export import export_parquet
+        from warehouse.publish import analyst_copy_path
 
-        for path in export_parquet(settings.db, args.out_dir, lock_wait=settings.lock_wait):
+        for path in export_parquet(analyst_copy_path(settings.db), args.out_dir):
             print(path)
     return 0
 

@@ -100,3 +100,21 @@ SELECT c.*, $batch_id AS batch_id, $now::TIMESTAMPTZ AS detected_at,
 FROM candidate_events AS c
 WHERE c.event_key NOT IN (SELECT event_key FROM change_events)
 ORDER BY c.notice_id;
+
+-- name: record_cycle
+-- The cycle's date on the batch it diffed: the newest such batch is the latest
+-- completed cycle (view latest_cycle), the "today" of every days-left column.
+UPDATE batches SET as_of = $as_of::DATE, diffed_at = $now::TIMESTAMPTZ
+WHERE batch_id = $batch_id;
+
+-- name: pending_hunks
+-- Edited events without their passages in edit_hunks (new ones, and events
+-- recorded before edit_hunks existed), a chunk at a time in change_id order.
+SELECT change_id, diff FROM change_events
+WHERE kind = 'edited' AND change_id > $after
+  AND change_id NOT IN (SELECT change_id FROM edit_hunks)
+ORDER BY change_id
+LIMIT $limit;
+
+-- name: insert_hunks
+INSERT INTO edit_hunks BY NAME SELECT * FROM hunk_rows;

@@ -1,0 +1,136 @@
+"""Benchmark full-text search in the analyst copy: build time, size, query latency.
+
+    .venv/bin/python bench/search.py                       # 20,000 replica notices
+    .venv/bin/python bench/search.py --notices 2000 --reps 3
+
+Builds a warehouse of N replica notices (their text as ``Replica.notice``
+writes it, loaded from one synthetic crawl batch and diffed), then publishes
+the analyst copy in a child process: the copy, the index build
+(``warehouse/search.py``) and the rename, with the child's peak RSS. Then, on
+the copy, every query of ``bench/search_queries.txt`` runs ``--reps`` times
+after one warm-up, through ``search_notices`` as an analyst would (the best 20
+rows, and all rows), in a fresh read-only connection with DuckDB's default
+threads. Prints the median and p95 over all runs, and the sizes of the copy
+without the index (the warehouse file) and with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import duckdb  # noqa: E402
+
+from bench.search_eval import read_queries  # noqa: E402
+from replica.state import Replica  # noqa: E402
+from tests.warehouse.batches import FakeColumn  # noqa: E402
+from warehouse.db import connect  # noqa: E402
+from warehouse.diff import detect_changes  # noqa: E402
+from warehouse.load import load_pending  # noqa: E402
+
+AS_OF = date(2026, 11, 26)
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from warehouse.publish import publish_analyst_copy
+t0 = time.perf_counter()
+copy = publish_analyst_copy(Path(sys.argv[1]))
+print(json.dumps({"publish": time.perf_counter() - t0, "copy": str(copy)}))
+"""
+
+
+def build_warehouse(root: Path, notices: int, seed: int) -> Path:
+    """A warehouse holding ``notices`` replica notices after one cycle."""
+    replica = Replica(notices=notices, seed=seed, today=AS_OF)
+    column = FakeColumn(root / "batches")
+    for nid in replica.notice_ids():
+        spec = replica.notice(nid)
+        column.add(nid, published_on=spec.published_on, issuer=spec.issuer, title=spec.title,
+                   body="\n".join(spec.body_paragraphs))  # fmt: skip
+    column.crawl()
+    db = root / "zgwatch.duckdb"
+    with connect(db) as con:
+        load_pending(con, column.batches_dir)
+        detect_changes(con, as_of=AS_OF, warn_days=3)
+        con.execute("CHECKPOINT")
+    return db
+
+
+def publish(db: Path) -> tuple[dict, float]:
+    """Publish in a child process; its output and peak RSS (MB)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db)], cwd=REPO, stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit("publish failed")
+    return json.loads(out), usage.ru_maxrss / 1024
+
+
+def latencies(copy: Path, reps: int, limit: int | None) -> tuple[list[float], dict[str, int]]:
+    """Seconds of every run of every query, and each query's number of hits."""
+    con = duckdb.connect(str(copy), read_only=True)
+    tail = f" LIMIT {limit}" if limit else ""
+    times, hits = [], {}
+    for _, query in read_queries():
+        sql = f"SELECT * FROM search_notices(?){tail}"
+        con.execute(sql, [query]).fetchall()  # warm-up
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            rows = con.execute(sql, [query]).fetchall()
+            times.append(time.perf_counter() - t0)
+        hits[query] = len(rows)
+    con.close()
+    return times, hits
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notices", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="zgwatch-bench-search-") as tmp:
+        t0 = time.perf_counter()
+        db = build_warehouse(Path(tmp), args.notices, args.seed)
+        print(f"{args.notices} notices: warehouse built in {time.perf_counter() - t0:.1f} s")
+        out, rss = publish(db)
+        copy = Path(out["copy"])
+        con = duckdb.connect(str(copy), read_only=True)
+        notices, terms, tokens, build = con.execute(
+            "SELECT notices, terms, tokens, build_seconds FROM search_index").fetchone()
+        con.close()
+        print(f"publish (copy + index + rename) {out['publish']:.1f} s, of which the index "
+              f"{build:.1f} s; peak RSS {rss:.0f} MB")
+        print(f"index: {notices} notices, {terms} distinct terms, {tokens} tokens")
+        without, with_index = db.stat().st_size / 2**20, copy.stat().st_size / 2**20
+        print(f"analyst copy: {without:.0f} MB without the index, {with_index:.0f} MB with it")
+        for limit in (20, None):
+            times, hits = latencies(copy, args.reps, limit)
+            label = f"best {limit} rows" if limit else "all rows"
+            print(f"search_notices, {label}: median {statistics.median(times) * 1000:.0f} ms, "
+                  f"p95 {p95(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+                  f"({len(times)} runs of {len(hits)} queries)")
+        slow = sorted(hits, key=lambda q: -hits[q])[:3]
+        print("most hits: " + ", ".join(f"{q} {hits[q]}" for q in slow))
+
+
+if __name__ == "__main__":
+    main()
