@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,14 +31,8 @@ sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
 
-from bench.search_eval import read_queries  # noqa: E402
-from replica.state import Replica  # noqa: E402
-from tests.warehouse.batches import FakeColumn  # noqa: E402
-from warehouse.db import connect  # noqa: E402
-from warehouse.diff import detect_changes  # noqa: E402
-from warehouse.load import load_pending  # noqa: E402
+from bench.search_eval import build_warehouse, read_queries  # noqa: E402
 
-AS_OF = date(2026, 11, 26)
 CHILD = """
 import json, sys, time
 from pathlib import Path
@@ -48,23 +41,6 @@ t0 = time.perf_counter()
 copy = publish_analyst_copy(Path(sys.argv[1]))
 print(json.dumps({"publish": time.perf_counter() - t0, "copy": str(copy)}))
 """
-
-
-def build_warehouse(root: Path, notices: int, seed: int) -> Path:
-    """A warehouse holding ``notices`` replica notices after one cycle."""
-    replica = Replica(notices=notices, seed=seed, today=AS_OF)
-    column = FakeColumn(root / "batches")
-    for nid in replica.notice_ids():
-        spec = replica.notice(nid)
-        column.add(nid, published_on=spec.published_on, issuer=spec.issuer, title=spec.title,
-                   body="\n".join(spec.body_paragraphs))  # fmt: skip
-    column.crawl()
-    db = root / "zgwatch.duckdb"
-    with connect(db) as con:
-        load_pending(con, column.batches_dir)
-        detect_changes(con, as_of=AS_OF, warn_days=3)
-        con.execute("CHECKPOINT")
-    return db
 
 
 def publish(db: Path) -> tuple[dict, float]:

@@ -81,6 +81,9 @@ def build_search_index(
     """
     t0 = time.monotonic()
     load_fts(con)
+    # fts writes a notice's tokens in order only if rows keep their order: the
+    # positions (sql/search.sql, sort_terms) are read from that order.
+    con.execute("SET preserve_insertion_order = true")
     con.execute("BEGIN TRANSACTION")
     try:
         create_macros(con)
@@ -90,7 +93,9 @@ def build_search_index(
             _execute(con, "fill_text", {"first": first, "count": SLICE})
         con.execute(SQL["create_index"])
         con.execute(SQL["sort_terms"])
+        con.execute(SQL["notice_docs"])
         con.execute(SQL["drop_text"])
+        con.execute(SQL["version_index"])
         con.execute(SQL["search_macro"])
         seconds = time.monotonic() - t0
         built_at = (now or datetime.now(UTC)).isoformat()

@@ -37,12 +37,13 @@ CREATE OR REPLACE MACRO search_tokens(s) AS flatten([
 -- name: create_text
 -- The index's input, one row per notice read at least once: its latest title
 -- and body as tokens. TEMP: it never reaches the file, only the index does.
-CREATE OR REPLACE TEMP TABLE search_text (notice_id VARCHAR NOT NULL, tokens VARCHAR NOT NULL);
+CREATE OR REPLACE TEMP TABLE search_text (
+    notice_id VARCHAR NOT NULL, vrow BIGINT NOT NULL, tokens VARCHAR NOT NULL);
 
 -- name: fill_text
 -- One slice of notice_versions (by rowid) at a time: a slice's token lists stay small.
 INSERT INTO search_text
-SELECT v.notice_id, array_to_string(search_tokens(v.title || chr(10) || v.body), ' ')
+SELECT v.notice_id, v.rowid, array_to_string(search_tokens(v.title || chr(10) || v.body), ' ')
 FROM notice_versions AS v
 JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no
 WHERE v.rowid >= $first AND v.rowid < $first + $count;
@@ -53,12 +54,36 @@ PRAGMA create_fts_index('search_text', 'notice_id', 'tokens', overwrite = 1,
     stemmer = 'none', stopwords = 'none', ignore = '\s+', strip_accents = 0, lower = 0);
 
 -- name: sort_terms
--- One row per token occurrence, as fts writes it, but ordered by term: a query
--- then reads only the row groups of its own terms (zone maps), not all of them.
+-- One row per token occurrence, as fts writes it (in token order, so a row's
+-- place in its notice is its rowid minus the notice's first), plus that place
+-- (pos), re-sorted by term: a query reads only its own terms' row groups (zone
+-- maps), and pos lets it require a phrase's tokens to stand side by side.
+CREATE OR REPLACE TEMP TABLE search_starts AS
+SELECT docid, min(rowid) AS start FROM fts_main_search_text.terms GROUP BY docid;
 CREATE TABLE fts_main_search_text.terms_by_term AS
-SELECT docid, fieldid, termid FROM fts_main_search_text.terms ORDER BY termid, docid;
+SELECT t.docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos
+FROM fts_main_search_text.terms AS t
+JOIN search_starts AS s USING (docid)
+ORDER BY t.termid, t.docid, pos;
 DROP TABLE fts_main_search_text.terms;
 ALTER TABLE fts_main_search_text.terms_by_term RENAME TO terms;
+DROP TABLE search_starts;
+
+-- name: notice_docs
+-- What a result row shows of each indexed notice (its version as indexed).
+CREATE TABLE fts_main_search_text.notice_docs AS
+SELECT d.docid, t.notice_id, v.version_no, v.title, v.issuer, v.published_on, s.status, s.url
+FROM fts_main_search_text.docs AS d
+JOIN search_text AS t ON t.rowid = d.docid
+JOIN notice_versions AS v ON v.rowid = t.vrow
+JOIN notice_state AS s ON s.notice_id = t.notice_id
+ORDER BY d.docid;
+
+-- name: version_index
+-- The copy only: fetching the texts of the best hits by notice_id is then an
+-- index scan instead of a read of every body (the pipeline's warehouse has no
+-- index on this table: there it would be rewritten every cycle).
+CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
 
 -- name: drop_text
 DROP TABLE search_text;
@@ -75,75 +100,101 @@ SELECT (SELECT num_docs FROM fts_main_search_text.stats)      AS notices,
        (SELECT as_of FROM latest_cycle)                        AS as_of;
 
 -- name: search_macro
--- search_notices(query): the notices holding every token of the query, best
--- first (BM25, as fts's match_bm25 with conjunctive := 1). A query token that
--- is a lone Chinese character matches every indexed pair holding it.
--- snippet (the 100 best only: reading every body would make a common word
--- slow): the text around the first query word found verbatim, marked 【】.
-CREATE OR REPLACE MACRO search_notices(query) AS TABLE
-WITH q AS (
-    SELECT DISTINCT unnest(search_tokens(query)) AS token
+-- search_notices(query): the notices holding every word of the query (words
+-- are separated by spaces) as a phrase: the word's tokens side by side, in
+-- order (punctuation and line breaks between them do not count). A lone
+-- Chinese character stands for itself, or inside a longer run: alone in the
+-- word, any pair holding it; first in the word, a pair ending with it; last,
+-- a pair starting with it. Best first by BM25 with each query word as a term
+-- (its frequency: the places it stands in the notice; its rarity: how many
+-- notices hold it), with fts's constants: k1 1.2, b 0.75, log10 idf, the
+-- notice's length in tokens.
+-- snippet: the text around the first query word found verbatim, marked 【】,
+-- for the best `snippets` rows only (NULL below: reading every body of a
+-- common word would be slow).
+CREATE OR REPLACE MACRO search_notices(query, snippets := 20) AS TABLE
+WITH words AS (
+    SELECT unnest(parts) AS word, generate_subscripts(parts, 1) AS w
+    FROM (SELECT list_filter(string_split_regex(coalesce(query, ''), '\s+'),
+                             x -> len(search_tokens(x)) > 0) AS parts)
+),
+q AS (
+    SELECT w, unnest(tokens) AS token, generate_subscripts(tokens, 1) AS slot,
+           len(tokens) AS n
+    FROM (SELECT w, search_tokens(word) AS tokens FROM words)
 ),
 qterms AS (
-    SELECT q.token, d.termid
+    SELECT q.w, q.slot, q.n, d.termid
     FROM q
     JOIN fts_main_search_text.dict AS d
       ON d.term = q.token
-      OR (length(q.token) = 1 AND regexp_matches(q.token, '\p{Han}') AND contains(d.term, q.token))
+      OR (length(q.token) = 1 AND regexp_matches(q.token, '\p{Han}') AND (
+             (q.n = 1 AND contains(d.term, q.token))
+          OR (q.n > 1 AND q.slot = 1 AND length(d.term) = 2 AND suffix(d.term, q.token))
+          OR (q.n > 1 AND q.slot = q.n AND length(d.term) = 2 AND starts_with(d.term, q.token))))
 ),
-postings AS (
-    SELECT t.docid, t.termid, count(*) AS tf
+occurrences AS (
+    SELECT t.docid, t.termid, t.pos
     FROM fts_main_search_text.terms AS t
     WHERE t.termid IN (SELECT termid FROM qterms)
-    GROUP BY t.docid, t.termid
+),
+aligned AS (  -- each occurrence as (notice, word, where the word would start)
+    SELECT o.docid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
+    FROM occurrences AS o
+    JOIN qterms AS qt USING (termid)
+),
+places AS (  -- each place where a word of the query stands: its n tokens side by side
+    SELECT docid, w
+    FROM (SELECT * FROM aligned WHERE slot > 1) AS rest
+    SEMI JOIN (SELECT docid, w, start FROM aligned WHERE slot = 1) AS first
+        USING (docid, w, start)
+    GROUP BY docid, w, start, n
+    HAVING count(*) = n - 1  -- a place holds one term: n - 1 rows are the other tokens
+    UNION ALL
+    SELECT docid, w FROM aligned WHERE n = 1
+),
+word_tf AS (
+    SELECT docid, w, count(*) AS tf FROM places GROUP BY docid, w
 ),
 matched AS (
-    SELECT p.docid
-    FROM postings AS p
-    JOIN qterms USING (termid)
-    GROUP BY p.docid
-    HAVING count(DISTINCT qterms.token) = (SELECT count(*) FROM q)
+    SELECT docid FROM word_tf GROUP BY docid HAVING count(*) = (SELECT count(*) FROM words)
+),
+word_df AS (
+    SELECT w, count(*) AS df FROM word_tf GROUP BY w
 ),
 scored AS (
-    SELECT docs.name AS notice_id,
-           sum(log((s.num_docs - d.df + 0.5) / (d.df + 0.5) + 1)
-               * p.tf * (1.2 + 1)
-               / (p.tf + 1.2 * (1 - 0.75 + 0.75 * docs.len / s.avgdl))) AS score
-    FROM postings AS p
-    JOIN matched USING (docid)
-    JOIN fts_main_search_text.dict AS d USING (termid)
+    SELECT m.docid,
+           sum(log((s.num_docs - f.df + 0.5) / (f.df + 0.5) + 1)
+               * t.tf * (1.2 + 1)
+               / (t.tf + 1.2 * (1 - 0.75 + 0.75 * docs.len / s.avgdl))) AS score
+    FROM matched AS m
+    JOIN word_tf AS t USING (docid)
+    JOIN word_df AS f USING (w)
     JOIN fts_main_search_text.docs AS docs USING (docid)
     CROSS JOIN fts_main_search_text.stats AS s
-    GROUP BY docs.name
+    GROUP BY m.docid
 ),
 ranked AS (
-    SELECT notice_id, score, row_number() OVER (ORDER BY score DESC, notice_id) AS rank
+    SELECT n.*, scored.score,
+           row_number() OVER (ORDER BY scored.score DESC, n.notice_id) AS rank
     FROM scored
+    JOIN fts_main_search_text.notice_docs AS n USING (docid)
 ),
-rows AS (
-    SELECT r.notice_id, r.score, r.rank, v.title, v.issuer, v.published_on, s.status, s.url
+best AS (  -- the latest version is the highest: no filter that would hide the index
+    SELECT r.notice_id, arg_max(v.title || chr(10) || v.body, v.version_no) AS text
     FROM ranked AS r
-    JOIN notice_state AS s ON s.notice_id = r.notice_id
-    JOIN notice_versions AS v ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
+    JOIN notice_versions AS v USING (notice_id)
+    WHERE r.rank <= snippets
+    GROUP BY r.notice_id
 ),
-best AS (
-    SELECT r.notice_id, v.title || chr(10) || v.body AS text
-    FROM ranked AS r
-    JOIN notice_state AS s ON s.notice_id = r.notice_id
-    JOIN notice_versions AS v ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
-    WHERE r.rank <= 100
-),
-found AS (
-    SELECT notice_id, text, lower(text) AS low,
-           search_words(query) || search_tokens(query) AS words
-    FROM best
-),
-placed AS (
+located AS (
     SELECT notice_id, text, word, coalesce(instr(low, word), 1) AS pos
-    FROM (SELECT notice_id, text, low, list_filter(words, w -> contains(low, w))[1] AS word
-          FROM found)
+    FROM (SELECT notice_id, text, low,
+                 list_filter(search_words(query) || search_tokens(query),
+                             x -> contains(low, x))[1] AS word
+          FROM (SELECT notice_id, text, lower(text) AS low FROM best))
 ),
-snippets AS (
+snippet AS (
     SELECT notice_id,
            replace(
                CASE WHEN pos > 31 THEN '…' ELSE '' END
@@ -153,17 +204,17 @@ snippets AS (
                || CASE WHEN pos + coalesce(length(word), 0) + 50 <= length(text) THEN '…'
                        ELSE '' END,
                chr(10), ' ') AS snippet
-    FROM placed
+    FROM located
 )
 SELECT
-    notice_id,
-    rows.title,
-    rows.issuer,
-    rows.score,
-    snippets.snippet,
-    rows.published_on,
-    rows.status,
-    rows.url
-FROM rows
-LEFT JOIN snippets USING (notice_id)
-ORDER BY rows.rank;
+    r.notice_id,
+    r.title,
+    r.issuer,
+    r.score,
+    snippet.snippet,
+    r.published_on,
+    r.status,
+    r.url
+FROM ranked AS r
+LEFT JOIN snippet USING (notice_id)
+ORDER BY r.rank;
