@@ -114,10 +114,25 @@ def test_the_duckdb_command_line_reads_the_copy_and_searches_it(analyst_copy):
     assert out.stdout.split() == ["202033"]
 
 
+def cuts_a_number(text: str, start: int, end: int) -> bool:
+    """Would text[start:end] begin or end inside a run of digits or letters (a whole word)?"""
+    def word(ch: str) -> bool:
+        return ch.isascii() and ch.isalnum()
+
+    return (start > 0 and word(text[start - 1]) and word(text[start])) or (
+        end < len(text) and word(text[end - 1]) and word(text[end])
+    )
+
+
 def unique_phrase(con, body: str, size: int = 12) -> str | None:
-    """A stretch of ``body``'s opening that no other notice holds (dates and names make one)."""
+    """A stretch of ``body``'s opening that no other notice holds (dates and names make one).
+
+    Numbers are whole words to the search, as to an analyst: the stretch cuts none.
+    """
     opening = body.split("\n")[0]
-    for start in range(0, len(opening) - size, 5):
+    for start in range(0, len(opening) - size):
+        if cuts_a_number(opening, start, start + size):
+            continue
         phrase = opening[start : start + size]
         holders = con.execute(
             "SELECT count(*) FROM notices WHERE contains(title || chr(10) || body, ?)", [phrase]
