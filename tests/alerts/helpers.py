@@ -105,7 +105,9 @@ class Warehouse:
     ) -> None:
         """A loaded crawl batch with one list fetch and the given article outcomes."""
         self.con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, NULL, ?)",
+            "INSERT INTO batches (batch_id, started_at, source, list_complete, fetch_count,"
+            " listing_count, notice_count, new_notices, new_versions, summary, loaded_at)"
+            " VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, NULL, ?)",
             [batch_id, T0, SOURCE, list_outcome == "ok", T0],
         )
         self.con.execute(
