@@ -25,6 +25,7 @@ from core.sqlfiles import statements, used_params
 SQL = statements(Path(__file__).parent / "sql" / "search.sql")
 MACROS = ("fold_macro", "words_macro", "tokens_macro")
 SLICE = 256  # notice_versions rows tokenised per statement: bounds the token lists in memory
+# (fts itself tokenises 2,048 paragraphs at a time: see sql/search.sql)
 
 
 @dataclass(frozen=True)
@@ -91,15 +92,12 @@ def build_search_index(
         rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
         for first in range(0, rows, SLICE):
             _execute(con, "fill_text", {"first": first, "count": SLICE})
-        con.execute(SQL["create_index"])
-        con.execute(SQL["sort_terms"])
-        con.execute(SQL["notice_docs"])
-        con.execute(SQL["drop_text"])
-        con.execute(SQL["version_index"])
-        con.execute(SQL["search_macro"])
+        for step in ("create_index", "sort_terms", "notice_docs", "drop_text", "version_index"):
+            con.execute(SQL[step])
         seconds = time.monotonic() - t0
         built_at = (now or datetime.now(UTC)).isoformat()
         _execute(con, "info_table", {"built_at": built_at, "seconds": seconds})
+        con.execute(SQL["search_macro"])  # after search_index: the macro reads it
         notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
         con.execute("COMMIT")
     except BaseException:

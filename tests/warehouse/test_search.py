@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import duckdb
@@ -18,7 +19,7 @@ from warehouse.search import create_macros, load_fts
 BODIES = {
     1: "严禁违规吃喝。公车私用问题突出。\n2023年10月26日反馈意见。联系:ABC@Example.gov.cn",
     2: "吃喝玩乐之风。违规使用公车。吃喝问题。",
-    3: "违规。\n吃喝",
+    3: "违规。吃喝",
     4: "其他内容。",
 }
 
@@ -80,26 +81,42 @@ def test_best_first_with_a_snippet_around_the_words(copy):
     assert only_one[0][0] and [r[0] for r in only_one[1:]] == [None, None]
 
 
-def test_the_score_is_fts_bm25(copy):
-    """For a one-token word the score is fts's own match_bm25 (the extension loaded here)."""
-    load_fts(copy)
-    ours = dict(copy.execute("SELECT notice_id, score FROM search_notices('吃喝')").fetchall())
-    theirs = dict(copy.execute(
-        "SELECT name, fts_main_search_text.match_bm25(name, '吃喝', conjunctive := 1) AS s "
-        "FROM fts_main_search_text.docs WHERE s IS NOT NULL"
+def test_the_score_is_bm25_over_notices(copy):
+    """k1 1.2, b 0.75, log10 idf as fts's match_bm25; documents are whole notices."""
+    texts = dict(copy.execute(
+        "SELECT notice_id, search_tokens(title || chr(10) || body) FROM notices"
     ).fetchall())  # fmt: skip
-    assert ours.keys() == theirs.keys()
-    assert all(ours[k] == pytest.approx(theirs[k]) for k in ours)
+    avgdl = sum(map(len, texts.values())) / len(texts)
+    df = sum("吃喝" in tokens for tokens in texts.values())
+    idf = math.log10((len(texts) - df + 0.5) / (df + 0.5) + 1)
+
+    def bm25(tokens: list[str]) -> float:
+        tf = tokens.count("吃喝")
+        return idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(tokens) / avgdl))
+
+    ours = dict(copy.execute("SELECT notice_id, score FROM search_notices('吃喝')").fetchall())
+    assert ours == pytest.approx({k: bm25(t) for k, t in texts.items() if "吃喝" in t})
+
+
+def test_fts_own_functions_work_on_the_index(copy):
+    """The index is fts's: with the extension loaded, its match_bm25 reads it (per paragraph)."""
+    load_fts(copy)
+    hits = copy.execute(
+        "SELECT name FROM (SELECT name, fts_main_search_text.match_bm25(name, '吃喝') AS score "
+        "FROM fts_main_search_text.docs) WHERE score IS NOT NULL ORDER BY name"
+    ).fetchall()
+    assert [h[0] for h in hits] == ["1#2", "2#2", "3#2"]
 
 
 def test_positions_follow_each_notice_token_by_token(copy):
-    """Ordered by pos, a notice's index rows are the tokens of its title and body."""
+    """Ordered by paragraph and place, a notice's index rows are its tokens."""
     for notice_id in BODIES:
         stored = [r[0] for r in copy.execute(
             "SELECT d.term FROM fts_main_search_text.terms AS t "
             "JOIN fts_main_search_text.dict AS d USING (termid) "
-            "JOIN fts_main_search_text.notice_docs AS n USING (docid) "
-            "WHERE n.notice_id = ? ORDER BY t.pos", [str(notice_id)]).fetchall()]  # fmt: skip
+            "JOIN fts_main_search_text.notice_docs AS n USING (nid) "
+            "WHERE n.notice_id = ? ORDER BY t.docid, t.pos", [str(notice_id)],
+        ).fetchall()]  # fmt: skip
         (tokens,) = copy.execute(
             "SELECT search_tokens(title || chr(10) || body) FROM notices WHERE notice_id = ?",
             [str(notice_id)],

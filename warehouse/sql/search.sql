@@ -5,15 +5,21 @@
 -- itself, and each run of ASCII letters or digits one token (full-width forms
 -- folded, lower case). bench/search_eval.py measured bigrams against jieba's
 -- segmentation on what analysts type: bigrams find every notice holding the
--- phrase, words inside words included (docs/benchmarks.md).
+-- phrase, words inside words included (docs/benchmarks.md). The query is
+-- tokenised by the same macro, in SQL: no Python at either end.
 --
 -- The index is DuckDB's fts extension (PRAGMA create_fts_index, loaded by
--- file path from the duckdb-extension-fts wheel) over the bigrams, space
--- separated: schema fts_main_search_text with tables docs, dict, terms, stats.
--- search_notices() scores with the same BM25 as fts's match_bm25 (k 1.2,
--- b 0.75, every query token required) in plain SQL, so it works in any
--- DuckDB session, the CLI included, without loading the extension. The query is
--- tokenised by the same macro as the notices, in SQL.
+-- file path from the duckdb-extension-fts wheel) over the space-separated
+-- tokens of each paragraph of each notice's latest title and body: schema
+-- fts_main_search_text, tables docs (one per paragraph), dict, terms, stats.
+-- Paragraphs, not whole notices, because fts tokenises 2,048 documents at a
+-- time: a notice's worth of tokens each made the build peak at ~600 MB at
+-- 20,000 notices, a paragraph's ~280 MB. On top of fts's tables the build adds
+-- each occurrence's place (terms.pos, so a phrase's tokens can be required side
+-- by side) and its notice (terms.nid), re-sorts terms by term (a query reads
+-- only its own terms' row groups), and notice_docs (one row per notice).
+-- search_notices() then scores notices with BM25 in plain SQL, so any DuckDB
+-- session runs it, the CLI included, without loading the extension.
 
 -- name: fold_macro
 -- What the tokens are read from: full-width letters and digits folded, lower case.
@@ -35,33 +41,39 @@ CREATE OR REPLACE MACRO search_tokens(s) AS flatten([
 ]);
 
 -- name: create_text
--- The index's input, one row per notice read at least once: its latest title
--- and body as tokens. TEMP: it never reaches the file, only the index does.
+-- The index's input, one row per paragraph of each notice read at least once
+-- (its latest version): the paragraph's tokens. TEMP: only the index reaches
+-- the file. nid, the notice's number in the index, is the version's rowid.
 CREATE OR REPLACE TEMP TABLE search_text (
-    notice_id VARCHAR NOT NULL, vrow BIGINT NOT NULL, tokens VARCHAR NOT NULL);
+    paragraph VARCHAR NOT NULL, nid BIGINT NOT NULL, tokens VARCHAR NOT NULL);
 
 -- name: fill_text
 -- One slice of notice_versions (by rowid) at a time: a slice's token lists stay small.
 INSERT INTO search_text
-SELECT v.notice_id, v.rowid, array_to_string(search_tokens(v.title || chr(10) || v.body), ' ')
-FROM notice_versions AS v
-JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no
-WHERE v.rowid >= $first AND v.rowid < $first + $count;
+SELECT notice_id || '#' || generate_subscripts(paragraphs, 1), nid,
+       array_to_string(search_tokens(unnest(paragraphs)), ' ')
+FROM (SELECT v.notice_id, v.rowid AS nid,
+             string_split(v.title || chr(10) || v.body, chr(10)) AS paragraphs
+      FROM notice_versions AS v
+      JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no
+      WHERE v.rowid >= $first AND v.rowid < $first + $count);
 
 -- name: create_index
 -- Tokens are already made: split on spaces only, keep every token as it is.
-PRAGMA create_fts_index('search_text', 'notice_id', 'tokens', overwrite = 1,
+PRAGMA create_fts_index('search_text', 'paragraph', 'tokens', overwrite = 1,
     stemmer = 'none', stopwords = 'none', ignore = '\s+', strip_accents = 0, lower = 0);
 
 -- name: sort_terms
--- One row per token occurrence, as fts writes it (in token order, so a row's
--- place in its notice is its rowid minus the notice's first), plus that place
--- (pos), re-sorted by term: a query reads only its own terms' row groups (zone
--- maps), and pos lets it require a phrase's tokens to stand side by side.
+-- fts writes one row per token occurrence, in token order: an occurrence's
+-- place in its paragraph is its rowid minus the paragraph's first. Keep that
+-- place (pos) and the notice (nid) with each row, ordered by term.
 CREATE OR REPLACE TEMP TABLE search_starts AS
-SELECT docid, min(rowid) AS start FROM fts_main_search_text.terms GROUP BY docid;
+SELECT t.docid, min(t.rowid) AS start, any_value(x.nid) AS nid
+FROM fts_main_search_text.terms AS t
+JOIN search_text AS x ON x.rowid = t.docid
+GROUP BY t.docid;
 CREATE TABLE fts_main_search_text.terms_by_term AS
-SELECT t.docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos
+SELECT t.docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos, s.nid
 FROM fts_main_search_text.terms AS t
 JOIN search_starts AS s USING (docid)
 ORDER BY t.termid, t.docid, pos;
@@ -70,14 +82,18 @@ ALTER TABLE fts_main_search_text.terms_by_term RENAME TO terms;
 DROP TABLE search_starts;
 
 -- name: notice_docs
--- What a result row shows of each indexed notice (its version as indexed).
+-- One row per indexed notice: what a result row shows, and its length in
+-- tokens (BM25's document length).
 CREATE TABLE fts_main_search_text.notice_docs AS
-SELECT d.docid, t.notice_id, v.version_no, v.title, v.issuer, v.published_on, s.status, s.url
-FROM fts_main_search_text.docs AS d
-JOIN search_text AS t ON t.rowid = d.docid
-JOIN notice_versions AS v ON v.rowid = t.vrow
-JOIN notice_state AS s ON s.notice_id = t.notice_id
-ORDER BY d.docid;
+SELECT v.rowid AS nid, v.notice_id, v.version_no, v.title, v.issuer, v.published_on,
+       s.status, s.url, l.len
+FROM (SELECT x.nid, sum(d.len) AS len
+      FROM fts_main_search_text.docs AS d
+      JOIN search_text AS x ON x.rowid = d.docid
+      GROUP BY x.nid) AS l
+JOIN notice_versions AS v ON v.rowid = l.nid
+JOIN notice_state AS s ON s.notice_id = v.notice_id
+ORDER BY nid;
 
 -- name: version_index
 -- The copy only: fetching the texts of the best hits by notice_id is then an
@@ -89,20 +105,22 @@ CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
 DROP TABLE search_text;
 
 -- name: info_table
--- What was indexed, when, how long it took (one row).
+-- What was indexed, when, how long it took (one row); notices and tokens are
+-- BM25's N and (tokens / notices) average length too.
 CREATE OR REPLACE TABLE search_index AS
-SELECT (SELECT num_docs FROM fts_main_search_text.stats)      AS notices,
-       (SELECT count(*) FROM fts_main_search_text.dict)        AS terms,
-       (SELECT sum(len) FROM fts_main_search_text.docs)        AS tokens,
-       'bigram'                                                AS tokenizer,
-       $built_at::TIMESTAMPTZ                                  AS built_at,
-       $seconds::DOUBLE                                        AS build_seconds,
-       (SELECT as_of FROM latest_cycle)                        AS as_of;
+SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
+       (SELECT count(*) FROM fts_main_search_text.dict)            AS terms,
+       (SELECT coalesce(sum(len), 0) FROM fts_main_search_text.notice_docs) AS tokens,
+       'bigram'                                                    AS tokenizer,
+       $built_at::TIMESTAMPTZ                                      AS built_at,
+       $seconds::DOUBLE                                            AS build_seconds,
+       (SELECT as_of FROM latest_cycle)                            AS as_of;
 
 -- name: search_macro
 -- search_notices(query): the notices holding every word of the query (words
 -- are separated by spaces) as a phrase: the word's tokens side by side, in
--- order (punctuation and line breaks between them do not count). A lone
+-- order, within one paragraph; punctuation inside a word stands for any
+-- punctuation in the notice (违规,吃喝 finds 违规、吃喝, not 违规吃喝). A lone
 -- Chinese character stands for itself, or inside a longer run: alone in the
 -- word, any pair holding it; first in the word, a pair ending with it; last,
 -- a pair starting with it. Best first by BM25 with each query word as a term
@@ -134,51 +152,51 @@ qterms AS (
           OR (q.n > 1 AND q.slot = q.n AND length(d.term) = 2 AND starts_with(d.term, q.token))))
 ),
 occurrences AS (
-    SELECT t.docid, t.termid, t.pos
+    SELECT t.docid, t.nid, t.termid, t.pos
     FROM fts_main_search_text.terms AS t
     WHERE t.termid IN (SELECT termid FROM qterms)
 ),
-aligned AS (  -- each occurrence as (notice, word, where the word would start)
-    SELECT o.docid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
+aligned AS (  -- each occurrence as (paragraph, word, where the word would start)
+    SELECT o.docid, o.nid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
     FROM occurrences AS o
     JOIN qterms AS qt USING (termid)
 ),
 places AS (  -- each place where a word of the query stands: its n tokens side by side
-    SELECT docid, w
+    SELECT any_value(nid) AS nid, w
     FROM (SELECT * FROM aligned WHERE slot > 1) AS rest
     SEMI JOIN (SELECT docid, w, start FROM aligned WHERE slot = 1) AS first
         USING (docid, w, start)
     GROUP BY docid, w, start, n
     HAVING count(*) = n - 1  -- a place holds one term: n - 1 rows are the other tokens
     UNION ALL
-    SELECT docid, w FROM aligned WHERE n = 1
+    SELECT nid, w FROM aligned WHERE n = 1
 ),
 word_tf AS (
-    SELECT docid, w, count(*) AS tf FROM places GROUP BY docid, w
+    SELECT nid, w, count(*) AS tf FROM places GROUP BY nid, w
 ),
 matched AS (
-    SELECT docid FROM word_tf GROUP BY docid HAVING count(*) = (SELECT count(*) FROM words)
+    SELECT nid FROM word_tf GROUP BY nid HAVING count(*) = (SELECT count(*) FROM words)
 ),
 word_df AS (
     SELECT w, count(*) AS df FROM word_tf GROUP BY w
 ),
 scored AS (
-    SELECT m.docid,
-           sum(log((s.num_docs - f.df + 0.5) / (f.df + 0.5) + 1)
+    SELECT m.nid,
+           sum(log((i.notices - f.df + 0.5) / (f.df + 0.5) + 1)
                * t.tf * (1.2 + 1)
-               / (t.tf + 1.2 * (1 - 0.75 + 0.75 * docs.len / s.avgdl))) AS score
+               / (t.tf + 1.2 * (1 - 0.75 + 0.75 * n.len / (i.tokens / i.notices)))) AS score
     FROM matched AS m
-    JOIN word_tf AS t USING (docid)
+    JOIN word_tf AS t USING (nid)
     JOIN word_df AS f USING (w)
-    JOIN fts_main_search_text.docs AS docs USING (docid)
-    CROSS JOIN fts_main_search_text.stats AS s
-    GROUP BY m.docid
+    JOIN fts_main_search_text.notice_docs AS n USING (nid)
+    CROSS JOIN search_index AS i
+    GROUP BY m.nid
 ),
 ranked AS (
     SELECT n.*, scored.score,
            row_number() OVER (ORDER BY scored.score DESC, n.notice_id) AS rank
     FROM scored
-    JOIN fts_main_search_text.notice_docs AS n USING (docid)
+    JOIN fts_main_search_text.notice_docs AS n USING (nid)
 ),
 best AS (  -- the latest version is the highest: no filter that would hide the index
     SELECT r.notice_id, arg_max(v.title || chr(10) || v.body, v.version_no) AS text
