@@ -16,8 +16,9 @@
 -- time: a notice's worth of tokens each made the build peak at ~600 MB at
 -- 20,000 notices, a paragraph's ~280 MB. On top of fts's tables the build adds
 -- each occurrence's place (terms.pos, so a phrase's tokens can be required side
--- by side) and its notice (terms.nid), re-sorts terms by term (a query reads
--- only its own terms' row groups), and notice_docs (one row per notice).
+-- by side), re-sorts terms by term (a query reads
+-- only its own terms' row groups), docs.nid (the paragraph's notice) and
+-- notice_docs (one row per notice).
 -- search_notices() then scores notices with BM25 in plain SQL, so any DuckDB
 -- session runs it, the CLI included, without loading the extension.
 
@@ -66,20 +67,21 @@ PRAGMA create_fts_index('search_text', 'paragraph', 'tokens', overwrite = 1,
 -- name: sort_terms
 -- fts writes one row per token occurrence, in token order: an occurrence's
 -- place in its paragraph is its rowid minus the paragraph's first. Keep that
--- place (pos) and the notice (nid) with each row, ordered by term.
+-- place (pos) with each row, ordered by term; and give each paragraph (docs)
+-- the notice it belongs to (nid).
 CREATE OR REPLACE TEMP TABLE search_starts AS
-SELECT t.docid, min(t.rowid) AS start, any_value(x.nid) AS nid
-FROM fts_main_search_text.terms AS t
-JOIN search_text AS x ON x.rowid = t.docid
-GROUP BY t.docid;
+SELECT docid, min(rowid) AS start FROM fts_main_search_text.terms GROUP BY docid;
 CREATE TABLE fts_main_search_text.terms_by_term AS
-SELECT t.docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos, s.nid
+SELECT t.docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos
 FROM fts_main_search_text.terms AS t
 JOIN search_starts AS s USING (docid)
 ORDER BY t.termid, t.docid, pos;
 DROP TABLE fts_main_search_text.terms;
 ALTER TABLE fts_main_search_text.terms_by_term RENAME TO terms;
 DROP TABLE search_starts;
+ALTER TABLE fts_main_search_text.docs ADD COLUMN nid BIGINT;
+UPDATE fts_main_search_text.docs AS d SET nid = x.nid FROM search_text AS x
+WHERE x.rowid = d.docid;
 
 -- name: notice_docs
 -- One row per indexed notice: what a result row shows, and its length in
@@ -87,10 +89,7 @@ DROP TABLE search_starts;
 CREATE TABLE fts_main_search_text.notice_docs AS
 SELECT v.rowid AS nid, v.notice_id, v.version_no, v.title, v.issuer, v.published_on,
        s.status, s.url, l.len
-FROM (SELECT x.nid, sum(d.len) AS len
-      FROM fts_main_search_text.docs AS d
-      JOIN search_text AS x ON x.rowid = d.docid
-      GROUP BY x.nid) AS l
+FROM (SELECT nid, sum(len) AS len FROM fts_main_search_text.docs GROUP BY nid) AS l
 JOIN notice_versions AS v ON v.rowid = l.nid
 JOIN notice_state AS s ON s.notice_id = v.notice_id
 ORDER BY nid;
@@ -152,27 +151,30 @@ qterms AS (
           OR (q.n > 1 AND q.slot = q.n AND length(d.term) = 2 AND starts_with(d.term, q.token))))
 ),
 occurrences AS (
-    SELECT t.docid, t.nid, t.termid, t.pos
+    SELECT t.docid, t.termid, t.pos
     FROM fts_main_search_text.terms AS t
     WHERE t.termid IN (SELECT termid FROM qterms)
 ),
 aligned AS (  -- each occurrence as (paragraph, word, where the word would start)
-    SELECT o.docid, o.nid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
+    SELECT o.docid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
     FROM occurrences AS o
     JOIN qterms AS qt USING (termid)
 ),
 places AS (  -- each place where a word of the query stands: its n tokens side by side
-    SELECT any_value(nid) AS nid, w
+    SELECT docid, w
     FROM (SELECT * FROM aligned WHERE slot > 1) AS rest
     SEMI JOIN (SELECT docid, w, start FROM aligned WHERE slot = 1) AS first
         USING (docid, w, start)
     GROUP BY docid, w, start, n
     HAVING count(*) = n - 1  -- a place holds one term: n - 1 rows are the other tokens
     UNION ALL
-    SELECT nid, w FROM aligned WHERE n = 1
+    SELECT docid, w FROM aligned WHERE n = 1
 ),
-word_tf AS (
-    SELECT nid, w, count(*) AS tf FROM places GROUP BY nid, w
+word_tf AS (  -- how often each word stands in each notice
+    SELECT d.nid, p.w, sum(p.tf) AS tf
+    FROM (SELECT docid, w, count(*) AS tf FROM places GROUP BY docid, w) AS p
+    JOIN fts_main_search_text.docs AS d USING (docid)
+    GROUP BY d.nid, p.w
 ),
 matched AS (
     SELECT nid FROM word_tf GROUP BY nid HAVING count(*) = (SELECT count(*) FROM words)
