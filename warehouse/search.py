@@ -82,8 +82,8 @@ def build_search_index(
     """
     t0 = time.monotonic()
     load_fts(con)
-    # fts writes a notice's tokens in order only if rows keep their order: the
-    # positions (sql/search.sql, sort_terms) are read from that order.
+    # fts writes a paragraph's tokens in order only if rows keep their order:
+    # the positions (sql/search.sql, paragraph_starts) are read from that order.
     con.execute("SET preserve_insertion_order = true")
     con.execute("BEGIN TRANSACTION")
     try:
@@ -92,18 +92,25 @@ def build_search_index(
         rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
         for first in range(0, rows, SLICE):
             _execute(con, "fill_text", {"first": first, "count": SLICE})
-        for step in ("create_index", "sort_terms", "notice_docs", "drop_text", "version_index"):
-            con.execute(SQL[step])
-        seconds = time.monotonic() - t0
-        built_at = (now or datetime.now(UTC)).isoformat()
-        _execute(con, "info_table", {"built_at": built_at, "seconds": seconds})
+        # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
+        # the most paragraphs any notice has, keeps the numbers apart
+        most = con.execute("SELECT coalesce(max(para), 0) FROM search_text").fetchone()[0]
+        params = {"per_notice": 1 << (most + 1).bit_length()}
+        con.execute(SQL["create_index"])
+        con.execute("SET preserve_insertion_order = false")  # order is read; let the rest spill
+        for step in ("paragraph_starts", "sort_terms", "swap_terms", "renumber_docs",
+                     "notice_docs", "drop_text", "version_index"):
+            _execute(con, step, params)
+        params["seconds"] = time.monotonic() - t0
+        params["built_at"] = (now or datetime.now(UTC)).isoformat()
+        _execute(con, "info_table", params)
         con.execute(SQL["search_macro"])  # after search_index: the macro reads it
         notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return SearchIndex(notices, terms, seconds)
+    return SearchIndex(notices, terms, params["seconds"])
 
 
 def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict):

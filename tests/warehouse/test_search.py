@@ -114,8 +114,8 @@ def test_positions_follow_each_notice_token_by_token(copy):
         stored = [r[0] for r in copy.execute(
             "SELECT d.term FROM fts_main_search_text.terms AS t "
             "JOIN fts_main_search_text.dict AS d USING (termid) "
-            "JOIN fts_main_search_text.docs AS p USING (docid) "
-            "JOIN fts_main_search_text.notice_docs AS n USING (nid) "
+            "CROSS JOIN search_index AS i "
+            "JOIN fts_main_search_text.notice_docs AS n ON n.nid = t.docid // i.per_notice "
             "WHERE n.notice_id = ? ORDER BY t.docid, t.pos", [str(notice_id)],
         ).fetchall()]  # fmt: skip
         (tokens,) = copy.execute(

@@ -17,8 +17,9 @@
 -- 20,000 notices, a paragraph's ~280 MB. On top of fts's tables the build adds
 -- each occurrence's place (terms.pos, so a phrase's tokens can be required side
 -- by side), re-sorts terms by term (a query reads
--- only its own terms' row groups), docs.nid (the paragraph's notice) and
--- notice_docs (one row per notice).
+-- only its own terms' row groups), numbers paragraphs so that docid divided by
+-- search_index.per_notice is the notice's nid, and adds notice_docs (one row
+-- per notice).
 -- search_notices() then scores notices with BM25 in plain SQL, so any DuckDB
 -- session runs it, the CLI included, without loading the extension.
 
@@ -46,13 +47,14 @@ CREATE OR REPLACE MACRO search_tokens(s) AS flatten([
 -- (its latest version): the paragraph's tokens. TEMP: only the index reaches
 -- the file. nid, the notice's number in the index, is the version's rowid.
 CREATE OR REPLACE TEMP TABLE search_text (
-    paragraph VARCHAR NOT NULL, nid BIGINT NOT NULL, tokens VARCHAR NOT NULL);
+    paragraph VARCHAR NOT NULL, nid BIGINT NOT NULL, para INTEGER NOT NULL,
+    tokens VARCHAR NOT NULL);
 
 -- name: fill_text
 -- One slice of notice_versions (by rowid) at a time: a slice's token lists stay small.
 INSERT INTO search_text
 SELECT notice_id || '#' || generate_subscripts(paragraphs, 1), nid,
-       array_to_string(search_tokens(unnest(paragraphs)), ' ')
+       generate_subscripts(paragraphs, 1), array_to_string(search_tokens(unnest(paragraphs)), ' ')
 FROM (SELECT v.notice_id, v.rowid AS nid,
              string_split(v.title || chr(10) || v.body, chr(10)) AS paragraphs
       FROM notice_versions AS v
@@ -64,23 +66,33 @@ FROM (SELECT v.notice_id, v.rowid AS nid,
 PRAGMA create_fts_index('search_text', 'paragraph', 'tokens', overwrite = 1,
     stemmer = 'none', stopwords = 'none', ignore = '\s+', strip_accents = 0, lower = 0);
 
--- name: sort_terms
+-- name: paragraph_starts
 -- fts writes one row per token occurrence, in token order: an occurrence's
--- place in its paragraph is its rowid minus the paragraph's first. Keep that
--- place (pos) with each row, ordered by term; and give each paragraph (docs)
--- the notice it belongs to (nid).
+-- place in its paragraph is its rowid minus the paragraph's first. Each
+-- paragraph is renumbered nid * $per_notice + its number in the notice (in
+-- docs and terms alike): a query finds an occurrence's notice by a division.
 CREATE OR REPLACE TEMP TABLE search_starts AS
-SELECT docid, min(rowid) AS start FROM fts_main_search_text.terms GROUP BY docid;
+SELECT s.docid, s.start, x.nid * $per_notice + x.para AS id
+FROM (SELECT docid, min(rowid) AS start FROM fts_main_search_text.terms GROUP BY docid) AS s
+JOIN search_text AS x ON x.rowid = s.docid;
+
+-- name: sort_terms
+-- Each occurrence with its place (pos), ordered by term: a query reads only
+-- its own terms' row groups (zone maps).
 CREATE TABLE fts_main_search_text.terms_by_term AS
-SELECT t.docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos
+SELECT s.id AS docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos
 FROM fts_main_search_text.terms AS t
 JOIN search_starts AS s USING (docid)
-ORDER BY t.termid, t.docid, pos;
+ORDER BY t.termid, docid, pos;
+
+-- name: swap_terms
 DROP TABLE fts_main_search_text.terms;
 ALTER TABLE fts_main_search_text.terms_by_term RENAME TO terms;
 DROP TABLE search_starts;
-ALTER TABLE fts_main_search_text.docs ADD COLUMN nid BIGINT;
-UPDATE fts_main_search_text.docs AS d SET nid = x.nid FROM search_text AS x
+
+-- name: renumber_docs
+UPDATE fts_main_search_text.docs AS d SET docid = x.nid * $per_notice + x.para
+FROM search_text AS x
 WHERE x.rowid = d.docid;
 
 -- name: notice_docs
@@ -89,7 +101,8 @@ WHERE x.rowid = d.docid;
 CREATE TABLE fts_main_search_text.notice_docs AS
 SELECT v.rowid AS nid, v.notice_id, v.version_no, v.title, v.issuer, v.published_on,
        s.status, s.url, l.len
-FROM (SELECT nid, sum(len) AS len FROM fts_main_search_text.docs GROUP BY nid) AS l
+FROM (SELECT docid // $per_notice AS nid, sum(len) AS len
+      FROM fts_main_search_text.docs GROUP BY nid) AS l
 JOIN notice_versions AS v ON v.rowid = l.nid
 JOIN notice_state AS s ON s.notice_id = v.notice_id
 ORDER BY nid;
@@ -113,7 +126,8 @@ SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        'bigram'                                                    AS tokenizer,
        $built_at::TIMESTAMPTZ                                      AS built_at,
        $seconds::DOUBLE                                            AS build_seconds,
-       (SELECT as_of FROM latest_cycle)                            AS as_of;
+       (SELECT as_of FROM latest_cycle)                            AS as_of,
+       $per_notice::BIGINT                                         AS per_notice;
 
 -- name: search_macro
 -- search_notices(query): the notices holding every word of the query (words
@@ -140,15 +154,18 @@ q AS (
            len(tokens) AS n
     FROM (SELECT w, search_tokens(word) AS tokens FROM words)
 ),
-qterms AS (
+qterms AS (  -- each query token's terms: itself, and for a lone character the pairs above
     SELECT q.w, q.slot, q.n, d.termid
     FROM q
+    JOIN fts_main_search_text.dict AS d ON d.term = q.token
+    UNION ALL
+    SELECT q.w, q.slot, q.n, d.termid
+    FROM (SELECT * FROM q WHERE length(token) = 1 AND regexp_matches(token, '\p{Han}')) AS q
     JOIN fts_main_search_text.dict AS d
-      ON d.term = q.token
-      OR (length(q.token) = 1 AND regexp_matches(q.token, '\p{Han}') AND (
-             (q.n = 1 AND contains(d.term, q.token))
-          OR (q.n > 1 AND q.slot = 1 AND length(d.term) = 2 AND suffix(d.term, q.token))
-          OR (q.n > 1 AND q.slot = q.n AND length(d.term) = 2 AND starts_with(d.term, q.token))))
+      ON length(d.term) = 2 AND contains(d.term, q.token)
+     AND (q.n = 1
+          OR (q.slot = 1 AND suffix(d.term, q.token))
+          OR (q.slot = q.n AND starts_with(d.term, q.token)))
 ),
 occurrences AS (
     SELECT t.docid, t.termid, t.pos
@@ -170,11 +187,11 @@ places AS (  -- each place where a word of the query stands: its n tokens side b
     UNION ALL
     SELECT docid, w FROM aligned WHERE n = 1
 ),
-word_tf AS (  -- how often each word stands in each notice
-    SELECT d.nid, p.w, sum(p.tf) AS tf
-    FROM (SELECT docid, w, count(*) AS tf FROM places GROUP BY docid, w) AS p
-    JOIN fts_main_search_text.docs AS d USING (docid)
-    GROUP BY d.nid, p.w
+word_tf AS (  -- how often each word stands in each notice (docid // per_notice: its nid)
+    SELECT p.docid // i.per_notice AS nid, p.w, count(*) AS tf
+    FROM places AS p
+    CROSS JOIN search_index AS i
+    GROUP BY ALL
 ),
 matched AS (
     SELECT nid FROM word_tf GROUP BY nid HAVING count(*) = (SELECT count(*) FROM words)
@@ -195,17 +212,15 @@ scored AS (
     GROUP BY m.nid
 ),
 ranked AS (
-    SELECT n.*, scored.score,
-           row_number() OVER (ORDER BY scored.score DESC, n.notice_id) AS rank
+    SELECT n.*, scored.score
     FROM scored
     JOIN fts_main_search_text.notice_docs AS n USING (nid)
 ),
 best AS (  -- the latest version is the highest: no filter that would hide the index
-    SELECT r.notice_id, arg_max(v.title || chr(10) || v.body, v.version_no) AS text
-    FROM ranked AS r
+    SELECT b.notice_id, arg_max(v.title || chr(10) || v.body, v.version_no) AS text
+    FROM (SELECT notice_id FROM ranked ORDER BY score DESC, notice_id LIMIT snippets) AS b
     JOIN notice_versions AS v USING (notice_id)
-    WHERE r.rank <= snippets
-    GROUP BY r.notice_id
+    GROUP BY b.notice_id
 ),
 located AS (
     SELECT notice_id, text, word, coalesce(instr(low, word), 1) AS pos
@@ -237,4 +252,4 @@ SELECT
     r.url
 FROM ranked AS r
 LEFT JOIN snippet USING (notice_id)
-ORDER BY r.rank;
+ORDER BY r.score DESC, r.notice_id;
