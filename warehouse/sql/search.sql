@@ -14,7 +14,7 @@
 -- fts_main_search_text, tables docs (one per paragraph), dict, terms, stats.
 -- Paragraphs, not whole notices, because fts tokenises 2,048 documents at a
 -- time: a notice's worth of tokens each made the build peak at ~600 MB at
--- 20,000 notices, a paragraph's ~280 MB. On top of fts's tables the build adds
+-- 20,000 notices, a paragraph's ~250 MB. On top of fts's tables the build adds
 -- each occurrence's place (terms.pos, so a phrase's tokens can be required side
 -- by side), re-sorts terms by term (a query reads
 -- only its own terms' row groups), numbers paragraphs so that docid divided by
