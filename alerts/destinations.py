@@ -54,7 +54,8 @@ class Destination(BaseModel):
     """Where alerts go: an Apprise URL, its readers, and (for stakeholders) what they want.
 
     ``kinds`` None means every kind alerted by default; ``match`` keywords, of
-    which the issuer or title must hold one. Built from ``--notify``,
+    which the issuer or title must hold one; ``digest`` one message per run
+    listing every event instead of one per notice. Built from ``--notify``,
     ``operators_notify`` and the config file's ``[[destinations]]``.
     """
 
@@ -64,6 +65,7 @@ class Destination(BaseModel):
     kinds: tuple[str, ...] | None = None
     match: tuple[str, ...] | None = None
     audience: Literal["stakeholders", "operators"] = STAKEHOLDERS
+    digest: bool = False
 
     @field_validator("url")
     @classmethod

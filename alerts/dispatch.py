@@ -1,10 +1,16 @@
-"""Send pending deliveries: a couple of quick retries each, the result recorded at once.
+"""Send pending deliveries as messages: a couple of quick retries each, the result recorded at once.
+
+Pending rows are grouped by the message they go out in (``outbox.message``): a
+notice's events of one run become one message, a digest one message per part,
+a summary or an operators' notice one message. The rows of a message are
+marked sent (or failed) together, by one statement, right after Apprise's
+answer, so a crash repeats at most the message in flight.
 
 Backoff happens inside the run (``RETRY_PAUSES``), so an hourly cycle never
 skips a retry; what still fails stays ``pending`` for the next run and is
 ``failed`` after ``max_attempts`` failed runs. A destination that fails
-``DOWN_AFTER`` deliveries in a row is left alone for the rest of the run: its
-other deliveries wait, untouched, instead of each spending the retry pauses.
+``DOWN_AFTER`` messages in a row is left alone for the rest of the run: its
+other messages wait, untouched, instead of each spending the retry pauses.
 """
 
 from __future__ import annotations
@@ -17,24 +23,33 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from alerts.channels import Channel, DeliveryError
+from alerts.digest import digest_items, digest_message
 from alerts.events import ChangeEvent, load_events
-from alerts.messages import Message, event_message, incident_message, summary_message
-from alerts.outbox import Delivery, mark_destination, mark_failed_run, mark_sent
+from alerts.messages import (
+    Message,
+    baseline_message,
+    gap_message,
+    incident_message,
+    notice_message,
+)
+from alerts.outbox import Delivery, mark_destination, mark_failed_run, mark_sent, message_events
+from core.testhook import pause_point
 
 log = logging.getLogger("alerts")
 
-RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd try of one delivery in a run
+RETRY_PAUSES = (0.5, 2.0)  # seconds before the 2nd and 3rd try of one message in a run
 DOWN_AFTER = 2
 
 
 @dataclass
 class SendStats:
-    """What one pass over the pending deliveries did."""
+    """What one pass over the pending deliveries did (counts are outbox rows)."""
 
     sent: int = 0
     retry_later: int = 0  # failed this run, still pending
     failed: int = 0  # failed this run for the last time
     waiting: int = 0  # not tried: their destination was down this run
+    messages: int = 0  # messages delivered (a message carries one or more rows)
     errors: list[str] = field(default_factory=list)  # masked
 
     def add(self, other: SendStats) -> None:
@@ -42,19 +57,68 @@ class SendStats:
         self.retry_later += other.retry_later
         self.failed += other.failed
         self.waiting += other.waiting
+        self.messages += other.messages
         self.errors += other.errors
 
 
-def message_for(delivery: Delivery, events: dict[int, ChangeEvent]) -> Message:
-    """Rebuild the message an outbox row stands for."""
-    family, _, rest = delivery.message_key.partition(":")
-    if family == "change":
-        return event_message(events[delivery.change_id])
+@dataclass(frozen=True)
+class Outbound:
+    """One message to one destination and the outbox rows it delivers."""
+
+    message: Message
+    deliveries: tuple[Delivery, ...]
+
+
+def group(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    """The pending rows by destination and message, in the order of each message's first row."""
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    for d in deliveries:
+        groups.setdefault((d.url_hash, d.message or d.message_key), []).append(d)
+    return list(groups.values())
+
+
+def outbound(con, rows: list[Delivery], channel: Channel, events: dict[int, ChangeEvent], *,
+             site_url: str | None = None) -> list[Outbound]:
+    """The message(s) the rows of one outbox message go out as, on this channel.
+
+    A digest is cut into the parts the service takes from all of its events
+    (sent ones too, so a retry sends the same parts); only parts with a
+    pending row are returned, each with its pending rows.
+    """
+    first = rows[0]
+    name = first.message or first.message_key
+    family, _, rest = name.partition(":")
+    if family in ("notice", "change"):
+        message = notice_message([events[d.change_id] for d in rows], name, site_url=site_url)
+        return [Outbound(message, tuple(rows))]
+    if family == "digest":
+        ids = message_events(con, first.url_hash, name)
+        found = {**load_events(con, [i for i in ids if i not in events]), **events}
+        digest = digest_message(name, digest_items([found[i] for i in ids if i in found],
+                                                   site_url))
+        by_event = {d.change_id: d for d in rows}
+        out = []
+        for part in channel.parts(digest):
+            mine = tuple(by_event[i] for i in part.change_ids if i in by_event)
+            if mine:
+                out.append(Outbound(part, mine))
+        return out
     if family == "baseline":
-        return summary_message(rest, delivery.payload or {})
+        message = baseline_message(rest, first.payload or {}, site_url=site_url)
+        return [Outbound(message, (first,))]
     if family == "incident":
-        return incident_message(delivery.payload or {}, rest.rsplit(":", 1)[1])
-    raise ValueError(f"unknown message key {delivery.message_key!r}")
+        return [Outbound(incident_message(first.payload or {}, rest.rsplit(":", 1)[1]), (first,))]
+    if family == "gap":
+        return [Outbound(gap_message(first.payload or {}), (first,))]
+    raise ValueError(f"unknown message {name!r}")
+
+
+def plan(con, deliveries: list[Delivery], channels: dict[str, Channel], *,
+         site_url: str | None = None) -> list[Outbound]:
+    """Every message the pending rows would go out as (a dry run lists their subjects)."""
+    events = load_events(con, [d.change_id for d in deliveries if d.change_id is not None])
+    return [o for rows in group(deliveries)
+            for o in outbound(con, rows, channels[rows[0].url_hash], events, site_url=site_url)]
 
 
 def _try(
@@ -82,53 +146,62 @@ def send_pending(
     max_attempts: int,
     pauses: tuple[float, ...] = RETRY_PAUSES,
     sleep: Callable[[float], None] = time.sleep,
+    site_url: str | None = None,
 ) -> SendStats:
-    """Try each delivery (oldest first) and record the outcome immediately."""
+    """Send each message (oldest first) and record the outcome of its rows immediately."""
     stats = SendStats()
     events = load_events(con, [d.change_id for d in deliveries if d.change_id is not None])
     streak: Counter[str] = Counter()
     worked: dict[str, bool] = {}  # destination -> accepted anything this run
-    for d in deliveries:
-        if streak[d.url_hash] >= DOWN_AFTER:
-            stats.waiting += 1
-            continue
-        channel = channels[d.url_hash]
-        try:
-            message = message_for(d, events)
-            error = _try(channel, message, pauses, sleep)
-        except Exception as exc:  # a rendering bug must not hold back the other deliveries
-            log.exception("cannot build %s for %s", d.message_key, d.masked)
-            error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
-        if error is None:
-            mark_sent(con, d, clock())
-            streak[d.url_hash] = 0
-            worked[d.url_hash] = True
-            stats.sent += 1
-            log.info("sent %s to %s", d.message_key, d.masked)
-            continue
-        status = mark_failed_run(con, d, error, clock(), max_attempts)
-        streak[d.url_hash] += 1
-        worked.setdefault(d.url_hash, False)
-        stats.errors.append(f"{d.masked}: {error}")
+
+    def failed(rows, error: str, what: str) -> None:
+        masked = rows[0].masked
+        status = mark_failed_run(con, rows, error, clock(), max_attempts)
+        streak[rows[0].url_hash] += 1
+        worked.setdefault(rows[0].url_hash, False)
+        stats.errors.append(f"{masked}: {error}")
         if status == "failed":
-            stats.failed += 1
-            log.error(
-                "gave up on %s to %s after %d runs: %s",
-                d.message_key,
-                d.masked,
-                d.attempts + 1,
-                error,
-            )
+            stats.failed += len(rows)
+            log.error("gave up on %s to %s after %d runs: %s", what, masked,
+                      rows[0].attempts + 1, error)
         else:
-            stats.retry_later += 1
-            log.warning(
-                "could not send %s to %s (run %d of %d): %s",
-                d.message_key,
-                d.masked,
-                d.attempts + 1,
-                max_attempts,
-                error,
-            )
+            stats.retry_later += len(rows)
+            log.warning("could not send %s to %s (run %d of %d): %s", what, masked,
+                        rows[0].attempts + 1, max_attempts, error)
+
+    for rows in group(deliveries):
+        url_hash = rows[0].url_hash
+        if streak[url_hash] >= DOWN_AFTER:
+            stats.waiting += len(rows)
+            continue
+        channel = channels[url_hash]
+        try:
+            messages = outbound(con, rows, channel, events, site_url=site_url)
+        except Exception as exc:  # a rendering bug must not hold back the other messages
+            log.exception("cannot build %s for %s", rows[0].message, rows[0].masked)
+            failed(rows, channel.destination.redact(f"{type(exc).__name__}: {exc}"),
+                   rows[0].message)
+            continue
+        for out in messages:
+            if streak[url_hash] >= DOWN_AFTER:
+                stats.waiting += len(out.deliveries)
+                continue
+            try:
+                error = _try(channel, out.message, pauses, sleep)
+            except Exception as exc:  # a plugin or template bug: this message only
+                log.exception("cannot send %s to %s", out.message.key, rows[0].masked)
+                error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
+            if error is not None:
+                failed(out.deliveries, error, out.message.key)
+                continue
+            pause_point("alert:sent")
+            mark_sent(con, out.deliveries, clock())
+            streak[url_hash] = 0
+            worked[url_hash] = True
+            stats.sent += len(out.deliveries)
+            stats.messages += 1
+            log.info("sent %s to %s (%d rows)", out.message.key, rows[0].masked,
+                     len(out.deliveries))
     for url_hash, ok in worked.items():
         mark_destination(con, url_hash, ok, clock())
     return stats

@@ -2,7 +2,8 @@
 
 Peer tools repeat the same error every run until people mute them. Here a
 condition (the column unreadable, every article blocked, a destination
-failing for a day, a pipeline step failing) opens an ``incidents`` row;
+failing for a day or about to have a delivery given up, deliveries given up,
+a pipeline step failing) opens an ``incidents`` row;
 operators get one message when it opens and one when it closes, through the
 outbox like every alert. The alert stage checks the warehouse's latest batch
 and the destinations' state (``current_trouble`` and ``reconcile``), so
@@ -16,18 +17,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alerts.destinations import Destination
-from alerts.outbox import enqueue_message, failing_destinations, waiting
+from alerts.destinations import STAKEHOLDERS, Destination
+from alerts.outbox import Health, destination_health, enqueue_message
 from core.sqlfiles import statements, used_params
-from core.vocabulary import shanghai_time
+from core.vocabulary import MAX_ATTEMPTS, shanghai_time
 
 SQL = statements(Path(__file__).parent / "sql" / "incidents.sql")
 # How long a destination may keep failing before operators hear of it: a
-# chat service's hiccup of an hour is not worth a message, a day is.
+# chat service's hiccup of an hour is not worth a message, a day is. They hear
+# sooner when a delivery is about to be given up (see _destination_trouble).
 DESTINATION_GRACE = timedelta(hours=24)
 # The incidents the alert stage opens and closes from what it sees; others
 # (a failing step) are opened and closed by whoever runs the step.
-CHECKED_KINDS = ("column_unreadable", "all_blocked", "destination_failing")
+CHECKED_KINDS = ("column_unreadable", "all_blocked", "destination_failing", "deliveries_given_up")
 STEP_FAILED = "step_failed"
 
 
@@ -40,7 +42,7 @@ def _execute(con, name: str, **params):
 class Trouble:
     """A condition that is true now."""
 
-    kind: str  # column_unreadable | all_blocked | destination_failing
+    kind: str  # column_unreadable | all_blocked | destination_failing | deliveries_given_up
     subject_key: str  # '' or the destination's url_hash
     subject: str
     detail: str
@@ -76,33 +78,54 @@ def _column_trouble(con, source: str) -> tuple[str | None, list[Trouble]]:
     return batch_id, out
 
 
-def _destination_trouble(con, stakeholders: list[Destination], now: datetime) -> list[Trouble]:
+def _destination_trouble(con, stakeholders: list[Destination], now: datetime,
+                         max_attempts: int, resend_hint: str) -> list[Trouble]:
+    """``destination_failing`` and ``deliveries_given_up`` troubles of stakeholders' destinations.
+
+    A failing destination is trouble once it has failed for ``DESTINATION_GRACE``, or
+    sooner: as soon as one of its deliveries is one failed run from being given up
+    (``attempts >= max_attempts - 1``), so operators hear before anything is given up.
+    Once told, it stays trouble while the destination keeps failing (no "recovered"
+    message just because the delivery that raised it was given up). Deliveries given up
+    are trouble of their own until they are sent again (``retry_failed``).
+    """
+    told = {r[2] for r in _execute(con, "open_incidents",
+                                   kinds=["destination_failing"]).fetchall()}
     out = []
-    for url_hash, channel, since, last_ok in failing_destinations(
-        con, [t.url_hash for t in stakeholders]
-    ):
-        if now - since < DESTINATION_GRACE:
-            continue
-        held, given_up = waiting(con, url_hash)
-        ok = f"上次成功 {shanghai_time(last_ok)}" if last_ok else "从未成功"
-        out.append(
-            Trouble(
-                "destination_failing",
-                url_hash,
-                channel,
-                f"自 {shanghai_time(since)} 起发送失败, {ok}; "
-                f"待重试 {held} 条, 已放弃 {given_up} 条",
-            )
-        )
+    for h in destination_health(con, [t.url_hash for t in stakeholders], STAKEHOLDERS):
+        last_run = h.pending and h.most_attempts >= max_attempts - 1
+        if last_run or (h.failing_since is not None and (
+                now - h.failing_since >= DESTINATION_GRACE or h.given_up_while_failing
+                or h.url_hash in told)):
+            out.append(Trouble("destination_failing", h.url_hash, h.masked,
+                               _failing_detail(h, max_attempts)))
+        if h.given_up:
+            how = f"; 重新发送: {resend_hint}" if resend_hint else ""
+            out.append(Trouble("deliveries_given_up", h.url_hash, h.masked,
+                               f"{h.given_up} 条告警在连续 {max_attempts} 次运行发送失败后已放弃, "
+                               f"最近一次于 {shanghai_time(h.last_given_up)}{how}"))
     return out
 
 
+def _failing_detail(h: Health, max_attempts: int) -> str:
+    since = f"自 {shanghai_time(h.failing_since)} 起发送失败" if h.failing_since else "发送失败"
+    ok = f"上次成功 {shanghai_time(h.last_ok)}" if h.last_ok else "从未成功"
+    text = f"{since}, {ok}; 待重试 {h.pending} 条, 已放弃 {h.given_up} 条"
+    if h.pending and h.most_attempts >= max_attempts - 1:
+        left = max(max_attempts - h.most_attempts, 0)
+        text += f"; 已失败 {h.most_attempts} 次的告警再失败 {left} 次即放弃"
+    return text
+
+
 def current_trouble(
-    con, source: str, stakeholders: list[Destination], now: datetime
+    con, source: str, stakeholders: list[Destination], now: datetime, *,
+    max_attempts: int = MAX_ATTEMPTS, resend_hint: str = "",
 ) -> tuple[str | None, list[Trouble]]:
-    """(latest batch id, the troubles true now)."""
+    """(latest batch id, the troubles true now); ``resend_hint`` says how to re-send
+    given-up deliveries (the application's command), in the operators' message."""
     batch_id, troubles = _column_trouble(con, source)
-    return batch_id, troubles + _destination_trouble(con, stakeholders, now)
+    return batch_id, troubles + _destination_trouble(con, stakeholders, now, max_attempts,
+                                                     resend_hint)
 
 
 def _facts(row) -> dict:

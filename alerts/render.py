@@ -3,12 +3,19 @@
 Everything that comes from the site is escaped for the format it lands in:
 HTML by Jinja2's autoescape; Markdown by ``md_escape``, applied to every
 ``{{ … }}`` of a Markdown template (the environment's ``finalize``), so a
-template cannot forget it. Plain text needs no escaping.
+template cannot forget it. Plain text needs no escaping. Mentions were
+already neutralised in the facts (``messages.defuse``).
+
+A ``Style`` says how a service's Markdown marks a diff (strikethrough and
+bold where it renders them, ``[-…-]`` where it does not) and whether it
+takes ``tel:``/``mailto:`` links; the channel passes it to ``render``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from urllib.parse import quote, urlsplit
 
@@ -17,8 +24,31 @@ from markupsafe import Markup, escape
 
 from alerts.messages import Message
 from core.textdiff import hunk_to_text
+from core.vocabulary import SHANGHAI
 
 FORMATS = ("html", "md", "txt")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a diff is marked, and whether contacts become links, in one service's format."""
+
+    deleted: tuple[str, str] = ("[-", "-]")
+    inserted: tuple[str, str] = ("{+", "+}")
+    spaced: bool = False  # Markdown: a space outside each mark, so CJK text around cannot
+    #                       stop ** or ~~ from opening or closing (CommonMark's flanking rule)
+    contact_links: bool = True  # tel: and mailto: links
+
+    @property
+    def legend(self) -> str:
+        """The one-line key: ``[-删除-]{+新增+}``, ``~~删除~~ **新增**``."""
+        (d0, d1), (i0, i1) = self.deleted, self.inserted
+        return f"{d0}删除{d1}{' ' if self.spaced else ''}{i0}新增{i1}"
+
+
+TEXT = Style()  # plain text: the [-deleted-]{+inserted+} convention
+MD_STRIKE = Style(("~~", "~~"), ("**", "**"), spaced=True)  # GitHub-style Markdown
+MD_BOLD = Style((r"\[-", r"-\]"), ("**", "**"), spaced=True)  # Markdown without strikethrough
 
 
 class MdSafe(str):
@@ -51,6 +81,23 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+_PHONE = re.compile(r"^\s*(\+?[\d\-()（） ]{5,})")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def tel_uri(phone: str | None) -> str | None:
+    """``tel:07567263766`` for a phone number as written (extension dropped), else None."""
+    m = _PHONE.match(phone or "")
+    digits = re.sub(r"[^\d+]", "", m.group(1)) if m else ""
+    return f"tel:{digits}" if len(digits) >= 5 else None
+
+
+def mailto_uri(email: str | None) -> str | None:
+    """``mailto:a@b.cn`` for a plain e-mail address, else None."""
+    email = (email or "").strip()
+    return f"mailto:{email}" if _EMAIL.match(email) else None
+
+
 def _md_finalize(value):
     if value is None:
         return ""
@@ -65,19 +112,79 @@ def _md_link(text: str, url: str | None) -> MdSafe:
     return MdSafe(f"[{label}]({quote(target, safe=':/?#@!$&*+,;=%~-._')})")
 
 
-def md_hunk(hunk) -> MdSafe:
+def _md_contact(text: str, uri: str | None, style: Style) -> MdSafe:
+    label = md_escape(text)
+    return MdSafe(f"[{label}]({uri})" if uri and style.contact_links else label)
+
+
+def _contact_parts(contacts: dict, link) -> list[tuple[str, list]]:
+    """(label, rendered values) of each kind of contact present, in reading order."""
+    out = []
+    if contacts.get("phones"):
+        out.append(("电话", [link(p, tel_uri(p)) for p in contacts["phones"]]))
+    if contacts.get("emails"):
+        out.append(("邮箱", [link(e, mailto_uri(e)) for e in contacts["emails"]]))
+    if contacts.get("address"):
+        code = f" (邮编 {contacts['postcode']})" if contacts.get("postcode") else ""
+        out.append(("来信", [link(contacts["address"] + code, None)]))
+    elif contacts.get("postcode"):
+        out.append(("邮编", [link(contacts["postcode"], None)]))
+    return out
+
+
+def md_contacts(contacts: dict, style: Style) -> MdSafe:
+    """The contacts on one Markdown line: ``电话 [0756-…](tel:…) · 邮箱 [a@b](mailto:…) …``."""
+    parts = _contact_parts(contacts, lambda text, uri: _md_contact(text, uri, style))
+    return MdSafe(" · ".join(f"{label} {'、'.join(values)}" for label, values in parts))
+
+
+def html_contacts(contacts: dict) -> Markup:
+    """The contacts as HTML: phones as tel: links, e-mails as mailto: links, one line each."""
+
+    def link(text: str, uri: str | None) -> Markup:
+        if not uri:
+            return escape(text)
+        return Markup('<a href="{}" style="color:#1d4ed8">{}</a>').format(uri, text)
+
+    lines = [
+        Markup("<b>{}：</b>").format(label) + Markup("、").join(values)
+        for label, values in _contact_parts(contacts, link)
+    ]
+    return Markup("<br>").join(lines)
+
+
+def _md_mark(text: str, marks: tuple[str, str], style: Style) -> str:
+    body = md_escape(text).replace("\n", " ⏎ ").strip()
+    if not body:  # a change of whitespace alone: show that something changed there
+        body = "⏎"
+    mark = f"{marks[0]}{body}{marks[1]}"
+    return f" {mark} " if style.spaced else mark
+
+
+def md_hunk(hunk, style: Style = MD_STRIKE) -> MdSafe:
+    """A hunk in Markdown, deletions and insertions marked as ``style`` says."""
     parts = []
     for op, text in hunk:
-        t = md_escape(text)
-        parts.append(rf"\[-{t}-\]" if op < 0 else rf"{{+{t}+}}" if op > 0 else t)
-    return MdSafe("".join(parts).replace("\n", " ⏎ "))
+        if op < 0:
+            parts.append(_md_mark(text, style.deleted, style))
+        elif op > 0:
+            parts.append(_md_mark(text, style.inserted, style))
+        else:
+            parts.append(md_escape(text).replace("\n", " ⏎ "))
+    out = re.sub(r" {2,}", " ", "".join(parts)).strip()
+    return MdSafe(out)
+
+
+def text_hunk(hunk, style: Style = TEXT) -> str:
+    """A hunk in plain text: ``[-deleted-]{+inserted+}``; newlines shown as ⏎."""
+    return hunk_to_text(hunk).replace("\n", " ⏎ ")
 
 
 # In HTML the markers are hidden by CSS: Apprise derives the email's text/plain
 # part from the HTML, and there they must read [-deleted-]{+inserted+}.
 _HIDDEN = '<span style="display:none;mso-hide:all">{}</span>'
 _DEL = 'style="color:#b42318;background:#fde8e7;text-decoration:line-through"'
-_INS = 'style="color:#067647;background:#e3f6e8;text-decoration:none"'
+_INS = 'style="color:#067647;background:#e3f6e8;text-decoration:none;font-weight:600"'
 
 
 def _nl2br(text: str) -> Markup:
@@ -101,12 +208,35 @@ def html_hunk(hunk) -> Markup:
     return Markup("").join(parts)
 
 
+_MARKED = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def marked_ops(text: str | None) -> list[tuple[int, str]]:
+    """A line written in the ``[-…-]{+…+}`` convention (an edit's summary) as diff ops."""
+    ops, last = [], 0
+    for m in _MARKED.finditer(text or ""):
+        if m.start() > last:
+            ops.append((0, text[last : m.start()]))
+        ops.append((-1, m.group(1)) if m.group(1) is not None else (1, m.group(2)))
+        last = m.end()
+    if last < len(text or ""):
+        ops.append((0, text[last:]))
+    return ops
+
+
 def _days_left(days: int | None) -> str:
     if days is None:
         return ""
     if days > 0:
         return f"剩 {days} 天"
     return "今日截止" if days == 0 else f"已过 {-days} 天"
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO 8601 instant as people in Guangdong read it (北京时间), to the minute."""
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 @cache
@@ -126,16 +256,27 @@ def environment(fmt: str) -> Environment:
     env.filters.update(
         safe_url=safe_url,
         days_left=_days_left,
-        text_hunk=hunk_to_text,
+        local_time=local_time,
+        text_hunk=text_hunk,
         html_hunk=html_hunk,
         md_hunk=md_hunk,
         md_link=_md_link,
+        md_contact=_md_contact,
+        md_contacts=md_contacts,
+        md=MdSafe,  # a macro's output, already escaped inside: {{ p.facts(n) | md }}
+        html_contacts=html_contacts,
+        marked=marked_ops,
+        tel=tel_uri,
+        mailto=mailto_uri,
         nl2br=_nl2br,
     )
     return env
 
 
-def render(message: Message, fmt: str) -> str:
-    """The message's body in ``fmt`` (``html``, ``md`` or ``txt``)."""
+def render(message: Message, fmt: str, style: Style | None = None) -> str:
+    """The message's body in ``fmt`` (``html``, ``md`` or ``txt``), diffs marked per ``style``."""
+    style = style or (MD_STRIKE if fmt == "md" else TEXT)
     template = environment(fmt).get_template(f"{message.template}.{fmt}.j2")
-    return template.render(subject=message.subject, **message.facts).strip() + "\n"
+    legend = MdSafe(style.legend) if fmt == "md" else style.legend
+    text = template.render(subject=message.subject, style=style, legend=legend, **message.facts)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

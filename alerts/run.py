@@ -1,17 +1,18 @@
-"""The alert stage: queue what is new, send what is pending, tell operators of trouble."""
+"""The alert stage: queue what is new, send what is pending, tell operators of trouble
+and of what the parser could not read (parse gaps)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from alerts import operators, outbox
+from alerts import gaps, operators, outbox
 from alerts.channels import Channel
 from alerts.destinations import OPERATORS, STAKEHOLDERS, Destination, unique
-from alerts.dispatch import RETRY_PAUSES, SendStats, message_for, send_pending
-from alerts.events import load_events
+from alerts.dispatch import RETRY_PAUSES, SendStats, plan, send_pending
 from alerts.logs import masking
 from alerts.messages import utc_now
 from core.vocabulary import MAX_ATTEMPTS
@@ -24,6 +25,8 @@ class AlertConfig:
     destinations: tuple[Destination, ...] = ()  # stakeholders' and operators'
     max_attempts: int = MAX_ATTEMPTS  # failed runs after which a delivery is given up
     source: str = ""  # the column, named in operators' messages
+    resend_hint: str = ""  # how operators re-send given-up deliveries (the application's command)
+    site_url: str | None = None  # the history site's public base URL: alerts link to it
 
 
 @dataclass
@@ -31,7 +34,9 @@ class AlertReport:
     """What ``run_alerts`` did (or, with ``dry_run``, would do)."""
 
     queued: int = 0  # outbox rows added this run
-    sent: int = 0
+    resent: int = 0  # failed deliveries put back to pending by ``retry_failed``
+    sent: int = 0  # outbox rows sent (a message carries one or more)
+    messages: int = 0  # messages sent
     retry_later: int = 0  # failed this run, pending for the next
     failed: int = 0  # given up this run (status failed)
     waiting: int = 0  # not tried this run: their destination was down
@@ -53,7 +58,10 @@ class AlertReport:
         """What the run did, in one line."""
         if self.dry_run:
             return f"dry run: {len(self.planned)} message(s) would be sent, nothing recorded"
-        parts = [f"queued {self.queued}", f"sent {self.sent}", f"pending {self.pending}"]
+        parts = [f"queued {self.queued}", f"sent {self.sent} in {self.messages} message(s)",
+                 f"pending {self.pending}"]
+        if self.resent:
+            parts.insert(0, f"re-sending {self.resent} failed")
         if self.failed:
             parts.append(f"failed {self.failed}")
         if self.incidents_opened or self.incidents_closed:
@@ -66,15 +74,15 @@ class AlertReport:
 
 
 def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime) -> int:
+    """Queue the baseline summary (first, so it is sent first), then the events."""
     queued = 0
+    run = outbox.next_run(con) if stakeholders else 0
     for t in stakeholders:
-        queued += outbox.enqueue_events(con, t, now)
-        if not t.wants_kind("new"):
-            continue
-        baseline = outbox.baseline_facts(con, t)
-        if baseline and baseline[0] >= outbox.since_batch(con, t.url_hash):
+        baseline = outbox.baseline_facts(con, t) if t.wants_kind("new") else None
+        if baseline:
             batch_id, facts = baseline
             queued += outbox.enqueue_message(con, t, f"baseline:{batch_id}", facts, now)
+        queued += outbox.enqueue_events(con, t, now, run)
     return queued
 
 
@@ -85,10 +93,9 @@ def _open_channels(destinations: list[Destination]) -> dict[str, Channel]:
     return channels
 
 
-def _plan(con, deliveries, report: AlertReport) -> None:
-    events = load_events(con, [d.change_id for d in deliveries if d.change_id is not None])
-    for d in deliveries:
-        report.planned.append((d.masked, message_for(d, events).subject))
+def _plan(con, deliveries, channels, report: AlertReport, site_url: str | None) -> None:
+    for out in plan(con, deliveries, channels, site_url=site_url):
+        report.planned.append((out.deliveries[0].masked, out.message.subject))
 
 
 def _stage(
@@ -109,16 +116,21 @@ def _stage(
     first = outbox.pending(con, [t.url_hash for t in stakeholders], STAKEHOLDERS)
     stats = send(first, channels)
 
-    # After the stakeholders' sends, so a destination that just recovered ends its incident.
-    batch_id, troubles = operators.current_trouble(con, config.source, stakeholders, clock())
+    # After the stakeholders' sends, so a destination that just recovered ends its incident,
+    # and one whose delivery is now a failed run from being given up opens one.
+    batch_id, troubles = operators.current_trouble(
+        con, config.source, stakeholders, clock(), max_attempts=config.max_attempts,
+        resend_hint=config.resend_hint,
+    )
     report.incidents_opened, report.incidents_closed = operators.reconcile(
         con, troubles, batch_id, clock()
     )
     report.queued += operators.enqueue_notices(con, ops, clock())
+    report.queued += gaps.enqueue_gaps(con, ops, clock())
     stats.add(send(outbox.pending(con, [d.url_hash for d in ops], OPERATORS), channels))
 
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
-    report.waiting, report.errors = stats.waiting, stats.errors
+    report.waiting, report.errors, report.messages = stats.waiting, stats.errors, stats.messages
     report.pending = len(outbox.pending(con, [d.url_hash for d in destinations]))
 
 
@@ -128,10 +140,15 @@ def run_alerts(
     *,
     now: datetime | None = None,
     dry_run: bool = False,
+    retry_failed: bool = False,
     retry_pauses: tuple[float, ...] = RETRY_PAUSES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> AlertReport:
     """Queue new events for every destination, send what is pending, check for trouble.
+
+    ``retry_failed`` first puts the failed deliveries of the configured destinations
+    back to pending, with their failed runs reset and the re-send recorded
+    (``outbox.retry_failed``), so this run tries them again; each is still sent once.
 
     ``con`` is a writable warehouse connection (migrations applied). ``now``
     fixes the clock (tests); by default each record gets the current time.
@@ -147,7 +164,7 @@ def run_alerts(
 
     def send(deliveries, channels) -> SendStats:
         if dry_run:
-            _plan(con, deliveries, report)
+            _plan(con, deliveries, channels, report, config.site_url)
             return SendStats()
         return send_pending(
             con,
@@ -157,18 +174,37 @@ def run_alerts(
             max_attempts=config.max_attempts,
             pauses=retry_pauses,
             sleep=sleep,
+            site_url=config.site_url,
         )
 
+    hashes = [d.url_hash for d in destinations]
     with masking(secrets):
         if not dry_run:
+            if retry_failed:
+                con.begin()
+                try:
+                    report.resent = outbox.retry_failed(con, hashes, clock())
+                    con.commit()
+                except BaseException:
+                    rollback(con)
+                    raise
             _stage(con, config, destinations, report, clock, send)
         else:
             con.begin()
             try:
+                if retry_failed:
+                    report.resent = outbox.retry_failed(con, hashes, clock())
                 _stage(con, config, destinations, report, clock, send)
             finally:
-                con.rollback()
+                rollback(con)
     return report
+
+
+def rollback(con) -> None:
+    """Roll back the open transaction; one DuckDB already ended (a failed write on a full
+    disk invalidates it) is not a second error hiding the first."""
+    with contextlib.suppress(Exception):  # the error being raised is the one that matters
+        con.rollback()
 
 
 def send_to_operators(
@@ -192,6 +228,6 @@ def send_to_operators(
                              _open_channels(ops), clock=clock, max_attempts=config.max_attempts,
                              pauses=retry_pauses, sleep=sleep)
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
-    report.waiting, report.errors = stats.waiting, stats.errors
+    report.waiting, report.errors, report.messages = stats.waiting, stats.errors, stats.messages
     report.pending = len(outbox.pending(con, [d.url_hash for d in ops]))
     return report

@@ -3,8 +3,10 @@
 Builds a warehouse file with N change events (half ``new``, half ``edited``
 with a diff of three changes), then runs ``alerts.run_alerts`` once per
 scenario on a fresh copy: email only (aiosmtpd on loopback), JSON webhook only
-(http.server on loopback), and both. Everything goes through Apprise, the
-outbox and one commit per delivery, exactly as in a cycle.
+(http.server on loopback), both, and a JSON webhook with ``digest = true``
+(one digest in numbered parts). Everything goes through Apprise, the outbox
+and one commit per message, exactly as in a cycle. It also times cutting a
+digest of the N events into WeCom-sized parts (2,048 bytes), without sending.
 
     .venv/bin/python bench/alerts_send.py --events 1000
 """
@@ -22,10 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alerts import run_alerts  # noqa: E402
+from alerts.channels import Channel  # noqa: E402
+from alerts.destinations import Destination  # noqa: E402
+from alerts.digest import digest_items, digest_message  # noqa: E402
 from alerts.events import ChangeEvent  # noqa: E402
 from alerts.messages import event_message  # noqa: E402
 from alerts.render import render  # noqa: E402
+from alerts.run import run_alerts  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from zgwatch.config import Settings  # noqa: E402
 from zgwatch.sinks import MailSink, WebhookSink  # noqa: E402
@@ -99,23 +104,37 @@ def render_only(path: Path) -> tuple[int, float]:
     return len(events), time.perf_counter() - t
 
 
-def scenario(
-    template: Path, work: Path, name: str, urls: list[str], expect: int, sinks: list
-) -> dict:
+def split_only(path: Path) -> tuple[int, int, float]:
+    """(events, parts, seconds) of cutting one digest of every event for a WeCom bot."""
+    from alerts.events import load_events
+
+    with connect(path, lock_wait=5) as con:
+        ids = [r[0] for r in con.execute("SELECT change_id FROM change_events").fetchall()]
+        events = list(load_events(con, ids).values())
+    channel = Channel.open(Destination(url="wecombot://a1b2c3d4-e5f6-7890-abcd-ef1234567890"))
+    t = time.perf_counter()
+    parts = channel.parts(digest_message("digest:1", digest_items(events)))
+    return len(events), len(parts), time.perf_counter() - t
+
+
+def scenario(template: Path, work: Path, name: str, destinations: list[Destination],
+             expect: int, sinks: list) -> dict:
+    """Run the stage once on a fresh copy; ``expect`` outbox rows sent."""
     db = work / f"{name}.duckdb"
     shutil.copy(template, db)
-    settings = Settings(db=db, notify=tuple(urls), as_of="2025-06-02")
+    settings = Settings(db=db, destinations=tuple(destinations), as_of="2025-06-02")
     with connect(db, lock_wait=5) as con:
         t = time.perf_counter()
-        report = run_alerts(con, settings)
+        report = run_alerts(con, settings.alert_config())
         seconds = time.perf_counter() - t
-    received = sum(len(s.wait_for(n, timeout=60)) for s, n in sinks)
-    assert report.sent == expect and received == expect, (report, received)
+    received = sum(len(s.wait_for(n or report.messages, timeout=60)) for s, n in sinks)
+    assert report.sent == expect and received == report.messages, (report, received)
     return {
         "scenario": name,
-        "messages": report.sent,
+        "rows": report.sent,
+        "messages": report.messages,
         "seconds": round(seconds, 2),
-        "per_second": round(report.sent / seconds, 1),
+        "per_second": round(report.messages / seconds, 1),
     }
 
 
@@ -130,26 +149,27 @@ def main() -> None:
         build_warehouse(template, n)
         rendered, seconds = render_only(template)
         print(f"render only: {rendered} events x (HTML + Markdown + text) in {seconds:.2f}s")
+        events, parts, seconds = split_only(template)
+        print(f"digest split for WeCom: {events} events into {parts} parts in {seconds:.2f}s")
         results = []
+
+        def to(*urls: str, digest: bool = False) -> list[Destination]:
+            return [Destination(url=u, digest=digest) for u in urls]
+
         with MailSink() as mail:
-            results.append(scenario(template, work, "mail", [mail.url()], n, [(mail, n)]))
+            results.append(scenario(template, work, "mail", to(mail.url()), n, [(mail, n)]))
         with WebhookSink() as hook:
-            results.append(scenario(template, work, "webhook", [hook.url()], n, [(hook, n)]))
+            results.append(scenario(template, work, "webhook", to(hook.url()), n, [(hook, n)]))
         with MailSink() as mail, WebhookSink() as hook:
-            results.append(
-                scenario(
-                    template,
-                    work,
-                    "mail+webhook",
-                    [mail.url(), hook.url()],
-                    2 * n,
-                    [(mail, n), (hook, n)],
-                )
-            )
+            results.append(scenario(template, work, "mail+webhook", to(mail.url(), hook.url()),
+                                    2 * n, [(mail, n), (hook, n)]))
+        with WebhookSink() as hook:
+            results.append(scenario(template, work, "webhook digest",
+                                    to(hook.url(), digest=True), n, [(hook, 0)]))
     for r in results:
         print(
-            f"{r['scenario']:>13}: {r['messages']} messages in {r['seconds']}s "
-            f"({r['per_second']}/s)"
+            f"{r['scenario']:>14}: {r['rows']} rows in {r['messages']} messages, "
+            f"{r['seconds']}s ({r['per_second']} messages/s)"
         )
 
 

@@ -13,6 +13,17 @@ class ConfigError(ZgwatchError):
     exit_code = 2
 
 
+class ColumnMismatch(ConfigError):
+    """A warehouse asked to watch another column than its own (exit 2)."""
+
+    def __init__(self, warehouse, watched: str, asked: str, *, batch: str | None = None,
+                 advice: str = ""):
+        self.warehouse, self.watched, self.asked, self.batch = warehouse, watched, asked, batch
+        what = f"batch {batch} is of the column {asked}" if batch else f"asked to watch {asked}"
+        more = f" ({advice})" if advice else ""
+        super().__init__(f"warehouse {warehouse} watches the column {watched}; {what}{more}")
+
+
 class ColumnUnreadable(ZgwatchError):
     """The column could not be read at all: what, where, why (exit 1)."""
 
@@ -31,3 +42,19 @@ class BatchError(ZgwatchError):
 
 class StageFailed(ZgwatchError):
     """A stage could not complete (exit 1)."""
+
+
+class CycleRunning(ZgwatchError):
+    """Another cycle holds the data directory's lock (exit 1); the message names it."""
+
+
+def os_error_text(exc: OSError, path=None) -> str:
+    """An OS error as people read it, naming the path: ``data/raw/ab: No space left on device``.
+
+    ``path`` names the file when the error does not (a failed ``write()`` names none).
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None and exc.filename2 is not None:  # a copy or a rename
+        return f"{exc.filename} -> {exc.filename2}: {reason}"
+    where = exc.filename if exc.filename is not None else path
+    return f"{where}: {reason}" if where is not None else reason

@@ -165,3 +165,88 @@ def hunk_to_text(hunk: Iterable[Op]) -> str:
 def diff_to_text(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
     """Every hunk of ``diff`` in plain text, hunks separated by a line holding ``…``."""
     return f"\n{ELLIPSIS}\n".join(hunk_to_text(h) for h in hunks(diff, context))
+
+
+# -- numbers and dates, widened for people -------------------------------------------------------
+
+DIGITS = frozenset("0123456789０１２３４５６７８９")
+# What holds a number, a date or a phone number together: 12月18日, 0756-7263766, 9:30.
+# A number starts with a digit and ends with a digit or a unit, never with a separator.
+NUMBER_UNITS = frozenset("年月日号时点分秒")
+NUMBER_SEPARATORS = frozenset("-－—./:：．")
+NUMBER_CHARS = DIGITS | NUMBER_UNITS | NUMBER_SEPARATORS
+MAX_WIDEN = 16  # characters a change may grow by on each side
+
+
+def _token_suffix(text: str) -> str:
+    """The end of ``text`` that is part of a number or date (at most ``MAX_WIDEN`` chars)."""
+    n = 0
+    while n < min(len(text), MAX_WIDEN) and text[-1 - n] in NUMBER_CHARS:
+        n += 1
+    suffix = text[len(text) - n :]
+    return suffix[next((i for i, c in enumerate(suffix) if c in DIGITS), len(suffix)) :]
+
+
+def _token_prefix(text: str) -> str:
+    """The start of ``text`` that is part of a number or date (at most ``MAX_WIDEN`` chars)."""
+    n = 0
+    while n < min(len(text), MAX_WIDEN) and text[n] in NUMBER_CHARS:
+        n += 1
+    while n and text[n - 1] in NUMBER_SEPARATORS:
+        n -= 1
+    return text[:n]
+
+
+def widen_numbers(hunk: Iterable[Op]) -> list[Op]:
+    """``hunk`` with each change inside a number or date widened to the whole of it.
+
+    ``12月{+1+}8日`` reads as ``[-12月8日-]{+12月18日+}`` and a changed digit of a
+    phone number shows the whole number, so a one-digit change is easy to spot.
+    Only changes made of digits and their joiners (年月日, -, :, …) that touch a
+    digit are widened; the old and new texts joined stay what they were.
+    """
+    ops = [(op, text) for op, text in hunk if text]
+    out: list[Op] = []
+    i = 0
+    while i < len(ops):
+        if ops[i][0] == 0:
+            out.append(ops[i])
+            i += 1
+            continue
+        j = i
+        while j < len(ops) and ops[j][0] != 0:
+            j += 1
+        deleted = "".join(t for op, t in ops[i:j] if op < 0)
+        inserted = "".join(t for op, t in ops[i:j] if op > 0)
+        left = out.pop()[1] if out and out[-1][0] == 0 else ""
+        right = ops[j][1] if j < len(ops) else ""
+        changed = deleted + inserted
+        numeric = set(changed) <= NUMBER_CHARS
+        touches = DIGITS & set(changed + left[-1:] + right[:1])
+        widen = numeric and touches
+        lead, trail = (_token_suffix(left), _token_prefix(right)) if widen else ("", "")
+        if left[: len(left) - len(lead)]:
+            out.append((0, left[: len(left) - len(lead)]))
+        if deleted or lead or trail:
+            out.append((-1, lead + deleted + trail))
+        out.append((1, lead + inserted + trail))
+        rest = right[len(trail) :]
+        if j < len(ops):
+            ops[j] = (0, rest)  # what is left of the unchanged run (may be empty)
+        i = j
+    return _merge_adjacent([o for o in out if o[1]])
+
+
+def _merge_adjacent(ops: list[Op]) -> list[Op]:
+    """Join neighbouring runs of one kind (two widened changes that met); deletions first."""
+    out: list[Op] = []
+    for op, text in ops:
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        elif op < 0 and len(out) >= 1 and out[-1][0] > 0 and (len(out) < 2 or out[-2][0] != -1):
+            out.insert(len(out) - 1, (op, text))
+        elif op < 0 and len(out) >= 2 and out[-1][0] > 0 and out[-2][0] < 0:
+            out[-2] = (-1, out[-2][1] + text)
+        else:
+            out.append((op, text))
+    return out

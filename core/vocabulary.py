@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 # -- time -----------------------------------------------------------------------------------
@@ -56,6 +57,27 @@ ALERTED_KINDS = frozenset(KIND_LABELS) - {Kind.EXPIRED}
 # Of the first cycle's (baseline) events, the kinds alerted one by one; the rest is one summary.
 BASELINE_ALERTED = frozenset({Kind.EXPIRING})
 
+# -- documents ------------------------------------------------------------------------------------
+
+
+class DocumentKind(StrEnum):
+    """``notice_versions.document_kind``: what a page of the column is (docs/warehouse.md).
+
+    The window stored in ``publicity_start``/``publicity_end`` means, for each kind:
+    a rectification notice's 公开期限 (when the public may comment on the progress);
+    an inspection announcement's 受理 window (when the inspection group takes
+    letters, calls and visits, usually 截止到 a date before it leaves); for other
+    documents, whatever window the text offers the public, if any.
+    """
+
+    RECTIFICATION = "rectification"  # 关于巡视整改进展情况的通报
+    INSPECTION = "inspection_announcement"  # 巡视组进驻…, 受理信访时间截止到…
+    OTHER = "other"
+
+
+# Kinds that state a window for the public: a version of one without it is a parse gap.
+KINDS_WITH_WINDOW = frozenset({DocumentKind.RECTIFICATION, DocumentKind.INSPECTION})
+
 # -- fetches --------------------------------------------------------------------------------------
 
 
@@ -71,6 +93,7 @@ class Outcome(StrEnum):
     TRUNCATED = "truncated"  # cut off mid-page
     WRONG_PAGE = "wrong_page"  # a whole page without the structure asked for
     EMPTY_LIST = "empty_list"  # a list page with no entries
+    LIST_RUNAWAY = "list_runaway"  # the pager went past its bound: the walk stopped there
     ERROR = "error"  # anything else
 
 
@@ -92,6 +115,44 @@ REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
 # The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
 ARTICLE_URL = re.compile(r"post_(\d+)\.s?html?$")
 LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")
+_INDEX_PAGE = re.compile(r"(?<=/)index\.s?html?$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def column_url(text: str) -> str:
+    """A column's index URL as it is fetched and stored: scheme and host in lower case,
+    no default port, no fragment; ``ValueError`` (saying why, never echoing it) when it is
+    not an http(s) URL with a host and a valid port, or when it holds a user name or password.
+    """
+    parts = urlsplit(text.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or "://" not in text:
+        raise ValueError("must be an http(s) URL of the column's index")
+    if "@" in parts.netloc:  # user:password@host: a secret would be stored in every batch
+        raise ValueError("must not hold a user name or password")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number from 1 to 65535") from None
+    if port == 0:
+        raise ValueError("has a port that is not a number from 1 to 65535")
+    host = parts.hostname
+    if not host:
+        raise ValueError("has no host")
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def column_key(url: str) -> str:
+    """What identifies a column whatever way its address is written: ``column_url`` without
+    a trailing ``index.html`` or query, ending in ``/``. Two URLs with the same key are the
+    same column (``http://Host/x`` = ``http://host/x/`` = ``http://host/x/index.html``)."""
+    parts = urlsplit(column_url(url))
+    path = _INDEX_PAGE.sub("", parts.path)
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") + "/", "", ""))
+
 
 # -- defaults -------------------------------------------------------------------------------------
 
@@ -103,3 +164,8 @@ REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
+# The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
+MAX_LIST_PAGES = 2000
+# List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager
+# naming pages past them is running away.
+BARREN_LIST_PAGES = 3

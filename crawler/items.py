@@ -9,6 +9,11 @@ from datetime import date, datetime
 from core.vocabulary import Outcome, PageKind
 from crawler.parsing.model import NoticePage
 
+# A crawl that cannot store what it reads (a full disk, a folder it may not write) stops:
+# the first failure ("path: reason") in this stats key, and this finish reason.
+STORAGE_ERROR = "zgwatch/storage_error"
+STORE_FAILED = "store_failed"
+
 
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -72,6 +77,8 @@ class NoticeRecord:
     attachments: list = field(default_factory=list)  # [{name, url}]
     etag: str | None = None
     last_modified: str | None = None
+    document_kind: str | None = None  # core.vocabulary.DocumentKind
+    readings: dict = field(default_factory=dict)  # {field: {source, raw, confidence, ...}}
 
     @classmethod
     def from_page(cls, notice: NoticePage, *, notice_id: str, fetched_at: str,
@@ -112,12 +119,14 @@ class NoticeRecord:
             attachments=[{"name": a.name, "url": a.url} for a in notice.attachments],
             etag=etag,
             last_modified=last_modified,
+            document_kind=notice.document_kind,
+            readings=notice.readings,
         )
 
 
 @dataclass
 class RawPage:
-    """The bytes of an ok page as served, stored once by content hash."""
+    """The bytes of an ok page as served, stored once by content hash (``sha``)."""
 
     sha256: str
     body: bytes = field(repr=False)
@@ -131,12 +140,12 @@ class RawPage:
 class Page:
     """Everything one response gave, as one item: Scrapy's per-item cost is paid once a page.
 
-    ``raw`` is set for list pages; an article's bytes are stored by its reader
-    (``crawler.pages``), which runs in another process.
+    Its raw bytes are already stored: a list page's by the spider, an article's
+    by its reader (``crawler.pages``), which may run in another process. A page
+    that could not be stored is an ``error`` fetch, and it stops the crawl.
     """
 
     fetch: FetchRecord
     notice: NoticeRecord | None = None
-    raw: RawPage | None = None
     listings: list[ListingEntry] = field(default_factory=list)
 

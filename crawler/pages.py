@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import os_error_text
 from core.vocabulary import Outcome
 from crawler.items import NoticeRecord, RawPage
 from crawler.parsing.classify import classify_article
@@ -41,9 +42,15 @@ def store_raw(raw_dir: Path, sha256: str, body: bytes) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    with gzip.open(tmp, "wb", compresslevel=6) as fh:
-        fh.write(body)
-    os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+    try:
+        with gzip.open(tmp, "wb", compresslevel=6) as fh:
+            fh.write(body)
+        os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a failed write() names no file: say which
+        raise
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class ArticleReading:
     sha256: str | None = None  # of the raw bytes, when ok
     record: NoticeRecord | None = None
     named: str | None = None  # the notice id the page gives itself
+    storage_error: str | None = None  # its bytes could not be stored ("path: reason")
+    encoding: str | None = None  # how its bytes were read, when ok
 
     @classmethod
     def failed(cls, exc: Exception) -> ArticleReading:
@@ -69,12 +78,16 @@ def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str
     if notice is None:
         return ArticleReading(outcome, reason)
     sha = RawPage.sha(body)
-    store_raw(Path(raw_dir), sha, body)
+    try:
+        store_raw(Path(raw_dir), sha, body)
+    except OSError as exc:  # not the page's fault: the crawl cannot store what it reads
+        text = os_error_text(exc)
+        return ArticleReading(Outcome.ERROR, f"storing failed: {text}"[:200], storage_error=text)
     record = NoticeRecord.from_page(
         notice, notice_id=notice_id, fetched_at=fetched_at, raw_sha256=sha,
         etag=headers.get("etag"), last_modified=headers.get("last-modified"),
     )
-    return ArticleReading(outcome, reason, sha, record, notice.notice_id)
+    return ArticleReading(outcome, reason, sha, record, notice.notice_id, encoding=notice.encoding)
 
 
 def _read_in_worker(*args) -> ArticleReading:

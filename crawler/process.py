@@ -3,20 +3,34 @@
 Scrapy's Twisted reactor cannot restart inside a process, so every crawl is
 its own process; ``crawler.runner`` starts it. On success the batch gets its
 ``summary.json`` and, last, ``DONE``.
+
+The crawl dies with the process that started it (``--parent-pid``), even a
+killed one (``PR_SET_PDEATHSIG``). SIGTERM or SIGINT stops it within
+``STOP_GRACE`` seconds: a graceful stop (the batch gets its summary, never
+``DONE``), and a hard exit if that does not finish in time; a second signal
+exits at once. It opens no port and writes nothing outside the batch and the
+raw-page folder (``crawler.settings``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
 from core import vocabulary as v
+from core.errors import os_error_text
+from crawler.items import STORAGE_ERROR
 
 # Scrapy is imported in the functions that use it: the page-reading workers
 # (crawler.pages) import this module as their ``__main__`` and need none of it.
@@ -37,6 +51,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--max-list-pages", type=int, default=v.MAX_LIST_PAGES)
+    p.add_argument("--parent-pid", type=int, default=0,
+                   help="end at once if this process is not (or no longer) the parent")
     p.add_argument("--read-workers", type=int, default=-1,
                    help="processes reading articles; 0 reads inline; default: with --delay "
                         "under 0.1 s, cores - 1 (at most 3), else 0")
@@ -60,6 +77,7 @@ def scrapy_settings(args: argparse.Namespace):
         "ZGWATCH_BATCH_DIR": str(args.batch_dir),
         "ZGWATCH_RAW_DIR": str(args.raw_dir),
         "ZGWATCH_READ_WORKERS": args.read_workers,
+        "ZGWATCH_MAX_LIST_PAGES": args.max_list_pages,
         "LOG_FILE": str(args.batch_dir / "crawl.log"),
         "LOG_LEVEL": args.log_level,
         "USER_AGENT": args.user_agent,
@@ -93,6 +111,8 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
         "list_pages": stats.get("zgwatch/list_pages", 0),
         "list_pages_ok": stats.get("zgwatch/list_pages_ok", 0),
         "listed": stats.get("zgwatch/listed", 0),
+        "list_runaway": stats.get("zgwatch/list_runaway"),
+        "storage_error": stats.get(STORAGE_ERROR),
         "first_page_outcome": stats.get("zgwatch/first_page_outcome", v.Outcome.ERROR),
         "first_page_reason": stats.get("zgwatch/first_page_reason", ""),
         "finish_reason": stats.get("finish_reason"),
@@ -100,12 +120,82 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
     }
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+STOP_GRACE = 5.0  # seconds a graceful stop may take after SIGTERM/SIGINT
+SAYS = "crawl: "  # how this process's one line for the caller (crawler.runner) begins
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """``path`` holds ``text`` whole, or does not exist (a full disk leaves no half file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel send SIGTERM when the parent dies; exit now if it already has.
+
+    The check comes after the ``prctl``: a parent that died before it would
+    never send the signal, and this process would have been re-parented.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # Linux only; elsewhere best effort
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if parent_pid and os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _stop_on_signals(process) -> None:
+    """SIGTERM/SIGINT: a graceful stop, a hard exit after ``STOP_GRACE`` s; twice: at once.
+
+    Scrapy's own handlers wait for every request in flight (a hanging one holds
+    for the whole time-out), so these replace them.
+    """
+    from twisted.internet import reactor
+
+    stopping = threading.Event()
+
+    def on_signal(signum, _frame):
+        if stopping.is_set():
+            os._exit(128 + signum)
+        stopping.set()
+        timer = threading.Timer(STOP_GRACE, os._exit, args=(128 + signum,))
+        timer.daemon = True
+        timer.start()
+        reactor.callFromThread(process.stop)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+
+
+def _early_end_line(summary: dict) -> str:
+    """The one line saying why the crawl did not finish (a batch without ``DONE``)."""
+    if summary.get("storage_error"):  # what it read could not be kept: not a whole batch
+        return f"{SAYS}cannot store pages: {summary['storage_error']}"
+    if summary["finish_reason"] == "shutdown":
+        return f"{SAYS}stopped by a signal before it finished"
+    return f"{SAYS}ended early: {summary['finish_reason']}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Crawl; exit 0 with ``DONE`` written, else 1 with one line on stderr saying why."""
+    args = _args(argv)
+    die_with_parent(args.parent_pid)  # first: Scrapy takes a second or two to import
+    try:
+        return _crawl(args)
+    except OSError as exc:  # the batch folder or its log refused a write: say where
+        print(f"{SAYS}cannot write {os_error_text(exc, args.batch_dir)}", file=sys.stderr)
+        return 1
+
+
+def _crawl(args: argparse.Namespace) -> int:
+
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.column import ColumnSpider
 
-    args = _args(argv)
     args.batch_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     process = CrawlerProcess(scrapy_settings(args))
@@ -118,14 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         crawler, source=args.source, known=str(args.known) if args.known else None,
         as_of=args.as_of, recent_days=str(args.recent_days), revisit_days=str(args.revisit_days),
     )
-    process.start()
+    _stop_on_signals(process)
+    process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats()
     summary = summarise(args.batch_dir, args.source, stats, time.monotonic() - started)
-    (args.batch_dir / "summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
-    if summary["finish_reason"] != "finished":
-        print(f"crawl ended early: {summary['finish_reason']}", file=sys.stderr)
+    _write_whole(args.batch_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1))
+    if summary["storage_error"] or summary["finish_reason"] != "finished":
+        print(_early_end_line(summary), file=sys.stderr)
         return 1
     (args.batch_dir / "DONE").write_text("", encoding="utf-8")
     return 0

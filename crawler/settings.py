@@ -40,8 +40,14 @@ DOWNLOADER = "crawler.downloader.PoliteDownloader"
 ITEM_PIPELINES = {"crawler.pipelines.BatchWriterPipeline": 300}
 
 COOKIES_ENABLED = False  # a column needs none; cookies are how bot shields track crawlers
+# No listener, and nothing written outside the batch and the raw-page folder. Scrapy 2.19's
+# remote control is an HTTP server that runs any code given its token, and writes the token
+# to ~/.local/state/scrapy/job_files (left there when a crawl is killed); the telnet console
+# is a shell into the crawl. Neither is for an unattended crawl (tests/reliability).
+REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False  # conditional requests come from the warehouse's validators
+JOBDIR = None  # no pause/resume state on disk: a killed crawl is started again from scratch
 LOG_LEVEL = "INFO"
 # Scrapy would read each callback's source (inspect) to warn about `return` in generators
 WARN_ON_GENERATOR_RETURN_VALUE = False

@@ -10,13 +10,13 @@ import dataclasses
 from datetime import date
 
 from replica.model import NoticeSpec
-from replica.phrases import period_sentence
+from replica.phrases import PRINTS_BOTH, period_sentence
 
 
 def with_period(notice: NoticeSpec, start: date, end: date) -> NoticeSpec:
     """The notice with its 公开期限 rewritten for ``start``..``end``, in its own phrasing."""
     phrasing = notice.period.phrasing
-    if phrasing in ("none", "days_only"):  # these cannot print both dates
+    if phrasing not in PRINTS_BOTH:  # a count, a deadline or none cannot print both dates
         phrasing = "seed"
     return dataclasses.replace(notice, period=period_sentence(phrasing, start, end))
 

@@ -3,7 +3,10 @@
 A fault is bound to a path pattern (``fnmatch``: ``/xunshizgls/index_2.html``,
 ``/xunshizgls/content/*``) and lasts until cleared, or for ``times`` requests.
 None of them is a change to a notice: ``gbk`` serves the same text in another
-encoding, ``empty`` an empty list for a while.
+encoding, ``empty`` an empty list for a while. Two are hostile pagers, which
+a crawler must not follow without end: ``pager_endless`` (every list page links
+a next one, and pages past the last repeat its notices) and ``pager_far_last``
+(尾页 points to page 1,000,000; the pages past the last answer 404).
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from replica.render import render_page
 from replica.response import Response
 
 FAULT_KINDS = (
-    "500", "502", "503", "hang", "blocked", "blocked200", "truncated", "dropped", "gbk", "empty",
+    "500", "502", "503", "hang", "blocked", "blocked200", "truncated", "dropped", "gbk",
+    "gbk_as_utf8", "empty", "pager_endless", "pager_far_last",
 )
+# List-page faults that change the pager (see Replica.list_page).
+PAGER_FAULTS = ("pager_endless", "pager_far_last")
+FAR_LAST_PAGE = 1_000_000  # where pager_far_last's 尾页 points
 REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
 
 
@@ -133,3 +140,14 @@ def to_gbk(response: Response) -> Response:
     headers = {k: v for k, v in response.headers.items() if k not in ("ETag", "Last-Modified")}
     headers["Content-Type"] = "text/html; charset=gb2312"
     return Response(response.status, text.encode("gbk", "xmlcharrefreplace"), headers)
+
+
+def to_gbk_as_utf8(response: Response) -> Response:
+    """The page's bytes in GBK while the header and the meta tag still say UTF-8.
+
+    A server whose template was converted and whose configuration was not: a
+    reader trusting the label turns every Chinese character into U+FFFD.
+    """
+    body = response.body.decode("utf-8").encode("gbk", "xmlcharrefreplace")
+    headers = {k: v for k, v in response.headers.items() if k not in ("ETag", "Last-Modified")}
+    return Response(response.status, body, headers)

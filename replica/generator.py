@@ -13,13 +13,15 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from replica.announcements import write_announcement
 from replica.corpus import SEED_APPEAL, SEED_ID, SEED_PUBLISHED_AT, adapt, corpus, seed_notice
 from replica.issuers import ISSUERS, JINWAN, Issuer
-from replica.model import AttachmentSpec, NoticeSpec, cn_date
+from replica.model import INSPECTION, RECTIFICATION, AttachmentSpec, NoticeSpec, cn_date
 from replica.phrases import pick_contacts, pick_period
 
 DEFAULT_TODAY = date(2026, 11, 26)
 SPAN_DAYS = 3 * 365  # the generated column reaches about three years back
+OTHER_KIND_SHARE = 0.03  # documents that are no rectification notice
 CN = (
     "一",
     "二",
@@ -49,6 +51,7 @@ class Listing:
     issuer: Issuer
     title: str
     has_attachment: bool = False
+    kind: str = RECTIFICATION  # now and then the column carries another kind of document
 
 
 def notice_rng(seed: int, key: str) -> random.Random:
@@ -85,10 +88,23 @@ def build_catalog(notices: int, seed: int, today: date = DEFAULT_TODAY) -> list[
     for i in range(at_seed + 1, len(drafts)):
         ids[i] = ids[i - 1] + rng.randrange(1, 6)
     listings = [
-        Listing(str(n), at, issuer, issuer.title, att)
-        for n, (at, _, issuer, att) in zip(ids, drafts, strict=True)
+        _listing(str(n), at, issuer, att, seed, is_seed)
+        for n, (at, is_seed, issuer, att) in zip(ids, drafts, strict=True)
     ]
     return listings[::-1]
+
+
+def _listing(
+    notice_id: str, at: datetime, issuer: Issuer, attachment: bool, seed: int, is_seed: bool
+) -> Listing:
+    """A rectification notice, or now and then (``OTHER_KIND_SHARE``) an inspection
+    announcement; decided on a stream of its own, so the catalogue's draws stay put."""
+    rng = notice_rng(seed, f"kind:{notice_id}")
+    if is_seed or rng.random() >= OTHER_KIND_SHARE:
+        return Listing(notice_id, at, issuer, issuer.title, attachment)
+    group = rng.choice(CN[:12])
+    title = f"省委第{group}巡视组进驻{issuer.short}开展常规巡视的公告"
+    return Listing(notice_id, at, issuer, title, False, INSPECTION)
 
 
 def write_notice(listing: Listing, seed: int) -> NoticeSpec:
@@ -96,6 +112,8 @@ def write_notice(listing: Listing, seed: int) -> NoticeSpec:
     if listing.notice_id == SEED_ID and listing.published_at == SEED_PUBLISHED_AT:
         return seed_notice()
     rng = notice_rng(seed, f"notice:{listing.notice_id}")
+    if listing.kind == INSPECTION:
+        return write_announcement(listing, rng)
     issuer, published = listing.issuer, listing.published_at.date()
     paragraphs, headings = _body(rng, issuer, published)
     attachments = ()

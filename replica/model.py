@@ -10,10 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+# What a document is (the values of zgwatch's document kinds, written here again
+# because the replica imports nothing of the product).
+RECTIFICATION = "rectification"  # 关于巡视整改进展情况的通报
+INSPECTION = "inspection_announcement"  # 巡视组进驻…的公告, 受理信访时间截止到…
+
 
 @dataclass(frozen=True)
 class PeriodSpec:
-    """公开期限 as printed: the sentence and the dates it means.
+    """公开期限 as printed: the sentence and the dates it means (the truth a parser is
+    compared with: for a deadline or a count, the start is the publication day).
 
     ``phrasing`` names the form in ``replica.phrases.PERIOD_PHRASINGS``;
     ``sentence`` is empty and the dates ``None`` when the notice has no period.
@@ -67,6 +73,7 @@ class NoticeSpec:
     contacts: ContactsSpec
     attachments: tuple[AttachmentSpec, ...] = ()
     headings: frozenset[int] = field(default_factory=frozenset)  # indexes into paragraphs
+    kind: str = RECTIFICATION  # what the document is (RECTIFICATION or INSPECTION)
 
     @property
     def published_on(self) -> date:
@@ -83,9 +90,15 @@ class NoticeSpec:
         return self.appeal + self.period.sentence + self.contacts.sentence
 
     @property
+    def closing_lines(self) -> tuple[str, ...]:
+        """The closing as printed: one paragraph, unless a phrasing puts a part on its own
+        line (a label on one line and the range on the next, a contact block)."""
+        return tuple(line for line in self.closing.split("\n") if line)
+
+    @property
     def body_paragraphs(self) -> tuple[str, ...]:
         """Every paragraph of the article body in page order, signature and date included."""
-        return (*self.paragraphs, self.closing, self.issuer, cn_date(self.signed_on))
+        return (*self.paragraphs, *self.closing_lines, self.issuer, cn_date(self.signed_on))
 
     @property
     def text(self) -> str:

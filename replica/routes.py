@@ -13,7 +13,7 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from replica.faults import error_page, shield_page, to_gbk, truncate
+from replica.faults import PAGER_FAULTS, error_page, shield_page, to_gbk, to_gbk_as_utf8, truncate
 from replica.generator import attachment_notice_id
 from replica.render import render_page
 from replica.response import HTML, Dropped, Hang, Response
@@ -46,23 +46,29 @@ def respond(
         return Hang(fault.seconds if fault.seconds is not None else site.hang_seconds)
     if kind in ("blocked", "blocked200"):
         return shield_page(path, 412 if kind == "blocked" else 200)
-    response = _route(site, path, headers, conditional=kind is None, empty=kind == "empty")
+    response = _route(site, path, headers, conditional=kind is None, list_fault=kind)
     if response.status == 200 and kind == "truncated":
         return truncate(response)
     if response.status == 200 and kind == "dropped":
         return Dropped(response)
-    if response.status == 200 and kind == "gbk" and response.headers.get("Content-Type") == HTML:
-        return to_gbk(response)
+    if response.status == 200 and response.headers.get("Content-Type") == HTML:
+        if kind == "gbk":
+            return to_gbk(response)
+        if kind == "gbk_as_utf8":
+            return to_gbk_as_utf8(response)
     return response
 
 
 def _route(
-    site: Replica, path: str, headers: Mapping[str, str], *, conditional: bool, empty: bool
+    site: Replica, path: str, headers: Mapping[str, str], *, conditional: bool,
+    list_fault: str | None,
 ) -> Response:
     if match := LIST.match(path):
         page_no = int(match.group(1) or 1)
         # The platform names page 1 index.html only; index_1.html does not exist.
-        body = site.list_page(page_no, empty=empty) if match.group(1) != "1" else None
+        pager = list_fault if list_fault in PAGER_FAULTS else None
+        body = (site.list_page(page_no, empty=list_fault == "empty", pager=pager)
+                if match.group(1) != "1" else None)
         return Response.html(200, body) if body is not None else not_found()
     if match := ARTICLE.match(path):
         article = site.article(match.group(1))

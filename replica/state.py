@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from replica.edits import one_character_changed, replaced, with_period
-from replica.faults import FaultBook
+from replica.faults import FAR_LAST_PAGE, FaultBook
 from replica.generator import DEFAULT_TODAY, Listing, build_catalog, notice_rng, write_notice
 from replica.issuers import ISSUERS, find_issuer
 from replica.model import NoticeSpec
@@ -134,15 +134,25 @@ class Replica:
     article_path = staticmethod(article_path)
     list_path = staticmethod(list_path)
 
-    def list_page(self, page_no: int, *, empty: bool = False) -> bytes | None:
-        """List page ``page_no`` as HTML, None past the last page; ``empty`` lists nothing."""
+    def list_page(
+        self, page_no: int, *, empty: bool = False, pager: str | None = None
+    ) -> bytes | None:
+        """List page ``page_no`` as HTML, None past the last page; ``empty`` lists nothing.
+
+        ``pager`` is a hostile pager: ``pager_endless`` serves every page number,
+        those past the last with the last page's notices again (a CMS clamping
+        the number), each linking a next page; ``pager_far_last`` points 尾页 at
+        page 1,000,000 (the pages past the last still answer 404).
+        """
         with self._lock:
             pages = page_count(len(self._order))
-            if not 1 <= page_no <= pages:
+            if page_no < 1 or (page_no > pages and pager != "pager_endless"):
                 return None
-            entries = [] if empty else self._order[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
+            shown = min(page_no, pages)
+            entries = [] if empty else self._order[(shown - 1) * PAGE_SIZE : shown * PAGE_SIZE]
             template = self._template
-        return render_list(template, page_no, pages, entries)
+        claimed = {"pager_endless": page_no + 1, "pager_far_last": FAR_LAST_PAGE}.get(pager, pages)
+        return render_list(template, page_no, claimed, entries)
 
     def article(self, notice_id: str) -> Article | None:
         """The article page of a listed notice with its ETag and Last-Modified; None if gone."""

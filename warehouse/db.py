@@ -15,6 +15,7 @@ changes, every view is recreated in dependency order (recorded in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
@@ -204,6 +205,17 @@ def _apply_views(con: duckdb.DuckDBPyConnection) -> None:
     _in_transaction(con, "views", statements)
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if DuckDB still has one.
+
+    A failed COMMIT (a full disk refusing the write-ahead log) has already ended the
+    transaction, and ``ROLLBACK`` would then raise "cannot rollback - no transaction is
+    active", hiding the error that matters. Nothing of the transaction is kept either way.
+    """
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
 def _in_transaction(
     con: duckdb.DuckDBPyConnection, what: str, statements: list[tuple[str, list | None]]
 ) -> None:
@@ -213,11 +225,21 @@ def _in_transaction(
             con.execute(sql, params)
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise StageFailed(f"warehouse schema: {what} failed: {exc}") from exc
+        rollback(con)
+        raise StageFailed(f"warehouse schema: {what} failed: {reason(exc)}") from exc
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
+
+
+_PREFIX = re.compile(r"^(?:\w+ Error: |Failed to commit: )+")
+
+
+def reason(exc: duckdb.Error) -> str:
+    """DuckDB's message in one line, without its class prefixes ("IO Error: ", …): the
+    file and the cause, e.g. ``Could not write file "x.wal": No space left on device``."""
+    text = " ".join(str(exc).split("\n", 1)[0].split())
+    return _PREFIX.sub("", text) or type(exc).__name__
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -5,7 +5,8 @@ an event that is not there yet, identified by its ``event_key``
 (``new:ID``, ``edited:ID:VERSION``, ``removed:ID:N``, ``restored:ID:N``,
 ``expiring:ID:END``, ``expired:ID:END``). Rerunning for the same batch and
 ``as_of`` therefore adds nothing, and a run that was skipped is caught up by
-the next. Everything happens in one transaction.
+the next. Everything happens in one transaction, which also records the run
+in ``diff_runs`` (its ``as_of``: the date readers count days left from).
 
 The events of a run that finds ``change_events`` empty are the **baseline**:
 the first cycle on an empty warehouse records what is already there, marked
@@ -15,8 +16,8 @@ Only ``edited`` needs Python (diff-match-patch), and only for the versions
 without their event; the other rules are SQL statements in ``sql/stages/diff.sql``.
 Each edit's passages (``edit_hunks``, view ``change_hunks``) are cut from its
 stored diff in the same transaction, for every edited event that has none yet.
-The run records its ``as_of`` on the newest batch (``batches.as_of``): views
-count days left from the latest completed cycle's date.
+The latest run's ``as_of`` (view ``latest_cycle``) is what the analysts' views
+count days left and phases from.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ import duckdb
 import pyarrow as pa
 
 from core.sqlfiles import statements, used_params
+from core.testhook import pause_point
 from core.textdiff import compute_diff, diff_to_json, parse_diff
 from core.vocabulary import Kind
+from warehouse.db import rollback
 from warehouse.summaries import VersionFacts, edit_summary, passages
 
 # The order the rules run in: a removal is settled before a return, and both
@@ -103,10 +106,11 @@ def detect_changes(
             if kind in STATUS_UPDATES:
                 _execute(con, STATUS_UPDATES[kind], params)
         _insert_hunks(con)
-        _execute(con, "record_cycle", params)
+        _execute(con, "record_run", {**params, "events": sum(counts.values())})
+        pause_point("diff:commit")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # a failed COMMIT ended it already
         raise
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
 

@@ -56,11 +56,14 @@ def export_parquet(
         for name in analyst_relations(con):
             target = out_dir / f"{name}.parquet"
             tmp = out_dir / f".{name}.parquet.tmp"
-            con.execute(
-                f"COPY (SELECT * FROM \"{name}\") TO '{_quote(tmp)}' "
-                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
-            )
-            os.replace(tmp, target)
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM \"{name}\") TO '{_quote(tmp)}' "
+                    f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
+                )
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file
             written.append(target)
     return written
 

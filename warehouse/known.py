@@ -32,15 +32,29 @@ def export_known(db_path: Path, out: Path, lock_wait: float = 120.0) -> int:
     """
     db_path, out = Path(db_path), Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
     if not db_path.exists():
-        tmp.write_text("", encoding="utf-8")
-        os.replace(tmp, out)
+        tmp = out.with_name(f".{out.name}.tmp")
+        try:
+            tmp.write_text("", encoding="utf-8")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
         return 0
     # Opened for writing, like every stage, so a newer schema is migrated first.
     with connect(db_path, lock_wait=lock_wait) as con:
+        return write_known(con, out)
+
+
+def write_known(con, out: Path) -> int:
+    """``export_known`` on an open warehouse connection: the file appears whole or not at
+    all (written beside it, then renamed; the temporary file never stays behind)."""
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
         tmp_sql = str(tmp).replace("'", "''")
         # COPY answers with the number of rows it wrote
         count = con.execute(f"COPY ({KNOWN_QUERY}) TO '{tmp_sql}' (FORMAT json)").fetchone()[0]
-    os.replace(tmp, out)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return count

@@ -31,6 +31,10 @@ import duckdb
 
 from core.errors import BatchError
 from core.sqlfiles import statements, used_params
+from core.testhook import pause_point
+from core.vocabulary import Outcome
+from warehouse import column
+from warehouse.db import rollback
 
 SQL = statements(Path(__file__).parent / "sql" / "stages" / "load.sql")
 
@@ -55,6 +59,7 @@ NOTICE_COLUMNS = {
     "publicity_start": "DATE", "publicity_end": "DATE", "publicity_end_derived": "BOOLEAN",
     "publicity_days": "INTEGER", "publicity_raw": "VARCHAR", "contacts": "JSON",
     "inspection": "JSON", "attachments": "JSON", "etag": "VARCHAR", "last_modified": "VARCHAR",
+    "document_kind": "VARCHAR", "readings": "JSON",
 }  # fmt: skip
 
 
@@ -125,13 +130,17 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
             raise BatchError(
                 f"batch {batch_id} is older than the last loaded batch {newest}; not loaded"
             )
+        # A batch of another column is refused before anything of it is written.
+        column.record_first(con, summary.get("source"), batch_id,
+                            summary.get("first_page_outcome") == Outcome.OK)
         complete = bool(summary.get("list_complete"))
         counts = _load(con, batch_dir, batch_id, started_at, complete)
         _run(con, "insert_batch", batch_id=batch_id, at=started_at, source=summary.get("source"),
              list_complete=complete, summary=json.dumps(summary, ensure_ascii=False), **counts)
+        pause_point("load:commit")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)  # a failed COMMIT ended it already
         raise
     return LoadResult(batch_id, loaded=True, seconds=time.monotonic() - t0, **counts)
 

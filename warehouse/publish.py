@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
 from core.errors import StageFailed
+from core.testhook import pause_point
 from warehouse.db import connect
 from warehouse.search import build_search_index
 
@@ -36,13 +38,18 @@ def analyst_copy_path(db_path: Path) -> Path:
 
 
 def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
-    """Replace the analysts' copy of ``db_path`` with its current state; return the copy's path."""
+    """Replace the analysts' copy of ``db_path`` with its current state; return the copy's path.
+
+    The temporary copy never outlives this call, whatever fails; one left by a
+    publisher that died (a crash, ``kill -9``) is removed here.
+    """
     db_path = Path(db_path)
     target = analyst_copy_path(db_path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     # Holding the write connection keeps other writers out while the bytes are
     # copied; CHECKPOINT first folds the write-ahead log into the file.
     with connect(db_path, lock_wait=lock_wait) as con:
+        remove_leftovers(target)
         con.execute("CHECKPOINT")
         wal = Path(f"{db_path}.wal")
         if wal.exists() and wal.stat().st_size:  # the file alone would miss what the log holds
@@ -51,19 +58,19 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
         try:
             shutil.copyfile(db_path, tmp)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _remove(tmp)
             raise
+    # The warehouse's lock is released: the index is built on the copy alone.
     try:
         _add_search(tmp)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-        raise
-    # A log left by someone who wrote to the old copy must not be replayed into the new one.
-    Path(f"{target}.wal").unlink(missing_ok=True)
-    os.replace(tmp, target)
+        # A log left by someone who wrote to the old copy must not be replayed into the new one.
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        pause_point("publish:copied")
+        os.replace(tmp, target)
+    finally:
+        _remove(tmp)
     _fsync_dir(target.parent)
     return target
 
@@ -74,6 +81,44 @@ def _add_search(copy: Path) -> None:
         index = build_search_index(con)
         con.execute("CHECKPOINT")
     log.info("%s", index)
+
+
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp(?:\.wal)?$")
+
+
+def _remove(tmp: Path) -> None:
+    """The temporary copy and the log its index build may have left."""
+    tmp.unlink(missing_ok=True)
+    Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove temporary copies of ``target`` whose writer is dead; return them.
+
+    Called with the warehouse's write lock held, so no other publisher of this
+    warehouse is copying; one still building its index (after the lock) is
+    alive, and a pid still alive (that publisher, one reused by some other
+    program, or a publisher of a same-named copy elsewhere) is left alone.
+    """
+    removed = []
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
+        m = _TMP.match(path.name)
+        if m and m["name"] == target.name and not _alive(int(m["pid"])):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # an earlier publish of this very process that did not clean up
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

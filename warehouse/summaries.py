@@ -2,8 +2,11 @@
 
 ``公开期限截止日 10月25日 → 11月24日`` for a moved publicity end;
 ``(一)统一思想认识,强化整改政治担当:…会后,[-第一时间-]{+及时+}召开常委…`` for
-one change; ``3 处修改:一、…;(二)…`` for several. The section is the nearest
-preceding heading (一、 / (一) / 1.), or 标题, 公开期限, 联系方式, 导语.
+one change; ``3 处修改:一、…(2 处);(二)…`` for several, every change counted in a
+named section or in "其余 N 处在另外 M 节". The section is the nearest preceding
+heading (一、 / (一) / 1.), or 标题, 公开期限, 联系方式, 导语; the closing
+paragraph is read sentence by sentence, so a changed phone number beside the
+period is a 联系方式 change.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.textdiff import Op, hunk_to_text, hunks, placed_hunks
+from core.textdiff import Op, hunk_to_text, hunks, placed_hunks, widen_numbers
 
 HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+、|[((][一二三四五六七八九十百]+[))]|\d{1,2}[.．、](?!\d))"
 )
 PERIOD_WORDS = ("公开期限", "公开时间", "公示期", "公示时间", "公开期")
-CONTACT_WORDS = ("联系电话", "联系方式", "电子邮箱", "电子信箱", "邮政", "邮编")
+CONTACT_WORDS = ("联系电话", "联系方式", "电子邮箱", "电子信箱", "邮政", "邮编", "来信")
+# A phone number, mobile or e-mail address with no label before it is still a contact.
+CONTACT_VALUE = re.compile(
+    r"\(?0\d{2,3}\)?[-－ ]?\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|[\w.+-]+[@＠][\w-]+\.[\w.]+"
+)
+SENTENCE_END = "。;；!！?？"
+NAMED_SECTIONS = 3  # a summary names this many sections, then counts the rest
 LABEL_CHARS = 24  # a heading is cut to this many characters in a summary
 SNIPPET_CHARS = 20  # a deleted or inserted run is cut to this many
 SNIPPET_CONTEXT = 6  # unchanged characters shown either side of a single change
@@ -86,6 +95,26 @@ def _heading_label(paragraph: str) -> str:
     return _clip(head, LABEL_CHARS)
 
 
+def _sentence_at(paragraph: str, offset: int) -> str:
+    """The sentence of ``paragraph`` (cut after 。 ; ！ ？) that holds ``offset``."""
+    start = 0
+    for i, ch in enumerate(paragraph):
+        if ch in SENTENCE_END:
+            if offset <= i:
+                return paragraph[start : i + 1]
+            start = i + 1
+    return paragraph[start:]
+
+
+def _closing_part(sentence: str) -> str | None:
+    """联系方式 or 公开期限 when the sentence is one, else None."""
+    if any(w in sentence for w in CONTACT_WORDS) or CONTACT_VALUE.search(sentence):
+        return "联系方式"
+    if any(w in sentence for w in PERIOD_WORDS):
+        return "公开期限"
+    return None
+
+
 def section_of(text: str, position: int) -> str:
     """The section of ``text`` (title + "\\n" + body) that holds ``position``."""
     paragraphs = text.split("\n")
@@ -98,6 +127,9 @@ def section_of(text: str, position: int) -> str:
     if index == 0:
         return "标题"
     here = paragraphs[index]
+    # The closing paragraph often holds both the period and the contacts: the sentence decides.
+    if part := _closing_part(_sentence_at(here, position - offset)):
+        return part
     if any(w in here for w in PERIOD_WORDS):
         return "公开期限"
     if any(w in here for w in CONTACT_WORDS):
@@ -123,12 +155,15 @@ class Passage:
 
 
 def passages(diff: Sequence[Op]) -> list[Passage]:
-    """The hunks of ``diff`` (``core.textdiff.hunks``, as alerts show them) as passages.
+    """The hunks of ``diff`` as alerts show them (``hunks(widen_numbers(diff))``) as passages.
 
     ``before``/``after`` span the hunk's changes and the short unchanged runs
-    between them, so "what replaced what" reads without diff marks; the
-    unchanged edges are the contexts (``…`` where cut).
+    between them, so "what replaced what" reads without diff marks; a changed
+    digit of a date or a number gives the whole of it (``12月8日`` →
+    ``12月18日``, not ``""`` → ``1``). The unchanged edges are the contexts
+    (``…`` where cut).
     """
+    diff = widen_numbers(diff)  # the old and new texts stay what they were
     new_text = "".join(text for op, text in diff if op >= 0)
     out = []
     for seq, (position, hunk) in enumerate(placed_hunks(diff), 1):
@@ -150,7 +185,7 @@ def passages(diff: Sequence[Op]) -> list[Passage]:
 
 def _snippet(diff: Sequence[Op]) -> str:
     """The only change of ``diff`` with a few words around it: ``…召[-开-]{+集+}常委…``."""
-    (hunk,) = hunks(diff, SNIPPET_CONTEXT)
+    (hunk,) = hunks(widen_numbers(diff), SNIPPET_CONTEXT)
     clipped = [(op, text if op == 0 else _clip(text)) for op, text in hunk]
     return hunk_to_text(clipped).replace("\n", " ")
 
@@ -170,7 +205,22 @@ def edit_summary(old: VersionFacts, new: VersionFacts, diff: Sequence[Op]) -> st
     if len(rest) == 1 and len(placed) == 1:
         parts.append(f"{rest[0][0]}:{_snippet(diff)}")
     elif rest:  # several changes (or one beside a period change): say where
-        sections = list(dict.fromkeys(s for s, _ in rest))
-        more = " 等" if len(sections) > 3 else ""
-        parts.append(f"{len(rest)} 处修改:{';'.join(sections[:3])}{more}")
+        parts.append(f"{len(rest)} 处修改:{_where([s for s, _ in rest])}")
     return ";".join(parts) or "内容修改"
+
+
+def _where(sections: list[str]) -> str:
+    """Where the changes are: each named section with its count, then how many are not named.
+
+    ``一、…(2 处);联系方式`` for three changes; with more sections than
+    ``NAMED_SECTIONS``, ``…;其余 3 处在另外 2 节``: the counts always add up.
+    """
+    counts: dict[str, int] = {}
+    for s in sections:
+        counts[s] = counts.get(s, 0) + 1
+    named = list(counts.items())[:NAMED_SECTIONS]
+    words = [f"{s}({n} 处)" if n > 1 else s for s, n in named]
+    unnamed = len(sections) - sum(n for _, n in named)
+    if unnamed:
+        words.append(f"其余 {unnamed} 处在另外 {len(counts) - len(named)} 节")
+    return ";".join(words)

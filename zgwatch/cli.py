@@ -1,20 +1,34 @@
 """The ``zgwatch`` command: a cycle, its stages, and the tools around them.
 
-Exit status (interfaces.md): 0 the command completed (also with some pages
-unavailable); 1 the column could not be read at all, or a stage could not
-complete; 2 bad usage or configuration. Errors are one line, no traceback.
+Exit status (docs/interfaces.md): 0 the command completed (also with some pages
+unavailable); 1 the column could not be read at all, a stage could not
+complete, or another cycle holds the data directory; 2 bad usage or
+configuration; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the crawl
+is stopped with the command (docs/reliability.md). Errors are one line, no
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
 from core.errors import ConfigError, ZgwatchError
 from zgwatch.config import Settings, load_settings
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks run (the crawl stops,
+    the cycle lock is released). Not an ``Exception``: it is no stage failure to report."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +81,16 @@ def _copy_options() -> argparse.ArgumentParser:
     return p
 
 
+def _store_options() -> argparse.ArgumentParser:
+    """The options of commands that only read what is stored: where it is."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("where the data is (also from ZGWATCH_* variables or a TOML file)")
+    g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
+    g.add_argument("--db", type=Path, metavar="PATH", help="DuckDB warehouse file")
+    g.add_argument("--data-dir", type=Path, metavar="DIR", help="raw snapshots and batches")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zgwatch", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
@@ -78,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("diff", parents=[opts], help="detect changes and record events")
     a = sub.add_parser("alert", parents=[opts], help="send the alerts of recorded events")
     a.add_argument("--dry-run", action="store_true", help="show what would be sent, to whom")
+    a.add_argument("--retry-failed", action="store_true",
+                   help="send again the deliveries given up (status failed) to the configured "
+                        "destinations, then run the stage")
+    m = sub.add_parser("move-column", parents=[opts],
+                       help="record that the warehouse's column moved to a new address")
+    m.add_argument("new_source", metavar="URL", help="the column's new index URL")
     e = sub.add_parser(
         "export", parents=[_copy_options()], help="write the analyst relations to files",
         description="Write every relation of the analyst copy (views and batches) as "
@@ -86,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     e.add_argument("--format", choices=["parquet"], default="parquet")
     e.add_argument("out_dir", type=Path, metavar="DIR")
+    store = _store_options()
+    st = sub.add_parser("site", parents=[store],
+                        help="write the history site (every notice, version, diff, feed) to DIR")
+    st.add_argument("site_dir", type=Path, metavar="DIR")
+    st.add_argument("--full", action="store_true",
+                    help="rewrite every page, not only those of notices that changed")
+    sv = sub.add_parser("serve", parents=[store], help="show the history site on 127.0.0.1")
+    sv.add_argument("site_dir", type=Path, metavar="DIR", nargs="?",
+                    help="the site folder (default: where the publish step writes it)")
+    sv.add_argument("--port", type=_port, default=8001)
     r = sub.add_parser("replica", help="serve the replica of the column on 127.0.0.1")
     r.add_argument("--port", type=_port, default=8000)
     r.add_argument("--notices", type=_positive_int, default=300)
@@ -109,7 +149,31 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(flags, config_file=getattr(args, "config", None))
 
 
-WRITING = {"run", "crawl", "load", "diff", "alert", "airflow"}
+WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
+# Commands that change the data directory or the warehouse: one at a time per data directory.
+LOCKED = {"run", "crawl", "load", "diff", "alert", "move-column"}
+
+
+def _new_column(text: str) -> str:
+    """The URL given to ``move-column``, checked as ``--source`` is (exit 2 when bad)."""
+    from core.vocabulary import column_url
+
+    try:
+        return column_url(text)
+    except ValueError as exc:
+        raise ConfigError(f"move-column URL: {exc}") from None
+
+
+def _serve(settings: Settings, site_dir: Path | None, port: int) -> int:
+    from history.serve import serve
+
+    folder = site_dir or settings.site_folder
+    try:
+        serve(folder, port, announce=lambda line: print(line, flush=True))
+    except OSError as exc:
+        raise ConfigError(f"--port {port}: cannot listen on 127.0.0.1 "
+                          f"({exc.strerror or exc})") from None
+    return 0
 
 
 def _check_writable(settings: Settings) -> None:
@@ -123,8 +187,18 @@ def _check_writable(settings: Settings) -> None:
             raise ConfigError(f"{option} {folder}: not writable")
 
 
+def _site_dir(folder: Path) -> Path:
+    """DIR of ``zgwatch site``: creatable and writable (exit 2 otherwise)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"site folder {folder}: cannot create it ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"site folder {folder}: not writable")
+    return folder
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    from zgwatch import pipeline
 
     command = args.command
     if command == "replica":
@@ -148,12 +222,30 @@ def _dispatch(args: argparse.Namespace) -> int:
         from zgwatch.airflow import launcher
 
         return launcher.run(settings, vars(args), port=args.port)
+    if command == "serve":
+        return _serve(settings, args.site_dir, args.port)
+    locked = command in LOCKED and not getattr(args, "dry_run", False)
+    with _cycle_lock(settings) if locked else contextlib.nullcontext():
+        _stage(command, args, settings)
+    return 0
+
+
+def _cycle_lock(settings: Settings):
+    from zgwatch.lock import cycle_lock
+
+    return cycle_lock(settings.data_dir)
+
+
+def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
+    from zgwatch import pipeline
+
     if command == "run":
         report = pipeline.run(settings)
         print(report.crawl.line())
         print(f"diff: {report.diff}")
         print(f"alert: {report.alerts}")
         print(f"analysts open: {report.analyst_copy}")
+        print(f"history site: {report.site}")
     elif command == "crawl":
         result = pipeline.crawl(settings)
         print(result.line())
@@ -165,17 +257,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif command == "diff":
         print(f"diff: {pipeline.diff(settings)}")
     elif command == "alert":
-        print(f"alert: {pipeline.alert(settings, dry_run=args.dry_run)}")
+        report = pipeline.alert(settings, dry_run=args.dry_run, retry_failed=args.retry_failed)
+        print(f"alert: {report}")
+    elif command == "move-column":
+        print(pipeline.move_column(settings, _new_column(args.new_source)))
+    elif command == "site":
+        report = pipeline.build_site(settings, _site_dir(args.site_dir), full=args.full)
+        print(report)
+        print(f"open {report.site_dir / 'index.html'}, or: zgwatch serve {report.site_dir}")
     elif command == "export":
-        from warehouse.export import export_parquet
-        from warehouse.publish import analyst_copy_path
-
-        for path in export_parquet(analyst_copy_path(settings.db), args.out_dir):
+        for path in pipeline.export(settings, args.out_dir):
             print(path)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
         # the demo tells its own story; stage logs would drown it
@@ -195,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zgwatch: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("zgwatch: terminated", file=sys.stderr)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

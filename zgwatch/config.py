@@ -13,15 +13,17 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alerts.destinations import OPERATORS, Destination, check_url
+from core import sitemap
 from core import vocabulary as v
 from core.errors import ConfigError
 
 DEFAULT_CONFIG = Path("zgwatch.toml")
+# How operators re-send deliveries given up (docs/alerts.md); named in their message.
+RESEND_COMMAND = "zgwatch alert --retry-failed"
 
 # option name -> environment variable, for the options of docs/interfaces.md and a few more.
 ENV = {
@@ -35,6 +37,9 @@ ENV = {
     "timeout": "ZGWATCH_TIMEOUT",
     "operators_notify": "ZGWATCH_OPERATORS_NOTIFY",
     "lock_wait": "ZGWATCH_LOCK_WAIT",
+    "site_url": "ZGWATCH_SITE_URL",
+    "site_dir": "ZGWATCH_SITE_DIR",
+    "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -57,19 +62,29 @@ class Settings(BaseModel):
     # revisit policy (crawler/revisit.py)
     recent_days: int = Field(default=v.RECENT_DAYS, ge=0)
     revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0)
+    # the list walk's hard cap (crawler/spiders/column.py); past it: list_runaway
+    max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1)
     # warehouse: how long to wait for a write lock held by another process
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1)
     user_agent: str = v.USER_AGENT
+    # the history site (history/, docs/site.md): where the publish step writes it, and the
+    # public base URL it is served at (links in alerts and the feed; none without it)
+    site_dir: Path | None = None
+    site_url: str | None = None
 
     @field_validator("source")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"must be an http(s) URL of the column's index, got {value!r}")
-        return value.strip()
+        return v.column_url(value)  # checked before any request; scheme and host in lower case
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return sitemap.normalise_base(value)
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -100,14 +115,16 @@ class Settings(BaseModel):
 
         return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
-                            recent_days=self.recent_days, revisit_days=self.revisit_days)
+                            recent_days=self.recent_days, revisit_days=self.revisit_days,
+                            max_list_pages=self.max_list_pages)
 
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
         from alerts.run import AlertConfig  # late: Apprise and the templates load with it
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
-                           source=self.source)
+                           source=self.source, resend_hint=RESEND_COMMAND,
+                           site_url=self.site_url)
 
     @property
     def batches_dir(self) -> Path:
@@ -117,6 +134,16 @@ class Settings(BaseModel):
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
 
+    @property
+    def site_folder(self) -> Path:
+        """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site``."""
+        return self.site_dir or self.data_dir / "site"
+
+    @property
+    def failed_dir(self) -> Path:
+        """Where incomplete batches go (``crawler.leftovers``)."""
+        return self.data_dir / "failed"
+
 
 def split_urls(value: str) -> list[str]:
     """URLs separated by spaces or commas; a comma inside a URL (``to=a@x,b@y``) stays."""
@@ -125,17 +152,35 @@ def split_urls(value: str) -> list[str]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    """The file's settings: its top-level keys and those of its ``[zgwatch]`` table, merged.
+
+    Every key is checked by ``Settings`` (unknown ones refused), wherever it sits: beside
+    the table, under it, or in a ``[[destinations]]`` entry. A key given both at the top
+    level and under ``[zgwatch]`` is refused rather than one silently winning.
+    """
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path}: not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x}"
+                          f" at offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot read ({exc.strerror})") from None
-    section = data.get("zgwatch", data)
-    return {k.replace("-", "_"): v for k, v in section.items()}
+    section = data.pop("zgwatch", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: zgwatch must be a table ([zgwatch])")
+    merged = {k.replace("-", "_"): v for k, v in data.items()}
+    for key, value in section.items():
+        name = key.replace("-", "_")
+        if name in merged:
+            raise ConfigError(f"config file {path}: {key} is set both at the top level and "
+                              "under [zgwatch]")
+        merged[name] = value
+    return merged
 
 
 Layer = tuple[str, Mapping[str, Any]]  # (where its values come from, e.g. "--{}", values)
@@ -192,9 +237,14 @@ def load_settings(
         where = origin.get(name, name)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown setting"
+            msg = "unknown setting" if len(err["loc"]) == 1 else f"unknown key {err['loc'][-1]!r}"
         got = err.get("input")
         # never echo a destination back: it may hold a secret
         quiet = err["type"] == "extra_forbidden" or name in LIST_OPTIONS or name == "destinations"
+        if isinstance(got, str):
+            got = _USERINFO.sub("//****@", got)  # a password typed into a URL is not printed
         shown = "" if quiet or isinstance(got, dict | list | tuple) else f" (got {got!r})"
         raise ConfigError(f"{where}: {msg}{shown}") from None
+
+
+_USERINFO = re.compile(r"//[^/@]*@")

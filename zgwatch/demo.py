@@ -4,6 +4,8 @@ A replica of the column, a local mail server and a local webhook receive what
 zgwatch does over a few cycles with changes between them: the baseline, a new
 notice, a one-character edit, a publicity period about to end, a removal
 confirmed on the second cycle, and a bot-shield fault that is not an alert.
+Each cycle's publish step also brings the history site up to date; the last
+chapter says where it is and how to serve it.
 """
 
 from __future__ import annotations
@@ -62,8 +64,10 @@ class Story:
         pipeline.load(s)
         pipeline.diff(s)
         pipeline.alert(s)
-        pipeline.publish(s)
+        site = pipeline.publish(s).site
         self.say(f"   {crawl.line()}")
+        self.say(f"   history site: {site.pages_written} notice page(s) written "
+                 f"({'full' if site.full else 'only what changed'})")
         self.say(f"   cycle done in {time.monotonic() - started:.1f} s")
         self._arrivals()
 
@@ -97,6 +101,10 @@ def _tell(story: Story, settings: Settings) -> None:
     story.say(f"   analysts: .venv/bin/duckdb -readonly {copy}")
     story.say("     then, at its prompt: FROM change_hunks;  FROM search_notices('违规吃喝');")
     story.say("   queries to start from: docs/analysts.md")
+    index = settings.site_folder / "index.html"
+    story.say(f"   the history site (every notice, version and diff; feed.atom): {index}")
+    story.say(f"     serve it: .venv/bin/zgwatch serve --data-dir {settings.data_dir}  "
+              "→ http://127.0.0.1:8001/  (docs/site.md)")
     story.say("   the Airflow UI: .venv/bin/zgwatch airflow  (docs/operators.md)")
     story.say("   the real column: .venv/bin/zgwatch run --notify mailto://…  (README)")
 

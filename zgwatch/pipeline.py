@@ -1,36 +1,114 @@
 """One function per stage of a cycle; the CLI and the Airflow DAG both call these.
 
-Each stage opens the warehouse only while it runs, so analysts and a second
-run are never locked out for longer than a stage. Each logs one line saying
-what it did. ``tell_operators`` is how whoever runs a step (the CLI, an
-Airflow task) reports that it failed or works again: an operators' incident,
-told once when it opens and once when it closes, through the alerts' outbox.
+Each stage opens the warehouse only while it runs, so analysts are never
+locked out for longer than a stage. Whoever calls these holds the data
+directory's cycle lock (``zgwatch.lock``): the CLI for a whole run or one
+stage command, Airflow for each task. Each logs one line saying what it did.
+``tell_operators`` is how whoever runs a step (the CLI, an Airflow task)
+reports that it failed or works again: an operators' incident, told once when
+it opens and once when it closes, through the alerts' outbox.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.errors import ColumnUnreadable, ConfigError
+from core.errors import (
+    ColumnMismatch,
+    ColumnUnreadable,
+    ConfigError,
+    StageFailed,
+    os_error_text,
+)
+from core.testhook import pause_point
+from crawler.leftovers import sweep
 from crawler.runner import CrawlResult, new_batch_id, run_crawl
 from zgwatch.config import Settings
+from zgwatch.lock import held_fds
+
+if TYPE_CHECKING:
+    from history import SiteReport
 
 log = logging.getLogger("zgwatch")
+
+
+@contextmanager
+def one_line(stage: str, settings: Settings):
+    """Turn what the file system or DuckDB raises in ``stage`` into ``StageFailed`` (exit 1):
+    one line naming the stage, the path and the cause ("No space left on device"), no trace.
+
+    The stages leave nothing half-written: DuckDB rolls back the transaction a failed write
+    was in, and temporary files are removed where they are made.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise StageFailed(f"{stage}: {os_error_text(exc)}") from exc
+    except Exception as exc:
+        duckdb = sys.modules.get("duckdb")  # loaded by any stage that could raise its errors
+        if duckdb is None or not isinstance(exc, duckdb.Error):
+            raise
+        from warehouse.db import reason
+
+        raise StageFailed(f"{stage}: warehouse {settings.db}: {reason(exc)}") from exc
 
 
 def snapshot_known(settings: Settings) -> Path:
     """Start a batch: the warehouse's known notices in ``<batch>/known.jsonl``; the batch dir.
 
-    The crawl's only read of the warehouse, kept short so the crawl holds no lock.
+    The crawl's only read of the warehouse, kept short so the crawl holds no DuckDB lock.
+    It comes before any request to the site, so it is also where a cycle is refused that
+    could not finish: a warehouse that cannot be opened or created (exit 2), or one that
+    watches another column than ``settings.source`` (exit 2, ``ColumnMismatch``). First,
+    what killed crawls left behind is cleaned up (``crawler.leftovers``): the caller
+    holds the cycle lock, so none is live.
     """
-    from warehouse.known import export_known
+    from warehouse import column
+    from warehouse.db import connect
+    from warehouse.known import write_known
 
-    batch_dir = settings.batches_dir / new_batch_id()
-    batch_dir.mkdir(parents=True)
-    export_known(settings.db, batch_dir / "known.jsonl", lock_wait=settings.lock_wait)
+    swept = sweep(settings.batches_dir, settings.raw_dir, settings.failed_dir)
+    if swept:
+        log.warning("left behind by an earlier run: %s", swept)
+    with one_line("known", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
+        try:
+            column.check(con, settings.source)
+        except ColumnMismatch as exc:
+            raise ColumnMismatch(exc.warehouse, exc.watched, exc.asked,
+                                 advice=f"to move it there on purpose: {MOVE_COMMAND} "
+                                        f"{exc.asked}") from None
+        batch_dir = settings.batches_dir / new_batch_id()
+        batch_dir.mkdir(parents=True)
+        try:
+            write_known(con, batch_dir / "known.jsonl")
+        except BaseException:
+            shutil.rmtree(batch_dir, ignore_errors=True)  # no batch folder without its input
+            raise
     return batch_dir
+
+
+MOVE_COMMAND = "zgwatch move-column"  # named in the refusal of another column
+
+
+def move_column(settings: Settings, new_source: str) -> str:
+    """Record that the warehouse's column now lives at ``new_source``; one line saying so."""
+    from warehouse import column
+    from warehouse.db import connect
+
+    with one_line("move-column", settings), \
+            connect(settings.db, lock_wait=settings.lock_wait) as con:
+        old, new = column.move(con, new_source)
+    if old is None:
+        return f"warehouse {settings.db} watches {new.source}"
+    if old == new:
+        return f"warehouse {settings.db} already watches {new.source}; nothing moved"
+    return f"warehouse {settings.db} now watches {new.source} (moved from {old.source})"
 
 
 def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlResult:
@@ -38,8 +116,9 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
 
     ``progress(n)`` is called with the number of fetches so far, for a live display.
     """
-    result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
-                       progress=progress)
+    with one_line("crawl", settings):
+        result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
+                           progress=progress, inherit_fds=held_fds(settings.data_dir))
     log.info(result.line())
     return result
 
@@ -64,7 +143,7 @@ def load(settings: Settings) -> list:
     from warehouse.db import connect
     from warehouse.load import load_pending
 
-    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+    with one_line("load", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
         results = load_pending(con, settings.batches_dir)
     for r in results:
         log.info("load %s", r)
@@ -76,30 +155,80 @@ def diff(settings: Settings):
     from warehouse.db import connect
     from warehouse.diff import detect_changes
 
-    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+    with one_line("diff", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
         result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days)
     log.info("%s", result)
     return result
 
 
-def alert(settings: Settings, *, dry_run: bool = False):
-    """Queue and send the alerts of new events; retry pending deliveries."""
+def alert(settings: Settings, *, dry_run: bool = False, retry_failed: bool = False):
+    """Queue and send the alerts of new events; retry pending deliveries.
+
+    ``retry_failed`` first puts the failed deliveries of the configured destinations
+    back to pending (recorded in ``outbox_resends``), so they are sent in this run.
+    """
     from alerts.run import run_alerts
     from warehouse.db import connect
 
-    with connect(settings.db, lock_wait=settings.lock_wait) as con:
-        report = run_alerts(con, settings.alert_config(), dry_run=dry_run)
+    with one_line("alert", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
+        report = run_alerts(con, settings.alert_config(), dry_run=dry_run,
+                            retry_failed=retry_failed)
     log.info("alert: %s", report.summary())
     return report
 
 
-def publish(settings: Settings) -> Path:
-    """Replace the analysts' read-only copy of the warehouse."""
+@dataclass
+class Published:
+    """What the publish step wrote: the analysts' copy and the history site."""
+
+    analyst_copy: Path
+    site: SiteReport
+
+
+def publish(settings: Settings) -> Published:
+    """Replace the analysts' read-only copy of the warehouse, then bring the site up to date.
+
+    The site is read from the fresh copy, so building it holds no lock on the
+    pipeline's warehouse.
+    """
     from warehouse.publish import publish_analyst_copy
 
-    path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
+    with one_line("publish", settings):
+        path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
     log.info("analyst copy published: %s", path)
-    return path
+    return Published(path, build_site(settings, db=path))
+
+
+def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,
+               full: bool = False) -> SiteReport:
+    """Write the history site into ``site_dir`` (default ``settings.site_folder``).
+
+    Reads ``db`` (default the warehouse ``settings.db``) read-only and the raw
+    pages under the data dir; only what changed since the last build is
+    rewritten unless ``full``.
+    """
+    from history import build_site as build
+    from warehouse.db import connect
+
+    with one_line("site", settings), \
+            connect(db or settings.db, read_only=True, lock_wait=settings.lock_wait) as con:
+        report = build(con, settings.raw_dir, site_dir or settings.site_folder,
+                       site_url=settings.site_url, full=full)
+    log.info("%s", report)
+    return report
+
+
+def export(settings: Settings, out_dir: Path) -> list[Path]:
+    """Write every relation of the analyst copy to ``out_dir/<name>.parquet``; the files.
+
+    It reads the copy the last cycle published (``<stem>.analyst.duckdb``), never
+    the warehouse a cycle writes: no lock to wait for, none held.
+    """
+    from warehouse.export import export_parquet
+    from warehouse.publish import analyst_copy_path
+
+    with one_line("export", settings):
+        return export_parquet(analyst_copy_path(settings.db), out_dir)
 
 
 def tell_operators(settings: Settings, step: str, error: BaseException | str | None) -> bool:
@@ -114,7 +243,8 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
     from alerts.run import send_to_operators
     from warehouse.db import connect
 
-    with connect(settings.db, lock_wait=settings.lock_wait) as con:
+    with one_line("tell operators", settings), \
+            connect(settings.db, lock_wait=settings.lock_wait) as con:
         if error is None:
             changed = close_incident(con, STEP_FAILED, step, utc_now())
         else:
@@ -132,13 +262,14 @@ class CycleReport:
     diff: object = None
     alerts: object = None
     analyst_copy: Path | None = None
+    site: SiteReport | None = None
 
 
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
 
 
 def run(settings: Settings) -> CycleReport:
-    """One monitoring cycle: crawl, load, diff, alert, publish.
+    """One monitoring cycle: crawl, load, diff, alert, publish (analysts' copy and site).
 
     A column that cannot be read still gets its failed fetches loaded and its
     date-driven events (publicity periods) raised, then ``ColumnUnreadable``
@@ -146,12 +277,18 @@ def run(settings: Settings) -> CycleReport:
     stage is told to operators once, as is the first cycle that works again.
     """
     try:
+        pause_point("before:crawl")
         report = CycleReport(crawl=crawl(settings))
+        pause_point("before:load")
         report.loads = load(settings)
+        pause_point("before:diff")
         report.diff = diff(settings)
+        pause_point("before:alert")
         report.alerts = alert(settings)
-        report.analyst_copy = publish(settings)
-    except (ConfigError, KeyboardInterrupt):
+        pause_point("before:publish")
+        published = publish(settings)
+        report.analyst_copy, report.site = published.analyst_copy, published.site
+    except ConfigError:
         raise
     except Exception as exc:
         _tell_quietly(settings, exc)
@@ -165,6 +302,7 @@ def _tell_quietly(settings: Settings, error: BaseException | None) -> None:
     """``tell_operators`` for the run; a warehouse that cannot be opened is logged, not raised."""
     try:
         tell_operators(settings, RUN_STEP, error)
-    except Exception as exc:  # the warehouse itself may be what failed
-        log.error("cannot tell operators that %s %s: %s", RUN_STEP,
-                  "works again" if error is None else "failed", exc)
+    except Exception as exc:  # the warehouse itself may be what failed (a full disk)
+        # A warning: the error that made the run fail is the command's one line.
+        log.warning("cannot tell operators that %s %s: %s", RUN_STEP,
+                    "works again" if error is None else "failed", exc)

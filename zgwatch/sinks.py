@@ -189,9 +189,8 @@ class WebhookSink(_Sink):
                     parsed = json.loads(body) if body else None
                 except ValueError:
                     parsed = None
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # Recorded before answering: the sender may retry the moment it has the
+                # answer, and its retry must not be recorded ahead of this request.
                 sink._inbox.add(
                     {
                         "method": self.command,
@@ -202,6 +201,9 @@ class WebhookSink(_Sink):
                         "status": status,
                     }
                 )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             do_PUT = do_POST
 
@@ -211,8 +213,9 @@ class WebhookSink(_Sink):
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="webhook-sink", daemon=True
+        self._thread = threading.Thread(  # a short poll: stop() returns at once, not in 0.5 s
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name="webhook-sink", daemon=True,
         )
         self._thread.start()
         return self

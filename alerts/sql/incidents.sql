@@ -4,10 +4,11 @@
 SELECT batch_id, list_complete FROM batches ORDER BY batch_id DESC LIMIT 1;
 
 -- name: list_pages_read
--- The list pages of a batch: how many, how many brought content, the first one's outcome.
+-- The list pages of a batch: how many, how many brought content, the first one's outcome
+-- with its reason ("server_error (HTTP 503 service unavailable)"), else its status.
 SELECT count(*), count(*) FILTER (WHERE is_content(outcome)),
-       arg_min(outcome || coalesce(' (HTTP ' || http_status || ')', '')
-               || coalesce(': ' || reason, ''), coalesce(page_no, 0))
+       arg_min(outcome || coalesce(' (' || coalesce(reason, 'HTTP ' || http_status) || ')', ''),
+               coalesce(page_no, 0))
 FROM fetches WHERE batch_id = $batch_id AND page_kind = 'list';
 
 -- name: articles_blocked

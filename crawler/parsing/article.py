@@ -36,8 +36,11 @@ from crawler.parsing.document import (
     text_lines,
 )
 from crawler.parsing.inspection import parse_inspection
-from crawler.parsing.model import Attachment, NoticePage, PublicityPeriod
-from crawler.parsing.periods import parse_period
+from crawler.parsing.kind import classify_document
+from crawler.parsing.model import Attachment, NoticePage
+from crawler.parsing.periods import notice_period
+from crawler.parsing.readings import build_readings
+from crawler.parsing.role import closing_start
 from crawler.parsing.text import normalize_line, to_ascii
 
 _INFO_DATE = re.compile(
@@ -51,7 +54,7 @@ _SOURCE = re.compile(
 )
 _INFO_MAX = 200  # an info line is short; longer text is a paragraph mentioning a date
 _INFO_CLIMB = 3
-_TITLE_HINT = re.compile(r"关于.*(?:通报|公告|情况|公示|报告)|整改")
+_TITLE_HINT = re.compile(r"关于.*(?:通报|公告|情况|公示|报告)|整改|(?:通报|公告|公示|通知|报告)$")
 _TITLE_SPLIT = re.compile(r"\s*[-_|｜—]+\s*")
 _TITLE_LOOKBACK = 40  # elements before the info line searched for a title
 
@@ -63,7 +66,6 @@ _PROSE = re.compile(r"[。,，;；:：!?！？、]")
 _ISSUER_MAX = 40
 _SIGNATURE_LINES = 3  # organisation lines above the date line (joint signatures)
 _DATED_ORG = re.compile(r"^(?P<org>.+?)\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$")
-_CLOSING_LINES = 8  # paragraphs before the signature holding period and contacts
 _OPENING_LINES = 2
 
 _ATTACH_EXT = re.compile(
@@ -127,10 +129,12 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
     issuer, signed_on, signature_at = _signature(lines, title_org)
 
     before_signature = lines[:signature_at]
-    closing = "\n".join(before_signature[-_CLOSING_LINES:])
-    publicity = parse_period(closing, published_on)
-    if publicity == PublicityPeriod():  # some notices state it in the opening instead
-        publicity = parse_period("\n".join(lines[:_OPENING_LINES]), published_on)
+    closing = "\n".join(before_signature[closing_start(before_signature, _OPENING_LINES) :])
+    opening = "\n".join(lines[:_OPENING_LINES])
+    publicity = notice_period(closing, opening, published_on)
+    contacts = parse_contacts(closing)
+    kind = classify_document(layout.title, opening)
+    issuer_source = "role" if issuer else "derived" if title_org else "none"
 
     return NoticePage(
         notice_id=notice_id_of(url),
@@ -143,9 +147,11 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
         issuer=issuer or title_org,
         signed_on=signed_on,
         publicity=publicity,
-        contacts=parse_contacts(closing),
-        inspection=parse_inspection("\n".join(lines[:_OPENING_LINES])),
+        contacts=contacts,
+        inspection=parse_inspection(opening),
         attachments=_attachments(root, url, layout),
+        document_kind=str(kind.kind),
+        readings=build_readings(publicity, contacts, (issuer or title_org, issuer_source), kind),
     )
 
 

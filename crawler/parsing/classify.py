@@ -22,20 +22,25 @@ error         every other status: 403, 429, other 4xx, unfollowed 3xx, 1xx,
               2xx other than 200/203 (204 has no page)
 ============  ==============================================================
 
-Only ``ok`` returns a page: a fault never produces content.
+Only ``ok`` returns a page: a fault never produces content. Two more outcomes
+are the spider's, not a response's: ``list_runaway`` (the list page where the
+walk stopped because the pager named pages past its bound; it is not
+fetched, docs/reliability.md) and ``error`` for a page read ``ok`` whose bytes
+could not be stored (the crawl stops there).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from http import HTTPStatus
 
 from lxml import etree
 
 from core.vocabulary import Outcome
 from crawler.parsing.article import find_info, locate, notice_id_of, read_article
-from crawler.parsing.document import charset, find_breadcrumb, header, links, parse_html
+from crawler.parsing.document import charset, find_breadcrumb, header, links, read_html
 from crawler.parsing.listing import read_list
 from crawler.parsing.model import ListPage, NoticePage
 
@@ -55,7 +60,7 @@ def classify_list(
     status: int, body: bytes | None, url: str, headers: Mapping | None = None
 ) -> tuple[str, str, ListPage | None]:
     """(outcome, reason, page) of a list page response; page only when ``ok``."""
-    root, fault = _read(status, body, headers)
+    root, fault, encoding = _read(status, body, headers)
     if fault:
         return (*fault, None)
     page = read_list(root, url)
@@ -70,14 +75,14 @@ def classify_list(
         if find_info(root)[0] is not None:
             return Outcome.WRONG_PAGE, "an article, not a list page", None
         return Outcome.EMPTY_LIST, "list page with no entries", None
-    return Outcome.OK, f"{len(page.entries)} entries", page
+    return Outcome.OK, f"{len(page.entries)} entries", replace(page, encoding=encoding)
 
 
 def classify_article(
     status: int, body: bytes | None, url: str, headers: Mapping | None = None
 ) -> tuple[str, str, NoticePage | None]:
     """(outcome, reason, notice) of an article response; notice only when ``ok``."""
-    root, fault = _read(status, body, headers)
+    root, fault, encoding = _read(status, body, headers)
     if fault:
         return (*fault, None)
     if not notice_id_of(url):
@@ -95,14 +100,15 @@ def classify_article(
     notice = read_article(root, url, layout)
     if not notice.title or not notice.body:
         return Outcome.WRONG_PAGE, "article without title or body", None
-    return Outcome.OK, "article read", notice
+    return Outcome.OK, "article read", replace(notice, encoding=encoding)
 
 
 def _read(status: int, body: bytes | None, headers: Mapping | None):
-    """(document, None), or (None, (outcome, reason)) when the status or bytes rule it out."""
+    """(document, None, encoding), or (None, (outcome, reason), None) when the status or bytes
+    rule it out."""
     fault = _status_fault(status)
     if fault:
-        return None, fault
+        return None, fault, None
     return _document(body, headers)
 
 
@@ -129,16 +135,17 @@ def _phrase(status: int) -> str:
 
 
 def _document(body: bytes | None, headers: Mapping | None):
-    """(tree, None) for an HTML body, else (None, (outcome, reason))."""
+    """(tree, None, encoding) for an HTML body, else (None, (outcome, reason), None)."""
     content_type = header(headers, "content-type")
     if content_type and not content_type.lower().lstrip().startswith(_HTML_TYPES):
-        return None, (Outcome.WRONG_PAGE, f"not an HTML page ({content_type.split(';')[0]})")
+        return None, (Outcome.WRONG_PAGE, f"not an HTML page ({content_type.split(';')[0]})"), \
+            None
     if not body or not body.strip():
-        return None, (Outcome.TRUNCATED, "empty body")
-    root = parse_html(body, charset(content_type))
+        return None, (Outcome.TRUNCATED, "empty body"), None
+    encoding, root = read_html(body, charset(content_type))
     if root is None:
-        return None, (Outcome.TRUNCATED, "no document in body")
-    return root, None
+        return None, (Outcome.TRUNCATED, "no document in body"), None
+    return root, None, encoding
 
 
 def _complete(body: bytes) -> bool:

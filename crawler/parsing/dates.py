@@ -1,19 +1,85 @@
-"""Dates as notices print them: 2024年9月26日, 2024-09-26, 2024.9.26, 9月26日 (no year).
+"""Dates as notices print them, in every form official documents use.
 
-The patterns expect text folded by ``text.to_ascii`` (full-width digits and
-punctuation already ASCII).
+2024年9月26日, 2024-09-26, 2024.9.26, 2024/09/26, 9月26日 (no year), full-width
+digits, and Chinese numerals (二〇二四年九月二十六日, 十月二十五日). The patterns
+run on text ``fold``-ed first: full-width forms become ASCII and Chinese
+numerals that count something (before 年 月 日 号 天 个 周 星期 工作日 自然日) become digits,
+so one pattern reads every form. A ``Folded`` text remembers where each of
+its characters came from, so a match can be cut out of the original text.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from crawler.parsing.text import cn_number, to_ascii
 
+# -- folding -------------------------------------------------------------------------------
+
+# A run of Chinese numerals that counts or dates something. "第十一巡视组" and
+# "一是" stay as they are; "二〇二四年", "九月", "二十六日", "三十天", "一个月" fold.
+_CN_RUN = re.compile(
+    r"[〇零○一二三四五六七八九十两]+(?=\s*(?:年|月|日|号|天|个|周|星期|工作日|自然日))"
+)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """``text`` with digits and punctuation folded; ``origin[i]`` is where its char i began."""
+
+    text: str
+    origin: tuple[int, ...]  # len(text) + 1 entries; the last is len(original)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original text's span for ``text[start:end]``."""
+        return self.origin[start], self.origin[end]
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for the date and count patterns (see the module docstring)."""
+    ascii_text = to_ascii(text)
+    parts: list[str] = []
+    origin: list[int] = []
+    at = 0
+    for m in _CN_RUN.finditer(ascii_text):
+        value = cn_number(m.group().replace("○", "〇"))
+        if value is None:
+            continue
+        parts.append(ascii_text[at : m.start()])
+        origin.extend(range(at, m.start()))
+        digits = str(value)
+        parts.append(digits)
+        origin.extend([m.start()] * len(digits))
+        at = m.end()
+    parts.append(ascii_text[at:])
+    origin.extend(range(at, len(ascii_text) + 1))
+    return Folded("".join(parts), tuple(origin))
+
+
+# -- one date ------------------------------------------------------------------------------
+
+_WEEKDAY = r"(?:\s*\(?\s*(?:星期|周|礼拜)[一二三四五六日天1-7]\s*\)?)?"
+_CLOCK = r"(?:\s*(?:上午|中午|下午|晚上)?\s*\d{1,2}\s*(?::\s*\d{2}|时|点)(?:\s*\d{1,2}\s*分)?)?"
+
+
+def date_source(p: str) -> str:
+    """A regex source for one date on folded text, groups ``<p>y``, ``<p>m``, ``<p>d``, ``<p>ms``.
+
+    The year is optional; ``<p>ms`` is the month's separator (月, -, ., /), which
+    tells a dated 9月26日 from a bare 9.26 (read only as the end of a range).
+    A weekday (星期四) and a clock time (17:00, 下午5时) after the date are part of it.
+    """
+    return (
+        rf"(?<![\d.])(?<!\d:)(?:(?P<{p}y>\d{{4}})\s*(?:年|[-./])\s*)?"
+        rf"(?P<{p}m>\d{{1,2}})\s*(?P<{p}ms>月|[-./])\s*(?P<{p}d>\d{{1,2}})(?![\d:])"
+        rf"(?:\s*[日号])?{_WEEKDAY}{_CLOCK}"
+    )
+
 
 def date_pattern(name: str, *, year: bool | None) -> str:
-    """A regex source for one date with groups ``<name>y``, ``<name>m``, ``<name>d``.
+    """A regex source for one Arabic-numeral date, groups ``<name>y``, ``<name>m``, ``<name>d``.
 
     ``year``: True = the year must be printed, False = must not, None = optional.
     The lookarounds keep it from starting or ending inside a longer number.
@@ -40,9 +106,18 @@ def make_date(year: int | str | None, month: int | str, day: int | str) -> date 
 
 
 def match_date(match: re.Match, name: str, default_year: int | None = None) -> date | None:
-    """The date a ``date_pattern`` group set matched; ``default_year`` if none printed."""
+    """The date a ``date_pattern``/``date_source`` group set matched; ``default_year`` if none."""
     year = match.group(f"{name}y") if f"{name}y" in match.re.groupindex else None
     return make_date(year or default_year, match.group(f"{name}m"), match.group(f"{name}d"))
+
+
+def has_year(match: re.Match, name: str) -> bool:
+    return match.group(f"{name}y") is not None
+
+
+def dated(match: re.Match, name: str) -> bool:
+    """The date is unmistakably one: it has a year, or its month is written with 月."""
+    return has_year(match, name) or match.group(f"{name}ms") == "月"
 
 
 def on_or_after(month: int | str, day: int | str, anchor: date) -> date | None:
@@ -57,10 +132,6 @@ def on_or_after(month: int | str, day: int | str, anchor: date) -> date | None:
 
 
 _ISO_LINE = re.compile(r"^" + date_pattern("", year=True) + r"$")
-_CN_LINE = re.compile(
-    r"^(?P<y>[〇零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月"
-    r"(?P<d>[一二三四五六七八九十]{1,3})日$"
-)
 
 
 def parse_date_line(line: str) -> date | None:
@@ -68,9 +139,7 @@ def parse_date_line(line: str) -> date | None:
 
     Reads 2024年9月26日, full-width digits, and 二〇二四年九月二十六日.
     """
-    line = to_ascii(line).replace(" ", "")
+    line = fold(line.replace(" ", "")).text
     if m := _ISO_LINE.match(line):
         return make_date(m["y"], m["m"], m["d"])
-    if m := _CN_LINE.match(line):
-        return make_date(cn_number(m["y"]), cn_number(m["m"]), cn_number(m["d"]))
     return None

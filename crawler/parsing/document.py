@@ -53,25 +53,44 @@ def _sniff(body: bytes) -> str:
     return "utf-8"
 
 
+# Invalid UTF-8 sequences beyond which a page labelled UTF-8 is read as what its bytes are.
+# A UTF-8 page with a stray bad byte or two stays UTF-8; a GBK page has one a character.
+_MISLABELLED_AFTER = 8
+
+
 def decode(body: bytes, encoding: str | None = None) -> tuple[str, str]:
     """(encoding used, text). Order: BOM, ``encoding`` (the HTTP header's), ``<meta>``, sniff.
 
     w3lib reads gb2312/gbk as gb18030, their superset, so a GBK page that
-    declares gb2312 decodes whole.
+    declares gb2312 decodes whole. A page labelled UTF-8 (header or meta) whose
+    bytes are not UTF-8 but read whole as GB18030 is read as GB18030: the label
+    is wrong, not the page (a converted template under an unchanged server).
     """
     header = f"text/html; charset={encoding}" if encoding else None
-    return html_to_unicode(header, body, auto_detect_fun=_sniff)
+    used, text = html_to_unicode(header, body, auto_detect_fun=_sniff)
+    if used in ("utf-8", "utf8") and text.count("\ufffd") > _MISLABELLED_AFTER:
+        try:
+            return "gb18030", body.decode("gb18030")
+        except UnicodeDecodeError:  # neither: keep the label's reading
+            pass
+    return used, text
 
 
 def parse_html(body: bytes, encoding: str | None = None) -> etree._Element | None:
     """The page's element tree (comments dropped), or None when there is no document."""
-    text = _XML_DECL.sub("", decode(body, encoding)[1], count=1)
+    return read_html(body, encoding)[1]
+
+
+def read_html(body: bytes, encoding: str | None = None) -> tuple[str, etree._Element | None]:
+    """(encoding used, ``parse_html``'s tree)."""
+    used, text = decode(body, encoding)
+    text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
-        return None
+        return used, None
     try:
-        return lxml.html.document_fromstring(text, parser=_PARSER)
+        return used, lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):
-        return None
+        return used, None
 
 
 def is_visible(el: etree._Element) -> bool:

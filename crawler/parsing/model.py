@@ -13,14 +13,23 @@ from datetime import date, datetime
 
 @dataclass(frozen=True)
 class PublicityPeriod:
-    """公开期限: the window in which the public may send opinions."""
+    """公开期限: the window in which the public may send opinions.
+
+    ``source`` says how it was found: ``label`` (a window label such as 公开期限
+    names it), ``role`` (no label, but it sits where the notice invites
+    opinions), ``none``. ``confidence`` is 0..1 (see ``crawler.parsing.periods``).
+    """
 
     start: date | None = None
     end: date | None = None
-    end_derived: bool = False  # the end was computed from a day count, not printed
-    days: int | None = None  # a stated count of days, if any
-    working_days: bool = False  # the count is of working days (工作日): no end is derived
+    end_derived: bool = False  # the end was computed from a count, not printed
+    days: int | None = None  # a stated count of days (calendar or working), if any
+    working_days: bool = False  # the count is of working days (工作日)
     raw: str | None = None  # the sentence it was read from
+    start_derived: bool = False  # no start printed: the start is the publication date
+    estimated: bool = False  # a working-day end computed beyond the holiday calendar's years
+    source: str = "none"  # label | role | none
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,11 @@ class Contacts:
     postcode: str | None = None
     address: str | None = None
     raw: str | None = None
+    # How each field was read: label (in its labelled segment), role (by its shape), none.
+    phones_source: str = "none"
+    emails_source: str = "none"
+    postcode_source: str = "none"
+    address_source: str = "none"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,10 @@ class NoticePage:
     contacts: Contacts = field(default_factory=Contacts)
     inspection: Inspection = field(default_factory=Inspection)
     attachments: tuple[Attachment, ...] = ()
+    document_kind: str = "other"  # core.vocabulary.DocumentKind
+    # How each field was read (crawler.parsing.readings): {field: {source, raw, confidence}}
+    readings: dict = field(default_factory=dict, hash=False)
+    encoding: str | None = None  # how the page's bytes were read (classify)
 
     @property
     def text(self) -> str:
@@ -96,3 +114,4 @@ class ListPage:
     next_url: str | None = None  # 下一页
     last_url: str | None = None  # 尾页
     page_no: int | None = None  # the current page, from the pager or the URL
+    encoding: str | None = None  # how the page's bytes were read (classify)

@@ -7,6 +7,7 @@ pure functions of ``crawler.parsing``. Nothing here knows the replica.
 from __future__ import annotations
 
 import time
+from collections import deque
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -15,6 +16,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DontCloseSpider,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -23,20 +25,27 @@ from scrapy.exceptions import (
 )
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
 
+from core.errors import os_error_text
 from core.vocabulary import (
+    BARREN_LIST_PAGES,
     LIST_PAGE_URL,
+    MAX_LIST_PAGES,
     RECENT_DAYS,
     REVISIT_DAYS,
     Outcome,
     PageKind,
     today_in_shanghai,
 )
-from crawler.items import FetchRecord, ListingEntry, Page, RawPage
-from crawler.pages import ArticleReading, PagePool, default_workers
+from crawler.items import STORAGE_ERROR, STORE_FAILED, FetchRecord, ListingEntry, Page, RawPage
+from crawler.pages import ArticleReading, PagePool, default_workers, store_raw
 from crawler.parsing.classify import classify_list
 from crawler.revisit import RevisitPolicy, read_known
 
 LIST_PRIORITY = 100  # list pages first: the list decides which articles are due
+LIST_AHEAD = 2  # list pages asked for before the one in hand is read: one fetched, one queued
+# What a list page that adds no notice answered: the site spoke, and said nothing new.
+_BARREN_OUTCOMES = frozenset({Outcome.OK, Outcome.EMPTY_LIST, Outcome.NOT_FOUND,
+                              Outcome.WRONG_PAGE})
 
 
 def _now() -> str:
@@ -90,32 +99,48 @@ class ColumnSpider(scrapy.Spider):
             recent_days=int(recent_days),
             revisit_days=float(revisit_days),
         )
-        self.pages_announced: set[str] = set()  # list page URLs the pager announced
+        self.pages_announced: set[str] = set()  # list page URLs requested
         self.pages_done: dict[str, str] = {}  # list page URL -> outcome
         self.listed: set[str] = set()
         self.requested: set[str] = set()  # notice ids with an article request
         self.tail_scheduled = False
         self.first_page_outcome: tuple[str, str] | None = None
+        # The list walk (``_walk``): pages are asked for a few at a time, up to a bound.
+        self.max_list_pages = MAX_LIST_PAGES
+        self.page_shape: tuple[str, str] | None = None  # numbered page URL = a + n + b
+        self.stated_pages = 1  # the highest page number a pager named
+        self.first_page_states = 1  # ... the first page's pager
+        self.next_page_no = 2
+        self.lists_in_flight = 0
+        self.unnumbered: deque[str] = deque()  # pager links of another shape, to read
+        self.barren: list[str] = []  # the latest list pages in a row that added no notice
+        self.runaway: str | None = None  # why the walk stopped short (list_runaway)
+        self.storage_error: str | None = None  # why a page could not be stored
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         workers = settings.getint("ZGWATCH_READ_WORKERS", -1)
-        spider.pages = PagePool(Path(settings["ZGWATCH_RAW_DIR"]),
+        spider.raw_dir = Path(settings["ZGWATCH_RAW_DIR"])
+        spider.pages = PagePool(spider.raw_dir,
                                 default_workers(settings.getfloat("DOWNLOAD_DELAY"))
                                 if workers < 0 else workers)
+        spider.max_list_pages = settings.getint("ZGWATCH_MAX_LIST_PAGES", MAX_LIST_PAGES)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
+        # a crawl closed early (a page not stored, a signal) never goes idle: its stats too
+        crawler.signals.connect(spider._final_stats, signal=signals.spider_closed)
         return spider
 
     # -- list pages --------------------------------------------------------
 
     async def start(self):
-        self.pages_announced.add(self.source)
         yield self._list_request(self.source, page_no=1)
 
     def _list_request(self, url: str, page_no: int | None) -> scrapy.Request:
+        self.pages_announced.add(url)
+        self.lists_in_flight += 1
         return scrapy.Request(
             url, callback=self.parse_list, errback=self.failed_list, priority=LIST_PRIORITY,
             meta={"handle_httpstatus_all": True, "page_no": page_no, "t0": time.monotonic()},
@@ -150,18 +175,26 @@ class ColumnSpider(scrapy.Spider):
         outcome, reason, page = classify_list(
             response.status, response.body, response.url, headers
         )
-        self._list_done(response.request.url, outcome, reason)
         sha = RawPage.sha(response.body) if outcome == Outcome.OK else None
+        if page is not None and not self._stored(sha, response.body):
+            outcome, reason, page, sha = Outcome.ERROR, f"page not stored: {self.storage_error}", \
+                None, None
+        self._list_done(response.request.url, outcome, reason)
         fetch = self._record(response, page_kind=PageKind.LIST, outcome=outcome, reason=reason,
                              status=response.status, body=response.body, headers=headers,
-                             sha=sha, encoding=response.encoding if outcome == Outcome.OK else None,
+                             sha=sha, encoding=page.encoding if page is not None else None,
                              done=done)
         if page is None:
             yield Page(fetch)
+            if self.storage_error:
+                raise CloseSpider(STORE_FAILED)
+            yield from self._walk(response.request.url, outcome, added=0)
             return
         page_no = page.page_no or response.meta.get("page_no")
         listings, due = [], []
+        added = 0
         for index, entry in enumerate(page.entries):
+            added += entry.notice_id not in self.listed
             self.listed.add(entry.notice_id)
             listings.append(ListingEntry(
                 notice_id=entry.notice_id, url=entry.url, title=entry.title,
@@ -172,33 +205,119 @@ class ColumnSpider(scrapy.Spider):
                 known = self.known.get(entry.notice_id)
                 if known is None or known.status != "active" or self.policy.is_due(known):
                     due.append(self._article_request(entry.url, entry.notice_id, PageKind.ARTICLE))
-        yield Page(fetch, raw=RawPage(sha256=sha, body=response.body), listings=listings)
+        yield Page(fetch, listings=listings)
+        self._read_pager(page, first=self._is_first_page(response.request.url))
+        # the next list pages before this page's articles: one hanging article must not
+        # hold up the list (the downloader may take a request as soon as it is yielded)
+        yield from self._walk(response.request.url, outcome, added)
         yield from due
-        yield from self._follow_pager(page)
 
-    def _follow_pager(self, page):
-        """Every page the pager names; and, the platform's convention, every number up to 尾页."""
-        urls = [u for u in page.page_urls if u.startswith(self.column_prefix)]
+    def _stored(self, sha: str | None, body: bytes) -> bool:
+        """Keep an ok list page's bytes; False (and ``storage_error``) when they cannot be."""
+        if sha is None:
+            return True
+        try:
+            store_raw(self.raw_dir, sha, body)
+        except OSError as exc:
+            self.storage_error = os_error_text(exc)
+            return False
+        return True
+
+    # -- the list walk -----------------------------------------------------------
+    #
+    # Bounded by what the site says: the highest page number its pagers name (the
+    # platform's pager names a window of numbers and 尾页; every number up to it is
+    # read, so two pages failing in a row hide nothing), a few list pages at a time
+    # (never every number up to 尾页 at once), stopping when BARREN_LIST_PAGES pages
+    # in a row add no notice, or at ``max_list_pages``. Stopping short is recorded
+    # as a ``list_runaway`` fetch and leaves the list incomplete.
+
+    def _read_pager(self, page, *, first: bool) -> None:
+        """What a list page's pager says: the pages it names, the highest number."""
         last = page.last_url if page.last_url and page.last_url.startswith(self.column_prefix) \
             else None
-        if last and (m := LIST_PAGE_URL.search(last)):
-            stem = last[: m.start(1)]
-            urls += [f"{stem}{n}{last[m.end(1):]}" for n in range(2, int(m.group(1)) + 1)]
-        for url in urls:
-            if url in self.pages_announced or self._is_first_page(url):
+        for url in (*page.page_urls, *([last] if last else [])):
+            if not url.startswith(self.column_prefix) or self._is_first_page(url):
                 continue
-            self.pages_announced.add(url)
-            m = LIST_PAGE_URL.search(url)
-            yield self._list_request(url, int(m.group(1)) if m else None)
+            if (m := LIST_PAGE_URL.search(url)) and self._numbered(url, m):
+                self.stated_pages = max(self.stated_pages, int(m.group(1)))
+            elif url not in self.pages_announced and url not in self.unnumbered:
+                self.unnumbered.append(url)
+        if first:
+            self.first_page_states = self.stated_pages
+
+    def _numbered(self, url: str, m) -> bool:
+        """Is ``url`` a numbered page of the column's shape (the first such link sets it)?"""
+        shape = (url[: m.start(1)], url[m.end(1):])
+        if self.page_shape is None:
+            self.page_shape = shape
+        return shape == self.page_shape
+
+    def _page_url(self, page_no: int) -> str:
+        return f"{self.page_shape[0]}{page_no}{self.page_shape[1]}"
+
+    def _walk(self, url: str, outcome: str, added: int):
+        """After a list page: count it, and ask for the next pages while the bound allows."""
+        self.lists_in_flight -= 1
+        if added:
+            self.barren.clear()
+        elif outcome in _BARREN_OUTCOMES:
+            self.barren.append(url)
+        while self.runaway is None and self.lists_in_flight < LIST_AHEAD:
+            url, page_no = self._next_list_page()
+            if url is None:
+                return
+            if len(self.barren) >= BARREN_LIST_PAGES:
+                yield self._stop_walk(url, page_no, (
+                    f"{len(self.barren)} list pages in a row added no notice "
+                    f"({self._names(self.barren)}), yet the pager names more; "
+                    f"the first page states {self.first_page_states} pages, "
+                    f"the pagers up to {self.stated_pages}"))
+            elif len(self.pages_announced) >= self.max_list_pages:
+                yield self._stop_walk(url, page_no, (
+                    f"read {len(self.pages_announced)} list pages, the hard cap "
+                    f"(max_list_pages = {self.max_list_pages}); the pagers name "
+                    f"{max(self.stated_pages, page_no or 0)}"))
+            else:
+                if page_no is not None:
+                    self.next_page_no += 1
+                else:
+                    self.unnumbered.popleft()
+                yield self._list_request(url, page_no)
+
+    def _next_list_page(self) -> tuple[str | None, int | None]:
+        """The next list page to read (URL, number), or (None, None) when the walk is done."""
+        while self.unnumbered and self.unnumbered[0] in self.pages_announced:
+            self.unnumbered.popleft()
+        if self.unnumbered:
+            return self.unnumbered[0], None
+        if self.page_shape is not None and self.next_page_no <= self.stated_pages:
+            return self._page_url(self.next_page_no), self.next_page_no
+        return None, None
+
+    @staticmethod
+    def _names(urls: list[str]) -> str:
+        names = [u.rsplit("/", 1)[-1] for u in sorted(urls, key=lambda u: (len(u), u))]
+        return ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
+
+    def _stop_walk(self, url: str, page_no: int | None, reason: str) -> Page:
+        """Record the page not read as a ``list_runaway`` fault; no more list pages."""
+        self.runaway = reason
+        self.pages_done[url] = Outcome.LIST_RUNAWAY
+        self.logger.warning("list_runaway: the list walk stopped before %s: %s", url, reason)
+        return Page(FetchRecord(url=url, page_kind=PageKind.LIST, outcome=Outcome.LIST_RUNAWAY,
+                                fetched_at=_now(), reason=reason, page_no=page_no))
 
     def _is_first_page(self, url: str) -> bool:
         return url.rstrip("/") in (self.source.rstrip("/"), urljoin(self.source, "index.html"))
 
     def failed_list(self, failure):
         outcome, reason = _transport_outcome(failure)
-        self._list_done(failure.request.url, outcome, reason)
+        url = failure.request.url
+        self._list_done(url, outcome, reason)
         yield Page(self._record(failure.request, page_kind=PageKind.LIST, outcome=outcome,
                                 reason=reason))
+        yield from self._walk(url, outcome, added=0)
 
     def _list_done(self, url: str, outcome: str, reason: str | None) -> None:
         self.pages_done[url] = outcome
@@ -237,10 +356,13 @@ class ColumnSpider(scrapy.Spider):
                              outcome=read.outcome, reason=read.reason, status=response.status,
                              body=response.body, headers=headers, notice_id=notice_id,
                              sha=read.sha256, done=done, fetched_at=fetched_at,
-                             encoding=response.encoding if read.record is not None else None)
+                             encoding=read.encoding)
         if read.record is not None and read.named != notice_id:
             self.logger.warning("article %s names itself %s", response.url, read.named)
         yield Page(fetch, notice=read.record)  # its raw bytes are stored by the reader
+        if read.storage_error:
+            self.storage_error = read.storage_error
+            raise CloseSpider(STORE_FAILED)
 
     def failed_article(self, failure):
         outcome, reason = _transport_outcome(failure)
@@ -252,7 +374,8 @@ class ColumnSpider(scrapy.Spider):
 
     @property
     def list_complete(self) -> bool:
-        return bool(self.pages_done) and all(
+        """Every list page the walk asked for was read ok, and it was not stopped short."""
+        return self.runaway is None and bool(self.pages_done) and all(
             self.pages_done.get(url) == Outcome.OK for url in self.pages_announced
         )
 
@@ -289,6 +412,9 @@ class ColumnSpider(scrapy.Spider):
         stats.set_value("zgwatch/list_pages_ok",
                         sum(1 for o in self.pages_done.values() if o == Outcome.OK))
         stats.set_value("zgwatch/listed", len(self.listed))
+        stats.set_value("zgwatch/list_runaway", self.runaway)
+        if self.storage_error:
+            stats.set_value(STORAGE_ERROR, self.storage_error)
         stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)
         stats.set_value("zgwatch/articles_read_in_pool", self.pages.read_pooled)
         first = self.first_page_outcome or (Outcome.ERROR, "the first list page was never fetched")

@@ -113,8 +113,8 @@ def _second_column() -> dict:
     """What ``column_dags`` builds for another column (docs/operators.md)."""
     from zgwatch.airflow.factory import column_dags
 
-    fixed = {"source": "http://127.0.0.1:9/other/", "db": "/srv/other.duckdb"}
-    monitor, publish = column_dags("other", fixed=fixed, schedule="30 * * * *")
+    column_settings = {"source": "http://127.0.0.1:9/other/", "db": "/srv/other.duckdb"}
+    monitor, publish = column_dags("other", column_settings=column_settings, schedule="30 * * * *")
     return {
         "dag_ids": [monitor.dag_id, publish.dag_id],
         "monitor": _dag(monitor),

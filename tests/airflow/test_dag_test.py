@@ -15,6 +15,8 @@ from zgwatch.sinks import WebhookSink
 ALL_DONE = {t: "success" for t in
             ("snapshot_known", "crawl", "load", "diff", "alert", "verify_column")}
 
+pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
+
 
 def dag_test(env, tmp: Path, dag_id: str, logical_date: datetime, conf: dict | None = None
              ) -> dict:
@@ -46,7 +48,10 @@ def test_dag_test_runs_two_cycles_and_the_warehouse_holds_the_events(
         assert first["xcom"]["crawl"]["column_readable"] is True
         assert first["xcom"]["diff"]["diff"]["baseline"] is True
 
-        new_id = replica.site.add_notice(title="关于测试整改进展情况的通报")
+        # a period far from its end: one event (new), whatever phrasing the replica drew
+        today = replica.site.today
+        new_id = replica.site.add_notice(title="关于测试整改进展情况的通报",
+                                         period=(today, today + timedelta(days=60)))
         second = dag_test(env, tmp_path, "zgwatch_monitor", day1 + timedelta(days=1),
                           {"warn_days": 5})
         assert second["state"] == "success", second

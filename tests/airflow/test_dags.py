@@ -16,6 +16,8 @@ WAREHOUSE_TASKS = {MONITOR: {"snapshot_known", "load", "diff", "alert"}, PUBLISH
 # Reading the time-zone database (Asia/Shanghai) is the only file a parse may open.
 TZ_DATA = ("/usr/share/zoneinfo/", "/tzdata/zoneinfo/")
 
+pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
+
 
 def test_every_dag_file_imports_without_errors(dag_report):
     assert dag_report["import_errors"] == {}
@@ -131,6 +133,6 @@ def test_another_column_gets_its_own_dags_assets_and_settings(dag_report):
     assert other["monitor"]["tasks"]["alert"]["outlets"] == ["zgwatch_warehouse__other"]
     assert other["publish"]["assets"] == ["zgwatch_warehouse__other"]
     assert "expression='30 * * * *'" in other["monitor"]["timetable_repr"]
-    fixed = {"source": "http://127.0.0.1:9/other/", "db": "/srv/other.duckdb"}
-    assert other["op_args"]["load"] == [fixed]  # every task gets the column's settings
-    assert other["op_args"]["crawl"][1] == fixed
+    column_settings = {"source": "http://127.0.0.1:9/other/", "db": "/srv/other.duckdb"}
+    assert other["op_args"]["load"] == [column_settings]  # every task gets the column's settings
+    assert other["op_args"]["crawl"][1] == column_settings

@@ -31,9 +31,11 @@ def test_settings_precedence_params_fixed_variable_environment():
     assert (s.as_of, s.warn_days) == (day, 3)  # as_of from the run, never ZGWATCH_AS_OF
     s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4})
     assert s.warn_days == 4
-    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4}, fixed={"warn_days": 5})
+    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4},
+                             column_settings={"warn_days": 5})
     assert s.warn_days == 5
-    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4}, fixed={"warn_days": 5},
+    s = tasks.cycle_settings(as_of=day, env=ENV, variable={"warn_days": 4},
+                             column_settings={"warn_days": 5},
                              params={"warn_days": 6, "source": None, "other": "ignored"})
     assert s.warn_days == 6
     assert s.source == ENV["ZGWATCH_SOURCE"]  # a param left empty falls through
@@ -59,10 +61,10 @@ def test_a_comma_inside_a_url_is_kept_from_the_variable_as_from_the_environment(
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"variable": ["not", "an", "object"]}, "zgwatch_settings: must be a JSON object"),
     ({"variable": {"as_of": "2026-01-01"}}, "zgwatch_settings: unknown setting 'as_of'"),
-    ({"fixed": {"colour": "red"}}, "DAG setting: unknown setting 'colour'"),
+    ({"column_settings": {"colour": "red"}}, "DAG setting: unknown setting 'colour'"),
     ({"params": {"warn_days": -1}}, "^Trigger form field warn_days: .*greater than or equal to 0"),
     ({"variable": {"delay": "soon"}}, "^Airflow Variable zgwatch_settings key delay: "),
-    ({"fixed": {"timeout": 0}}, "^DAG setting timeout: "),
+    ({"column_settings": {"timeout": 0}}, "^DAG setting timeout: "),
 ])
 def test_bad_settings_are_one_line_config_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -94,6 +96,17 @@ def test_a_retried_crawl_gets_a_fresh_batch_with_the_same_snapshot(tmp_path):
     assert sorted(p.name for p in fresh.iterdir()) == ["known.jsonl"]
 
 
+def test_a_retried_crawl_finds_its_snapshot_in_failed_after_a_cleanup(tmp_path):
+    """A CLI run between two tries moved the first try's batch to failed/ (crawler.leftovers)."""
+    batches, failed = tmp_path / "batches", tmp_path / "failed"
+    moved = failed / "20260302T010000Z-aaaaaa"
+    moved.mkdir(parents=True)
+    batches.mkdir()
+    (moved / "known.jsonl").write_text('{"notice_id": "1"}\n')
+    fresh = tasks._fresh_batch(batches / moved.name, failed)
+    assert fresh.parent == batches and (fresh / "known.jsonl").read_text() == '{"notice_id": "1"}\n'
+
+
 class _TI:
     dag_id, task_id, run_id, try_number = "zgwatch_monitor", "crawl", "scheduled__x", 4
     log_url = "http://127.0.0.1:8080/dags/zgwatch_monitor/runs/x/tasks/crawl"
@@ -106,7 +119,7 @@ def test_operators_hear_once_when_a_task_fails_and_once_when_it_recovers(
         settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={
             "data_dir": str(tmp_path), "db": str(tmp_path / "w.duckdb"),
             "operators_notify": [secret_url]})
-        monkeypatch.setattr(tasks, "current_settings", lambda fixed, context: settings)
+        monkeypatch.setattr(tasks, "current_settings", lambda column_settings, context: settings)
         context = {"ti": _TI(), "exception": RuntimeError("crawl of X did not finish (exit 1)")}
         caplog.set_level(logging.INFO)
 
@@ -131,14 +144,14 @@ def test_without_operators_destinations_a_failure_is_only_logged(tmp_path, monke
     settings = tasks.cycle_settings(as_of=date(2026, 3, 2), env={},
                                     variable={"data_dir": str(tmp_path),
                                               "db": str(tmp_path / "w.duckdb")})
-    monkeypatch.setattr(tasks, "current_settings", lambda fixed, context: settings)
+    monkeypatch.setattr(tasks, "current_settings", lambda column_settings, context: settings)
     tasks.notify_operators({"ti": _TI(), "exception": "boom"}, failed=True)
     assert "no operators' destination" in caplog.text
 
 
 def test_broken_run_settings_still_reach_operators_through_the_environment(
         tmp_path, monkeypatch):
-    def broken(fixed, context):
+    def broken(column_settings, context):
         raise ConfigError("Airflow Variable zgwatch_settings: must be a JSON object")
 
     with WebhookSink() as sink:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from functools import cache
 from itertools import count
+from pathlib import Path
+
+import jsonschema
 
 from alerts.destinations import OPERATORS, Destination
 from alerts.run import AlertConfig
@@ -14,6 +18,30 @@ AS_OF = date(2025, 6, 2)
 SOURCE = "http://127.0.0.1:9/xunshizgls/"
 BATCH = "20250602T000000Z-000001"
 NO_PAUSE = (0.0, 0.0)  # quick retries without waiting: the sinks answer at once
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "webhook.schema.json"
+CONTACTS = {"phones": ["0756-7263766"], "emails": ["jwxszgb@zhuhai.gov.cn"],
+            "postcode": "519090", "address": "珠海市金湾区行政办公中心8号楼108室"}
+
+
+@cache
+def schema_validator() -> jsonschema.Draft202012Validator:
+    """The published webhook schema (docs/webhook.schema.json), checked, with formats."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def valid(posts: list[dict]) -> list[dict]:
+    """The ``zgwatch`` facts of webhook posts, each checked against the published schema."""
+    for post in posts:
+        schema_validator().validate(post["json"])
+    return [post["json"]["zgwatch"] for post in posts]
+
+
+def zg(post: dict) -> dict:
+    """The ``zgwatch`` facts of one webhook post."""
+    return post["json"]["zgwatch"]
 
 
 class Warehouse:
@@ -32,14 +60,17 @@ class Warehouse:
         *,
         batch: str = BATCH,
         body: str = "正文",
+        contacts: dict | None = None,
+        start: date | None = date(2025, 5, 20),
+        end: date | None = date(2025, 6, 4),
     ) -> None:
         url = f"https://www.gdjct.gd.gov.cn/xunshizgls/content/post_{notice_id}.html"
         v = self._versions.get(notice_id, 0) + 1
         self._versions[notice_id] = v
         self.con.execute(
             "INSERT INTO notice_versions (notice_id, version_no, text_sha256, title, body, url,"
-            " issuer, publicity_start, publicity_end, first_seen_batch, first_seen_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " issuer, publicity_start, publicity_end, contacts, first_seen_batch, first_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 notice_id,
                 v,
@@ -48,8 +79,9 @@ class Warehouse:
                 body,
                 url,
                 issuer,
-                date(2025, 5, 20),
-                date(2025, 6, 4),
+                start,
+                end,
+                json.dumps(contacts, ensure_ascii=False) if contacts is not None else None,
                 batch,
                 T0,
             ],
@@ -69,8 +101,10 @@ class Warehouse:
         batch: str = BATCH,
         baseline: bool = False,
         diff=None,
-        end: date = date(2025, 6, 4),
+        end: date | None = date(2025, 6, 4),
         detected_at: datetime = T0,
+        summary: str | None = None,
+        as_of: date = AS_OF,
     ) -> int:
         """Add one change event; returns its change_id."""
         version = self._versions.get(notice_id)
@@ -84,9 +118,9 @@ class Warehouse:
                 kind,
                 batch,
                 detected_at,
-                AS_OF,
+                as_of,
                 baseline,
-                f"{kind} {notice_id}",
+                summary or f"{kind} {notice_id}",
                 version,
                 json.dumps(diff, ensure_ascii=False) if diff else None,
                 date(2025, 5, 20),
@@ -102,18 +136,17 @@ class Warehouse:
         list_outcome: str = "ok",
         articles: tuple[str, ...] = ("ok",),
         http_status: int | None = None,
+        reason: str | None = None,
     ) -> None:
         """A loaded crawl batch with one list fetch and the given article outcomes."""
         self.con.execute(
-            "INSERT INTO batches (batch_id, started_at, source, list_complete, fetch_count,"
-            " listing_count, notice_count, new_notices, new_versions, summary, loaded_at)"
-            " VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, NULL, ?)",
+            "INSERT INTO batches VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, NULL, ?)",
             [batch_id, T0, SOURCE, list_outcome == "ok", T0],
         )
         self.con.execute(
             "INSERT INTO fetches (batch_id, url, page_kind, outcome, fetched_at, http_status,"
-            " page_no) VALUES (?, ?, 'list', ?, ?, ?, 1)",
-            [batch_id, SOURCE + "index.html", list_outcome, T0, http_status],
+            " reason, page_no) VALUES (?, ?, 'list', ?, ?, ?, ?, 1)",
+            [batch_id, SOURCE + "index.html", list_outcome, T0, http_status, reason],
         )
         for i, outcome in enumerate(articles):
             self.con.execute(
@@ -121,6 +154,18 @@ class Warehouse:
                 " VALUES (?, ?, 'article', ?, ?)",
                 [batch_id, f"{SOURCE}content/post_{i}.html", outcome, T0],
             )
+
+    def gap(self, notice_id: str, field: str, reason: str = "missing") -> None:
+        """A row of ``parse_gaps`` for the notice's latest version: a table standing in for
+        the parser's view (which judges the parser's readings, not these made-up rows)."""
+        kind = self.con.execute("SELECT any_value(table_type) FROM information_schema.tables"
+                                " WHERE table_name = 'parse_gaps'").fetchone()[0]
+        if kind == "VIEW":
+            self.con.execute("DROP VIEW parse_gaps")
+        self.con.execute("CREATE TABLE IF NOT EXISTS parse_gaps (notice_id VARCHAR,"
+                         " version_no INTEGER, field VARCHAR, reason VARCHAR)")
+        self.con.execute("INSERT INTO parse_gaps VALUES (?, ?, ?, ?)",
+                         [notice_id, self._versions[notice_id], field, reason])
 
     def deliveries(self) -> list[tuple]:
         return self.con.execute(
@@ -134,6 +179,7 @@ def config(
     destinations: tuple[Destination, ...] = (),
     operators: tuple[str, ...] = (),
     max_attempts: int = 3,
+    site_url: str | None = None,
 ) -> AlertConfig:
     """The alert stage's configuration as the application builds it, pointing at the sinks."""
     return AlertConfig(
@@ -144,4 +190,5 @@ def config(
         ),
         max_attempts=max_attempts,
         source=SOURCE,
+        site_url=site_url,
     )

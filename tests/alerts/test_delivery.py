@@ -9,7 +9,7 @@ import pytest
 from alerts.channels import JsonChannel
 from alerts.destinations import Destination
 from alerts.run import run_alerts
-from tests.alerts.helpers import NO_PAUSE, T0, config
+from tests.alerts.helpers import NO_PAUSE, T0, config, valid, zg
 from zgwatch.sinks import MailSink, WebhookSink
 
 EDIT = [
@@ -27,10 +27,11 @@ def run(con, s, **kw):
 
 def test_email_and_webhook_carry_each_event(wh, con, mail, hook):
     wh.notice("101", "中共珠海市委关于巡视整改进展情况的通报", "中共珠海市委")
+    wh.notice("111", "中共珠海市委关于巡视整改进展情况的通报（二）", "中共珠海市委")
     new = wh.event("101", "new")
-    edit = wh.event("101", "edited", diff=EDIT)
+    edit = wh.event("111", "edited", diff=EDIT)
     report = run(con, config(mail.url(to="a@example.org", sender="zg@example.org"), hook.url()))
-    assert (report.queued, report.sent, report.pending) == (4, 4, 0)
+    assert (report.queued, report.sent, report.messages, report.pending) == (4, 4, 4, 0)
 
     first, second = mail.wait_for(2, timeout=10)
     assert first["Subject"] == "[zgwatch] 新通报 | 中共珠海市委关于巡视整改进展情况的通报"
@@ -41,16 +42,18 @@ def test_email_and_webhook_carry_each_event(wh, con, mail, hook):
     html = second.get_body(("html",)).get_content()
     assert "[-三个月-]{+六个月+}" in text
     assert ">三个月</del>" in html and ">六个月</ins>" in html
-    assert "post_101.html" in text and "中共珠海市委" in text
+    assert "post_111.html" in text and "中共珠海市委" in text
 
     posts = hook.wait_for(2, timeout=10)
     payload = posts[1]["json"]
     assert payload["title"].startswith("[zgwatch] 内容修改")
     assert "[-三个月-]{+六个月+}" in payload["message"]
-    facts = payload["zgwatch"]
-    assert (facts["kind"], facts["change_id"], facts["notice_id"]) == ("edited", edit, "101")
-    assert facts["publicity_end"] == "2025-06-04" and facts["issuer"] == "中共珠海市委"
-    assert [0, "六个月"] not in facts["hunks"][0] and [1, "六个月"] in facts["hunks"][0]
+    facts = valid(posts)[1]
+    assert (facts["kind"], facts["change_ids"], facts["notice"]["notice_id"]) == (
+        "edited", [edit], "111")
+    notice, (event,) = facts["notice"], facts["events"]
+    assert notice["publicity_end"] == "2025-06-04" and notice["issuer"] == "中共珠海市委"
+    assert [0, "六个月"] not in event["hunks"][0] and [1, "六个月"] in event["hunks"][0]
 
     rows = wh.deliveries()
     assert [(r[0], r[2], r[3], r[5]) for r in rows] == [
@@ -74,7 +77,7 @@ def test_reruns_send_nothing_twice(wh, con, mail, hook):
     assert run(con, s).sent == 2
     assert run(con, s).sent == 0
     assert len(mail.wait_for(2)) == 2 and len(hook.wait_for(2)) == 2
-    assert [m["json"]["zgwatch"]["notice_id"] for m in hook.messages] == ["102", "103"]
+    assert [zg(m)["notice"]["notice_id"] for m in hook.messages] == ["102", "103"]
     assert len(wh.deliveries()) == 4
 
 
@@ -110,7 +113,7 @@ def test_destination_down_then_up_loses_nothing_and_doubles_nothing(wh, con):
         report = run(con, s)
         assert report.sent == 3 and report.pending == 0
         assert run(con, s).sent == 0
-        accepted = [m["json"]["zgwatch"]["notice_id"] for m in sink.accepted]
+        accepted = [zg(m)["notice"]["notice_id"] for m in sink.accepted]
     assert accepted == ["201", "202", "203"]
     assert all(r[2] == "sent" and r[4] is None for r in wh.deliveries())
 
@@ -179,10 +182,12 @@ def test_routing_by_kind_and_keyword(wh, con):
                 Destination(url=edits.url(), kinds=("edited",)),
             ),
         )
-        assert run(con, s).sent == 4 + 2 + 1
+        report = run(con, s)
+        assert report.sent == 4 + 2 + 1
+        assert report.messages == 3 + 2 + 1  # 502's new and edited go out as one message
 
         def got(sink):
-            return sorted(m["json"]["zgwatch"]["change_id"] for m in sink.accepted)
+            return sorted(i for m in sink.accepted for i in zg(m)["change_ids"])
 
         assert got(everything) == sorted([*events.values(), edit])
         assert got(zhuhai) == [events["501"], events["503"]]  # title or issuer
@@ -217,15 +222,16 @@ def test_baseline_is_one_summary_plus_expiring_alerts_once(wh, con, mail, hook):
         assert report.sent == 3 * 2
         for _ in range(2):
             assert run(con, s).sent == 0
-        summary = zhuhai.accepted[1]["json"]
-        assert summary["zgwatch"]["notices"] == 10
+        summary = zg(zhuhai.accepted[0])
+        assert summary["notices"] == 10
     subjects = [m["Subject"] for m in mail.wait_for(2)]
-    assert subjects[0].startswith("[zgwatch] 公开期限将至")
-    assert subjects[1] == "[zgwatch] 基线: 已记录 40 条通报"
+    assert subjects[0].startswith("[zgwatch] 基线: 已记录 40 条通报")  # the summary comes first
+    assert subjects[1].startswith("[zgwatch] 公开期限将至")
     assert len(mail.messages) == 2
-    text = mail.messages[1].get_body(("plain",)).get_content()
+    text = mail.messages[0].get_body(("plain",)).get_content()
     assert "已记录 40 条通报" in text and "15 条公开期限已过" in text
-    assert [m["json"]["zgwatch"].get("change_id") for m in hook.wait_for(2)] == [expiring, None]
+    assert [zg(m)["message"] for m in hook.wait_for(2)] == ["baseline", "notice"]
+    assert zg(hook.messages[1])["change_ids"] == [expiring]
     assert [r[0] for r in wh.deliveries()] == [expiring] * 3  # deliveries: one row per event
 
 
@@ -236,7 +242,7 @@ def test_a_destination_added_later_gets_no_backlog(wh, con):
     wh.event("802", "new", batch="20250602T000000Z-000002")
     with WebhookSink() as late:
         run(con, config(late.url()))
-        assert [m["json"]["zgwatch"]["notice_id"] for m in late.accepted] == ["802"]
+        assert [zg(m)["notice"]["notice_id"] for m in late.accepted] == ["802"]
 
 
 def test_dry_run_shows_what_would_be_sent_and_records_nothing(wh, con, mail, hook):
@@ -282,4 +288,4 @@ def test_a_crash_mid_run_resends_nothing_already_sent(wh, con, hook, monkeypatch
     monkeypatch.setattr(JsonChannel, "send", real_send)
     assert [r[2] for r in wh.deliveries()] == ["sent", "pending", "pending"]
     assert run(con, s).sent == 2
-    assert [m["json"]["zgwatch"]["notice_id"] for m in hook.wait_for(3)] == ["951", "952", "953"]
+    assert [zg(m)["notice"]["notice_id"] for m in hook.wait_for(3)] == ["951", "952", "953"]

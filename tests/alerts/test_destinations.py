@@ -9,7 +9,7 @@ import pytest
 from alerts.destinations import Destination
 from alerts.logs import masking
 
-# (URL, the secret in it) for the services of interfaces.md
+# (URL, the secret in it) for the services of docs/interfaces.md
 SECRET_URLS = [
     ("mailtos://bot:Pa55word42@smtp.example.org:465?to=a@example.org", "Pa55word42"),
     ("wecombot://a1b2c3d4-e5f6-7890-abcd-ef1234567890", "a1b2c3d4-e5f6-7890-abcd-ef1234567890"),

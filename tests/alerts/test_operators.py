@@ -110,3 +110,13 @@ def test_trouble_without_operators_is_recorded_not_sent(wh, con, hook):
     assert con.execute("SELECT kind FROM incidents WHERE ended_at IS NULL").fetchall() == [
         ("column_unreadable",)
     ]
+
+
+def test_the_first_page_fault_is_said_once(wh, con):
+    """Not "server_error (HTTP 503): HTTP 503 service unavailable": the status once."""
+    wh.batch("20250602T000000Z-000001", list_outcome="server_error", articles=(),
+             http_status=503, reason="HTTP 503 service unavailable")
+    run(con, config())
+    (detail,) = con.execute("SELECT detail FROM incidents").fetchone()
+    assert detail.endswith("(第一页: server_error (HTTP 503 service unavailable))")
+    assert detail.count("503") == 1

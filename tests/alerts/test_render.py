@@ -13,8 +13,9 @@ from apprise.conversion import convert_between
 from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
 from alerts.destinations import Destination
 from alerts.events import ChangeEvent
-from alerts.messages import event_message, incident_message, summary_message
+from alerts.messages import baseline_message, event_message, incident_message
 from alerts.render import md_escape, render
+from core.textdiff import compute_diff
 from core.vocabulary import KIND_LABELS
 
 EVIL = '关于<script>alert("x")</script>&nbsp;[点我](javascript:alert(1)) **粗** 的通报'
@@ -200,7 +201,7 @@ def test_chat_format_follows_what_the_service_takes():
 
 
 def test_summary_and_incident_messages():
-    s = summary_message(
+    s = baseline_message(
         "20250602T000000Z-000001",
         {"notices": 120, "expired": 80, "expiring": 2, "as_of": "2025-06-02", "match": None},
     )
@@ -221,3 +222,23 @@ def test_summary_and_incident_messages():
     assert "结束: 2025-06-02 13:00 (北京时间)" in render(end, "txt")
     for fmt in ("html", "md", "txt"):
         assert render(start, fmt) and render(s, fmt)
+
+
+def test_the_html_summary_line_is_rendered_never_raw_markers():
+    msg = event_message(replace(EVENT, summary="(一)统一思想认识:…巡[-视-]{+察+}组反馈…"))
+    html = render(msg, "html")
+    shown = re.sub(r'<span style="display:none;mso-hide:all">.*?</span>', "", html)
+    assert "[-" not in shown and "{+" not in shown
+    assert re.search(r"<del [^>]*>视</del>", html) and re.search(r"<ins [^>]*>察</ins>", html)
+    md = render(msg, "md")
+    assert "~~视~~ **察**" in md and "[-视-]" not in md
+
+
+def test_a_one_digit_change_shows_the_whole_date_and_number():
+    old = "请于12月8日前反映。联系电话:0756-7263701。"
+    new = old.replace("12月8日", "12月18日").replace("7263701", "7263702")
+    msg = event_message(replace(EVENT, diff=tuple(compute_diff(old, new))))
+    assert "[-12月8日-]{+12月18日+}" in render(msg, "txt")
+    assert "[-0756-7263701-]{+0756-7263702+}" in render(msg, "txt")
+    html = render(msg, "html")
+    assert ">12月8日</del>" in html and ">12月18日</ins>" in html

@@ -44,3 +44,16 @@ def test_webhook_sink_answers_as_told_and_waits_without_sleeping():
     assert len(sink.accepted) == 1 and sink.accepted[0]["json"] == {"a": 1}
     with pytest.raises(TimeoutError):
         sink.wait_for(3, timeout=0.05)
+
+
+def test_a_request_is_recorded_before_it_is_answered():
+    """A sender that retries the moment it has an answer must find its first try recorded
+    first: ``[500, 200]``, never ``[200, 500]``."""
+    with WebhookSink(status=lambda n: 500 if n % 2 else 200) as sink:
+        url = sink.url().replace("json://", "http://")
+        for n in range(1, 301):
+            req = urllib.request.Request(url, data=b"{}", method="POST")
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(req, timeout=5).close()
+            # no waiting: the answer is in, so the request must already be there
+            assert len(sink.messages) == n

@@ -60,6 +60,21 @@ def test_routed_destinations_from_file(tmp_path):
     assert [d.url for d in s.all_destinations] == ["json://127.0.0.1:9/all",
                                                    "json://127.0.0.1:9/z"]
     assert s.all_destinations[1].match == ("珠海",)
+    assert [d.digest for d in s.all_destinations] == [False, False]
+
+
+def test_a_destination_asks_for_a_digest_and_alerts_link_to_the_site(tmp_path):
+    cfg = tmp_path / "zg.toml"
+    cfg.write_text('site_url = "https://zg.example.org/site"\n'
+                   '[[destinations]]\nurl = "json://127.0.0.1:9/d"\ndigest = true\n',
+                   encoding="utf-8")
+    s = load_settings({}, env={}, config_file=cfg)
+    assert s.destinations[0].digest is True
+    alert = s.alert_config()
+    assert alert.site_url == "https://zg.example.org/site/" and alert.destinations[0].digest
+    env = {"ZGWATCH_SITE_URL": "https://other.example.org/"}
+    assert load_settings({}, env=env, config_file=cfg).site_url == "https://other.example.org/"
+    assert load_settings({}, env={}).alert_config().site_url is None
 
 
 @pytest.mark.parametrize(
@@ -76,6 +91,7 @@ def test_routed_destinations_from_file(tmp_path):
         ({"notify": ["nonsense"]}, {}, "--notify"),
         ({"notify": ["nosuchscheme://x"]}, {}, "--notify"),
         ({}, {"ZGWATCH_WARN_DAYS": "soon"}, "ZGWATCH_WARN_DAYS"),
+        ({}, {"ZGWATCH_SITE_URL": "zg.example.org"}, "ZGWATCH_SITE_URL"),
     ],
 )
 def test_bad_values_name_the_option(flags, env, names):

@@ -61,10 +61,9 @@ class Batch:
         return path
 
 
-@pytest.fixture
-def crawl(tmp_path):
-    """``crawl(url, known=None, read_workers=None, timeout=2, as_of=...) -> Batch``: one real
-    crawl, its batch."""
+def crawler_in(tmp_path: Path):
+    """``crawl(url, known=None, read_workers=None, timeout=2, as_of=..., **CrawlOptions)
+    -> Batch``: one real crawl into ``tmp_path/data``, its batch."""
     counter = iter(range(1, 1000))
 
     def run(url: str, known: Path | None = None, read_workers: int | None = None,
@@ -76,3 +75,10 @@ def crawl(tmp_path):
         return Batch(run_crawl(crawl_options, batch_dir, known, read_workers=read_workers))
 
     return run
+
+
+@pytest.fixture
+def crawl(tmp_path):
+    """``crawl(url, known=None, read_workers=None, timeout=2, as_of=...) -> Batch``: one real
+    crawl, its batch."""
+    return crawler_in(tmp_path)

@@ -14,17 +14,19 @@ ARTICLE_FAULTS = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "outcome", "status"), ARTICLE_FAULTS)
-def test_article_fault_is_recorded_not_read(replica, crawl, kind, outcome, status):
-    victim = replica.site.notice_ids()[3]
-    replica.site.set_fault(replica.site.article_path(victim), kind, seconds=4)
+def test_every_article_fault_is_recorded_not_read(replica, crawl):
+    """One crawl, each fault on an article of its own: recorded with its reason, never read."""
+    victims = dict(zip(replica.site.notice_ids()[3:], ARTICLE_FAULTS, strict=False))
+    for victim, (kind, _, _) in victims.items():
+        replica.site.set_fault(replica.site.article_path(victim), kind, seconds=4)
     batch = crawl(replica.url, timeout=1)
-    row = batch.fetch_of(victim)
-    assert (row["outcome"], row["http_status"]) == (outcome, status)
-    assert row["reason"]
-    assert row["content_sha256"] is None
-    assert victim not in batch.notices  # no content downstream
-    assert len(batch.notices) == 44  # the others are read
+    for victim, (kind, outcome, status) in victims.items():
+        row = batch.fetch_of(victim)
+        assert (row["outcome"], row["http_status"]) == (outcome, status), kind
+        assert row["reason"], kind
+        assert row["content_sha256"] is None, kind
+        assert victim not in batch.notices, kind  # no content downstream
+    assert len(batch.notices) == 45 - len(ARTICLE_FAULTS)  # the others are read
     assert (batch.dir / "DONE").exists()  # the cycle completes
 
 
@@ -77,3 +79,20 @@ def test_gbk_page_reads_the_same_text(replica, crawl):
     assert row["outcome"] == "ok" and row["encoding"] in ("gb18030", "gbk", "gb2312")
     assert batch.notices[victim]["text_sha256"] == plain["text_sha256"]
     assert batch.notices[victim]["title"] == plain["title"]
+
+
+@pytest.mark.parametrize("page", ["/xunshizgls/index_2.html", "article"])
+def test_gbk_bytes_labelled_utf8_are_read_right(replica, crawl, page):
+    """The header and the meta tag say UTF-8, the bytes are GBK: read by the bytes, not the
+    label (which would turn every Chinese character into U+FFFD)."""
+    victim = replica.site.notice_ids()[25]  # on page 2
+    plain = crawl(replica.url).notices[victim]
+    path = replica.site.article_path(victim) if page == "article" else page
+    replica.site.set_fault(path, "gbk_as_utf8")
+    batch = crawl(replica.url)
+    titles = {e["notice_id"]: e["title"] for e in batch.listings}
+    assert titles[victim] == replica.site.notice(victim).title
+    assert not any("\ufffd" in t for t in titles.values())
+    row = next(f for f in batch.fetches if f["url"].endswith(path))
+    assert row["outcome"] == "ok" and row["encoding"] == "gb18030"
+    assert batch.notices[victim]["text_sha256"] == plain["text_sha256"]

@@ -126,7 +126,22 @@ def test_workers_only_when_no_pause_hides_the_reading(monkeypatch):
     assert default_workers(0) == 0
 
 
-def test_a_worker_that_fails_reports_an_error_reading(tmp_path):
+def test_a_worker_that_fails_reports_an_error_reading(tmp_path, monkeypatch):
+    site = Replica(3, 1)
+    nid = site.notice_ids()[0]
+    url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a parser bug")
+
+    monkeypatch.setattr("crawler.pages.classify_article", broken)
+    read = _read_in_worker(200, site.article(nid).body, url, {}, nid, "x", str(tmp_path))
+    assert read.outcome == "error" and read.record is None
+    assert read.reason == "reading failed: RuntimeError: a parser bug"
+    assert read.storage_error is None
+
+
+def test_bytes_that_cannot_be_stored_are_a_storage_error_naming_the_path(tmp_path):
     site = Replica(3, 1)
     nid = site.notice_ids()[0]
     not_a_dir = tmp_path / "raw"
@@ -134,7 +149,7 @@ def test_a_worker_that_fails_reports_an_error_reading(tmp_path):
     url = f"http://127.0.0.1/xunshizgls/content/post_{nid}.html"
     read = _read_in_worker(200, site.article(nid).body, url, {}, nid, "x", str(not_a_dir))
     assert read.outcome == "error" and read.record is None
-    assert read.reason.startswith("reading failed: NotADirectoryError")
+    assert read.storage_error.startswith(f"{not_a_dir}/") and "Not a directory" in read.reason
 
 
 @pytest.mark.parametrize("replica", [{"notices": 600, "latency": 0.005}], indirect=True)

@@ -22,7 +22,13 @@ def test_period(period_case: dict) -> None:
         assert period.end_derived is row["expected_end_derived"]
     if "expected_working_days" in row:
         assert period.working_days is row["expected_working_days"]
+    if "expected_estimated" in row:
+        assert period.estimated is row["expected_estimated"]
+    if "expected_start_derived" in row:
+        assert period.start_derived is row["expected_start_derived"]
+    if "expected_source" in row:
+        assert period.source == row["expected_source"]
     if period.start or period.end or period.days:
         assert period.raw and period.raw in row["text"]
     else:
-        assert period.raw is None
+        assert period.raw is None and period.source == "none"

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from crawler.parsing.dates import parse_date_line
+from crawler.parsing.document import decode
 from crawler.parsing.text import cn_number, normalize_line, normalize_text, to_ascii
 
 
@@ -75,3 +76,16 @@ def test_cn_number(word: str, number: int | None) -> None:
 )
 def test_parse_date_line(line: str, expected: date | None) -> None:
     assert parse_date_line(line) == expected
+
+
+def test_gbk_bytes_under_a_utf8_label_are_read_as_gbk():
+    page = ('<html><head><meta charset="utf-8"></head><body><p>中共珠海市金湾区委关于巡视'
+            "整改进展情况的通报</p></body></html>")
+    assert decode(page.encode("gbk"), "utf-8") == ("gb18030", page)
+    assert decode(page.encode("gbk")) == ("gb18030", page)  # the meta tag's label alone
+
+
+def test_a_utf8_page_with_a_stray_bad_byte_stays_utf8():
+    page = "<html><body><p>中共珠海市金湾区委关于巡视整改进展情况的通报</p></body></html>"
+    used, text = decode(page.encode("utf-8").replace(b"<p>", b"<p>\xff"), "utf-8")
+    assert used == "utf-8" and "金湾区委" in text

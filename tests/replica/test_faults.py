@@ -8,8 +8,11 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.request
 
 import pytest
+
+from tests.replica.conftest import ENTRY
 
 ARTICLE = "/xunshizgls/content/post_202033.html"
 LIST_2 = "/xunshizgls/index_2.html"
@@ -132,3 +135,51 @@ def test_empty_list_keeps_the_page_structure_with_no_items(replica, client):
 def test_an_unknown_fault_kind_is_refused(replica):
     with pytest.raises(ValueError, match="unknown fault kind"):
         replica.site.set_fault(ARTICLE, "teapot")
+
+
+def test_gbk_as_utf8_sends_gbk_bytes_under_a_utf8_label(replica, client):
+    whole = client.get(LIST_2).body.decode("utf-8")
+    replica.site.set_fault(LIST_2, "gbk_as_utf8")
+    page = client.get(LIST_2)
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    with pytest.raises(UnicodeDecodeError):
+        page.body.decode("utf-8")
+    decoded = page.body.decode("gbk")
+    assert 'content="text/html; charset=utf-8"' in decoded and decoded == whole
+
+
+PAGER = re.compile(r'<a href="\./index_(\d+)\.html">(下一页|尾页)</a>')
+
+
+def _pager_links(text: str) -> dict[str, int]:
+    return {word: int(n) for n, word in PAGER.findall(text)}
+
+
+def test_pager_endless_links_a_next_page_forever_repeating_the_last(replica, client):
+    last = client.listed(3)
+    replica.site.set_fault("/xunshizgls/index*", "pager_endless")
+    assert _pager_links(client.get("/xunshizgls/").text) == {"下一页": 2, "尾页": 2}
+    for page_no in (3, 4, 50):
+        page = client.get(f"/xunshizgls/index_{page_no}.html")
+        assert page.status == 200
+        assert _pager_links(page.text) == {"下一页": page_no + 1, "尾页": page_no + 1}
+        assert ENTRY.findall(page.text) == last  # past the end: the last page again
+    replica.site.clear_faults()
+    assert client.get("/xunshizgls/index_4.html").status == 404
+
+
+def test_pager_far_last_points_to_page_a_million_that_does_not_exist(replica, client):
+    replica.site.set_fault("/xunshizgls/index*", "pager_far_last")
+    for path in ("/xunshizgls/", "/xunshizgls/index_3.html"):
+        assert _pager_links(client.get(path).text)["尾页"] == 1_000_000
+    assert client.get("/xunshizgls/index_4.html").status == 404
+    assert client.get("/xunshizgls/index_1000000.html").status == 404
+
+
+def test_hostile_pagers_can_be_set_through_the_admin_api(replica, client):
+    request = urllib.request.Request(
+        replica.url_for("/_replica/set_fault"), method="POST",
+        data=b'{"path": "/xunshizgls/index*", "kind": "pager_far_last"}')
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+    assert _pager_links(client.get("/xunshizgls/").text)["尾页"] == 1_000_000

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from replica.phrases import CONTACT_PHRASINGS, PERIOD_PHRASINGS, contacts_sentence, period_sentence
+from replica.announcements import ANNOUNCEMENT_PHRASINGS
+from replica.model import INSPECTION, RECTIFICATION
+from replica.phrases import (
+    CONTACT_PHRASINGS,
+    PERIOD_PHRASINGS,
+    PERIOD_WEIGHTS,
+    contacts_sentence,
+    period_sentence,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -66,7 +74,8 @@ def test_the_seed_notice_is_served_with_its_real_text(client):
 
 
 def test_generated_notices_follow_the_seed_structure(replica, client):
-    for notice_id in replica.site.notice_ids()[:10]:
+    ids = [i for i in replica.site.notice_ids() if replica.site.notice(i).kind == RECTIFICATION]
+    for notice_id in ids[:10]:
         notice = replica.site.notice(notice_id)
         title, opening, *body = client.article(notice_id)
         assert re.fullmatch("中共.+关于巡视整改进展情况的通报", title)
@@ -78,12 +87,30 @@ def test_generated_notices_follow_the_seed_structure(replica, client):
         assert [p[:2] for p in body if re.match("^[一二三]、", p)] == ["一、", "二、", "三、"]
         assert any(re.match(r"^\([一二三四]\)", p) for p in body)
         assert any(re.match(r"^\d\.", p) for p in body)
-        closing, signature, date_line = body[-3:]
-        assert closing.startswith("欢迎广大干部群众对巡视整改落实情况进行监督。")
-        assert notice.period.sentence in closing and notice.contacts.sentence in closing
+        *closing, signature, date_line = body[-2 - len(notice.closing_lines) :]
+        assert closing[0].startswith("欢迎广大干部群众对巡视整改落实情况进行监督。")
+        # a phrasing may put a label, a range or the contact block on lines of their own
+        assert "\n".join(closing) == notice.closing.strip("\n").replace("\n\n", "\n")
         assert signature == notice.issuer == title.removesuffix("关于巡视整改进展情况的通报")
         d = notice.published_on
         assert date_line == f"{d.year}年{d.month}月{d.day}日"
+
+
+@pytest.mark.parametrize("replica", [{"notices": 400, "seed": 1}], indirect=True)
+def test_now_and_then_a_document_of_another_kind(replica, client):
+    others = [replica.site.notice(i) for i in replica.site.notice_ids()]
+    others = [n for n in others if n.kind != RECTIFICATION]
+    assert 3 <= len(others) <= 25  # about 3%
+    for notice in others:
+        assert notice.kind == INSPECTION
+        title, opening, *body = client.article(notice.notice_id)
+        assert re.fullmatch("省委第.+巡视组进驻.+开展常规巡视的公告", title)
+        assert re.fullmatch(r"根据省委统一部署,省委第.+巡视组于.+至.+对.+开展常规巡视。", opening)
+        assert body[-2] == notice.issuer == re.search("省委第.+?巡视组", title).group()
+        # its window: taken letters until a deadline, from the publication day on
+        assert notice.period.phrasing in ANNOUNCEMENT_PHRASINGS
+        assert notice.period.start == notice.published_on < notice.period.end
+        assert notice.period.sentence in "".join(body)
 
 
 @pytest.mark.parametrize("replica", [{"notices": 400, "seed": 1}], indirect=True)
@@ -92,11 +119,12 @@ def test_the_column_varies_issuers_phrasings_and_attachments(replica):
     kinds = Counter(
         re.search("(区委|县委|市委|党组|大学委员会|公司委员会)$", n.issuer).group(1)
         for n in notices
+        if n.kind == RECTIFICATION
     )
     assert set(kinds) == {"区委", "县委", "市委", "党组", "大学委员会", "公司委员会"}
     assert len({n.issuer for n in notices}) > 60
-    phrasings = Counter(n.period.phrasing for n in notices)
-    assert set(phrasings) == set(PERIOD_PHRASINGS)
+    phrasings = Counter(n.period.phrasing for n in notices if n.kind == RECTIFICATION)
+    assert set(phrasings) == {name for name, weight in PERIOD_WEIGHTS.items() if weight}
     assert {n.contacts.phrasing for n in notices} == set(CONTACT_PHRASINGS)
     assert 20 < sum(bool(n.attachments) for n in notices) < 150
     years = {n.published_on.year for n in notices}
@@ -104,29 +132,42 @@ def test_the_column_varies_issuers_phrasings_and_attachments(replica):
     assert len({len(n.paragraphs) for n in notices}) > 10  # bodies of many lengths
 
 
-def test_every_period_phrasing_is_a_row_of_the_shared_cases():
+def test_every_period_phrasing_is_a_row_of_the_cases():
+    """Each phrasing, rendered with a row's dates, is found in that row's text (shared or ours)."""
     cases = [
         (r["text"], date.fromisoformat(r["expected_start"]), date.fromisoformat(r["expected_end"]))
-        for r in rows("periods.jsonl")
-        if r["kind"] in ("seed", "variant")
+        for r in rows("periods.jsonl") + rows("../periods_extra.jsonl")
+        if r["kind"] in ("seed", "variant") and r["expected_start"] and r["expected_end"]
     ]
     for name in PERIOD_PHRASINGS:
         if name != "none":
-            assert any(period_sentence(name, s, e).sentence in text for text, s, e in cases), name
+            assert any(
+                period_sentence(name, s, e).sentence.strip("\n") in text for text, s, e in cases
+            ), name
+
+
+def _values(row: dict) -> tuple:
+    return (
+        tuple(row["expected_phones"]),
+        tuple(row["expected_emails"]),
+        row["expected_postcode"],
+        row["expected_address"],
+    )
 
 
 def test_every_contacts_row_of_the_shared_cases_is_a_phrasing():
-    matched = set()
     for row in rows("contacts.jsonl"):
-        values = (
-            tuple(row["expected_phones"]),
-            tuple(row["expected_emails"]),
-            row["expected_postcode"],
-            row["expected_address"],
-        )
         names = [
-            n for n in CONTACT_PHRASINGS if contacts_sentence(n, *values).sentence == row["text"]
+            n
+            for n in CONTACT_PHRASINGS
+            if contacts_sentence(n, *_values(row)).sentence == row["text"]
         ]
         assert len(names) == 1, row["text"]
-        matched.update(names)
-    assert matched == set(CONTACT_PHRASINGS)
+
+
+def test_every_contacts_phrasing_is_a_row_of_the_cases():
+    cases = rows("contacts.jsonl") + rows("../contacts_extra.jsonl")
+    for name in CONTACT_PHRASINGS:
+        assert any(
+            contacts_sentence(name, *_values(row)).sentence == row["text"] for row in cases
+        ), name

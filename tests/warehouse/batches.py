@@ -56,6 +56,12 @@ class FakeNotice:
     publicity_end: date | None = None
     template: str = "A"  # what the raw HTML looks like: changes raw_sha256, never the text
     inspection: dict = field(default_factory=dict)
+    contacts: dict | None = None  # None: a phone and an e-mail of its own
+    readings: dict = field(default_factory=dict)  # how each field was read (parse_gaps)
+
+    @property
+    def document_kind(self) -> str:
+        return "rectification" if "整改" in self.title else "other"
 
     @property
     def url(self) -> str:
@@ -84,7 +90,7 @@ class FakeNotice:
             publicity_end=self.publicity_end and self.publicity_end.isoformat(),
             publicity_days=30 if self.publicity_end else None,
             publicity_raw="公开期限" if self.publicity_end else None,
-            contacts={
+            contacts=self.contacts if self.contacts is not None else {
                 "phones": [f"0756-72637{int(self.notice_id) % 100:02d}"],
                 "emails": [f"xszg{self.notice_id}@example.gov.cn"],
                 "postcode": "519090",
@@ -92,6 +98,8 @@ class FakeNotice:
                 "raw": None,
             },
             inspection=self.inspection,
+            document_kind=self.document_kind,
+            readings=self.readings,
             etag=f'"{raw[:16]}"',
             last_modified="Thu, 26 Sep 2024 03:00:00 GMT",
         )

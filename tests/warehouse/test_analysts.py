@@ -27,7 +27,7 @@ SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
 HEADING = re.compile(r"^#{2,3} (.+)$", re.MULTILINE)
 DUCKDB_CLI = REPO / ".venv" / "bin" / "duckdb"
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]  # end to end: several cycles
 
 
 def sql_blocks(text: str) -> list[tuple[str, str]]:

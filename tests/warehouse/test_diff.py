@@ -1,4 +1,4 @@
-"""Change events: one test per rule of interfaces.md, driven through synthetic crawls."""
+"""Change events: one test per rule of docs/interfaces.md, driven through synthetic crawls."""
 
 from __future__ import annotations
 
@@ -250,3 +250,30 @@ def test_edited_events_store_diffs_as_json_lists(cycle, con, column):
     ops = json.loads(raw[0])
     assert all(op in (-1, 0, 1) and isinstance(t, str) for op, t in ops)
     assert [t for op, t in ops if op == 1] == ["并印发"]
+
+
+def test_a_notice_never_read_is_never_announced_as_removed(cycle, events, con, column):
+    """Listed, its page 404 from the start, then gone: nobody was told of it, so no 已撤下."""
+    column.add(1)
+    column.add(2)
+    cycle(DAY, faults={"2": "not_found"})
+    cycle(DAY, faults={"2": "not_found"})
+    assert events() == [("new", "1")]  # 2 was never read: no version, no new event
+    column.remove(2)
+    cycle(DAY)
+    cycle(DAY)
+    cycle(DAY)
+    assert events() == [("new", "1")]
+    status = "SELECT status, latest_version FROM notice_state WHERE notice_id = '2'"
+    assert con.execute(status).fetchone() == ("removed", 0)  # not active for ever
+
+    column.restore(2)  # back on the list, still 404: active again, still nothing to tell
+    cycle(DAY, faults={"2": "not_found"})
+    assert con.execute(status).fetchone() == ("active", 0)
+    assert events() == [("new", "1")]
+    cycle(DAY)  # its page reads at last: announced as new, once
+    assert events() == [("new", "1"), ("new", "2")]
+    column.remove(2)
+    cycle(DAY)
+    cycle(DAY)
+    assert events("removed") == [("removed", "2")]  # announced, so its removal is told

@@ -42,7 +42,7 @@ def test_parquet_export_writes_every_analyst_relation(db, column, cycle, con, tm
     files = export_parquet(copy, tmp_path / "out", now=now)
     names = {f.stem for f in files}
     assert {"notices", "changes", "deliveries", "version_history", "publicity_periods",
-            "change_hunks", "rectification_timeline", "timeline_gaps", "latest_cycle",
+            "change_hunks", "rectification_timeline", "parse_gaps", "latest_cycle",
             "batches"} <= names  # fmt: skip
     changes = pq.read_table(tmp_path / "out" / "changes.parquet")
     assert changes.num_rows == 3  # 2 new, 1 edited

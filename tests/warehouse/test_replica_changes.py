@@ -10,7 +10,7 @@ from core.textdiff import parse_diff
 from warehouse.db import connect
 from warehouse.summaries import cn_date
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]  # end to end: several cycles
 
 
 def test_the_baseline_then_a_new_notice(watch, replica):

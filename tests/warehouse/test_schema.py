@@ -1,4 +1,4 @@
-"""Schema: migrations in order with a recorded version, views, interfaces.md's columns."""
+"""Schema: migrations in order with a recorded version, views, the columns of docs/interfaces.md."""
 
 from __future__ import annotations
 

@@ -64,7 +64,34 @@ def test_several_edits_list_their_sections():
     body = BODY.replace("第一时间", "及时").replace("专项整治", "专项治理").replace("持续", "不断")
     new = VersionFacts(TITLE + "(更新)", body)
     assert summary(old, new) == (
-        "4 处修改:标题;(一)统一思想认识,强化整改政治担当;2.关于全面从严治党方面 等"
+        "4 处修改:标题;(一)统一思想认识,强化整改政治担当;2.关于全面从严治党方面;"
+        "其余 1 处在另外 1 节"
+    )
+
+
+def test_every_change_is_counted_in_a_named_section():
+    """"3 处修改" names where all three are: two in one section are counted, not lost."""
+    old = VersionFacts(TITLE, BODY)
+    body = BODY.replace("第一时间", "及时").replace("统一思想", "统一认识")
+    body = body.replace("专项整治", "专项治理")
+    assert summary(old, VersionFacts(TITLE, body)) == (
+        "3 处修改:(一)统一认识认识,强化整改政治担当(2 处);2.关于全面从严治党方面"
+    )
+
+
+def test_a_changed_phone_beside_the_period_is_a_contact_change():
+    closing = "欢迎监督。公开期限:2024年9月26日至10月25日。联系电话:0756-7263701;电子邮箱:a@x.cn。"
+    text = f"{TITLE}\n{closing}"
+    assert section_of(text, text.index("0756")) == "联系方式"
+    assert section_of(text, text.index("a@x")) == "联系方式"
+    assert section_of(text, text.index("10月25日")) == "公开期限"
+    old = VersionFacts(TITLE, BODY, date(2024, 9, 26), date(2024, 10, 25))
+    body = BODY.replace("10月25日", "11月24日").replace("0756-7263701", "0756-7263702")
+    new = VersionFacts(TITLE, body, date(2024, 9, 26), date(2024, 11, 24))
+    assert summary(old, new) == "公开期限截止日 10月25日 → 11月24日;1 处修改:联系方式"
+    only_phone = VersionFacts(TITLE, BODY.replace("0756-7263701", "0756-7263702"))
+    assert summary(VersionFacts(TITLE, BODY), only_phone) == (
+        "联系方式:联系电话:[-0756-7263701-]{+0756-7263702+};电子邮箱:…"
     )
 
 

@@ -1,4 +1,4 @@
-"""rectification_timeline and timeline_gaps: the dates of each notice's opening, in order."""
+"""rectification_timeline, and its dates the parser could not read in parse_gaps."""
 
 from __future__ import annotations
 
@@ -12,9 +12,16 @@ ROUND = {"group": "省委第十一巡视组", "start": "2023-04-24", "end": "202
 NOTHING = {"group": None, "start": None, "end": None, "feedback_on": None}
 
 
+TIMELINE_FIELDS = ("inspection_group", "inspection_start", "inspection_end", "feedback_on",
+                   "published_on", "publicity_period", "publicity_end")  # fmt: skip
+
+
 def gaps(con) -> list[tuple]:
+    """The timeline's gaps of the notices' current versions: (id, version, field, detail)."""
     return con.execute(
-        "SELECT notice_id, version_no, field, reason FROM timeline_gaps ORDER BY ALL"
+        "SELECT notice_id, version_no, field, detail FROM parse_gaps "
+        "WHERE latest AND list_contains(?, field) ORDER BY ALL",
+        [list(TIMELINE_FIELDS)],
     ).fetchall()
 
 
@@ -69,9 +76,13 @@ def test_missing_dates_are_listed_with_why(column, cycle, con):
         ("2", 1, "inspection_end", "the opening does not mention an inspection (巡视/巡察)"),
         ("2", 1, "inspection_group", "the opening does not mention an inspection (巡视/巡察)"),
         ("2", 1, "inspection_start", "the opening does not mention an inspection (巡视/巡察)"),
-        ("2", 1, "publicity_end", "no 公开期限 sentence"),
+        ("2", 1, "publicity_period", "no publicity window could be read"),
         ("3", 1, "feedback_on", "no date before 反馈 in its sentence"),
     ]  # fmt: skip
+    raw = con.execute(
+        "SELECT DISTINCT raw FROM parse_gaps WHERE notice_id = '3' AND field = 'feedback_on'"
+    ).fetchall()
+    assert len(raw) == 1 and "反馈" in raw[0][0]  # the opening the date was looked for in
     nulls = con.execute(
         "SELECT notice_id, feedback_on, days_to_publication FROM rectification_timeline "
         "WHERE notice_id IN ('2', '3') ORDER BY notice_id"

@@ -74,13 +74,13 @@ PARAMS = {
 class OperatorsNotifier(BaseNotifier):
     """Tells operators once when a task fails for good, and once when it works again."""
 
-    def __init__(self, *, failed: bool, fixed: Mapping[str, Any] | None = None):
+    def __init__(self, *, failed: bool, column_settings: Mapping[str, Any] | None = None):
         super().__init__()
         self.failed = failed
-        self.fixed = dict(fixed or {})
+        self.column_settings = dict(column_settings or {})
 
     def notify(self, context):
-        tasks.notify_operators(context, failed=self.failed, fixed=self.fixed)
+        tasks.notify_operators(context, failed=self.failed, column_settings=self.column_settings)
 
 
 def schedule_from(expr: str | None):
@@ -91,9 +91,9 @@ def schedule_from(expr: str | None):
     return CronTriggerTimetable(expr, timezone=TIMEZONE)
 
 
-def _callbacks(fixed: Mapping[str, Any]) -> dict[str, Any]:
-    return {"on_failure_callback": OperatorsNotifier(failed=True, fixed=fixed),
-            "on_success_callback": OperatorsNotifier(failed=False, fixed=fixed)}
+def _callbacks(column_settings: Mapping[str, Any]) -> dict[str, Any]:
+    return {"on_failure_callback": OperatorsNotifier(failed=True, column_settings=column_settings),
+            "on_success_callback": OperatorsNotifier(failed=False, column_settings=column_settings)}
 
 
 def _step(fn, *, pool: str | None = None, **kwargs):
@@ -107,50 +107,51 @@ def _step(fn, *, pool: str | None = None, **kwargs):
     return task(fn, task_id=name, execution_timeout=TIMEOUTS[name], doc_md=fn.__doc__, **kwargs)
 
 
-def monitor_dag(dag_id: str, *, warehouse: Asset, fixed: Mapping[str, Any] | None = None,
+def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, Any] | None = None,
                 schedule=None, pool: str = tasks.DUCKDB_POOL):
     """One monitoring cycle: snapshot_known → crawl → load → diff → alert → verify_column."""
-    fixed = dict(fixed or {})
+    column_settings = dict(column_settings or {})
 
     @dag(dag_id=dag_id, schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
-         dagrun_timeout=timedelta(hours=3), default_args={**DEFAULT_ARGS, **_callbacks(fixed)},
+         dagrun_timeout=timedelta(hours=3),
+         default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
          params=PARAMS, tags=["zgwatch"], doc_md=MONITOR_DOC)
     def monitor():
-        known = _step(tasks.snapshot_known, pool=pool)(fixed)
-        crawled = _step(tasks.crawl, pool=tasks.SITE_POOL)(known, fixed)
-        loaded = _step(tasks.load, pool=pool)(fixed)
-        diffed = _step(tasks.diff, pool=pool)(fixed)
-        alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(fixed)
+        known = _step(tasks.snapshot_known, pool=pool)(column_settings)
+        crawled = _step(tasks.crawl, pool=tasks.SITE_POOL)(known, column_settings)
+        loaded = _step(tasks.load, pool=pool)(column_settings)
+        diffed = _step(tasks.diff, pool=pool)(column_settings)
+        alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(column_settings)
         # An unreadable column already reached operators through the alert stage's
         # incidents (once, not every hour): no callback here, and no retry.
         verified = _step(tasks.verify_column, retries=0, on_failure_callback=None,
-                         on_success_callback=None)(crawled, fixed)
+                         on_success_callback=None)(crawled, column_settings)
         crawled >> loaded >> diffed >> alerted >> verified
 
     return monitor()
 
 
 def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
-                fixed: Mapping[str, Any] | None = None, pool: str = tasks.DUCKDB_POOL):
+                column_settings: Mapping[str, Any] | None = None, pool: str = tasks.DUCKDB_POOL):
     """Refresh the analysts' read-only copy whenever a cycle has updated the warehouse."""
-    fixed = dict(fixed or {})
+    column_settings = dict(column_settings or {})
 
     @dag(dag_id=dag_id, schedule=[warehouse], start_date=START, catchup=False,
-         max_active_runs=1, default_args={**DEFAULT_ARGS, **_callbacks(fixed)},
+         max_active_runs=1, default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
          tags=["zgwatch"], doc_md=PUBLISH_DOC)
     def publish():
-        _step(tasks.publish, pool=pool, outlets=[analyst_copy])(fixed)
+        _step(tasks.publish, pool=pool, outlets=[analyst_copy])(column_settings)
 
     return publish()
 
 
-def column_dags(column: str = "", *, fixed: Mapping[str, Any] | None = None,
+def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None = None,
                 schedule: str | None = None, pool: str = tasks.DUCKDB_POOL):
     """The monitor and publish DAGs of one column, with their assets.
 
     ``column`` '' gives ``zgwatch_monitor``/``zgwatch_publish`` and the assets
     ``zgwatch_warehouse``/``zgwatch_analyst_copy``; another name ``x`` gives
-    ``zgwatch_monitor__x`` and so on. ``fixed`` holds the column's own
+    ``zgwatch_monitor__x`` and so on. ``column_settings`` holds the column's own
     settings (at least ``source``, ``db`` and ``data_dir``: one warehouse per column).
     ``schedule`` defaults to ``$ZGWATCH_SCHEDULE``, else hourly. ``pool`` must be one
     of ``zgwatch.airflow.tasks.POOLS`` (one per warehouse file lets columns load in parallel).
@@ -159,10 +160,11 @@ def column_dags(column: str = "", *, fixed: Mapping[str, Any] | None = None,
     warehouse = Asset(f"zgwatch_warehouse{suffix}", group="zgwatch")
     analyst_copy = Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch")
     when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
-    monitor = monitor_dag(f"zgwatch_monitor{suffix}", warehouse=warehouse, fixed=fixed,
+    monitor = monitor_dag(f"zgwatch_monitor{suffix}", warehouse=warehouse,
+                          column_settings=column_settings,
                           schedule=when, pool=pool)
     publish = publish_dag(f"zgwatch_publish{suffix}", warehouse=warehouse,
-                          analyst_copy=analyst_copy, fixed=fixed, pool=pool)
+                          analyst_copy=analyst_copy, column_settings=column_settings, pool=pool)
     return monitor, publish
 
 
@@ -180,6 +182,7 @@ PUBLISH_DOC = """\
 ### zgwatch: refresh the analysts' copy
 
 Runs when `zgwatch_monitor` has updated the warehouse (asset `zgwatch_warehouse`);
-replaces the read-only copy analysts open and updates the asset
-`zgwatch_analyst_copy`, which analysts' own DAGs can follow.
+replaces the read-only copy analysts open, brings the history site up to date
+from it (docs/site.md), and updates the asset `zgwatch_analyst_copy`, which
+analysts' own DAGs can follow.
 """

@@ -6,7 +6,7 @@ nothing heavy at module level: Airflow's Task SDK, Scrapy, DuckDB and Apprise
 are imported inside the functions that run in a task.
 
 Settings of a task, highest first: the run's params (manual runs: ``source``,
-``warn_days``), the DAG's fixed settings (one DAG per column), the Airflow
+``warn_days``), the DAG's column settings (one DAG per column), the Airflow
 Variable ``zgwatch_settings`` (JSON object, optional), the ``ZGWATCH_*``
 environment, ``ZGWATCH_CONFIG``/``zgwatch.toml``, the defaults. ``as_of`` is
 always the run's logical date (or, for a run without one, its ``run_after``)
@@ -64,7 +64,7 @@ def _known(values: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
 
 
 def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
-                   fixed: Mapping[str, Any] | None = None,
+                   column_settings: Mapping[str, Any] | None = None,
                    variable: Mapping[str, Any] | None = None,
                    env: Mapping[str, str] | None = None):
     """Build the ``Settings`` of one task (precedence in the module docstring).
@@ -80,7 +80,7 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
     layers = [
         (f"Airflow Variable {SETTINGS_VARIABLE} key {{}}",
          _known(variable, f"Airflow Variable {SETTINGS_VARIABLE}")),
-        ("DAG setting {}", _known(fixed, "DAG setting")),
+        ("DAG setting {}", _known(column_settings, "DAG setting")),
         ("Trigger form field {}", {k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS}),
         ("the run's logical date ({})", {"as_of": as_of.isoformat()}),
     ]
@@ -96,7 +96,7 @@ def _mask_destinations(settings) -> None:
         mask_secret(url)
 
 
-def current_settings(fixed: Mapping[str, Any] | None = None,
+def current_settings(column_settings: Mapping[str, Any] | None = None,
                      context: Mapping[str, Any] | None = None):
     """The settings of the running task (or of a callback's ``context``); see the module doc."""
     from airflow.sdk import Variable, get_current_context
@@ -109,7 +109,8 @@ def current_settings(fixed: Mapping[str, Any] | None = None,
 
         mask_secret(json.dumps(variable))
     settings = cycle_settings(as_of=as_of_for(run.logical_date or run.run_after),
-                              params=context.get("params"), fixed=fixed, variable=variable)
+                              params=context.get("params"), column_settings=column_settings,
+                              variable=variable)
     _mask_destinations(settings)
     log.info("as_of %s, source %s, warehouse %s, %d destination(s)", settings.as_of,
              settings.source, settings.db, len(settings.all_destinations))
@@ -130,9 +131,20 @@ def jsonable(obj: Any) -> Any:
 
 
 # ---- the tasks -----------------------------------------------------------------------------
+#
+# Each task that writes holds the data directory's cycle lock while it runs (zgwatch.lock):
+# the DAG's own runs take turns already (max_active_runs=1, the pools), and the lock keeps a
+# `zgwatch run` from the command line out of the way too. A task finding it held waits up to
+# `lock_wait` seconds, then fails naming the holder (and Airflow retries it).
 
 
-def snapshot_known(fixed: Mapping[str, Any] | None = None) -> dict:
+def _locked(settings):
+    from zgwatch.lock import cycle_lock
+
+    return cycle_lock(settings.data_dir, wait=settings.lock_wait)
+
+
+def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Start a batch: write the warehouse's known notices to ``<batch>/known.jsonl``.
 
     Split from the crawl so that only this short read holds the DuckDB pool,
@@ -140,30 +152,43 @@ def snapshot_known(fixed: Mapping[str, Any] | None = None) -> dict:
     """
     from zgwatch import pipeline
 
-    batch_dir = pipeline.snapshot_known(current_settings(fixed))
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        batch_dir = pipeline.snapshot_known(settings)
     log.info("known notices written to %s", batch_dir / "known.jsonl")
     return {"batch_dir": str(batch_dir)}
 
 
-def _fresh_batch(batch_dir: Path) -> Path:
-    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there."""
+def _fresh_batch(batch_dir: Path, failed_dir: Path | None = None) -> Path:
+    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there.
+
+    An earlier try's batch may have been moved to ``failed_dir`` since (a run
+    between the tries cleaned it up, ``crawler.leftovers``): its snapshot is read there.
+    """
     from crawler.runner import new_batch_id
 
-    if {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
+    if not batch_dir.exists() and failed_dir is not None \
+            and (failed_dir / batch_dir.name / "known.jsonl").exists():
+        known = failed_dir / batch_dir.name / "known.jsonl"
+    elif {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
         return batch_dir
+    else:
+        known = batch_dir / "known.jsonl"
     fresh = batch_dir.parent / new_batch_id()
     fresh.mkdir()
-    shutil.copyfile(batch_dir / "known.jsonl", fresh / "known.jsonl")
+    shutil.copyfile(known, fresh / "known.jsonl")
     log.info("an earlier try used %s; crawling into %s", batch_dir.name, fresh.name)
     return fresh
 
 
-def crawl(snapshot: Mapping[str, Any], fixed: Mapping[str, Any] | None = None) -> dict:
+def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None = None) -> dict:
     """Crawl the column into the batch (Scrapy in a subprocess); no warehouse access."""
     from zgwatch import pipeline
 
-    settings = current_settings(fixed)
-    result = pipeline.crawl_batch(settings, _fresh_batch(Path(snapshot["batch_dir"])))
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        batch_dir = _fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
+        result = pipeline.crawl_batch(settings, batch_dir)
     s = result.summary
     return {
         "batch_dir": str(result.batch_dir),
@@ -174,41 +199,53 @@ def crawl(snapshot: Mapping[str, Any], fixed: Mapping[str, Any] | None = None) -
     }
 
 
-def load(fixed: Mapping[str, Any] | None = None) -> dict:
+def load(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Load every complete batch not loaded yet, oldest first."""
     from zgwatch import pipeline
 
-    results = pipeline.load(current_settings(fixed))
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        results = pipeline.load(settings)
     return {"batches": len(results), "loaded": jsonable(results)}
 
 
-def diff(fixed: Mapping[str, Any] | None = None) -> dict:
+def diff(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Record the change events of the logical date (idempotent: reruns add nothing)."""
     from zgwatch import pipeline
 
-    return {"diff": jsonable(pipeline.diff(current_settings(fixed)))}
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        return {"diff": jsonable(pipeline.diff(settings))}
 
 
-def alert(fixed: Mapping[str, Any] | None = None) -> dict:
+def alert(column_settings: Mapping[str, Any] | None = None) -> dict:
     """Send the alerts of new events and retry pending deliveries (each sent once)."""
     from zgwatch import pipeline
 
-    return {"alert": jsonable(pipeline.alert(current_settings(fixed)))}
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        return {"alert": jsonable(pipeline.alert(settings))}
 
 
-def publish(fixed: Mapping[str, Any] | None = None) -> dict:
-    """Replace the analysts' read-only copy of the warehouse."""
+def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
+    """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
     from zgwatch import pipeline
 
-    return {"analyst_copy": str(pipeline.publish(current_settings(fixed)))}
+    settings = current_settings(column_settings)
+    with _locked(settings):
+        published = pipeline.publish(settings)
+    site = published.site
+    return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
+            "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
 
 
-def verify_column(crawled: Mapping[str, Any], fixed: Mapping[str, Any] | None = None) -> dict:
+def verify_column(crawled: Mapping[str, Any],
+                  column_settings: Mapping[str, Any] | None = None) -> dict:
     """Fail the run (exit-1 case of the CLI) when not even the first list page was read."""
     from crawler.runner import CrawlResult
     from zgwatch import pipeline
 
-    settings = current_settings(fixed)
+    settings = current_settings(column_settings)
     batch_dir = Path(crawled["batch_dir"])
     summary = json.loads((batch_dir / "summary.json").read_text(encoding="utf-8"))
     pipeline.require_readable(CrawlResult(batch_dir, summary), settings.source)
@@ -219,7 +256,7 @@ def verify_column(crawled: Mapping[str, Any], fixed: Mapping[str, Any] | None = 
 
 
 def notify_operators(context: Mapping[str, Any], *, failed: bool,
-                     fixed: Mapping[str, Any] | None = None) -> None:
+                     column_settings: Mapping[str, Any] | None = None) -> None:
     """Tell operators once when a task starts failing (retries exhausted) and once when it recovers.
 
     Through the one incident system (``zgwatch.pipeline.tell_operators``): a
@@ -231,7 +268,7 @@ def notify_operators(context: Mapping[str, Any], *, failed: bool,
     ti = context["ti"]
     step = f"{ti.dag_id}.{ti.task_id}"
     try:
-        settings = current_settings(fixed, context)
+        settings = current_settings(column_settings, context)
     except Exception as exc:  # the run's settings may be what is broken: try the environment's
         log.error("settings of %s: %s", step, exc)
         try:

@@ -8,24 +8,28 @@
 -- name: candidate_removed
 -- Gone from a complete list and 404/410 on two consecutive cycles. A notice can be
 -- removed, restored and removed again: the key counts its removals.
+-- Only a notice that was announced: one read ok at least once (latest_version > 0),
+-- and so with a `new` event (baseline or not). A notice only ever listed, its page never
+-- read (404 from the start), has no versions and no `new` event; nobody was told of it,
+-- so its removal (and a later return) changes its status without an event.
 CREATE OR REPLACE TEMP TABLE candidate_events AS
 SELECT 'removed:' || s.notice_id || ':' || (1 + (
            SELECT count(*) FROM change_events AS e
            WHERE e.notice_id = s.notice_id AND e.kind = 'removed')) AS event_key,
        s.notice_id, 'removed' AS kind,
-       '已撤下:列表中不再出现,页面连续 ' || s.absent_streak || ' 次返回 404/410' AS summary,
+       '已从栏目撤下，原网页已无法访问' AS summary,
        nullif(s.latest_version, 0) AS to_version, v.publicity_start, v.publicity_end
 FROM notice_state AS s
 LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
-WHERE s.status = 'active' AND s.absent_streak >= 2;
+WHERE s.status = 'active' AND s.absent_streak >= 2 AND s.latest_version > 0;
 
 -- name: mark_removed
 UPDATE notice_state AS s SET status = 'removed'
 WHERE s.status = 'active' AND s.absent_streak >= 2;
 
 -- name: candidate_restored
--- A removed notice seen again (listed, or its page read).
+-- A removed notice seen again (listed, or its page read); announced ones only, as above.
 CREATE OR REPLACE TEMP TABLE candidate_events AS
 SELECT 'restored:' || s.notice_id || ':' || (1 + (
            SELECT count(*) FROM change_events AS e
@@ -35,7 +39,7 @@ SELECT 'restored:' || s.notice_id || ':' || (1 + (
 FROM notice_state AS s
 LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
-WHERE s.status = 'removed' AND s.absent_streak = 0;
+WHERE s.status = 'removed' AND s.absent_streak = 0 AND s.latest_version > 0;
 
 -- name: mark_restored
 UPDATE notice_state AS s SET status = 'active'
@@ -101,12 +105,6 @@ FROM candidate_events AS c
 WHERE c.event_key NOT IN (SELECT event_key FROM change_events)
 ORDER BY c.notice_id;
 
--- name: record_cycle
--- The cycle's date on the batch it diffed: the newest such batch is the latest
--- completed cycle (view latest_cycle), the "today" of every days-left column.
-UPDATE batches SET as_of = $as_of::DATE, diffed_at = $now::TIMESTAMPTZ
-WHERE batch_id = $batch_id;
-
 -- name: pending_hunks
 -- Edited events without their passages in edit_hunks (new ones, and events
 -- recorded before edit_hunks existed), a chunk at a time in change_id order.
@@ -118,3 +116,9 @@ LIMIT $limit;
 
 -- name: insert_hunks
 INSERT INTO edit_hunks BY NAME SELECT * FROM hunk_rows;
+
+-- name: record_run
+-- One row per run (006_diff_runs.sql): the date later readers count days from
+-- (the history site, and the analysts' views through latest_cycle).
+INSERT INTO diff_runs VALUES ($now::TIMESTAMPTZ, $batch_id, $as_of::DATE, $warn_days,
+                              $baseline, $events);

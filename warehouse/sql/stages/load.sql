@@ -141,7 +141,6 @@ FROM (
 WHERE b.notice_id = s.notice_id;
 
 -- name: insert_batch
-INSERT INTO batches (batch_id, started_at, source, list_complete, fetch_count, listing_count,
-                     notice_count, new_notices, new_versions, summary, loaded_at) VALUES
+INSERT INTO batches VALUES
     ($batch_id, $at, $source, $list_complete, $fetches, $listings, $notices, $new_notices,
      $new_versions, $summary, now());

@@ -38,7 +38,9 @@ SELECT
     s.list_position,
     s.last_checked_at,
     s.last_fetch_outcome,
-    s.absent_streak
+    s.absent_streak,
+    v.document_kind,
+    v.readings
 FROM notice_state AS s
 LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version;

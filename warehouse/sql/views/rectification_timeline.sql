@@ -4,7 +4,7 @@
 -- findings (反馈了巡视意见), the publication day and the publicity period, and
 -- the days between them. issuer_* compare the issuer's notices; round_*
 -- compare the notices whose inspection window is the same (one round).
--- A date the parser could not read is NULL and listed in timeline_gaps.
+-- A date the parser could not read is NULL and listed, with why, in parse_gaps.
 CREATE OR REPLACE VIEW rectification_timeline AS
 WITH t AS (
     SELECT
@@ -13,6 +13,7 @@ WITH t AS (
         issuer,
         title,
         status,
+        document_kind,
         inspection_group,
         inspection_start,
         inspection_end,

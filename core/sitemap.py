@@ -1,0 +1,98 @@
+"""Where things are on the history site (``history/``), written once for everyone who links to it.
+
+The site is plain files under one folder; every path here is relative to
+that folder's root, with ``/`` separators, so it is a relative URL too. The
+site builder writes the files at these paths; alerts and the feed turn them
+into links with ``join(site_url, path)`` when a public base URL is configured
+(``site_url``), and carry no such links when it is not.
+
+    index.html                          every notice, with filters
+    changes.html                        the changes, newest first, per cycle
+    health.html                         fetch outcomes per cycle
+    feed.atom                           an Atom feed of the alerted events
+    notices/<notice_id>.html            one notice: fields, versions, diffs
+    notices/<notice_id>.html#v<n>       its version n
+    notices/<notice_id>.html#diff-<a>-<b>  the diff from version a to version b
+    archive/<notice_id>/v<n>.html       the archived copy of version n (as fetched, sanitised)
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+INDEX = "index.html"
+CHANGES = "changes.html"
+HEALTH = "health.html"
+FEED = "feed.atom"
+NOTICES_DIR = "notices"
+ARCHIVE_DIR = "archive"  # every file under it is an archived copy: served with ARCHIVE_CSP
+
+_NOTICE_ID = re.compile(r"^\d{1,20}$")  # the number in post_N.html (vocabulary.ARTICLE_URL)
+
+
+def _checked(notice_id: str) -> str:
+    """``notice_id`` if it is a notice id; a path must never climb out of its folder."""
+    notice_id = str(notice_id)
+    if not _NOTICE_ID.match(notice_id):
+        raise ValueError(f"not a notice id: {notice_id!r}")
+    return notice_id
+
+
+def _version(version_no: int) -> int:
+    if isinstance(version_no, bool) or not isinstance(version_no, int) or version_no < 1:
+        raise ValueError(f"not a version number: {version_no!r}")
+    return version_no
+
+
+NOTICE_PAGE = NOTICES_DIR + "/{notice_id}.html"  # for code that fills it in itself (site.js)
+
+
+def notice_page(notice_id: str) -> str:
+    """``notices/<notice_id>.html``: the notice's history page."""
+    return NOTICE_PAGE.format(notice_id=_checked(notice_id))
+
+
+def version_anchor(notice_id: str, version_no: int) -> str:
+    """``notices/<notice_id>.html#v<n>``: version ``n`` on the notice's page."""
+    return f"{notice_page(notice_id)}#v{_version(version_no)}"
+
+
+def diff_anchor(notice_id: str, from_version: int, to_version: int) -> str:
+    """``notices/<notice_id>.html#diff-<a>-<b>``: the page opened at that pair's diff."""
+    a, b = _version(from_version), _version(to_version)
+    return f"{notice_page(notice_id)}#diff-{min(a, b)}-{max(a, b)}"
+
+
+def archived_copy(notice_id: str, version_no: int) -> str:
+    """``archive/<notice_id>/v<n>.html``: version ``n`` as fetched, sanitised, with its evidence."""
+    return f"{ARCHIVE_DIR}/{_checked(notice_id)}/v{_version(version_no)}.html"
+
+
+def is_archived_copy(path: str) -> bool:
+    """Whether a site path (a URL path, leading ``/`` or not) is an archived copy."""
+    return path.lstrip("/").startswith(f"{ARCHIVE_DIR}/")
+
+
+def normalise_base(site_url: str) -> str:
+    """``site_url`` as a base for ``join``: an absolute http(s) URL ending in ``/``.
+
+    Raises ``ValueError`` (one line, naming what is wrong) for anything else.
+    """
+    url = site_url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    if parts.query or parts.fragment:
+        raise ValueError("must be a base URL, without a query or fragment")
+    return url if url.endswith("/") else url + "/"
+
+
+def join(site_url: str | None, path: str) -> str | None:
+    """The public URL of a site ``path`` under ``site_url``; None when there is no base URL.
+
+    ``join("https://x.org/zg", notice_page("1"))`` → ``https://x.org/zg/notices/1.html``.
+    """
+    if not site_url:
+        return None
+    return urljoin(normalise_base(site_url), path.lstrip("/"))

@@ -1,0 +1,192 @@
+/* zgwatch history site: filter and sort the index, pick two versions to compare.
+   No outside loads; every diff is computed by zgwatch when the page is built. */
+(function () {
+  "use strict";
+
+  function byId(id) { return document.getElementById(id); }
+  function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+  function decode(text) { try { return decodeURIComponent(text); } catch (e) { return ""; } }
+
+  // -- index.html: the rows are drawn from the JSON index, a page at a time --------------
+  function setupIndex() {
+    var data = byId("notice-index");
+    var form = byId("filters");
+    if (!data || !form) { return; }
+    var index = JSON.parse(data.textContent);
+    var items = index.rows.map(function (r) {
+      var it = {};
+      index.columns.forEach(function (name, i) { it[name] = r[i]; });
+      it.issuerName = index.issuers[it.issuer] || "";
+      it.text = null;
+      return it;
+    });
+    var body = byId("notices").tBodies[0];
+    var c = { text: byId("f-text"), status: byId("f-status"), issuer: byId("f-issuer"),
+              period: byId("f-period"), sort: byId("f-sort") };
+    var count = byId("f-count"), empty = byId("f-empty"), more = byId("f-more");
+    var pageSize = index.page_size || 200;
+    var collator = window.Intl ? new Intl.Collator("zh-CN") : null;
+    var phaseOrder = { open: 0, upcoming: 1, closed: 2, none: 3 };
+    var shown = [], limit = pageSize;
+
+    var sorters = {
+      published: function (a, b) { return cmp(b.published || "", a.published || "") || Number(b.id) - Number(a.id); },
+      deadline: function (a, b) {  // open periods soonest first, then upcoming, then ended (latest first)
+        return (phaseOrder[a.phase] - phaseOrder[b.phase]) ||
+               (a.phase === "closed" ? cmp(b.end, a.end) : cmp(a.end, b.end)) ||
+               Number(b.id) - Number(a.id);
+      },
+      change: function (a, b) { return (b.change - a.change) || Number(b.id) - Number(a.id); },
+      issuer: function (a, b) {
+        return (collator ? collator.compare(a.issuerName, b.issuerName) : cmp(a.issuerName, b.issuerName)) ||
+               cmp(b.published || "", a.published || "");
+      }
+    };
+
+    // Rows are built as elements with textContent: text from the site is never parsed as HTML.
+    function tag(name, cls, text) {
+      var el = document.createElement(name);
+      if (cls) { el.className = cls; }
+      if (text !== undefined) { el.textContent = text; }
+      return el;
+    }
+
+    function row(it) {
+      var tr = tag("tr", "status-" + it.status);
+      tr.setAttribute("data-id", it.id);
+      var first = tr.appendChild(tag("td"));
+      var link = first.appendChild(tag("a", "", it.title || "（未读到标题）"));
+      link.href = index.notice_page.replace("{notice_id}", it.id);
+      first.appendChild(document.createTextNode(" "));
+      first.appendChild(tag("span", "id", "#" + it.id));
+      tr.appendChild(tag("td", "", it.issuerName || "—"));
+      tr.appendChild(tag("td", "", it.published || "—"));
+      tr.appendChild(tag("td", "", it.end ? (it.start || "?") + " 至 " + it.end : "—"));
+      tr.appendChild(tag("td", "", it.days_label));
+      tr.appendChild(tag("td")).appendChild(tag("span", "status " + it.status, index.labels.status[it.status] || it.status));
+      var last = tr.appendChild(tag("td"));
+      if (it.kind) {
+        last.appendChild(tag("span", "kind " + it.kind, index.labels.kind[it.kind] || it.kind));
+        last.appendChild(document.createTextNode(" " + it.change_text));
+      } else {
+        last.textContent = "—";
+      }
+      return tr;
+    }
+
+    function matches(it, f) {
+      if (f.status && it.status !== f.status) { return false; }
+      if (f.issuer && it.issuerName !== f.issuer) { return false; }
+      if (f.period === "soon") {
+        if (!(it.phase === "open" && it.days <= 7)) { return false; }
+      } else if (f.period && it.phase !== f.period) { return false; }
+      if (f.text) {
+        if (it.text === null) { it.text = ((it.title || "") + " " + it.issuerName + " #" + it.id).toLowerCase(); }
+        if (it.text.indexOf(f.text) < 0) { return false; }
+      }
+      return true;
+    }
+
+    function current() {
+      return { text: c.text.value.trim().toLowerCase(), status: c.status.value, issuer: c.issuer.value,
+               period: c.period.value, sort: c.sort.value || "published" };
+    }
+
+    function remember(f) {
+      var parts = [];
+      ["status", "issuer", "period", "sort"].forEach(function (k) {
+        if (f[k] && !(k === "sort" && f[k] === "published")) { parts.push(k + "=" + encodeURIComponent(f[k])); }
+      });
+      if (f.text) { parts.push("q=" + encodeURIComponent(f.text)); }
+      history.replaceState(null, "", parts.length ? "#" + parts.join("&") : location.pathname);
+    }
+
+    function restore() {  // a filtered view can be bookmarked or shared: #status=removed&sort=change
+      var keys = { q: c.text, status: c.status, issuer: c.issuer, period: c.period, sort: c.sort };
+      location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+        var kv = pair.split("=");
+        if (keys.hasOwnProperty(kv[0])) { keys[kv[0]].value = decode(kv[1] || ""); }
+      });
+    }
+
+    function draw() {
+      var fragment = document.createDocumentFragment();
+      shown.slice(0, limit).forEach(function (it) { fragment.appendChild(row(it)); });
+      body.textContent = "";
+      body.appendChild(fragment);
+      var n = Math.min(limit, shown.length);
+      count.textContent = shown.length === items.length
+        ? "显示 " + n + " / 共 " + items.length + " 条"
+        : "显示 " + n + " / 符合条件 " + shown.length + " 条（共 " + items.length + " 条）";
+      more.hidden = shown.length <= limit;
+      empty.hidden = shown.length > 0;
+    }
+
+    function apply() {
+      var f = current();
+      shown = items.filter(function (it) { return matches(it, f); });
+      shown.sort(sorters[f.sort] || sorters.published);
+      limit = pageSize;
+      draw();
+      remember(f);
+    }
+
+    restore();
+    form.hidden = false;
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    form.addEventListener("input", apply);
+    form.addEventListener("change", apply);
+    more.addEventListener("click", function () { limit += pageSize; draw(); });
+    apply();
+  }
+
+  // -- notices/<id>.html: every pair of versions is on the page; show the one picked -------
+  function setupCompare() {
+    var from = byId("diff-from"), to = byId("diff-to"), pick = byId("pick");
+    if (!from || !to || !pick) { return; }
+    var same = byId("diff-same");
+    var pairs = document.querySelectorAll("section.pair");
+
+    function show(a, b, scroll) {
+      var lo = Math.min(Number(a), Number(b)), hi = Math.max(Number(a), Number(b));
+      var target = null;
+      Array.prototype.forEach.call(pairs, function (p) {
+        var hit = Number(p.getAttribute("data-from")) === lo && Number(p.getAttribute("data-to")) === hi;
+        p.hidden = !hit;
+        if (hit) { target = p; }
+      });
+      same.hidden = lo !== hi;
+      if (target) {
+        history.replaceState(null, "", "#" + target.id);
+        if (scroll) { target.scrollIntoView(); }
+      }
+    }
+
+    function fromHash(scroll) {
+      var m = /^#diff-(\d+)-(\d+)$/.exec(location.hash);
+      if (!m) { return false; }
+      from.value = m[1];
+      to.value = m[2];
+      show(m[1], m[2], scroll);
+      return true;
+    }
+
+    pick.hidden = false;
+    pick.addEventListener("submit", function (e) { e.preventDefault(); });
+    from.addEventListener("change", function () { show(from.value, to.value, false); });
+    to.addEventListener("change", function () { show(from.value, to.value, false); });
+    Array.prototype.forEach.call(document.querySelectorAll("a.diff-link"), function (link) {
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        from.value = link.getAttribute("data-from");
+        to.value = link.getAttribute("data-to");
+        show(from.value, to.value, true);
+      });
+    });
+    window.addEventListener("hashchange", function () { fromHash(true); });
+    fromHash(true);
+  }
+
+  setupIndex();
+  setupCompare();
+}());

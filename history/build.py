@@ -1,0 +1,261 @@
+"""Build the history site: every notice, every version, the changes, the fetches, the feed.
+
+``build_site(con, raw_dir, site_dir)`` reads the warehouse through ``con`` (an
+open DuckDB connection; read-only is enough) and the crawler's raw pages
+under ``raw_dir``, and writes plain files under ``site_dir`` at the paths of
+``core.sitemap``. It is incremental: a notice's page (and the archived copies
+of its versions) is rewritten only when the fingerprint of what it shows
+moved since the last build, its file is missing, or the code that draws it
+(or the column) changed; the index, the changes page, the fetch health page
+and the feed are rewritten every time. A manifest in the site's root
+remembers the fingerprints (``history/files.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from markupsafe import Markup
+
+from core import sitemap
+from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome
+from history import read
+from history.archive import ARCHIVE_CSP, decode, read_stored, sanitise
+from history.diffs import all_pairs
+from history.feed import FEED_LIMIT, atom_feed
+from history.files import Manifest, read_manifest, write_atomic, write_manifest
+from history.pages import STATUS_LABELS, days_left_label, render, when
+
+PACKAGE = Path(__file__).parent
+CHANGES_LIMIT = 1000  # events on changes.html (older ones are on each notice's page)
+CYCLES_LIMIT = 500  # cycles on health.html
+FAILURE_CYCLES = 30  # cycles whose failed fetches are listed one by one
+ASSETS = ("site.css", "site.js")
+
+
+@dataclass
+class SiteReport:
+    """What one build did."""
+
+    site_dir: Path
+    as_of: date
+    notices: int = 0
+    pages_written: int = 0  # notice pages
+    archives_written: int = 0
+    full: bool = False
+    bytes_written: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        kind = "full build" if self.full else "incremental build"
+        return (f"{kind} of {self.site_dir} as of {self.as_of}: {self.notices} notices, "
+                f"{self.pages_written} notice pages and {self.archives_written} archived "
+                f"copies written, {self.bytes_written / 2**20:.1f} MB; "
+                f"{self.seconds:.1f} s")  # fmt: skip
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of everything that draws the pages: a change to any of it rebuilds them all."""
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files += [PACKAGE.parent / "core" / name for name in ("textdiff.py", "sitemap.py")]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = None,
+               full: bool = False, now: datetime | None = None) -> SiteReport:  # fmt: skip
+    """Write (or bring up to date) the site in ``site_dir``; see the module docstring.
+
+    ``site_url`` is the public base URL the site is served at (absolute links
+    in the feed); ``full`` rewrites every page. ``site_dir`` must be new, empty,
+    or a site an earlier build wrote (``ConfigError`` otherwise).
+    """
+    t0 = time.monotonic()
+    site_dir, raw_dir = Path(site_dir), Path(raw_dir)
+    built_at = now or datetime.now(UTC)
+    previous = read_manifest(site_dir)
+    if previous is None:  # mark the folder as a site before anything else lands in it
+        previous = Manifest()
+        write_manifest(site_dir, previous)
+    as_of = read.latest_as_of(con)
+    source = read.column_source(con)
+    base = sitemap.normalise_base(site_url) if site_url else None
+    # Pages link within the site by relative paths: only the feed (rewritten every
+    # time) uses the base URL, so a new one rebuilds nothing.
+    key = {"code": code_fingerprint(), "source": source}
+    full = full or previous.key != key
+    report = SiteReport(site_dir, as_of, full=full)
+
+    summaries = read.notice_summaries(con)
+    report.notices = len(summaries)
+    fingerprints = {s.notice_id: s.fingerprint for s in summaries}
+    due = [
+        s.notice_id for s in summaries
+        if full or previous.notices.get(s.notice_id) != s.fingerprint
+        or not (site_dir / sitemap.notice_page(s.notice_id)).exists()
+    ]  # fmt: skip
+    for history in read.notice_histories(con, due):
+        _write_notice(report, history, raw_dir, site_dir, rewrite_archives=full)
+
+    for name in ASSETS:
+        report.bytes_written += write_atomic(site_dir / "assets" / name,
+                                             (PACKAGE / "assets" / name).read_bytes())
+    common = {"as_of": as_of, "built_at": built_at, "root": ""}
+    _write(report, site_dir / sitemap.INDEX, _index(summaries, as_of, common))
+    _write(report, site_dir / sitemap.CHANGES, _changes(con, common))
+    _write(report, site_dir / sitemap.HEALTH, _health(con, common))
+    events = read.feed_events(con, FEED_LIMIT)
+    _write(report, site_dir / sitemap.FEED,
+           atom_feed(events, source=source, site_url=base, built_at=built_at))
+    write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
+                                      built_at=built_at.isoformat()))  # fmt: skip
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+def _write(report: SiteReport, path: Path, data: str | bytes) -> None:
+    report.bytes_written += write_atomic(path, data)
+
+
+# -- one notice ------------------------------------------------------------------------------
+
+
+def _write_notice(report: SiteReport, history: read.NoticeHistory, raw_dir: Path,
+                  site_dir: Path, *, rewrite_archives: bool) -> None:  # fmt: skip
+    """The notice's page, and the archived copy of each version not written yet."""
+    pairs = all_pairs(history.versions)
+    default = pairs[-1] if pairs else None  # the last two versions: the latest edit
+    page = render("notice.html.j2", n=history, pairs=pairs, default_pair=default,
+                  root="../", page="notice")  # fmt: skip
+    _write(report, site_dir / sitemap.notice_page(history.notice_id), page)
+    report.pages_written += 1
+    for version in history.versions:
+        path = site_dir / sitemap.archived_copy(version.notice_id, version.version_no)
+        if version.raw_sha256 and (rewrite_archives or not path.exists()):
+            _write(report, path, archived_copy(version, raw_dir))
+            report.archives_written += 1
+
+
+def archived_copy(version: read.Version, raw_dir: Path) -> str:
+    """The archived copy of ``version``: its stored page, sanitised, under an evidence banner."""
+    stored = read_stored(raw_dir, version.raw_sha256)
+    content = ""
+    if stored.data is not None:
+        content = sanitise(decode(stored.data, version.encoding), version.url)
+    raw_name = f"raw/{version.raw_sha256[:2]}/{version.raw_sha256}.html.gz"
+    return render("archive.html.j2", v=version, stored=stored, content=Markup(content),
+                  raw_name=raw_name, csp=ARCHIVE_CSP)  # fmt: skip
+
+
+# -- the pages rewritten every build -------------------------------------------------------
+
+
+def period_phase(start: date | None, end: date | None, as_of: date) -> str:
+    """Where ``as_of`` stands in a publicity period: open, upcoming, closed, or none."""
+    if end is None:
+        return "none"
+    if start is not None and as_of < start:
+        return "upcoming"
+    return "open" if as_of <= end else "closed"
+
+
+INDEX_PAGE = 200  # rows the index shows at a time (and writes into its HTML)
+
+
+class IndexRow(NamedTuple):
+    """One notice in the index's JSON (an array: the field names are said once, in ``columns``)."""
+
+    id: str
+    title: str | None
+    status: str
+    issuer: int  # position in the index's ``issuers``; -1 for none
+    published: str | None  # ISO dates
+    start: str | None
+    end: str | None
+    days_label: str  # 剩 3 天, 今日截止, 已过 2 天, 未开始, —
+    days: int | None
+    phase: str  # open, upcoming, closed, none
+    kind: str | None  # the latest event
+    change: int  # its time, epoch seconds (0: none)
+    change_text: str  # its time as people read it
+
+
+def _index(summaries: list[read.NoticeSummary], as_of: date, common: dict) -> str:
+    """The index: its JSON (every notice, the rows the script draws) and the newest rows."""
+    issuers = sorted({s.issuer for s in summaries if s.issuer})
+    issuer_no = {name: i for i, name in enumerate(issuers)}
+    rows, counts = [], {"active": 0, "removed": 0, "open": 0}
+    for s in summaries:
+        phase = period_phase(s.publicity_start, s.publicity_end, as_of)
+        counts[s.status] = counts.get(s.status, 0) + 1
+        counts["open"] += phase == "open" and s.status == "active"
+        days = s.days_left(as_of)
+        rows.append(IndexRow(
+            s.notice_id, s.title, s.status, issuer_no.get(s.issuer, -1),
+            _iso(s.published_on), _iso(s.publicity_start), _iso(s.publicity_end),
+            days_left_label(days, s.publicity_start, as_of), days, phase, s.last_kind,
+            int(s.last_change_at.timestamp()) if s.last_change_at else 0,
+            when(s.last_change_at) if s.last_change_at else "",
+        ))  # fmt: skip
+    index = {
+        "as_of": as_of.isoformat(), "columns": IndexRow._fields, "page_size": INDEX_PAGE,
+        "notice_page": sitemap.NOTICE_PAGE, "issuers": issuers, "rows": rows,
+        "labels": {"status": STATUS_LABELS, "kind": {str(k): v for k, v in KIND_LABELS.items()}},
+    }  # fmt: skip
+    return render("index.html.j2", first_rows=rows[:INDEX_PAGE], rows_total=len(rows),
+                  issuers=issuers, index=index, counts=counts, page_size=INDEX_PAGE,
+                  page="index", **common)  # fmt: skip
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass
+class CycleChanges:
+    """The changes of one cycle (crawl batch) on changes.html."""
+
+    batch_id: str
+    detected_at: datetime | None
+    as_of: date | None
+    baseline: bool
+    events: list
+    baseline_counts: dict
+
+
+def _changes(con, common: dict) -> str:
+    recent = read.recent_changes(con, CHANGES_LIMIT)
+    baseline = read.baseline_counts(con)
+    groups: dict[str, CycleChanges] = {}
+    for c in recent:
+        key = c.batch_id or ""
+        if key not in groups:
+            groups[key] = CycleChanges(key, c.detected_at, c.as_of, c.baseline, [], {})
+        groups[key].events.append(c)
+    for batch_id, (counts, detected_at, as_of) in baseline.items():
+        group = groups.setdefault(batch_id or "",
+                                  CycleChanges(batch_id or "", detected_at, as_of, True, [], {}))
+        group.baseline, group.baseline_counts = True, counts
+    ordered = sorted(groups.values(), key=lambda g: g.batch_id, reverse=True)
+    return render("changes.html.j2", groups=ordered, shown=len(recent),
+                  more=len(recent) >= CHANGES_LIMIT, page="changes", **common)  # fmt: skip
+
+
+def _health(con, common: dict) -> str:
+    cycles = read.cycles(con, CYCLES_LIMIT)
+    seen = {o for c in cycles for o in c.outcomes}
+    shown = [o for o in Outcome if o in seen or o in CONTENT_OUTCOMES]
+    shown += sorted(seen - set(shown))  # an outcome the vocabulary does not know yet
+    return render("health.html.j2", cycles=cycles, shown_outcomes=shown,
+                  more=len(cycles) >= CYCLES_LIMIT, failure_cycles=FAILURE_CYCLES,
+                  page="health", **common)  # fmt: skip

@@ -1,0 +1,114 @@
+"""feed.atom, parsed by a feed reader's parser, against the ``changes`` relation."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import feedparser
+import pytest
+
+from core import sitemap
+from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, KIND_LABELS
+from history import build_site
+from history.feed import FEED_LIMIT, entry_id
+from history.read import column_source
+from tests.warehouse.batches import FakeColumn
+from warehouse.db import connect
+from warehouse.diff import detect_changes
+from warehouse.load import load_pending
+
+ALERTED = (
+    "SELECT change_id, event_key, notice_id, kind, title, from_version, to_version "
+    "FROM changes WHERE kind IN ({}) AND (NOT baseline OR kind IN ({})) "
+    "ORDER BY detected_at DESC, change_id DESC"
+).format(", ".join(f"'{k}'" for k in sorted(ALERTED_KINDS)),
+         ", ".join(f"'{k}'" for k in sorted(BASELINE_ALERTED)))  # fmt: skip
+
+
+def parse(path):
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    return feed
+
+
+def test_the_feed_has_one_entry_per_alerted_event_newest_first(story):
+    with story.con() as con:
+        events = con.execute(ALERTED).fetchall()
+        source = column_source(con)
+    feed = parse(story.site_dir / sitemap.FEED)
+    assert len(events) >= 5  # edits, expiring, removed, new: the story's alerted events
+    assert {e[3] for e in events} >= {"edited", "expiring", "removed", "new"}
+    assert [e.id for e in feed.entries] == [entry_id(source, e[1]) for e in events]
+    for entry, (_, _, notice_id, kind, title, from_v, to_v) in zip(feed.entries, events,
+                                                                   strict=True):  # fmt: skip
+        assert entry.title == f"{KIND_LABELS[kind]}：{title}"
+        assert entry.tags[0].term == kind
+        page = (sitemap.diff_anchor(notice_id, from_v, to_v) if kind == "edited"
+                else sitemap.notice_page(notice_id))  # fmt: skip
+        assert entry.link == page
+        assert (story.site_dir / page.split("#")[0]).is_file()
+        related = [link.href for link in entry.links if link.rel == "related"]
+        assert related == [sitemap.archived_copy(notice_id, to_v)]
+        assert (story.site_dir / related[0]).is_file()
+    edit = next(e for e in feed.entries if e.tags[0].term == "edited")
+    content = edit.content[0].value
+    assert "<del" in content and "<ins" in content
+    assert "&lt;img src=x onerror=alert(1)&gt;" in content and "<img" not in content
+
+
+def test_entry_ids_are_stable_when_the_site_is_rebuilt(story, tmp_path):
+    before = [e.id for e in parse(story.site_dir / sitemap.FEED).entries]
+    shutil.copytree(story.site_dir, tmp_path / "site")
+    with story.con() as con:
+        build_site(con, story.data / "raw", tmp_path / "site", full=True)
+        build_site(con, story.data / "raw", tmp_path / "fresh")
+    assert [e.id for e in parse(tmp_path / "site" / sitemap.FEED).entries] == before
+    assert [e.id for e in parse(tmp_path / "fresh" / sitemap.FEED).entries] == before
+
+
+def test_with_a_public_base_url_every_link_is_absolute(story, tmp_path):
+    with story.con() as con:
+        build_site(con, story.data / "raw", tmp_path / "site", site_url="https://zg.example.org/w")
+    feed = parse(tmp_path / "site" / sitemap.FEED)
+    base = "https://zg.example.org/w/"
+    assert [link.href for link in feed.feed.links if link.rel == "self"] == [base + "feed.atom"]
+    for entry in feed.entries:
+        assert entry.link.startswith(base + "notices/")
+        assert all(link.href.startswith(base) for link in entry.links if link.rel != "via")
+        assert base + "notices/" in entry.content[0].value
+
+
+def test_the_feed_keeps_the_newest_200_alerted_events(tmp_path):
+    column = FakeColumn(tmp_path / "batches")
+    for n in range(1, 31):
+        column.add(200_000 + n)
+    with connect(tmp_path / "w.duckdb") as con:
+        column.crawl()
+        load_pending(con, column.batches_dir)
+        detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)  # baseline: not in the feed
+        for n in range(31, 31 + FEED_LIMIT + 20):
+            column.add(200_000 + n)
+        column.crawl()
+        load_pending(con, column.batches_dir)
+        detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
+        newest = con.execute(ALERTED + " LIMIT 200").fetchall()
+        total = con.execute(f"SELECT count(*) FROM ({ALERTED})").fetchone()[0]
+        build_site(con, tmp_path / "raw", tmp_path / "site")  # no raw pages: copies say so
+    assert total == FEED_LIMIT + 20
+    feed = parse(tmp_path / "site" / sitemap.FEED)
+    assert len(feed.entries) == FEED_LIMIT == 200
+    assert [e.id for e in feed.entries] == [entry_id(column_source_of(tmp_path), k[1])
+                                            for k in newest]  # fmt: skip
+
+
+def column_source_of(tmp_path):
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        return column_source(con)
+
+
+@pytest.mark.parametrize("url", ["ftp://x.org/", "x.org/site", "https://x.org/?a=1"])
+def test_a_base_url_that_cannot_be_one_is_refused(url):
+    with pytest.raises(ValueError):
+        sitemap.normalise_base(url)
