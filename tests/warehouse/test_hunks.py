@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.textdiff import MAX_RUN, compute_diff, hunk_to_text, hunks, parse_diff
+from core.textdiff import MAX_RUN, compute_diff, hunk_to_text, hunks, parse_diff, widen_numbers
 from warehouse.diff import detect_changes
 from warehouse.summaries import passages, section_of
 
@@ -97,3 +97,16 @@ def test_passages_rebuild_both_texts_around_each_change(old, new):
             assert lead + p.after + trail in new
             assert new[p.position :].startswith(p.after + trail)
         assert p.before != p.after
+
+
+def test_a_changed_digit_gives_the_whole_date_as_alerts_show_it(column, cycle, con):
+    column.add(1)
+    cycle()
+    column.edit(1, "10月26日,省委巡视组反馈", "10月28日,省委巡视组反馈")  # one digit
+    cycle()
+    ((_, _, _, section, before, after, _, _, marked, _),) = rows(con, "1")
+    assert (before, after) == ("2023年10月26日", "2023年10月28日")
+    assert section == "导语"
+    (diff_json,) = con.execute("SELECT diff FROM change_events WHERE kind = 'edited'").fetchone()
+    (hunk,) = hunks(widen_numbers(parse_diff(diff_json)))  # what the alert shows
+    assert marked == hunk_to_text(hunk)
