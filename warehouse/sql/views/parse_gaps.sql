@@ -39,7 +39,7 @@ timeline AS (  -- a rectification notice's opening: what rectification_timeline 
            TRY_CAST(inspection ->> 'feedback_on' AS DATE)                   AS feedback_on
     FROM versions AS v
     LEFT JOIN notice_state AS s USING (notice_id)
-    WHERE v.kind = 'rectification'
+    WHERE v.document_kind = 'rectification'
 ),
 gaps AS (
     -- a notice of a kind that states a window, without one
