@@ -55,6 +55,22 @@ class Contacts:
                 "postcode": self.postcode, "address": self.address}
 
 
+# parse_gaps.field in the words of the notice (见 docs/alerts.md): the fields alerts speak
+# of. parse_gaps also lists the rectification timeline's dates (inspection_group,
+# feedback_on, …): those are for analysts, and alerts leave them out.
+GAP_FIELDS = {
+    "publicity_period": "公开期限",
+    "publicity_start": "公开期限起始日",
+    "publicity_end": "公开期限截止日",
+    "contacts": "联系方式",
+    "phones": "联系电话",
+    "emails": "电子邮箱",
+    "postcode": "邮政编码",
+    "address": "通信地址",
+    "issuer": "发布单位",
+}
+
+
 @dataclass(frozen=True)
 class Gap:
     """A field of a notice version that could not be read, or was read with doubt."""
@@ -133,7 +149,8 @@ def gaps(con, versions: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[Ga
     if not keys or not execute(con, "has_parse_gaps").fetchone()[0]:
         return {}
     out: dict[tuple[str, int], list[Gap]] = {}
-    for nid, version, fld, reason in execute(con, "gaps", keys=keys).fetchall():
+    rows = execute(con, "gaps", keys=keys, fields=list(GAP_FIELDS)).fetchall()
+    for nid, version, fld, reason in rows:
         out.setdefault((nid, version), []).append(Gap(fld, reason))
     return {k: tuple(v) for k, v in out.items()}
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from alerts.destinations import Destination
+from alerts.events import GAP_FIELDS
 from alerts.outbox import enqueue_message
 from core.sqlfiles import statements, used_params
 
@@ -32,7 +33,8 @@ def gap_key(notice_id: str, version_no: int, field: str) -> str:
 def new_gaps(con, destination: Destination) -> list[dict]:
     """The gaps ``destination`` has not been told of, as message payloads."""
     sql = SQL["new_gaps"]
-    rows = con.execute(sql, used_params(sql, {"url_hash": destination.url_hash})).fetchall()
+    params = {"url_hash": destination.url_hash, "fields": list(GAP_FIELDS)}
+    rows = con.execute(sql, used_params(sql, params)).fetchall()
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 

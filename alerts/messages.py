@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from alerts.events import ChangeEvent, Contacts, Gap
+from alerts.events import GAP_FIELDS, ChangeEvent, Contacts, Gap
 from core import sitemap
 from core.textdiff import hunks, widen_numbers
 from core.vocabulary import SHANGHAI, Kind
@@ -62,18 +62,6 @@ INCIDENT_ACTIONS = {
     "step_failed": "打开日志链接看原因; 见运维手册「A step failing」",
 }
 
-# parse_gaps.field in the words of the notice (见 docs/alerts.md)
-GAP_FIELDS = {
-    "publicity_period": "公开期限",
-    "publicity_start": "公开期限起始日",
-    "publicity_end": "公开期限截止日",
-    "contacts": "联系方式",
-    "phones": "联系电话",
-    "emails": "电子邮箱",
-    "postcode": "邮政编码",
-    "address": "通信地址",
-    "issuer": "发布单位",
-}
 UNREAD_REASONS = frozenset({"missing", "unknown", "none"})  # the field is not there at all
 
 

@@ -117,15 +117,28 @@ def hunks(diff: Sequence[Op] | None, context: int = CONTEXT) -> list[Hunk]:
     Two changes closer than ``2 * context`` share a hunk; a longer unchanged
     run between them splits them. Very long deleted/inserted runs are clipped.
     """
+    return [hunk for _, hunk in placed_hunks(diff, context)]
+
+
+def placed_hunks(diff: Sequence[Op] | None, context: int = CONTEXT) -> list[tuple[int, Hunk]]:
+    """``hunks(diff, context)``, each with the offset in the new text where its first change is.
+
+    The offset is what ``warehouse.summaries.section_of`` needs to name the
+    hunk's section; alerts and the warehouse's ``change_hunks`` cut passages
+    with this one function, so they always agree.
+    """
     ops = [(op, text) for op, text in (diff or ()) if text]
     changed = [i for i, (op, _) in enumerate(ops) if op != 0]
     if not changed:
         return []
     first, last = changed[0], changed[-1]
-    out: list[Hunk] = []
+    out: list[tuple[int, Hunk]] = []
     current: list[Op] = []
+    offset, start = 0, 0  # where we are in the new text; where this hunk's first change is
     for i, (op, text) in enumerate(ops):
         if op != 0:
+            if not any(o for o, _ in current):
+                start = offset
             current.append((op, _clip(text, MAX_RUN)))
         elif i < first:
             current.append((0, _lead(text, context)))
@@ -135,10 +148,12 @@ def hunks(diff: Sequence[Op] | None, context: int = CONTEXT) -> list[Hunk]:
             current.append((0, text))
         else:  # a long unchanged run between two changes closes this hunk and opens the next
             current.append((0, _trail(text, context)))
-            out.append(tuple(current))
+            out.append((start, tuple(current)))
             current = [(0, _lead(text, context))]
-    out.append(tuple(current))
-    return [tuple(o for o in h if o[1]) for h in out]
+        if op >= 0:
+            offset += len(text)
+    out.append((start, tuple(current)))
+    return [(at, tuple(o for o in h if o[1])) for at, h in out]
 
 
 def hunk_to_text(hunk: Iterable[Op]) -> str:

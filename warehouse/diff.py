@@ -14,6 +14,10 @@ the first cycle on an empty warehouse records what is already there, marked
 
 Only ``edited`` needs Python (diff-match-patch), and only for the versions
 without their event; the other rules are SQL statements in ``sql/stages/diff.sql``.
+Each edit's passages (``edit_hunks``, view ``change_hunks``) are cut from its
+stored diff in the same transaction, for every edited event that has none yet.
+The latest run's ``as_of`` (view ``latest_cycle``) is what the analysts' views
+count days left and phases from.
 """
 
 from __future__ import annotations
@@ -28,10 +32,10 @@ import pyarrow as pa
 
 from core.sqlfiles import statements, used_params
 from core.testhook import pause_point
-from core.textdiff import compute_diff, diff_to_json
+from core.textdiff import compute_diff, diff_to_json, parse_diff
 from core.vocabulary import Kind
 from warehouse.db import rollback
-from warehouse.summaries import VersionFacts, edit_summary
+from warehouse.summaries import VersionFacts, edit_summary, passages
 
 # The order the rules run in: a removal is settled before a return, and both
 # before the date rules, which only look at active notices.
@@ -46,6 +50,11 @@ EDIT_SCHEMA = pa.schema([
     ("event_key", pa.string()), ("notice_id", pa.string()), ("kind", pa.string()),
     ("summary", pa.string()), ("from_version", pa.int32()), ("to_version", pa.int32()),
     ("diff", pa.string()), ("publicity_start", pa.date32()), ("publicity_end", pa.date32()),
+])  # fmt: skip
+HUNK_SCHEMA = pa.schema([
+    ("change_id", pa.int64()), ("seq", pa.int32()), ("section", pa.string()),
+    ("position", pa.int32()), ("before", pa.string()), ("after", pa.string()),
+    ("context_before", pa.string()), ("context_after", pa.string()), ("marked", pa.string()),
 ])  # fmt: skip
 
 
@@ -96,6 +105,7 @@ def detect_changes(
                 counts[kind.value] = _insert_candidates(con, params)
             if kind in STATUS_UPDATES:
                 _execute(con, STATUS_UPDATES[kind], params)
+        _insert_hunks(con)
         _execute(con, "record_run", {**params, "events": sum(counts.values())})
         pause_point("diff:commit")
         con.execute("COMMIT")
@@ -149,3 +159,22 @@ def _edit_event(row: tuple) -> dict:
         "publicity_start": new.publicity_start,
         "publicity_end": new.publicity_end,
     }
+
+
+def _insert_hunks(con: duckdb.DuckDBPyConnection) -> int:
+    """Cut the passages of every edited event that has none yet; return how many rows."""
+    added, after = 0, -1
+    while chunk := _execute(con, "pending_hunks", {"after": after, "limit": EDIT_CHUNK}).fetchall():
+        rows = [
+            {"change_id": change_id, **vars(p)}
+            for change_id, diff in chunk
+            for p in passages(parse_diff(diff) or [])
+        ]
+        con.register("hunk_rows", pa.Table.from_pylist(rows, schema=HUNK_SCHEMA))
+        try:
+            _execute(con, "insert_hunks", {})
+        finally:
+            con.unregister("hunk_rows")
+        added += len(rows)
+        after = chunk[-1][0]
+    return added

@@ -8,10 +8,16 @@ A rename is atomic, so an analyst opening the copy gets the old one or the new
 one, never half of either; an analyst who holds the old copy open keeps
 reading it (the old file lives on until they close it), and nothing an
 analyst does can hold up the next cycle.
+
+The copy also gets what only analysts need: the full-text index and
+``search_notices`` (``warehouse/search.py``), built on the temporary file after
+the warehouse's lock is released and before the rename, so the pipeline's
+warehouse never holds them and analysts never see a copy without them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -20,6 +26,9 @@ from pathlib import Path
 from core.errors import StageFailed
 from core.testhook import pause_point
 from warehouse.db import connect
+from warehouse.search import build_search_index
+
+log = logging.getLogger(__name__)
 
 
 def analyst_copy_path(db_path: Path) -> Path:
@@ -48,31 +57,51 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
                               "(a transaction is still open in this process)")  # fmt: skip
         try:
             shutil.copyfile(db_path, tmp)
-            with tmp.open("rb+") as fh:
-                os.fsync(fh.fileno())
-            # A log left by someone who wrote to the old copy must not be replayed into the
-            # new one.
-            Path(f"{target}.wal").unlink(missing_ok=True)
-            pause_point("publish:copied")
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        except BaseException:
+            _remove(tmp)
+            raise
+    # The warehouse's lock is released: the index is built on the copy alone.
+    try:
+        _add_search(tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        # A log left by someone who wrote to the old copy must not be replayed into the new one.
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        pause_point("publish:copied")
+        os.replace(tmp, target)
+    finally:
+        _remove(tmp)
     _fsync_dir(target.parent)
     return target
 
 
-_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
+def _add_search(copy: Path) -> None:
+    """Build the full-text index into ``copy`` and fold it into the file (no log left)."""
+    with connect(copy, lock_wait=0) as con:
+        index = build_search_index(con)
+        con.execute("CHECKPOINT")
+    log.info("%s", index)
+
+
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp(?:\.wal)?$")
+
+
+def _remove(tmp: Path) -> None:
+    """The temporary copy and the log its index build may have left."""
+    tmp.unlink(missing_ok=True)
+    Path(f"{tmp}.wal").unlink(missing_ok=True)
 
 
 def remove_leftovers(target: Path) -> list[Path]:
     """Remove temporary copies of ``target`` whose writer is dead; return them.
 
     Called with the warehouse's write lock held, so no other publisher of this
-    warehouse is running; a pid still alive (reused by some other program, or a
-    publisher of a same-named copy elsewhere) is left alone all the same.
+    warehouse is copying; one still building its index (after the lock) is
+    alive, and a pid still alive (that publisher, one reused by some other
+    program, or a publisher of a same-named copy elsewhere) is left alone.
     """
     removed = []
-    for path in target.parent.glob(f".{target.name}.*.tmp"):
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
         m = _TMP.match(path.name)
         if m and m["name"] == target.name and not _alive(int(m["pid"])):
             path.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.textdiff import Op, hunk_to_text, hunks, widen_numbers
+from core.textdiff import Op, hunk_to_text, hunks, placed_hunks, widen_numbers
 
 HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+、|[((][一二三四五六七八九十百]+[))]|\d{1,2}[.．、](?!\d))"
@@ -138,6 +138,49 @@ def section_of(text: str, position: int) -> str:
         if HEADING.match(para):
             return _heading_label(para)
     return "导语"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One changed passage of an edit, as ``change_hunks`` shows it (one row each)."""
+
+    seq: int  # 1, 2, ... in text order
+    section: str  # what section_of names at its first change
+    position: int  # offset of its first change in the new text
+    before: str  # the old text from its first change to its last
+    after: str  # the new text in its place
+    context_before: str
+    context_after: str
+    marked: str  # the whole hunk as alerts' plain text shows it: …[-old-]{+new+}…
+
+
+def passages(diff: Sequence[Op]) -> list[Passage]:
+    """The hunks of ``diff`` as alerts show them (``hunks(widen_numbers(diff))``) as passages.
+
+    ``before``/``after`` span the hunk's changes and the short unchanged runs
+    between them, so "what replaced what" reads without diff marks; a changed
+    digit of a date or a number gives the whole of it (``12月8日`` →
+    ``12月18日``, not ``""`` → ``1``). The unchanged edges are the contexts
+    (``…`` where cut).
+    """
+    diff = widen_numbers(diff)  # the old and new texts stay what they were
+    new_text = "".join(text for op, text in diff if op >= 0)
+    out = []
+    for seq, (position, hunk) in enumerate(placed_hunks(diff), 1):
+        changed = [i for i, (op, _) in enumerate(hunk) if op != 0]
+        first, last = changed[0], changed[-1]
+        middle = hunk[first : last + 1]
+        out.append(Passage(
+            seq=seq,
+            section=section_of(new_text, position),
+            position=position,
+            before="".join(text for op, text in middle if op <= 0),
+            after="".join(text for op, text in middle if op >= 0),
+            context_before="".join(text for _, text in hunk[:first]),
+            context_after="".join(text for _, text in hunk[last + 1 :]),
+            marked=hunk_to_text(hunk),
+        ))  # fmt: skip
+    return out
 
 
 def _snippet(diff: Sequence[Op]) -> str:

@@ -71,6 +71,16 @@ def _cycle_options() -> argparse.ArgumentParser:
     return p
 
 
+def _copy_options() -> argparse.ArgumentParser:
+    """Where the analyst copy is (beside the warehouse): all ``export`` needs."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("where the copy is (also from ZGWATCH_DB or a TOML file)")
+    g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
+    g.add_argument("--db", type=Path, metavar="PATH",
+                   help="DuckDB warehouse file; its analyst copy <stem>.analyst.duckdb is read")
+    return p
+
+
 def _store_options() -> argparse.ArgumentParser:
     """The options of commands that only read what is stored: where it is."""
     p = argparse.ArgumentParser(add_help=False)
@@ -98,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("move-column", parents=[opts],
                        help="record that the warehouse's column moved to a new address")
     m.add_argument("new_source", metavar="URL", help="the column's new index URL")
-    e = sub.add_parser("export", parents=[opts], help="write the analyst relations to files")
+    e = sub.add_parser(
+        "export", parents=[_copy_options()], help="write the analyst relations to files",
+        description="Write every relation of the analyst copy (views and batches) as "
+                    "DIR/<relation>.parquet. Reads the copy the last cycle published, "
+                    "never the warehouse a cycle writes. Exit 1 when no copy exists yet.",
+    )  # fmt: skip
     e.add_argument("--format", choices=["parquet"], default="parquet")
     e.add_argument("out_dir", type=Path, metavar="DIR")
     store = _store_options()

@@ -98,8 +98,8 @@ def _tell(story: Story, settings: Settings) -> None:
     story.say("   changes: " + ", ".join(f"{k} {n}" for k, n in kinds))
     story.say("   deliveries: " + ", ".join(f"{k} {n}" for k, n in sent))
     story.say("\n== Where to look")
-    story.say(f"   analysts: .venv/bin/python -c \"import duckdb; duckdb.connect('{copy}', "
-              "read_only=True).sql('FROM changes ORDER BY change_id').show()\"")
+    story.say(f"   analysts: .venv/bin/duckdb -readonly {copy}")
+    story.say("     then, at its prompt: FROM change_hunks;  FROM search_notices('违规吃喝');")
     story.say("   queries to start from: docs/analysts.md")
     index = settings.site_folder / "index.html"
     story.say(f"   the history site (every notice, version and diff; feed.atom): {index}")

@@ -234,11 +234,16 @@ def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | N
 
 
 def export(settings: Settings, out_dir: Path) -> list[Path]:
-    """Write every analyst relation to ``out_dir/<name>.parquet``; the files written."""
+    """Write every relation of the analyst copy to ``out_dir/<name>.parquet``; the files.
+
+    It reads the copy the last cycle published (``<stem>.analyst.duckdb``), never
+    the warehouse a cycle writes: no lock to wait for, none held.
+    """
     from warehouse.export import export_parquet
+    from warehouse.publish import analyst_copy_path
 
     with one_line("export", settings):
-        return export_parquet(settings.db, out_dir, lock_wait=settings.lock_wait)
+        return export_parquet(analyst_copy_path(settings.db), out_dir)
 
 
 def tell_operators(settings: Settings, step: str, error: BaseException | str | None) -> bool:

@@ -20,10 +20,11 @@ SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 'parse_gap
 
 -- name: gaps
 -- The fields of these versions ('<notice_id>:<version_no>') that could not be read, or
--- were read with doubt.
+-- were read with doubt; only the $fields alerts speak of.
 SELECT DISTINCT notice_id, version_no, field, reason
 FROM parse_gaps
 WHERE list_contains($keys::VARCHAR[], notice_id || ':' || version_no)
+  AND list_contains($fields::VARCHAR[], field)
 ORDER BY notice_id, version_no, field, reason;
 
 -- name: open_notices

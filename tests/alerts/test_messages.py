@@ -263,6 +263,19 @@ def test_unread_and_doubtful_fields_are_said_so_a_person_looks(wh, con, mail, ho
     assert facts[0]["notice"]["period"] == "unknown"
 
 
+def test_the_timelines_unread_dates_are_for_analysts_not_for_alerts(wh, con, hook):
+    """parse_gaps also lists a notice's unread feedback date: readers hear only of the
+    fields alerts speak of (the period here). Operators: tests/alerts/test_gaps.py."""
+    wh.notice("4801", TITLE, contacts=CONTACTS)
+    wh.gap("4801", "feedback_on")
+    wh.gap("4801", "inspection_group")
+    wh.gap("4801", "publicity_end", "estimated")
+    wh.event("4801", "new")
+    run(con, config(hook.url()))
+    (facts,) = valid(hook.wait_for(1))
+    assert [g["text"] for g in facts["notice"]["gaps"]] == ["公开期限截止日可能有误"]
+
+
 def test_operators_incidents_follow_the_schema(wh, con, hook):
     wh.batch("20250602T000000Z-000009", list_outcome="blocked", http_status=412)
     s = config(destinations=(Destination(url=hook.url(), audience=OPERATORS),))

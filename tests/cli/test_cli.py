@@ -52,6 +52,7 @@ def test_help_lists_every_command():
         (["replica", "--notices", "many"], {}, "--notices"),
         (["replica", "--latency-ms", "-5"], {}, "--latency-ms"),
         (["export", "--format", "csv", "out"], {}, "--format"),
+        (["export", "--notify", "json://x", "out"], {}, "--notify"),  # not an export option
     ],
 )
 def test_bad_usage_exits_2_with_one_line(args, env, needle, tmp_path):
@@ -106,3 +107,21 @@ def test_a_data_dir_that_cannot_be_made_exits_2(tmp_path):
     line = one_line_error(zgwatch("crawl", "--data-dir", str(blocker / "data"),
                                   "--db", str(tmp_path / "w.duckdb"), cwd=tmp_path), 2)
     assert "--data-dir" in line and "cannot create" in line
+
+
+def test_export_help_shows_only_what_applies():
+    proc = zgwatch("export", "--help")
+    assert proc.returncode == 0
+    for option in ("--db", "--config", "--format", "DIR", "analyst copy"):
+        assert option in proc.stdout
+    for option in ("--notify", "--warn-days", "--delay", "--timeout", "--source", "--as-of",
+                   "--data-dir"):
+        assert option not in proc.stdout, option
+
+
+def test_export_without_an_analyst_copy_exits_1_with_one_line(tmp_path):
+    line = one_line_error(zgwatch("export", "--db", str(tmp_path / "w.duckdb"),
+                                  str(tmp_path / "out"), cwd=tmp_path), 1)
+    assert line == (f"zgwatch: analyst copy {tmp_path / 'w.analyst.duckdb'} does not exist "
+                    "(no cycle has published it yet)")
+    assert not (tmp_path / "w.duckdb").exists()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from core.errors import ConfigError
 from core.vocabulary import column_key, column_url
 from tests.cli.test_cli import one_line_error, zgwatch
+from warehouse.publish import publish_analyst_copy
 from zgwatch.config import load_settings
 
 QUIET = {"ZGWATCH_LOG_LEVEL": "ERROR"}
@@ -127,6 +128,7 @@ def test_another_refusal_of_the_file_system_is_one_line_naming_the_path(tmp_path
     """Not only a full disk: any OS error of a stage is one line with the path (exit 1)."""
     db = tmp_path / "w.duckdb"
     assert zgwatch("diff", "--db", str(db), cwd=tmp_path).returncode == 0
+    publish_analyst_copy(db)  # what export reads (a cycle's last step)
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     line = one_line_error(zgwatch("export", "--db", str(db), str(blocker / "out"), env=QUIET,

@@ -143,6 +143,8 @@ def deadline_text(draw, end: date) -> str:
     e = render(end, form, year=year)
     if draw(st.booleans()):
         clock = draw(st.sampled_from(("", "17:00", " 17:30", "下午5时", "18时")))
+        if form in ("ISO", "DOT", "SLASH") and clock[:1].isdigit():
+            clock = f" {clock}"  # 2005-01-0517:00 reads as no date to a person either
         return f"{draw(st.sampled_from(DEADLINE_BEFORE))}{e}{clock}"
     return f"{e}{draw(st.sampled_from(DEADLINE_AFTER))}"
 

@@ -105,7 +105,20 @@ FROM candidate_events AS c
 WHERE c.event_key NOT IN (SELECT event_key FROM change_events)
 ORDER BY c.notice_id;
 
+-- name: pending_hunks
+-- Edited events without their passages in edit_hunks (new ones, and events
+-- recorded before edit_hunks existed), a chunk at a time in change_id order.
+SELECT change_id, diff FROM change_events
+WHERE kind = 'edited' AND change_id > $after
+  AND change_id NOT IN (SELECT change_id FROM edit_hunks)
+ORDER BY change_id
+LIMIT $limit;
+
+-- name: insert_hunks
+INSERT INTO edit_hunks BY NAME SELECT * FROM hunk_rows;
+
 -- name: record_run
--- One row per run (006_diff_runs.sql): the date later readers count days from.
+-- One row per run (006_diff_runs.sql): the date later readers count days from
+-- (the history site, and the analysts' views through latest_cycle).
 INSERT INTO diff_runs VALUES ($now::TIMESTAMPTZ, $batch_id, $as_of::DATE, $warn_days,
                               $baseline, $events);

@@ -10,15 +10,36 @@
 --   SELECT notice_id, version_no, '<field>', '<reason>', '<detail>' FROM versions WHERE <cond>
 -- (select from your own view instead of `versions` if need be, and name it on a
 -- `-- depends:` line). A (notice_id, version_no, field) may have several reasons;
--- operators hear of each such triple once (alerts/gaps.py).
+-- operators hear of each such triple once (alerts/gaps.py), for the fields alerts
+-- have words for (alerts/events.py, GAP_FIELDS).
+--
+-- The rectification timeline's facts (view rectification_timeline) are judged
+-- here too: in a rectification notice, the inspection group, window and the
+-- day findings were fed back (read from the opening, its first two lines), and
+-- the publication date (the 日期 line, else the list's date). Their detail says why,
+-- from the text the parser reads; raw is that opening. Analysts read them
+-- here; alerts leave them out.
 CREATE OR REPLACE VIEW parse_gaps AS
 WITH versions AS (
     SELECT
         v.*,
         coalesce(v.document_kind, 'other')                                  AS kind,
         coalesce(v.document_kind, 'other') IN ('rectification', 'inspection_announcement')
-                                                                            AS states_window
+                                                                            AS states_window,
+        array_to_string(string_split(v.body, chr(10))[1:2], chr(10))        AS opening,
+        regexp_matches(opening, '巡视|巡察')                                AS names_inspection
     FROM notice_versions AS v
+),
+timeline AS (  -- a rectification notice's opening: what rectification_timeline shows
+    SELECT v.notice_id, v.version_no, v.opening, v.names_inspection,
+           coalesce(v.published_on, s.listed_on)                            AS published_on,
+           inspection ->> 'group'                                           AS inspection_group,
+           TRY_CAST(inspection ->> 'start' AS DATE)                         AS inspection_start,
+           TRY_CAST(inspection ->> 'end' AS DATE)                           AS inspection_end,
+           TRY_CAST(inspection ->> 'feedback_on' AS DATE)                   AS feedback_on
+    FROM versions AS v
+    LEFT JOIN notice_state AS s USING (notice_id)
+    WHERE v.document_kind = 'rectification'
 ),
 gaps AS (
     -- a notice of a kind that states a window, without one
@@ -68,6 +89,34 @@ gaps AS (
            'no signature and no organisation in the title'
     FROM versions
     WHERE issuer IS NULL
+    UNION ALL
+    SELECT notice_id, version_no, 'published_on', 'missing',
+           'neither the page (its 日期 line) nor the list gives a date'
+    FROM timeline
+    WHERE published_on IS NULL
+    UNION ALL
+    SELECT notice_id, version_no, 'inspection_group', 'missing',
+           CASE WHEN NOT names_inspection
+                THEN 'the opening does not mention an inspection (巡视/巡察)'
+                ELSE 'the opening names no inspection group (第N巡视组, 巡视N组)' END
+    FROM timeline
+    WHERE inspection_group IS NULL
+    UNION ALL
+    SELECT notice_id, version_no, f.field, 'missing',
+           CASE WHEN NOT names_inspection
+                THEN 'the opening does not mention an inspection (巡视/巡察)'
+                ELSE 'the sentence naming the inspection has no date range with days '
+                     || '(a month-only window gives no dates)' END
+    FROM timeline, (VALUES ('inspection_start'), ('inspection_end')) AS f(field)
+    WHERE (f.field = 'inspection_start' AND inspection_start IS NULL)
+       OR (f.field = 'inspection_end' AND inspection_end IS NULL)
+    UNION ALL
+    SELECT notice_id, version_no, 'feedback_on', 'missing',
+           CASE WHEN NOT contains(opening, '反馈')
+                THEN 'the opening does not say when the findings were fed back (no 反馈)'
+                ELSE 'no date before 反馈 in its sentence' END
+    FROM timeline
+    WHERE feedback_on IS NULL
 )
 SELECT
     g.notice_id,
@@ -82,6 +131,8 @@ SELECT
     v.published_on,
     CASE
         WHEN g.field = 'contacts' THEN v.contacts ->> 'raw'
+        WHEN g.field IN ('inspection_group', 'inspection_start', 'inspection_end',
+                         'feedback_on') THEN v.opening
         ELSE coalesce(v.readings -> r.reading ->> 'raw',
                       CASE WHEN g.field LIKE 'publicity%' THEN v.publicity_raw END)
     END                                                                     AS raw,

@@ -1,24 +1,27 @@
--- depends: notices
--- publicity_periods: each notice's 公开期限 and where today (current_date) stands in it.
+-- depends: notices, latest_cycle
+-- publicity_periods: each notice's 公开期限 and where the latest completed cycle's
+-- date (as_of, from latest_cycle; NULL before the first cycle) stands in it.
 CREATE OR REPLACE VIEW publicity_periods AS
 SELECT
-    notice_id,
-    url,
-    title,
-    issuer,
-    status,
-    published_on,
-    publicity_start,
-    publicity_end,
-    publicity_end - publicity_start + 1                         AS days_total,
-    publicity_days,
-    publicity_end_derived,
-    publicity_raw,
+    n.notice_id,
+    n.url,
+    n.title,
+    n.issuer,
+    n.status,
+    n.published_on,
+    n.publicity_start,
+    n.publicity_end,
+    n.publicity_end - n.publicity_start + 1                     AS days_total,
+    n.publicity_days,
+    n.publicity_end_derived,
+    n.publicity_raw,
+    c.as_of,
     CASE
-        WHEN current_date < publicity_start THEN 'upcoming'
-        WHEN current_date <= publicity_end THEN 'open'
-        ELSE 'closed'
+        WHEN c.as_of < n.publicity_start THEN 'upcoming'
+        WHEN c.as_of <= n.publicity_end THEN 'open'
+        WHEN c.as_of > n.publicity_end THEN 'closed'
     END                                                         AS phase,
-    publicity_end - current_date                                AS days_left
-FROM notices
-WHERE publicity_end IS NOT NULL;
+    n.publicity_end - c.as_of                                   AS days_left
+FROM notices AS n
+LEFT JOIN latest_cycle AS c ON true
+WHERE n.publicity_end IS NOT NULL;

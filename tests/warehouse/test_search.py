@@ -1,0 +1,181 @@
+"""search_notices: Chinese full-text search in the analyst copy, in SQL alone."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warehouse.db import connect
+from warehouse.diff import detect_changes
+from warehouse.load import load_pending
+from warehouse.publish import publish_analyst_copy
+from warehouse.search import create_macros, load_fts
+
+BODIES = {
+    1: "严禁违规吃喝。公车私用问题突出。\n2023年10月26日反馈意见。联系:ABC@Example.gov.cn",
+    2: "吃喝玩乐之风。违规使用公车。吃喝问题。",
+    3: "违规。吃喝",
+    4: "其他内容。",
+}
+
+
+@pytest.fixture
+def copy(db, column, cycle, con):
+    for n, body in BODIES.items():
+        column.add(n, body=body, title=f"通报{n}")
+    cycle()
+    con.close()
+    path = publish_analyst_copy(db)
+    c = duckdb.connect(str(path), read_only=True)
+    yield c
+    c.close()
+
+
+def found(con, query: str) -> list[str]:
+    rows = con.execute("SELECT notice_id FROM search_notices(?)", [query]).fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("query", "notices"),
+    [
+        ("违规吃喝", {"1"}),  # a phrase: its characters side by side
+        ("吃喝", {"1", "2", "3"}),  # inside longer runs too
+        ("违规,吃喝", {"3"}),  # a break in the query matches a break in the notice
+        ("公车 违规", {"1", "2"}),  # words separated by a space: each anywhere
+        ("违规公车", set()),
+        ("违规使用公车", {"2"}),
+        ("车", {"1", "2"}),  # a lone character inside any run
+        ("吃", {"1", "2", "3"}),
+        ("2023年10月", {"1"}),
+        ("2023", {"1"}),
+        ("202", set()),  # letters and digits are whole words
+        ("２０２３年", {"1"}),  # full-width digits fold
+        ("abc@EXAMPLE", {"1"}),  # case folds
+        ("通报4", {"4"}),  # the title is indexed too
+        ("", set()),
+        ("  ", set()),
+        ("，。", set()),
+    ],
+)
+def test_what_a_query_finds(copy, query, notices):
+    assert set(found(copy, query)) == notices
+
+
+def test_best_first_with_a_snippet_around_the_words(copy):
+    rows = copy.execute(
+        "SELECT notice_id, title, issuer, score, snippet FROM search_notices('吃喝')"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["3", "2", "1"]  # BM25: short notices, more often
+    assert [r[3] for r in rows] == sorted((r[3] for r in rows), reverse=True)
+    assert rows[1][1:] == ("通报2", "中共测试市第3区委", rows[1][3],
+                           "通报2 【吃喝】玩乐之风。违规使用公车。吃喝问题。")  # fmt: skip
+    only_one = copy.execute(
+        "SELECT snippet FROM search_notices('吃喝', snippets := 1)"
+    ).fetchall()
+    assert only_one[0][0] and [r[0] for r in only_one[1:]] == [None, None]
+
+
+def test_the_score_is_bm25_over_notices(copy):
+    """k1 1.2, b 0.75, log10 idf as fts's match_bm25; documents are whole notices."""
+    texts = dict(copy.execute(
+        "SELECT notice_id, search_tokens(title || chr(10) || body) FROM notices"
+    ).fetchall())  # fmt: skip
+    avgdl = sum(map(len, texts.values())) / len(texts)
+    df = sum("吃喝" in tokens for tokens in texts.values())
+    idf = math.log10((len(texts) - df + 0.5) / (df + 0.5) + 1)
+
+    def bm25(tokens: list[str]) -> float:
+        tf = tokens.count("吃喝")
+        return idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(tokens) / avgdl))
+
+    ours = dict(copy.execute("SELECT notice_id, score FROM search_notices('吃喝')").fetchall())
+    assert ours == pytest.approx({k: bm25(t) for k, t in texts.items() if "吃喝" in t})
+
+
+def test_fts_own_functions_work_on_the_index(copy):
+    """The index is fts's: with the extension loaded, its match_bm25 reads it (per paragraph)."""
+    load_fts(copy)
+    hits = copy.execute(
+        "SELECT name FROM (SELECT name, fts_main_search_text.match_bm25(name, '吃喝') AS score "
+        "FROM fts_main_search_text.docs) WHERE score IS NOT NULL ORDER BY name"
+    ).fetchall()
+    assert [h[0] for h in hits] == ["1#2", "2#2", "3#2"]
+
+
+def test_positions_follow_each_notice_token_by_token(copy):
+    """Ordered by paragraph and place, a notice's index rows are its tokens."""
+    for notice_id in BODIES:
+        stored = [r[0] for r in copy.execute(
+            "SELECT d.term FROM fts_main_search_text.terms AS t "
+            "JOIN fts_main_search_text.dict AS d USING (termid) "
+            "CROSS JOIN search_index AS i "
+            "JOIN fts_main_search_text.notice_docs AS n ON n.nid = t.docid // i.per_notice "
+            "WHERE n.notice_id = ? ORDER BY t.docid, t.pos", [str(notice_id)],
+        ).fetchall()]  # fmt: skip
+        (tokens,) = copy.execute(
+            "SELECT search_tokens(title || chr(10) || body) FROM notices WHERE notice_id = ?",
+            [str(notice_id)],
+        ).fetchone()
+        assert stored == tokens
+
+
+def run_cycle(db, column) -> None:
+    column.crawl()
+    with connect(db, lock_wait=5) as c:
+        load_pending(c, column.batches_dir)
+        detect_changes(c, as_of=date(2024, 10, 1), warn_days=3)
+
+
+def test_the_index_lives_in_the_analyst_copy_only(db, column):
+    column.add(1, body="第一份通报。")
+    run_cycle(db, column)
+    publish_analyst_copy(db)
+    column.add(2, body="第二份通报提到红树林。")
+    run_cycle(db, column)
+    copy = publish_analyst_copy(db)  # rebuilt by every publish
+    with duckdb.connect(str(copy), read_only=True) as c:
+        assert found(c, "红树林") == ["2"]
+        assert c.execute("SELECT notices FROM search_index").fetchone() == (2,)
+    with duckdb.connect(str(db), read_only=True) as w:
+        names = {r[0] for r in w.execute(
+            "SELECT schema_name FROM duckdb_schemas() UNION ALL "
+            "SELECT function_name FROM duckdb_functions() WHERE NOT internal UNION ALL "
+            "SELECT table_name FROM duckdb_tables() UNION ALL "
+            "SELECT index_name FROM duckdb_indexes()").fetchall()}  # fmt: skip
+    assert not {"fts_main_search_text", "search_notices", "search_tokens", "search_index",
+                "notice_versions_by_notice"} & names  # fmt: skip
+
+
+def test_an_empty_warehouse_publishes_an_empty_index(db, con):
+    con.close()
+    with duckdb.connect(str(publish_analyst_copy(db)), read_only=True) as c:
+        assert found(c, "吃喝") == []
+
+
+@pytest.fixture(scope="module")
+def tokens_con():
+    c = duckdb.connect()
+    create_macros(c)
+    yield c
+    c.close()
+
+
+HAN = st.text(alphabet="巡视整改落实情况通报违规吃喝公车", min_size=2, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=HAN, data=st.data())
+def test_any_stretch_of_two_or_more_characters_is_found_where_it_stands(tokens_con, text, data):
+    """The query's tokens are the text's tokens at consecutive places: a phrase match."""
+    start = data.draw(st.integers(0, len(text) - 2))
+    end = data.draw(st.integers(start + 2, len(text)))
+    whole, part = tokens_con.execute(
+        "SELECT search_tokens(?), search_tokens(?)", [text, text[start:end]]
+    ).fetchone()
+    assert whole[start : start + len(part)] == part
