@@ -62,7 +62,7 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
             raise
     # The warehouse's lock is released: the index is built on the copy alone.
     try:
-        _add_search(tmp)
+        _add_search(tmp, previous=target)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         # A log left by someone who wrote to the old copy must not be replayed into the new one.
@@ -75,10 +75,11 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
     return target
 
 
-def _add_search(copy: Path) -> None:
-    """Build the full-text index into ``copy`` and fold it into the file (no log left)."""
+def _add_search(copy: Path, *, previous: Path) -> None:
+    """Build the full-text index into ``copy`` and fold it into the file (no log left);
+    ``previous``, the copy it replaces, lends its index when made of the same."""
     with connect(copy, lock_wait=0) as con:
-        index = build_search_index(con)
+        index = build_search_index(con, previous=previous)
         con.execute("CHECKPOINT")
     log.info("%s", index)
 

@@ -12,6 +12,8 @@ bigrams, is in ``sql/search.sql``.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,8 +24,10 @@ import duckdb
 from core.errors import StageFailed
 from core.sqlfiles import statements, used_params
 
-SQL = statements(Path(__file__).parent / "sql" / "search.sql")
+SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
+SQL = statements(SQL_PATH)
 MACROS = ("fold_macro", "words_macro", "tokens_macro")
+log = logging.getLogger(__name__)
 SLICE = 256  # notice_versions rows tokenised per statement: bounds the token lists in memory
 # (fts itself tokenises 2,048 paragraphs at a time: see sql/search.sql)
 
@@ -35,9 +39,12 @@ class SearchIndex:
     notices: int
     terms: int
     seconds: float
+    reused: bool = False  # copied from the previous analyst copy, made of the same
 
     def __str__(self) -> str:
-        return f"search index: {self.notices} notices, {self.terms} terms, {self.seconds:.1f}s"
+        how = "copied from the previous copy (no notice changed)" if self.reused else "built"
+        return (f"search index: {self.notices} notices, {self.terms} terms, {how}, "
+                f"{self.seconds:.1f}s")
 
 
 def fts_extension_path() -> Path:
@@ -63,8 +70,7 @@ def fts_extension_path() -> Path:
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     """Load the fts extension into ``con`` from the wheel's file (never INSTALL: no network)."""
-    path = str(fts_extension_path()).replace("'", "''")
-    con.execute(f"LOAD '{path}'")
+    con.execute(f"LOAD '{_quoted(fts_extension_path())}'")
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -74,14 +80,26 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_search_index(
-    con: duckdb.DuckDBPyConnection, *, now: datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime | None = None,
+    previous: Path | None = None,
 ) -> SearchIndex:
     """(Re)build the index and ``search_notices`` in the database open on ``con``.
 
-    One transaction: a failure leaves the database as it was.
+    ``previous`` is the analyst copy this one replaces: when its index was
+    made of the same (the same latest versions with the same status and URL,
+    by the same code: ``fingerprint``), its tables are copied instead of
+    tokenising every notice again, which is most hourly cycles. Anything
+    wrong with it (missing, older, unreadable) means a build. One
+    transaction: a failure leaves the database as it was.
     """
     t0 = time.monotonic()
     load_fts(con)
+    params = {"fingerprint": _fingerprint(con), "reused": False}
+    if previous is not None:
+        params["per_notice"] = _attach_previous(con, Path(previous), params["fingerprint"])
+        params["reused"] = params["per_notice"] is not None
     # fts writes a paragraph's tokens in order only if rows keep their order:
     # the positions (sql/search.sql, paragraph_starts) are read from that order.
     con.execute("SET preserve_insertion_order = true")
@@ -89,17 +107,11 @@ def build_search_index(
     try:
         create_macros(con)
         con.execute(SQL["create_text"])
-        rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
-        for first in range(0, rows, SLICE):
-            _execute(con, "fill_text", {"first": first, "count": SLICE})
-        # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
-        # the most paragraphs any notice has, keeps the numbers apart
-        most = con.execute("SELECT coalesce(max(para), 0) FROM search_text").fetchone()[0]
-        params = {"per_notice": 1 << (most + 1).bit_length()}
-        con.execute(SQL["create_index"])
-        con.execute("SET preserve_insertion_order = false")  # order is read; let the rest spill
-        for step in ("paragraph_starts", "sort_terms", "swap_terms", "renumber_docs",
-                     "notice_docs", "drop_text", "version_index"):
+        if params["reused"]:
+            _copy_previous(con)
+        else:
+            params["per_notice"] = _build(con)
+        for step in ("drop_text", "version_index"):
             _execute(con, step, params)
         params["seconds"] = time.monotonic() - t0
         params["built_at"] = (now or datetime.now(UTC)).isoformat()
@@ -110,7 +122,73 @@ def build_search_index(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return SearchIndex(notices, terms, params["seconds"])
+    finally:
+        if params["reused"]:
+            con.execute("DETACH prev")
+    return SearchIndex(notices, terms, params["seconds"], params["reused"])
+
+
+def _build(con: duckdb.DuckDBPyConnection) -> int:
+    """Tokenise every notice's latest version and index it; return ``per_notice``."""
+    rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
+    for first in range(0, rows, SLICE):
+        _execute(con, "fill_text", {"first": first, "count": SLICE})
+    # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
+    # the most paragraphs any notice has, keeps the numbers apart
+    most = con.execute("SELECT coalesce(max(para), 0) FROM search_text").fetchone()[0]
+    params = {"per_notice": 1 << (most + 1).bit_length()}
+    con.execute(SQL["create_index"])
+    con.execute("SET preserve_insertion_order = false")  # order is read; let the rest spill
+    for step in ("paragraph_starts", "sort_terms", "swap_terms", "renumber_docs",
+                 "notice_docs"):
+        _execute(con, step, params)
+    return params["per_notice"]
+
+
+def _copy_previous(con: duckdb.DuckDBPyConnection) -> None:
+    """The index's tables copied from ``prev``, in their order (terms sorted by term).
+
+    fts's PRAGMA over the empty ``search_text`` makes the schema and its own
+    macros (``match_bm25``); its empty tables are then replaced by prev's.
+    """
+    con.execute(SQL["create_index"])
+    for (table,) in _execute(con, "previous_tables", {}).fetchall():
+        name = f'fts_main_search_text."{table}"'
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute(f'CREATE TABLE {name} AS SELECT * FROM prev.fts_main_search_text."{table}"')
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """What the index would be made of, and by which code (this module and search.sql)."""
+    (data,) = con.execute(SQL["fingerprint"]).fetchone()
+    code = hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
+    return f"{code}:{data}"
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint: str):
+    """Attach ``previous`` as ``prev`` if its index is made of the same: its ``per_notice``.
+
+    None (nothing attached) when there is no such copy, it has no index, or another one.
+    """
+    if not previous.is_file():
+        return None
+    try:
+        con.execute(f"ATTACH '{_quoted(previous)}' AS prev (READ_ONLY)")
+    except duckdb.Error as e:
+        log.info("search index: previous copy %s not readable (%s); building", previous, e)
+        return None
+    try:
+        row = _execute(con, "previous_index", {"fingerprint": fingerprint}).fetchone()
+    except duckdb.Error:  # no search_index, or one without a fingerprint: an older copy
+        row = None
+    if row is None:
+        con.execute("DETACH prev")
+        return None
+    return row[0]
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict):

@@ -179,3 +179,74 @@ def test_any_stretch_of_two_or_more_characters_is_found_where_it_stands(tokens_c
         "SELECT search_tokens(?), search_tokens(?)", [text, text[start:end]]
     ).fetchone()
     assert whole[start : start + len(part)] == part
+
+
+def index_tables(con) -> dict[str, list[tuple]]:
+    """Every row of every table of the index (fts's schema), in a stable order."""
+    tables = [t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'fts_main_search_text' "
+        "ORDER BY table_name").fetchall()]  # fmt: skip
+    return {t: sorted(con.execute(f"FROM fts_main_search_text.{t}").fetchall(), key=repr)
+            for t in tables}
+
+
+def reused(path) -> bool:
+    with duckdb.connect(str(path), read_only=True) as c:
+        return c.execute("SELECT reused FROM search_index").fetchone()[0]
+
+
+def test_a_publish_with_no_notice_changed_copies_the_previous_index(db, column):
+    for n, body in BODIES.items():
+        column.add(n, body=body, title=f"通报{n}")
+    run_cycle(db, column)
+    built = publish_analyst_copy(db)
+    assert not reused(built)
+    with duckdb.connect(str(built), read_only=True) as c:
+        first = index_tables(c), found(c, "吃喝")
+    run_cycle(db, column)  # a cycle that changes nothing
+    again = publish_analyst_copy(db)
+    assert reused(again)
+    with duckdb.connect(str(again), read_only=True) as c:
+        assert (index_tables(c), found(c, "吃喝")) == first
+        assert c.execute("SELECT count(*) FROM duckdb_indexes() "
+                         "WHERE index_name = 'notice_versions_by_notice'").fetchone() == (1,)
+        load_fts(c)  # fts's own macros came with it
+        assert c.execute(
+            "SELECT count(*) FROM (SELECT fts_main_search_text.match_bm25(name, '吃喝') AS s "
+            "FROM fts_main_search_text.docs) WHERE s IS NOT NULL").fetchone() == (3,)
+
+
+def test_a_changed_status_or_text_builds_the_index_again(db, column):
+    for n, body in BODIES.items():
+        column.add(n, body=body, title=f"通报{n}")
+    run_cycle(db, column)
+    publish_analyst_copy(db)
+    column.remove(2)
+    run_cycle(db, column)
+    run_cycle(db, column)  # gone twice: removed
+    copy = publish_analyst_copy(db)
+    assert not reused(copy)
+    with duckdb.connect(str(copy), read_only=True) as c:
+        assert c.execute("SELECT status FROM search_notices('玩乐')").fetchall() == [("removed",)]
+    column.add(5, body="新的通报提到红树林。")
+    run_cycle(db, column)
+    copy = publish_analyst_copy(db)
+    assert not reused(copy)
+    with duckdb.connect(str(copy), read_only=True) as c:
+        assert found(c, "红树林") == ["5"]
+
+
+@pytest.mark.parametrize("spoil", ["older copy", "not a database"])
+def test_a_previous_copy_it_cannot_trust_means_a_build(db, column, spoil):
+    column.add(1, body=BODIES[1])
+    run_cycle(db, column)
+    previous = publish_analyst_copy(db)
+    if spoil == "older copy":  # an index from before fingerprints
+        with duckdb.connect(str(previous)) as c:
+            c.execute("ALTER TABLE search_index DROP COLUMN fingerprint")
+    else:
+        previous.write_bytes(b"not a duckdb file")
+    copy = publish_analyst_copy(db)
+    assert not reused(copy)
+    with duckdb.connect(str(copy), read_only=True) as c:
+        assert found(c, "违规吃喝") == ["1"]

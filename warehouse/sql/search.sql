@@ -116,9 +116,28 @@ CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
 -- name: drop_text
 DROP TABLE search_text;
 
+-- name: fingerprint
+-- What the index is made of: each indexed version (its rowid is its nid) and
+-- what notice_docs shows of its notice's state. Equal fingerprints (with the
+-- same search.sql, warehouse/search.py) give the same index.
+SELECT md5(coalesce(string_agg(
+           concat_ws(chr(31), v.rowid, v.notice_id, v.version_no, s.status, s.url),
+           chr(30) ORDER BY v.rowid), ''))
+FROM notice_versions AS v
+JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
+
+-- name: previous_index
+-- The previous analyst copy's index, attached as prev, when it was made of the same.
+SELECT per_notice FROM prev.search_index WHERE fingerprint = $fingerprint;
+
+-- name: previous_tables
+SELECT table_name FROM duckdb_tables()
+WHERE database_name = 'prev' AND schema_name = 'fts_main_search_text';
+
 -- name: info_table
 -- What was indexed, when, how long it took (one row); notices and tokens are
--- BM25's N and (tokens / notices) average length too.
+-- BM25's N and (tokens / notices) average length too. reused: the tables were
+-- copied from the previous analyst copy, made of the same (fingerprint).
 CREATE OR REPLACE TABLE search_index AS
 SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        (SELECT count(*) FROM fts_main_search_text.dict)            AS terms,
@@ -127,7 +146,9 @@ SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        $built_at::TIMESTAMPTZ                                      AS built_at,
        $seconds::DOUBLE                                            AS build_seconds,
        (SELECT as_of FROM latest_cycle)                            AS as_of,
-       $per_notice::BIGINT                                         AS per_notice;
+       $per_notice::BIGINT                                         AS per_notice,
+       $fingerprint::VARCHAR                                       AS fingerprint,
+       $reused::BOOLEAN                                            AS reused;
 
 -- name: search_macro
 -- search_notices(query): the notices holding every word of the query (words
