@@ -14,17 +14,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 from core.textdiff import parse_diff
 from core.vocabulary import KIND_LABELS
 
-SQL = statements(Path(__file__).parent / "sql" / "facts.sql")
-
-
-def execute(con, name: str, **params):
-    """Run the statement ``name`` of facts.sql with the parameters it uses."""
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
+SQL = SqlFile(Path(__file__).parent / "sql" / "facts.sql")
+execute = SQL.execute  # run a statement of this file by name
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from alerts.destinations import STAKEHOLDERS, Destination
 from alerts.outbox import Health, destination_health, enqueue_message
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 from core.vocabulary import MAX_ATTEMPTS, shanghai_time
 
-SQL = statements(Path(__file__).parent / "sql" / "incidents.sql")
+SQL = SqlFile(Path(__file__).parent / "sql" / "incidents.sql")
 # How long a destination may keep failing before operators hear of it: a
 # chat service's hiccup of an hour is not worth a message, a day is. They hear
 # sooner when a delivery is about to be given up (see _destination_trouble).
@@ -40,11 +40,6 @@ CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article
 STEP_FAILED = "step_failed"
 
 
-def _execute(con, name: str, **params):
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
-
-
 @dataclass(frozen=True)
 class Trouble:
     """A condition that is true now."""
@@ -56,14 +51,14 @@ class Trouble:
 
 
 def _column_trouble(con, source: str, now: datetime) -> tuple[str | None, list[Trouble]]:
-    latest = _execute(con, "latest_batch").fetchone()
+    latest = SQL.execute(con, "latest_batch").fetchone()
     if latest is None:
         return None, []
     batch_id = latest[0]
     whole = _whole_column_trouble(con, source, batch_id)
     lasting = _list_incomplete(con, source, batch_id) + _articles_failing(con, now)
     if whole:  # keep partial-failure incidents already open; open none beside the whole column's
-        is_open = {(r[1], r[2]) for r in _execute(con, "open_incidents",
+        is_open = {(r[1], r[2]) for r in SQL.execute(con, "open_incidents",
                                                   kinds=list(CHECKED_KINDS)).fetchall()}
         lasting = [t for t in lasting if (t.kind, t.subject_key) in is_open]
     return batch_id, whole + lasting
@@ -71,7 +66,7 @@ def _column_trouble(con, source: str, now: datetime) -> tuple[str | None, list[T
 
 def _whole_column_trouble(con, source: str, batch_id: str) -> list[Trouble]:
     out: list[Trouble] = []
-    lists = _execute(con, "list_pages_read", batch_id=batch_id).fetchone()
+    lists = SQL.execute(con, "list_pages_read", batch_id=batch_id).fetchone()
     if lists[1] == 0:
         first = lists[2] or "no list page fetched"
         out.append(
@@ -82,7 +77,7 @@ def _whole_column_trouble(con, source: str, batch_id: str) -> list[Trouble]:
                 f"批次 {batch_id}: 栏目列表一页也未读到 (第一页: {first})",
             )
         )
-    articles = _execute(con, "articles_blocked", batch_id=batch_id).fetchone()
+    articles = SQL.execute(con, "articles_blocked", batch_id=batch_id).fetchone()
     if articles[0] > 0 and articles[1] == articles[0]:
         out.append(
             Trouble(
@@ -97,11 +92,11 @@ def _whole_column_trouble(con, source: str, batch_id: str) -> list[Trouble]:
 
 def _list_incomplete(con, source: str, batch_id: str) -> list[Trouble]:
     """The list read only in part on each of the last ``LIST_INCOMPLETE_CYCLES`` cycles."""
-    recent = _execute(con, "recent_batches", n=LIST_INCOMPLETE_CYCLES).fetchall()
+    recent = SQL.execute(con, "recent_batches", n=LIST_INCOMPLETE_CYCLES).fetchall()
     if len(recent) < LIST_INCOMPLETE_CYCLES or any(complete for _, complete in recent):
         return []
-    total, ok, _ = _execute(con, "list_pages_read", batch_id=batch_id).fetchone()
-    failed = [r[0] for r in _execute(con, "list_pages_failed", batch_id=batch_id).fetchall()]
+    total, ok, _ = SQL.execute(con, "list_pages_read", batch_id=batch_id).fetchone()
+    failed = [r[0] for r in SQL.execute(con, "list_pages_failed", batch_id=batch_id).fetchall()]
     shown = "; ".join(failed[:3]) + (f"; 另 {len(failed) - 3} 页" if len(failed) > 3 else "")
     return [Trouble("list_incomplete", "", source,
                     f"连续 {LIST_INCOMPLETE_CYCLES} 个周期栏目列表未读全, 撤下无法确认; "
@@ -110,7 +105,7 @@ def _list_incomplete(con, source: str, batch_id: str) -> list[Trouble]:
 
 def _articles_failing(con, now: datetime) -> list[Trouble]:
     """One trouble per active notice whose article has failed for ``ARTICLE_GRACE`` or more."""
-    rows = _execute(con, "articles_failing", since=now - ARTICLE_GRACE).fetchall()
+    rows = SQL.execute(con, "articles_failing", since=now - ARTICLE_GRACE).fetchall()
     return [Trouble("article_failing", notice_id, url,
                     f"自 {shanghai_time(since)} 起读取失败 {tries} 次; 最近一次: {last}")
             for notice_id, url, since, tries, last in rows]
@@ -127,7 +122,7 @@ def _destination_trouble(con, stakeholders: list[Destination], now: datetime,
     message just because the delivery that raised it was given up). Deliveries given up
     are trouble of their own until they are sent again (``retry_failed``).
     """
-    told = {r[2] for r in _execute(con, "open_incidents",
+    told = {r[2] for r in SQL.execute(con, "open_incidents",
                                    kinds=["destination_failing"]).fetchall()}
     out = []
     for h in destination_health(con, [t.url_hash for t in stakeholders], STAKEHOLDERS):
@@ -185,7 +180,7 @@ def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime)
     Returns (opened, closed). Only incidents of ``CHECKED_KINDS`` are closed
     here: a failing step's incident is closed by the step's next success.
     """
-    rows = _execute(con, "open_incidents", kinds=list(CHECKED_KINDS)).fetchall()
+    rows = SQL.execute(con, "open_incidents", kinds=list(CHECKED_KINDS)).fetchall()
     is_open = {(r[1], r[2]): r[0] for r in rows}
     now_true = {(t.kind, t.subject_key): t for t in troubles}
     opened = sum(open_incident(con, t, batch_id, now) for k, t in now_true.items()
@@ -193,17 +188,17 @@ def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime)
     closed = 0
     for key, incident_id in is_open.items():
         if key not in now_true:
-            _execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
+            SQL.execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
             closed += 1
     return opened, closed
 
 
 def open_incident(con, trouble: Trouble, batch_id: str | None, now: datetime) -> bool:
     """Open an incident for ``trouble`` unless one is open for it; True when opened."""
-    rows = _execute(con, "open_incidents", kinds=[trouble.kind]).fetchall()
+    rows = SQL.execute(con, "open_incidents", kinds=[trouble.kind]).fetchall()
     if any(r[2] == trouble.subject_key for r in rows):
         return False
-    _execute(con, "open_incident", kind=trouble.kind, subject_key=trouble.subject_key,
+    SQL.execute(con, "open_incident", kind=trouble.kind, subject_key=trouble.subject_key,
              subject=trouble.subject, detail=trouble.detail, now=now, batch_id=batch_id)
     return True
 
@@ -211,10 +206,10 @@ def open_incident(con, trouble: Trouble, batch_id: str | None, now: datetime) ->
 def close_incident(con, kind: str, subject_key: str, now: datetime,
                    batch_id: str | None = None) -> bool:
     """Close the open incident of ``kind`` and ``subject_key``, if any; True when closed."""
-    rows = _execute(con, "open_incidents", kinds=[kind]).fetchall()
+    rows = SQL.execute(con, "open_incidents", kinds=[kind]).fetchall()
     found = [r[0] for r in rows if r[2] == subject_key]
     for incident_id in found:
-        _execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
+        SQL.execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
     return bool(found)
 
 
@@ -225,12 +220,12 @@ def enqueue_notices(con, operators: list[Destination], now: datetime) -> int:
     does not hear of old trouble, and nobody hears of an end without a start.
     """
     queued = 0
-    open_rows = _execute(con, "all_open_incidents").fetchall()
+    open_rows = SQL.execute(con, "all_open_incidents").fetchall()
     for destination in operators:
         for row in open_rows:
             queued += enqueue_message(con, destination, f"incident:{row[0]}:start", _facts(row),
                                       now)
-        ended = _execute(con, "ended_incidents_told", url_hash=destination.url_hash).fetchall()
+        ended = SQL.execute(con, "ended_incidents_told", url_hash=destination.url_hash).fetchall()
         for row in ended:
             queued += enqueue_message(con, destination, f"incident:{row[0]}:end", _facts(row), now)
     return queued
@@ -238,10 +233,10 @@ def enqueue_notices(con, operators: list[Destination], now: datetime) -> int:
 
 def recent_incidents(con, limit: int = 20) -> list[dict]:
     """Open incidents first, then the latest closed ones (facts as in operators' messages)."""
-    return [_facts(r) for r in _execute(con, "incidents_listed", limit=limit).fetchall()]
+    return [_facts(r) for r in SQL.execute(con, "incidents_listed", limit=limit).fetchall()]
 
 
 def open_incidents(con) -> list[dict]:
     """Every open incident (facts as in operators' messages), oldest first."""
-    rows = sorted(_execute(con, "all_open_incidents").fetchall(), key=lambda r: r[0])
+    rows = sorted(SQL.execute(con, "all_open_incidents").fetchall(), key=lambda r: r[0])
     return [_facts(r) for r in rows]

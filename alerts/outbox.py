@@ -19,16 +19,11 @@ from typing import Any
 
 from alerts.destinations import Destination
 from alerts.events import OpenNotice, open_notices, unread_periods
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 from core.vocabulary import BASELINE_ALERTED
 
-SQL = statements(Path(__file__).parent / "sql" / "outbox.sql")
-
-
-def execute(con, name: str, **params):
-    """Run the statement ``name`` of outbox.sql with the parameters it uses."""
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
+SQL = SqlFile(Path(__file__).parent / "sql" / "outbox.sql")
+execute = SQL.execute  # run a statement of this file by name
 
 
 @dataclass(frozen=True)

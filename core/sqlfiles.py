@@ -2,7 +2,8 @@
 
 A file holds statements each headed by a ``-- name: <name>`` line (the
 convention of yesql and aiosql); ``statements(path)`` maps each name to its
-SQL. Data-changing SQL lives in such files as the warehouse's views live in
+SQL, and ``SqlFile(path).execute(con, name, **params)`` runs one with the
+parameters it names. Data-changing SQL lives in such files as the warehouse's views live in
 theirs, so it reads, diffs and lints as SQL.
 """
 
@@ -45,3 +46,19 @@ def used_params(sql: str, params: dict) -> dict:
     """The entries of ``params`` that ``sql`` names as ``$name`` (DuckDB refuses extra ones)."""
     names = set(_PARAM.findall(sql))
     return {k: v for k, v in params.items() if k in names}
+
+
+class SqlFile:
+    """The named statements of one ``.sql`` file, to look up or run by name."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._sql = statements(self.path)
+
+    def __getitem__(self, name: str) -> str:
+        return self._sql[name]
+
+    def execute(self, con, name: str, /, **params):
+        """Run statement ``name`` on ``con`` with the entries of ``params`` it names."""
+        sql = self._sql[name]
+        return con.execute(sql, used_params(sql, params))

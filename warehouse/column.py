@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import ColumnMismatch
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 from core.vocabulary import column_key, column_url
 
-SQL = statements(Path(__file__).parent / "sql" / "stages" / "column.sql")
+SQL = SqlFile(Path(__file__).parent / "sql" / "stages" / "column.sql")
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,10 @@ class Column:
     key: str  # column_key(source)
 
 
-def _execute(con, name: str, **params):
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
-
-
 def _record(con, source: str, how: str, moved_from: str | None = None,
             now: datetime | None = None) -> Column:
     source = column_url(source)
-    _execute(con, "record", source=source, column_key=column_key(source), how=how,
+    SQL.execute(con, "record", source=source, column_key=column_key(source), how=how,
              moved_from=moved_from, now=now or datetime.now(UTC))
     return Column(source, column_key(source))
 
@@ -48,10 +43,10 @@ def current(con) -> Column | None:
     A warehouse made before the column was recorded adopts the column of its
     first batch whose first list page was read.
     """
-    row = _execute(con, "current").fetchone()
+    row = SQL.execute(con, "current").fetchone()
     if row is not None:
         return Column(row[0], row[1])
-    first = _execute(con, "first_readable_batch").fetchone()
+    first = SQL.execute(con, "first_readable_batch").fetchone()
     if first is None:
         return None
     try:
@@ -62,7 +57,7 @@ def current(con) -> Column | None:
 
 def _where(con) -> str:
     """The warehouse's file, for messages."""
-    return _execute(con, "file").fetchone()[0]
+    return SQL.execute(con, "file").fetchone()[0]
 
 
 def check(con, source: str) -> None:

@@ -14,16 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 from core.vocabulary import Kind
 
-SQL = statements(Path(__file__).parent / "sql" / "queries" / "cycles.sql")
+SQL = SqlFile(Path(__file__).parent / "sql" / "queries" / "cycles.sql")
 EVENT_KINDS = tuple(k.value for k in Kind)  # every kind, in the vocabulary's order
-
-
-def _execute(con, name: str, **params):
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
 
 
 @dataclass(frozen=True)
@@ -79,22 +74,22 @@ class CycleSummary:
 
 def cycle_summary(con, batch_id: str) -> CycleSummary | None:
     """The summary of the cycle of ``batch_id``; None when that batch is not loaded."""
-    row = _execute(con, "batch", batch_id=batch_id).fetchone()
+    row = SQL.execute(con, "batch", batch_id=batch_id).fetchone()
     if row is None:
         return None
     bid, started, source, complete, requests, seconds, pages, pages_ok = row
     events, baseline = {}, False
-    for kind, n, base in _execute(con, "events_by_kind", batch_id=bid).fetchall():
+    for kind, n, base in SQL.execute(con, "events_by_kind", batch_id=bid).fetchall():
         events[kind] = n
         baseline = baseline or bool(base)
-    failed = dict(_execute(con, "failures_by_outcome", batch_id=bid).fetchall())
+    failed = dict(SQL.execute(con, "failures_by_outcome", batch_id=bid).fetchall())
     return CycleSummary(bid, started, source, bool(complete), requests, seconds, pages, pages_ok,
                         events, baseline, failed)
 
 
 def recent_cycles(con, limit: int = 10) -> list[CycleSummary]:
     """The summaries of the ``limit`` newest cycles, newest first."""
-    ids = [r[0] for r in _execute(con, "latest_batches", limit=limit).fetchall()]
+    ids = [r[0] for r in SQL.execute(con, "latest_batches", limit=limit).fetchall()]
     return [s for s in (cycle_summary(con, b) for b in ids) if s is not None]
 
 
@@ -113,7 +108,7 @@ class FailedFetch:
 
 def failed_fetches(con, batch_id: str) -> list[FailedFetch]:
     """The fetches of ``batch_id`` that brought no content: list pages first, then articles."""
-    return [FailedFetch(*row) for row in _execute(con, "failed_fetches", batch_id=batch_id)
+    return [FailedFetch(*row) for row in SQL.execute(con, "failed_fetches", batch_id=batch_id)
             .fetchall()]
 
 
@@ -132,4 +127,4 @@ class Change:
 
 def latest_changes(con, limit: int = 20) -> list[Change]:
     """The ``limit`` newest events outside the baseline, newest first."""
-    return [Change(*row) for row in _execute(con, "latest_changes", limit=limit).fetchall()]
+    return [Change(*row) for row in SQL.execute(con, "latest_changes", limit=limit).fetchall()]
