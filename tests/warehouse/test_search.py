@@ -236,7 +236,7 @@ def test_a_changed_status_or_text_builds_the_index_again(db, column):
         assert found(c, "红树林") == ["5"]
 
 
-@pytest.mark.parametrize("spoil", ["older copy", "not a database"])
+@pytest.mark.parametrize("spoil", ["older copy", "a table missing", "not a database"])
 def test_a_previous_copy_it_cannot_trust_means_a_build(db, column, spoil):
     column.add(1, body=BODIES[1])
     run_cycle(db, column)
@@ -244,6 +244,9 @@ def test_a_previous_copy_it_cannot_trust_means_a_build(db, column, spoil):
     if spoil == "older copy":  # an index from before fingerprints
         with duckdb.connect(str(previous)) as c:
             c.execute("ALTER TABLE search_index DROP COLUMN fingerprint")
+    elif spoil == "a table missing":
+        with duckdb.connect(str(previous)) as c:
+            c.execute("DROP TABLE fts_main_search_text.terms")
     else:
         previous.write_bytes(b"not a duckdb file")
     copy = publish_analyst_copy(db)

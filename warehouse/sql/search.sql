@@ -127,8 +127,13 @@ FROM notice_versions AS v
 JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
 
 -- name: previous_index
--- The previous analyst copy's index, attached as prev, when it was made of the same.
-SELECT per_notice FROM prev.search_index WHERE fingerprint = $fingerprint;
+-- The previous analyst copy's index, attached as prev, when it was made of the
+-- same and holds every table a search reads.
+SELECT per_notice FROM prev.search_index
+WHERE fingerprint = $fingerprint
+  AND (SELECT count(*) FROM duckdb_tables()
+       WHERE database_name = 'prev' AND schema_name = 'fts_main_search_text'
+         AND table_name IN ('docs', 'dict', 'terms', 'stats', 'fields', 'notice_docs')) = 6;
 
 -- name: previous_tables
 SELECT table_name FROM duckdb_tables()
