@@ -11,14 +11,15 @@ import gzip
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from core import sitemap
 from history.serve import serving
 from tests.history.conftest import MARKUP_TEXT, MARKUP_TITLE
+from tests.support.prerequisites import unavailable
 
 pytestmark = pytest.mark.slow  # real processes or a browser: the slow tier
 
-playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,7 +28,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("no /usr/bin/chromium")
+        unavailable("no /usr/bin/chromium (scripts/bootstrap.sh --browser installs it)")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
