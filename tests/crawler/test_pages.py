@@ -18,6 +18,7 @@ from scrapy.http import HtmlResponse
 from crawler.pages import PagePool, _read_in_worker, default_workers, read_article_page
 from crawler.spiders.column import ColumnSpider
 from replica.state import Replica, article_path
+from tests.support.processes import cmdline
 
 
 def _without_times(notices: dict[str, dict]) -> dict[str, dict]:
@@ -152,14 +153,6 @@ def test_bytes_that_cannot_be_stored_are_a_storage_error_naming_the_path(tmp_pat
     assert read.storage_error.startswith(f"{not_a_dir}/") and "Not a directory" in read.reason
 
 
-def _cmdline(proc: psutil.Process) -> str:
-    """``proc``'s command line; empty for a child that ended (or became a zombie) meanwhile."""
-    try:
-        return " ".join(proc.cmdline())
-    except psutil.Error:
-        return ""
-
-
 @pytest.mark.parametrize("replica", [{"notices": 600, "latency": 0.005}], indirect=True)
 @pytest.mark.parametrize("after", [0.0, 1.0], ids=["worker-starting", "worker-reading"])
 def test_workers_end_with_a_killed_crawl(replica, tmp_path, after):
@@ -173,7 +166,7 @@ def test_workers_end_with_a_killed_crawl(replica, tmp_path, after):
         deadline = time.monotonic() + 60
         workers = []
         while not workers and time.monotonic() < deadline:
-            workers = [p for p in crawl.children() if "spawn_main" in _cmdline(p)]
+            workers = [p for p in crawl.children() if "spawn_main" in cmdline(p.pid)]
             time.sleep(0.1)
         assert workers, "the crawl started no page-reading worker"
         time.sleep(after)

@@ -45,7 +45,8 @@ def start(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _cmdline(pid: int) -> str:
+def cmdline(pid: int) -> str:
+    """The command line of ``pid``; empty once it has gone (read from /proc, never raises)."""
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
             "utf-8", "replace")
@@ -69,7 +70,7 @@ def processes_mentioning(needle: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         pid = int(entry.name) if entry.name.isdigit() else me
-        if pid != me and needle in _cmdline(pid) and running(pid):
+        if pid != me and needle in cmdline(pid) and running(pid):
             found.append(pid)
     return found
 
@@ -97,7 +98,7 @@ def children(pid: int) -> list[int]:
 def crawl_of(pid: int) -> int | None:
     """The ``crawler.process`` child of a ``zgwatch`` process, if it runs."""
     for child in children(pid):
-        if "crawler.process" in _cmdline(child):
+        if "crawler.process" in cmdline(child):
             return child
     return None
 
