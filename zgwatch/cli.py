@@ -178,23 +178,23 @@ def _serve(settings: Settings, site_dir: Path | None, port: int) -> int:
 
 def _check_writable(settings: Settings) -> None:
     """The data directory and the warehouse's folder must exist or be creatable (exit 2)."""
-    for option, folder in (("--data-dir", settings.data_dir), ("--db", settings.db.parent)):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"{option} {folder}: cannot create it ({exc.strerror})") from None
-        if not os.access(folder, os.W_OK):
-            raise ConfigError(f"{option} {folder}: not writable")
+    _writable_folder("--data-dir", settings.data_dir)
+    _writable_folder("--db", settings.db.parent)
 
 
 def _site_dir(folder: Path) -> Path:
     """DIR of ``zgwatch site``: creatable and writable (exit 2 otherwise)."""
+    return _writable_folder("site folder", folder)
+
+
+def _writable_folder(what: str, folder: Path) -> Path:
+    """``folder``, created if needed; ConfigError naming ``what`` if it cannot be written."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"site folder {folder}: cannot create it ({exc.strerror})") from None
+        raise ConfigError(f"{what} {folder}: cannot create it ({exc.strerror})") from None
     if not os.access(folder, os.W_OK):
-        raise ConfigError(f"site folder {folder}: not writable")
+        raise ConfigError(f"{what} {folder}: not writable")
     return folder
 
 
