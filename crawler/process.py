@@ -52,6 +52,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--max-list-pages", type=int, default=v.MAX_LIST_PAGES)
+    p.add_argument("--profile", default="auto", help="a built-in site profile, or auto")
     p.add_argument("--parent-pid", type=int, default=0,
                    help="end at once if this process is not (or no longer) the parent")
     p.add_argument("--read-workers", type=int, default=-1,
@@ -207,6 +208,7 @@ def _crawl(args: argparse.Namespace) -> int:
     process.crawl(
         crawler, source=args.source, known=str(args.known) if args.known else None,
         as_of=args.as_of, recent_days=str(args.recent_days), revisit_days=str(args.revisit_days),
+        profile=args.profile,
     )
     _stop_on_signals(process)
     process.start(install_signal_handlers=False)

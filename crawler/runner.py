@@ -30,6 +30,7 @@ from pathlib import Path
 from core import vocabulary as v
 from core.errors import StageFailed
 from crawler.process import SAYS
+from crawler.profiles import AUTO
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class CrawlOptions:
     recent_days: int = v.RECENT_DAYS
     revisit_days: float = v.REVISIT_DAYS
     max_list_pages: int = v.MAX_LIST_PAGES
+    profile: str = AUTO  # a built-in site profile's name (crawler.profiles), or auto
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
         "--concurrency", str(concurrency),
         "--backoff", str(options.delay if backoff is None else backoff),
         "--max-list-pages", str(options.max_list_pages),
+        "--profile", options.profile,
         "--parent-pid", str(os.getpid()),
     ]
     if known is not None:

@@ -10,6 +10,9 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from crawler.parsing.pager import PageScheme
+from crawler.profiles import AUTO_PROFILE, Profile
+
 
 @dataclass(frozen=True)
 class PublicityPeriod:
@@ -115,3 +118,7 @@ class ListPage:
     last_url: str | None = None  # 尾页
     page_no: int | None = None  # the current page, from the pager or the URL
     encoding: str | None = None  # how the page's bytes were read (classify)
+    profile: Profile = AUTO_PROFILE  # what the page read as (auto: the shape it showed)
+    pager_kind: str | None = None  # crawler.profiles.PAGER_KINDS, None: no pager seen
+    scheme: PageScheme | None = None  # how page N of the list is addressed
+    stated_pages: int | None = None  # the count the page states (共N页, the script's total)

@@ -1,0 +1,229 @@
+"""The site's other columns, a second site on the TRS template, and a variant no profile has seen.
+
+Each column is a row of ``COLUMNS``: where it is served, what it carries
+(巡视公告: groups stationed at units; 巡视反馈: feedback; 整改落实:
+rectification), its skin (``gd``: this site's template A; ``trs``: the TRS
+template, ``<ul class="list_news_dl2">`` and ``./YYYYMM/tYYYYMMDD_N.html``;
+``variant``: class names and wording none of zgwatch's profiles names) and its
+pager kind. Notices are generated per column, deterministic for a seed, ten to
+a list page; faults apply by path as everywhere (``replica.faults``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
+
+from replica.feedback import FEEDBACK, feedback_title, write_feedback
+from replica.generator import CN, Listing, notice_rng, write_notice
+from replica.issuers import ISSUERS
+from replica.model import INSPECTION, RECTIFICATION, NoticeSpec, cn_date
+from replica.render import PagerLink, render_column_article, render_column_list
+
+COLUMN_PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column served besides 整改落实 (``/xunshizgls/``)."""
+
+    path: str  # the index folder, e.g. /swxsnew/xsgg/
+    name: str  # the column's name in the breadcrumb
+    site: str  # the site's name
+    kind: str  # RECTIFICATION | INSPECTION (stationing) | FEEDBACK
+    skin: str  # gd | trs | variant
+    pager: str  # numbered | script | query | currentpage | next
+    notices: int = 25
+    first_id: int = 300000
+
+
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("/swxsnew/xsgg/", "巡视公告", "南粤清风网", INSPECTION, "gd", "numbered",
+               first_id=310000),
+    ColumnSpec("/swxsnew/xsfk/", "巡视反馈", "南粤清风网", FEEDBACK, "gd", "numbered",
+               first_id=320000),
+    ColumnSpec("/trs/xszg/", "巡察整改", "清远廉政网", RECTIFICATION, "trs", "script",
+               first_id=1100000),
+    *(
+        ColumnSpec(f"/variant/{pager}/", "整改公开", "清风韶关", RECTIFICATION, "variant", pager,
+                   first_id=2000000 + 10000 * n)
+        for n, pager in enumerate(("numbered", "script", "query", "currentpage", "next"))
+    ),
+)
+_QUERY_KEY = {"query": "page", "currentpage": "currentPage"}
+
+
+@dataclass(frozen=True)
+class ColumnArticle:
+    """An article page of a column, rendered."""
+
+    body: bytes
+    published_at: datetime  # local time, naive
+
+
+def article_path(column: ColumnSpec, listing: Listing) -> str:
+    """Where a notice's article is: post_N.html, ./YYYYMM/tYYYYMMDD_N.html, or the
+    variant's ./show/YYYY/MMDD/art_<column>_<N>.html."""
+    at, nid = listing.published_at, listing.notice_id
+    if column.skin == "gd":
+        return f"{column.path}content/post_{nid}.html"
+    if column.skin == "trs":
+        return f"{column.path}{at:%Y%m}/t{at:%Y%m%d}_{nid}.html"
+    return f"{column.path}show/{at:%Y}/{at:%m%d}/art_{COLUMNS.index(column) + 1}_{nid}.html"
+
+
+def list_target(column: ColumnSpec, page_no: int) -> str:
+    """The path (and query) of list page ``page_no`` (1-based) of ``column``."""
+    if page_no == 1:
+        return column.path
+    if column.pager == "script":  # pages count from 0: index_1.html is the second
+        return f"{column.path}index_{page_no - 1}.html"
+    if column.pager in _QUERY_KEY:
+        return f"{column.path}?{_QUERY_KEY[column.pager]}={page_no}"
+    if column.pager == "next" or column.skin == "variant":
+        return f"{column.path}list_{page_no}.html"
+    return f"{column.path}index_{page_no}.html"
+
+
+class Column:
+    """A column's notices (newest first) and its pages."""
+
+    def __init__(self, spec: ColumnSpec, seed: int, today: date) -> None:
+        self.spec, self.seed = spec, seed
+        rng = notice_rng(seed, f"column:{spec.path}")
+        listings = []
+        day, nid = today - timedelta(days=rng.randrange(0, 5)), spec.first_id
+        for _ in range(spec.notices):
+            issuer = rng.choice(ISSUERS)
+            minute = rng.randrange(9 * 60, 18 * 60)
+            at = datetime.combine(day, time(minute // 60, minute % 60))
+            listings.append(Listing(str(nid), at, issuer, self._title(rng, issuer), False,
+                                    spec.kind))
+            day -= timedelta(days=rng.randrange(3, 40))
+            nid -= rng.randrange(1, 40)
+        self.listings = tuple(listings)
+        self.paths = {article_path(spec, lst): lst for lst in listings}
+
+    def _title(self, rng, issuer) -> str:
+        if self.spec.kind == INSPECTION:
+            return f"省委第{rng.choice(CN[:12])}巡视组进驻{issuer.short}开展常规巡视的公告"
+        if self.spec.kind == FEEDBACK:
+            return feedback_title(rng.choice(CN[:12]), issuer)
+        return issuer.title
+
+    def page_count(self) -> int:
+        return max(1, -(-len(self.listings) // COLUMN_PAGE_SIZE))
+
+    def notice(self, listing: Listing) -> NoticeSpec:
+        return _written(self.spec, listing, self.seed)
+
+    def list_page(self, page_no: int, *, empty: bool = False) -> bytes | None:
+        """List page ``page_no`` (1-based), None past the last."""
+        pages = self.page_count()
+        if not 1 <= page_no <= pages:
+            return None
+        shown = [] if empty else self.listings[(page_no - 1) * COLUMN_PAGE_SIZE:
+                                                page_no * COLUMN_PAGE_SIZE]
+        items = [(lst, "." + article_path(self.spec, lst)[len(self.spec.path) - 1:])
+                 for lst in shown]
+        return render_column_list(self.spec, items, self._pager(page_no, pages),
+                                  page_no=page_no, pages=pages)
+
+    def _pager(self, page_no: int, pages: int) -> list[PagerLink]:
+        """首页 上一页 1 2 3 下一页 尾页 with the skin's words; for ``next``, each link is
+        ``javascript:next(N)``; a ``script`` pager has no links (the page writes them)."""
+        first_word, prev_word, next_word, last_word = (
+            ("首页", "上一页", "下一页", "尾页") if self.spec.skin != "variant"
+            else ("第一页", "上页", "下页", "末页"))
+
+        def href(n: int) -> str:
+            if self.spec.pager == "next":
+                return f"javascript:next({n})"
+            if self.spec.pager in _QUERY_KEY:  # page 1 is ?page=1 too
+                return f"./?{_QUERY_KEY[self.spec.pager]}={n}"
+            return "./" + list_target(self.spec, n)[len(self.spec.path):] if n > 1 else "./"
+
+        def link(label: str, n: int, enabled: bool) -> PagerLink:
+            return PagerLink(label, href(n) if enabled else None)
+
+        links = [link(first_word, 1, page_no > 1), link(prev_word, page_no - 1, page_no > 1)]
+        for n in range(1, pages + 1):
+            links.append(PagerLink(str(n), current=True) if n == page_no else link(str(n), n, True))
+        links += [link(next_word, page_no + 1, page_no < pages),
+                  link(last_word, pages, page_no < pages)]
+        return links
+
+    def article(self, path: str) -> ColumnArticle | None:
+        listing = self.paths.get(path)
+        if listing is None:
+            return None
+        notice = self.notice(listing)
+        return ColumnArticle(render_column_article(self.spec, notice, cn_date(notice.signed_on)),
+                             listing.published_at)
+
+
+@lru_cache(maxsize=1024)
+def _written(spec: ColumnSpec, listing: Listing, seed: int) -> NoticeSpec:
+    if spec.kind == FEEDBACK:
+        rng = notice_rng(seed, f"feedback:{listing.notice_id}")
+        others = tuple(rng.sample(ISSUERS, rng.randrange(0, 3)))
+        return write_feedback(listing, rng, others)
+    return write_notice(listing, seed)
+
+
+_LIST_PAGE = re.compile(r"^(?:index(?:_(\d+))?\.html|list_(\d+)\.html)?$")
+
+
+class Columns:
+    """Every column of ``COLUMNS`` for a seed: what they answer at a path and query."""
+
+    def __init__(self, seed: int, today: date) -> None:
+        self.seed, self.today = seed, today
+
+    @cached_property
+    def all(self) -> dict[str, Column]:
+        return {spec.path: Column(spec, self.seed, self.today) for spec in COLUMNS}
+
+    def column_of(self, path: str) -> Column | None:
+        return next((c for p, c in self.all.items() if path.startswith(p)), None)
+
+    def list_page(self, path: str, query: str, *, empty: bool = False) -> bytes | None:
+        """The list page at ``path?query``, or None when there is none (404)."""
+        column = self.column_of(path)
+        if column is None:
+            return None
+        m = _LIST_PAGE.match(path[len(column.spec.path):])
+        if m is None:
+            return None
+        page_no = _page_no(column.spec, m, query)
+        if page_no is None:
+            return None
+        asked = _target(path, query, column.spec)
+        if asked != list_target(column.spec, page_no) and not (
+                page_no == 1 and column.spec.pager in _QUERY_KEY and m[0] == ""):
+            return None
+        return column.list_page(page_no, empty=empty)
+
+    def article(self, path: str) -> ColumnArticle | None:
+        column = self.column_of(path)
+        return column.article(path) if column else None
+
+
+def _page_no(spec: ColumnSpec, m: re.Match, query: str) -> int | None:
+    if spec.pager in _QUERY_KEY and query:
+        key, _, value = query.partition("=")
+        return int(value) if key == _QUERY_KEY[spec.pager] and value.isdigit() else None
+    if m[1] is not None:
+        return int(m[1]) + 1 if spec.pager == "script" else int(m[1])
+    if m[2] is not None:
+        return int(m[2])
+    return 1
+
+
+def _target(path: str, query: str, spec: ColumnSpec) -> str:
+    """The request as ``list_target`` writes it (index.html and the folder are one page)."""
+    if not query and (path.endswith("/index.html") or path == spec.path):
+        return spec.path
+    return path + (f"?{query}" if query else "")
