@@ -54,7 +54,9 @@ _SOURCE = re.compile(
 )
 _INFO_MAX = 200  # an info line is short; longer text is a paragraph mentioning a date
 _INFO_CLIMB = 3
-_TITLE_HINT = re.compile(r"关于.*(?:通报|公告|情况|公示|报告)|整改|(?:通报|公告|公示|通知|报告)$")
+_TITLE_HINT = re.compile(
+    r"关于.*(?:通报|公告|情况|公示|报告)|整改|反馈.*情况$|(?:通报|公告|公示|通知|报告)$"
+)
 _TITLE_SPLIT = re.compile(r"\s*[-_|｜—]+\s*")
 _TITLE_LOOKBACK = 40  # elements before the info line searched for a title
 

@@ -1,0 +1,71 @@
+"""Auto detection over real HTTP: every column the replica serves, each pager kind, harvested
+whole by a real Scrapy crawl; named profiles; the walk's bounds under every pager kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from replica.columns import COLUMNS
+
+VARIANTS = [c for c in COLUMNS if c.skin == "variant"]
+
+
+def _listed(replica, column) -> list[str]:
+    return [lst.notice_id for lst in replica.site.columns.all[column.path].listings]
+
+
+@pytest.mark.parametrize("column", COLUMNS, ids=lambda c: c.path.strip("/").replace("/", "-"))
+def test_auto_harvests_every_notice_of_every_column(replica, crawl, column) -> None:
+    """The unseen variant on each pager kind, the TRS site and the site's other columns."""
+    batch = crawl(replica.url_for(column.path))
+    ids = _listed(replica, column)
+    assert len(ids) == 25  # three list pages of ten
+    assert [e["notice_id"] for e in batch.listings] == ids  # in the list's order
+    assert set(batch.notices) == set(ids)
+    assert batch.summary["list_complete"] is True
+    assert batch.summary["list_pages"] == batch.summary["list_pages_ok"] == 3
+    assert batch.summary["outcomes"] == {"ok": 28}
+    expected_pager = {"currentpage": "query"}.get(column.pager, column.pager)
+    assert batch.summary["scrapy_stats"]["zgwatch/pager"] == expected_pager
+    first = replica.site.columns.all[column.path].listings[0]
+    notice = batch.notices[first.notice_id]
+    assert notice["title"] == first.title
+    assert notice["published_on"] == first.published_at.date().isoformat()
+
+
+@pytest.mark.parametrize(("path", "profile"), [("/trs/xszg/", "trs"),
+                                               ("/variant/query/", "page-query"),
+                                               ("/variant/next/", "next-script"),
+                                               ("/swxsnew/xsfk/", "gdjct")])
+def test_a_named_profile_harvests_its_kind_of_site(replica, crawl, path, profile) -> None:
+    column = next(c for c in COLUMNS if c.path == path)
+    batch = crawl(replica.url_for(path), profile=profile)
+    assert set(batch.notices) == set(_listed(replica, column))
+    assert batch.summary["list_complete"] is True
+    assert batch.summary["scrapy_stats"]["zgwatch/profile"] == profile
+
+
+def test_a_profile_of_another_site_finds_no_notice(replica, crawl) -> None:
+    """The TRS profile on this site's column: no entry of its shape, an empty list, no
+    article fetched (never a notice read by the wrong rules)."""
+    batch = crawl(replica.url, profile="trs")
+    assert batch.notices == {}
+    assert batch.summary["first_page_outcome"] == "empty_list"
+
+
+@pytest.mark.parametrize("path", ["/trs/xszg/", "/variant/query/", "/variant/next/"])
+def test_the_walk_bound_holds_for_every_pager_kind(replica, crawl, path) -> None:
+    batch = crawl(replica.url_for(path), max_list_pages=2)
+    assert batch.summary["list_pages"] == 2
+    assert batch.summary["list_complete"] is False
+    assert "max_list_pages = 2" in batch.summary["list_runaway"]
+    assert [f["outcome"] for f in batch.fetches if f["page_kind"] == "list"].count(
+        "list_runaway") == 1
+
+
+def test_a_failed_list_page_of_a_script_pager_leaves_the_list_incomplete(replica, crawl) -> None:
+    replica.site.set_fault("/trs/xszg/index_1.html", "503")
+    batch = crawl(replica.url_for("/trs/xszg/"))
+    assert batch.summary["list_complete"] is False
+    assert batch.summary["outcomes"]["server_error"] >= 1
+    assert len(batch.notices) == 15  # pages 0 and 2 of the script's count
