@@ -208,3 +208,44 @@ def test_dated_links_of_another_column_are_no_entries() -> None:
     outcome, _, _ = classify_list(200, body, HOST + "/col/", {})
     assert outcome == "empty_list"
     assert parse_list(body, HOST + "/col/").entries == ()
+
+
+# -- the dated block, whatever its markup -----------------------------------------------------
+
+CLASS = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=10)
+LAYOUTS = {  # container, item: (open, close) around "{link}" and "{date}"
+    "ul": ("<ul class='{c}'>", "</ul>", "<li class='{i}'>{a}</li>"),
+    "div": ("<div class='{c}'>", "</div>", "<div class='{i}'>{a}</div>"),
+    "table": ("<table class='{c}'><tbody>", "</tbody></table>", "<tr><td>{a}</td></tr>"),
+    "dl": ("<dl class='{c}'>", "</dl>", "<dd class='{i}'>{a}</dd>"),
+}
+DATE_FORMATS = ("{d:%Y-%m-%d}", "{d:%Y/%m/%d}", "{d:%Y.%m.%d}", "{d.year}年{d.month}月{d.day}日",
+                "[{d:%Y-%m-%d}]")
+
+
+@given(layout=st.sampled_from(sorted(LAYOUTS)), container=CLASS, item=CLASS,
+       date_format=st.sampled_from(DATE_FORMATS), date_first=st.booleans(),
+       date_tag=st.sampled_from(["span", "i", "em", "td", "font"]),
+       folder=segment, name=segment,
+       entries=st.lists(st.tuples(st.integers(1, 10**12), DAYS), min_size=1, max_size=15,
+                        unique_by=lambda e: e[0]))
+def test_auto_finds_every_dated_link_whatever_the_markup(layout, container, item, date_format,
+                                                         date_first, date_tag, folder, name,
+                                                         entries) -> None:
+    start, end, row = LAYOUTS[layout]
+    rows = []
+    for n, day in entries:
+        link = f'<a href="./{folder}/{name}_{n}.html">{name}通报第{n}号</a>'
+        dated = f"<{date_tag}>{date_format.format(d=day)}</{date_tag}>"
+        if layout == "table":
+            dated = f"</td><td>{dated}" if not date_first else f"{dated}</td><td>"
+        rows.append(row.format(i=item, a=dated + link if date_first else link + dated))
+    sidebar = "".join(f'<li><a href="/other/{n}.html">其他栏目新闻{n}</a><span>2024-01-0{n}</span>'
+                      f"</li>" for n in range(1, 4))
+    body = (f"<html><body><ul class='side'>{sidebar}</ul>{start.format(c=container)}"
+            f"{''.join(rows)}{end}</body></html>").encode()
+    page = parse_list(body, f"{HOST}/col/")
+    assert [(e.notice_id, e.listed_on) for e in page.entries] == [(str(n), d)
+                                                                  for n, d in entries]
+    assert [e.title for e in page.entries] == [f"{name}通报第{n}号" for n, _ in entries]
+    assert page.profile.is_article(f"{HOST}/col/{folder}/{name}_77.html")
