@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 
+from replica.faults import FAR_LAST_PAGE
 from replica.feedback import FEEDBACK, feedback_title, write_feedback
 from replica.generator import CN, Listing, notice_rng, write_notice
 from replica.issuers import ISSUERS
@@ -119,8 +120,11 @@ class Column:
     def notice(self, listing: Listing) -> NoticeSpec:
         return _written(self.spec, listing, self.seed)
 
-    def list_page(self, page_no: int, *, empty: bool = False) -> bytes | None:
-        """List page ``page_no`` (1-based), None past the last."""
+    def list_page(self, page_no: int, *, empty: bool = False,
+                  far_last: bool = False) -> bytes | None:
+        """List page ``page_no`` (1-based), None past the last; ``far_last``: the pager (its
+        尾页, 共N页, the script's total) claims ``FAR_LAST_PAGE`` pages, as ``pager_far_last``
+        does on 整改落实."""
         pages = self.page_count()
         if not 1 <= page_no <= pages:
             return None
@@ -128,8 +132,9 @@ class Column:
                                                 page_no * COLUMN_PAGE_SIZE]
         items = [(lst, "." + article_path(self.spec, lst)[len(self.spec.path) - 1:])
                  for lst in shown]
-        return render_column_list(self.spec, items, self._pager(page_no, pages),
-                                  page_no=page_no, pages=pages)
+        claimed = FAR_LAST_PAGE if far_last else pages
+        return render_column_list(self.spec, items, self._pager(page_no, claimed),
+                                  page_no=page_no, pages=claimed)
 
     def _pager(self, page_no: int, pages: int) -> list[PagerLink]:
         """首页 上一页 1 2 3 下一页 尾页 with the skin's words; for ``next``, each link is
@@ -149,7 +154,7 @@ class Column:
             return PagerLink(label, href(n) if enabled else None)
 
         links = [link(first_word, 1, page_no > 1), link(prev_word, page_no - 1, page_no > 1)]
-        for n in range(1, pages + 1):
+        for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1):  # a window
             links.append(PagerLink(str(n), current=True) if n == page_no else link(str(n), n, True))
         links += [link(next_word, page_no + 1, page_no < pages),
                   link(last_word, pages, page_no < pages)]
@@ -189,7 +194,8 @@ class Columns:
     def column_of(self, path: str) -> Column | None:
         return next((c for p, c in self.all.items() if path.startswith(p)), None)
 
-    def list_page(self, path: str, query: str, *, empty: bool = False) -> bytes | None:
+    def list_page(self, path: str, query: str, *, empty: bool = False,
+                  far_last: bool = False) -> bytes | None:
         """The list page at ``path?query``, or None when there is none (404)."""
         column = self.column_of(path)
         if column is None:
@@ -204,7 +210,7 @@ class Columns:
         if asked != list_target(column.spec, page_no) and not (
                 page_no == 1 and column.spec.pager in _QUERY_KEY and m[0] == ""):
             return None
-        return column.list_page(page_no, empty=empty)
+        return column.list_page(page_no, empty=empty, far_last=far_last)
 
     def article(self, path: str) -> ColumnArticle | None:
         column = self.column_of(path)

@@ -93,7 +93,8 @@ def _route(
 def _column_route(site: Replica, path: str, query: str, headers: Mapping[str, str], *,
                   conditional: bool, list_fault: str | None) -> Response:
     """A page of another column or site (``replica.columns``)."""
-    body = site.columns.list_page(path, query, empty=list_fault == "empty")
+    body = site.columns.list_page(path, query, empty=list_fault == "empty",
+                                  far_last=list_fault == "pager_far_last")
     if body is not None:
         return Response.html(200, body)
     if (page := site.columns.article(path)) is None:

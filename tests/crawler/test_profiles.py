@@ -69,3 +69,16 @@ def test_a_failed_list_page_of_a_script_pager_leaves_the_list_incomplete(replica
     assert batch.summary["list_complete"] is False
     assert batch.summary["outcomes"]["server_error"] >= 1
     assert len(batch.notices) == 15  # pages 0 and 2 of the script's count
+
+
+@pytest.mark.parametrize("path", ["/trs/xszg/", "/variant/currentpage/", "/variant/next/"])
+def test_a_pager_claiming_a_million_pages_stops_after_the_barren_ones(replica, crawl,
+                                                                      path) -> None:
+    """尾页, 共N页 or the script's total past the last page: the pages past it answer 404,
+    and the walk stops after three that add nothing (list_runaway), whatever the pager."""
+    replica.site.set_fault(path + "*", "pager_far_last")
+    batch = crawl(replica.url_for(path))
+    assert len(batch.notices) == 25  # every notice is still read
+    assert batch.summary["list_complete"] is False
+    assert "3 list pages in a row added no notice" in batch.summary["list_runaway"]
+    assert batch.summary["list_pages"] == 3 + 3 + 1  # the real ones, three 404s, the stop
