@@ -12,16 +12,20 @@ a list page; faults apply by path as everywhere (``replica.faults``).
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 
+from replica.edits import one_character_changed
 from replica.faults import FAR_LAST_PAGE
 from replica.feedback import FEEDBACK, feedback_title, write_feedback
 from replica.generator import CN, Listing, notice_rng, write_notice
 from replica.issuers import ISSUERS
 from replica.model import INSPECTION, RECTIFICATION, NoticeSpec, cn_date
 from replica.render import PagerLink, render_column_article, render_column_list
+from replica.timing import utc
 
 COLUMN_PAGE_SIZE = 10
 
@@ -61,7 +65,7 @@ class ColumnArticle:
     """An article page of a column, rendered."""
 
     body: bytes
-    published_at: datetime  # local time, naive
+    last_modified: datetime  # UTC: the publication time, later the last edit
 
 
 def article_path(column: ColumnSpec, listing: Listing) -> str:
@@ -89,10 +93,12 @@ def list_target(column: ColumnSpec, page_no: int) -> str:
 
 
 class Column:
-    """A column's notices (newest first) and its pages."""
+    """A column's notices (newest first), its pages, and the changes tests make to it
+    (thread-safe: the server reads while a test writes)."""
 
-    def __init__(self, spec: ColumnSpec, seed: int, today: date) -> None:
-        self.spec, self.seed = spec, seed
+    def __init__(self, spec: ColumnSpec, seed: int, today: date,
+                 clock: Callable[[], datetime]) -> None:
+        self.spec, self.seed, self.today, self._clock = spec, seed, today, clock
         rng = notice_rng(seed, f"column:{spec.path}")
         listings = []
         day, nid = today - timedelta(days=rng.randrange(0, 5)), spec.first_id
@@ -104,8 +110,58 @@ class Column:
                                     spec.kind))
             day -= timedelta(days=rng.randrange(3, 40))
             nid -= rng.randrange(1, 40)
-        self.listings = tuple(listings)
-        self.paths = {article_path(spec, lst): lst for lst in listings}
+        self._lock = threading.RLock()
+        self._all = {lst.notice_id: lst for lst in listings}
+        self._removed: set[str] = set()
+        self._edited: dict[str, NoticeSpec] = {}
+        self._modified: dict[str, datetime] = {}  # Last-Modified after a change, UTC
+        self.paths = {article_path(spec, lst): lst.notice_id for lst in listings}
+
+    @property
+    def listings(self) -> tuple[Listing, ...]:
+        """The listed notices, newest first (by publication time, then id)."""
+        with self._lock:
+            listed = [lst for nid, lst in self._all.items() if nid not in self._removed]
+        return tuple(sorted(listed, key=lambda lst: (lst.published_at, int(lst.notice_id)),
+                            reverse=True))
+
+    def add_notice(self) -> str:
+        """Publish a new notice, the newest: it goes on top of page 1, every other one place
+        down. Returns its id."""
+        with self._lock:
+            rng = notice_rng(self.seed, f"column-added:{self.spec.path}:{len(self._all)}")
+            newest = max(lst.published_at for lst in self._all.values())
+            at = max(newest + timedelta(minutes=7), datetime.combine(self.today, time(9, 30)))
+            issuer = rng.choice(ISSUERS)
+            nid = str(max(map(int, self._all)) + rng.randrange(1, 6))
+            listing = Listing(nid, at, issuer, self._title(rng, issuer), False, self.spec.kind)
+            self._all[nid] = listing
+            self.paths[article_path(self.spec, listing)] = nid
+            return nid
+
+    def edit(self, notice_id: str) -> NoticeSpec:
+        """Change one character of a body paragraph (``replica.edits``); Last-Modified moves."""
+        with self._lock:
+            edited = one_character_changed(self.notice(self._all[notice_id]),
+                                           len(self._edited))
+            self._edited[notice_id] = edited
+            self._modified[notice_id] = max(self._clock(),
+                                            self._last_modified(notice_id) + timedelta(seconds=1))
+            return edited
+
+    def remove(self, notice_id: str) -> None:
+        """Take a notice down: gone from the list, its article answers 404."""
+        with self._lock:
+            self._all[notice_id]
+            self._removed.add(notice_id)
+
+    def restore(self, notice_id: str) -> None:
+        with self._lock:
+            self._all[notice_id]
+            self._removed.discard(notice_id)
+
+    def _last_modified(self, notice_id: str) -> datetime:
+        return self._modified.get(notice_id) or utc(self._all[notice_id].published_at)
 
     def _title(self, rng, issuer) -> str:
         if self.spec.kind == INSPECTION:
@@ -118,18 +174,22 @@ class Column:
         return max(1, -(-len(self.listings) // COLUMN_PAGE_SIZE))
 
     def notice(self, listing: Listing) -> NoticeSpec:
-        return _written(self.spec, listing, self.seed)
+        """The current text of ``listing``'s notice."""
+        with self._lock:
+            edited = self._edited.get(listing.notice_id)
+        return edited or _written(self.spec, listing, self.seed)
 
     def list_page(self, page_no: int, *, empty: bool = False,
                   far_last: bool = False) -> bytes | None:
         """List page ``page_no`` (1-based), None past the last; ``far_last``: the pager (its
         尾页, 共N页, the script's total) claims ``FAR_LAST_PAGE`` pages, as ``pager_far_last``
         does on 整改落实."""
-        pages = self.page_count()
+        listings = self.listings
+        pages = max(1, -(-len(listings) // COLUMN_PAGE_SIZE))
         if not 1 <= page_no <= pages:
             return None
-        shown = [] if empty else self.listings[(page_no - 1) * COLUMN_PAGE_SIZE:
-                                                page_no * COLUMN_PAGE_SIZE]
+        shown = [] if empty else listings[(page_no - 1) * COLUMN_PAGE_SIZE:
+                                          page_no * COLUMN_PAGE_SIZE]
         items = [(lst, "." + article_path(self.spec, lst)[len(self.spec.path) - 1:])
                  for lst in shown]
         claimed = FAR_LAST_PAGE if far_last else pages
@@ -161,12 +221,15 @@ class Column:
         return links
 
     def article(self, path: str) -> ColumnArticle | None:
-        listing = self.paths.get(path)
-        if listing is None:
-            return None
+        """The article at ``path``, None when there is none or it was removed."""
+        with self._lock:
+            notice_id = self.paths.get(path)
+            if notice_id is None or notice_id in self._removed:
+                return None
+            listing, modified = self._all[notice_id], self._last_modified(notice_id)
         notice = self.notice(listing)
         return ColumnArticle(render_column_article(self.spec, notice, cn_date(notice.signed_on)),
-                             listing.published_at)
+                             modified)
 
 
 @lru_cache(maxsize=1024)
@@ -182,14 +245,27 @@ _LIST_PAGE = re.compile(r"^(?:index(?:_(\d+))?\.html|list_(\d+)\.html)?$")
 
 
 class Columns:
-    """Every column of ``COLUMNS`` for a seed: what they answer at a path and query."""
+    """Every column of ``COLUMNS`` for a seed: what they answer at a path and query, and
+    the changes a test (or the admin API) makes to one (``path`` names the column)."""
 
-    def __init__(self, seed: int, today: date) -> None:
-        self.seed, self.today = seed, today
+    def __init__(self, seed: int, today: date, clock: Callable[[], datetime]) -> None:
+        self.seed, self.today, self._clock = seed, today, clock
 
     @cached_property
     def all(self) -> dict[str, Column]:
-        return {spec.path: Column(spec, self.seed, self.today) for spec in COLUMNS}
+        return {spec.path: Column(spec, self.seed, self.today, self._clock) for spec in COLUMNS}
+
+    def add_notice(self, path: str) -> str:
+        return self.all[path].add_notice()
+
+    def edit(self, path: str, notice_id: str) -> NoticeSpec:
+        return self.all[path].edit(notice_id)
+
+    def remove(self, path: str, notice_id: str) -> None:
+        self.all[path].remove(notice_id)
+
+    def restore(self, path: str, notice_id: str) -> None:
+        self.all[path].restore(notice_id)
 
     def column_of(self, path: str) -> Column | None:
         return next((c for p, c in self.all.items() if path.startswith(p)), None)

@@ -18,7 +18,7 @@ from replica.faults import PAGER_FAULTS, error_page, shield_page, to_gbk, to_gbk
 from replica.generator import attachment_notice_id
 from replica.render import render_page
 from replica.response import HTML, Dropped, Hang, Response
-from replica.state import COLUMN, Article, Replica, utc
+from replica.state import COLUMN, Article, Replica
 
 LIST = re.compile(r"^/xunshizgls/(?:index(?:_([1-9]\d*))?\.html)?$")
 ARTICLE = re.compile(r"^/xunshizgls/content/post_(\d+)\.html$")
@@ -100,7 +100,7 @@ def _column_route(site: Replica, path: str, query: str, headers: Mapping[str, st
     if (page := site.columns.article(path)) is None:
         return not_found()
     body, etag = page.body, '"' + hashlib.sha256(page.body).hexdigest()[:32] + '"'
-    return _article(Article(body, etag, utc(page.published_at)),
+    return _article(Article(body, etag, page.last_modified),
                     headers if conditional else {})
 
 

@@ -24,9 +24,9 @@ from replica.generator import DEFAULT_TODAY, Listing, build_catalog, notice_rng,
 from replica.issuers import ISSUERS, find_issuer
 from replica.model import NoticeSpec
 from replica.render import PAGE_SIZE, TEMPLATES, page_count, page_name, render_article, render_list
+from replica.timing import utc
 
 COLUMN = "/xunshizgls/"
-SHANGHAI = timedelta(hours=8)  # pages print local time; HTTP dates are GMT
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Replica:
         )
         self._edits = 0  # changes made so far, to vary where the next default edit lands
         # the site's other columns, a TRS site and the variant (replica/columns.py)
-        self.columns = Columns(seed, today)
+        self.columns = Columns(seed, today, self._clock)
         self._order: list[Listing] = []
         self._reorder()
 
@@ -306,8 +306,3 @@ class Replica:
         instant = max(self._clock(), after + timedelta(seconds=1))
         self._latest = max(self._latest, instant)
         return instant
-
-
-def utc(local: datetime) -> datetime:
-    """A local (Asia/Shanghai) naive time as an aware UTC instant."""
-    return (local - SHANGHAI).replace(tzinfo=UTC)

@@ -3,6 +3,8 @@ whole by a real Scrapy crawl; named profiles; the walk's bounds under every page
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from replica.columns import COLUMNS
@@ -82,3 +84,24 @@ def test_a_pager_claiming_a_million_pages_stops_after_the_barren_ones(replica, c
     assert batch.summary["list_complete"] is False
     assert "3 list pages in a row added no notice" in batch.summary["list_runaway"]
     assert batch.summary["list_pages"] == 3 + 3 + 1  # the real ones, three 404s, the stop
+
+
+def test_a_new_an_edited_and_a_removed_notice_of_the_variant_across_two_crawls(
+        replica, crawl, tmp_path) -> None:
+    path = "/variant/query/"
+    column = replica.site.columns.all[path]
+    top, edited = column.listings[0].notice_id, column.listings[1].notice_id
+    # a cycle the day after the edited one was published: recent, so read every cycle
+    as_of = column.listings[1].published_at.date() + timedelta(days=1)
+    first = crawl(replica.url_for(path), as_of=as_of)
+    new_id = replica.site.columns.add_notice(path)
+    replica.site.columns.edit(path, edited)
+    replica.site.columns.remove(path, top)
+    second = crawl(replica.url_for(path), known=first.known(tmp_path / "known.jsonl"),
+                   as_of=as_of)
+    assert [e["notice_id"] for e in second.listings] == [lst.notice_id
+                                                         for lst in column.listings]
+    assert new_id in second.notices  # read at once
+    assert second.notices[edited]["text_sha256"] != first.notices[edited]["text_sha256"]
+    assert second.fetch_of(top)["outcome"] == "not_found"  # probed: missing from the list
+    assert second.fetch_of(top)["page_kind"] == "probe"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -106,3 +109,41 @@ def test_faults_and_validators_apply_to_the_new_pages(replica, client) -> None:
     path = "/swxsnew/xsgg/" + HREF.search(client.get("/swxsnew/xsgg/").text).group(1).lstrip("/")
     page = client.get(path)
     assert client.get(path, {"If-None-Match": page.headers["ETag"]}).status == 304
+
+
+def test_changes_to_a_column_through_the_admin_api(replica, client) -> None:
+    path = "/variant/next/"
+    column = replica.site.columns.all[path]
+    top, second = column.listings[0], column.listings[1]
+
+    def post(operation: str, **args) -> dict:
+        request = urllib.request.Request(replica.url_for(f"/_replica/{operation}"),
+                                         data=json.dumps(args).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    new_id = post("column_add_notice", path=path)["result"]
+    assert [lst.notice_id for lst in column.listings[:2]] == [new_id, top.notice_id]
+    assert new_id in client.get(path).text  # on top of page 1, the rest one place down
+    assert len(HREF.findall(client.get("/variant/next/list_3.html").text)) == 6
+
+    article = next(p for p, nid in column.paths.items() if nid == second.notice_id)
+    before = client.get(article)
+    edited = post("column_edit", path=path, notice_id=second.notice_id)["result"]
+    after = client.get(article)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
+    untouched = Replica(45, 1).columns.all[path].notice(second)
+    changed = [p for p, q in zip(edited["paragraphs"], untouched.paragraphs, strict=True)
+               if p != q]
+    assert len(changed) == 1 and changed[0] in after.text  # one character, served
+
+    post("column_remove", path=path, notice_id=top.notice_id)
+    assert top.notice_id not in client.get(path).text
+    assert client.get(next(p for p, nid in column.paths.items()
+                           if nid == top.notice_id)).status == 404
+    post("column_restore", path=path, notice_id=top.notice_id)
+    assert top.notice_id in client.get(path).text
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        post("column_remove", path="/nowhere/", notice_id="1")
+    assert unknown.value.code == 404
