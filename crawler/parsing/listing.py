@@ -100,9 +100,8 @@ def _with_scheme(page: ListPage, root, base: str, pager: list, scripted: list) -
     scheme = link_scheme(pager, same_folder(page.url))
     if scheme is not None and scripted:
         scheme = replace(scheme, kind="next")
-    if scheme is not None and wanted is not None and scheme.kind != wanted \
-            and not (wanted == "query" and scheme.kind == "numbered"):
-        scheme = None
+    if scheme is not None and wanted is not None and scheme.kind != wanted:
+        scheme = None  # a named profile's pager kind or none
     page_no = page.page_no
     if scheme is not None and page_no is None:
         page_no = scheme.number(page.url)
