@@ -31,6 +31,7 @@ from pathlib import Path
 from core import vocabulary as v
 from core.errors import os_error_text
 from crawler.items import STORAGE_ERROR
+from crawler.profiles import AUTO, PROFILES
 
 # Scrapy is imported in the functions that use it: the page-reading workers
 # (crawler.pages) import this module as their ``__main__`` and need none of it.
@@ -52,7 +53,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--max-list-pages", type=int, default=v.MAX_LIST_PAGES)
-    p.add_argument("--profile", default="auto", help="a built-in site profile, or auto")
+    p.add_argument("--profile", default=AUTO, choices=(AUTO, *PROFILES),
+                   help="a built-in site profile (crawler.profiles), or auto")
     p.add_argument("--parent-pid", type=int, default=0,
                    help="end at once if this process is not (or no longer) the parent")
     p.add_argument("--read-workers", type=int, default=-1,
