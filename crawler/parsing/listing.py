@@ -24,7 +24,7 @@ from lxml import etree
 
 from core.vocabulary import LIST_PAGE_URL
 from crawler.parsing.dates import make_date
-from crawler.parsing.document import base_url, element_text, links, parse_html
+from crawler.parsing.document import base_url, element_text, links, parse_html, text_lines
 from crawler.parsing.model import ListEntry, ListPage
 from crawler.parsing.pager import (
     link_scheme,
@@ -44,6 +44,8 @@ _PAGER_DECOR = re.compile(r"[\s\[\]<>«»‹›《》]")
 _LIST_DATE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
 _ITEM_TAGS = frozenset({"li", "tr", "dd", "dt"})
 _ITEM_CLIMB = 3  # levels from a link up to its list item (li > div > a)
+_BRACKETS = r"[\s\[\](){}【】（）]*"
+_DATE_ONLY = re.compile(f"^{_BRACKETS}{_LIST_DATE.pattern}日?{_BRACKETS}$")  # [2024.9.26]
 _TITLE_MIN = 4  # characters: shorter link texts (更多, 详情) are no notice titles
 
 
@@ -136,7 +138,7 @@ def _dated_block(root, base: str, folder: tuple[str, str],
     for a, href in links(root, base):
         if not _in_folder(href, folder):  # a sidebar's article of another column
             continue
-        title = normalize_line(a.get("title") or "") or element_text(a)
+        title = _link_title(a)
         if len(title) < _TITLE_MIN or _PAGER_DECOR.sub("", title) in _PAGER_WORDS:
             continue
         item = _item(a)
@@ -178,9 +180,8 @@ def _entries(posts: list, profile: Profile, base: str) -> tuple[ListEntry, ...]:
     for item, a, href, notice_id in placed:
         if notice_id in entries or item.getparent() not in chosen:
             continue
-        title = normalize_line(a.get("title") or "") or element_text(a)
         entries[notice_id] = ListEntry(
-            notice_id=notice_id, url=href, title=title,
+            notice_id=notice_id, url=href, title=_link_title(a),
             listed_on=_item_date(item, a, is_entry),
         )
     return tuple(entries.values())
@@ -212,7 +213,28 @@ def _item_date(item: etree._Element, a: etree._Element, is_entry) -> date | None
         text = "".join(item.itertext()).replace("".join(a.itertext()), " ", 1)
     if m := _LIST_DATE.search(to_ascii(text)):
         return make_date(*m.groups())
+    inside = _dated_child(a)  # a link wrapping both the title and the date
+    if inside is not None and (m := _LIST_DATE.search(to_ascii(inside.text_content()))):
+        return make_date(*m.groups())
     return None
+
+
+def _dated_child(a: etree._Element) -> etree._Element | None:
+    """An element inside link ``a`` that holds a date and nothing else, if there is one."""
+    for el in a.iterdescendants():
+        if isinstance(el.tag, str) and _DATE_ONLY.match(to_ascii(el.text_content())):
+            return el
+    return None
+
+
+def _link_title(a: etree._Element) -> str:
+    """An entry's title: the link's ``title``, else its text without a date inside it."""
+    if title := normalize_line(a.get("title") or ""):
+        return title
+    inside = _dated_child(a)
+    if inside is None:
+        return element_text(a)
+    return normalize_line(" ".join(text_lines(a, exclude=(inside,))))
 
 
 def _current_page(pager: list, url: str) -> int | None:

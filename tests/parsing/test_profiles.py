@@ -225,18 +225,27 @@ DATE_FORMATS = ("{d:%Y-%m-%d}", "{d:%Y/%m/%d}", "{d:%Y.%m.%d}", "{d.year}年{d.m
 
 @given(layout=st.sampled_from(sorted(LAYOUTS)), container=CLASS, item=CLASS,
        date_format=st.sampled_from(DATE_FORMATS), date_first=st.booleans(),
+       in_link=st.booleans(),
        date_tag=st.sampled_from(["span", "i", "em", "td", "font"]),
        folder=segment, name=segment,
        entries=st.lists(st.tuples(st.integers(1, 10**12), DAYS), min_size=1, max_size=15,
                         unique_by=lambda e: e[0]))
 def test_auto_finds_every_dated_link_whatever_the_markup(layout, container, item, date_format,
-                                                         date_first, date_tag, folder, name,
-                                                         entries) -> None:
+                                                         date_first, in_link, date_tag, folder,
+                                                         name, entries) -> None:
+    """Any container and item, class names, date form, date before or after the link or
+    inside it (a link wrapping title and date), beside a dated sidebar of another folder."""
     start, end, row = LAYOUTS[layout]
+    date_tag = "span" if in_link and date_tag == "td" else date_tag
     rows = []
     for n, day in entries:
-        link = f'<a href="./{folder}/{name}_{n}.html">{name}通报第{n}号</a>'
         dated = f"<{date_tag}>{date_format.format(d=day)}</{date_tag}>"
+        if in_link:
+            title = f"<b>{name}通报第{n}号</b>"
+            inner = dated + title if date_first else title + dated
+            rows.append(row.format(i=item, a=f'<a href="./{folder}/{name}_{n}.html">{inner}</a>'))
+            continue
+        link = f'<a href="./{folder}/{name}_{n}.html">{name}通报第{n}号</a>'
         if layout == "table":
             dated = f"</td><td>{dated}" if not date_first else f"{dated}</td><td>"
         rows.append(row.format(i=item, a=dated + link if date_first else link + dated))
