@@ -112,8 +112,9 @@ class PageKind(StrEnum):
 # -- the site -----------------------------------------------------------------------------------
 
 REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
-# The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
-ARTICLE_URL = re.compile(r"post_(\d+)\.s?html?$")
+# The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html
+# (the built-in profile ``gdjct`` of crawler/profiles.py; other sites have theirs).
+ARTICLE_URL = re.compile(r"post_(?P<id>\d+)\.s?html?$")
 LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")
 _INDEX_PAGE = re.compile(r"(?<=/)index\.s?html?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from core.vocabulary import ARTICLE_URL
+
 # A notice id: ASCII digits, 1-20 of them (the same grammar as the history site's file names).
 NOTICE_ID = re.compile(r"[0-9]{1,20}")
 _DIGITS = re.compile(r"[0-9]+")
@@ -121,7 +123,7 @@ PROFILES: dict[str, Profile] = {
     for p in (
         Profile("gdjct", "南粤清风网 and Guangdong's site platform: index.html, index_N.html, "
                          "./content/post_N.html",
-                article=r"post_(?P<id>\d+)\.s?html?$", pager="numbered"),
+                article=ARTICLE_URL.pattern, pager="numbered"),
         Profile("trs", "TRS sites: <ul class=\"list_news_dl2\"> items (link, then date), "
                        "./YYYYMM/tYYYYMMDD_N.html, createPageHTML(total, current, \"index\", "
                        "\"html\") pages counting from 0",

@@ -13,7 +13,7 @@ blocked       412 (the gd.gov.cn bot shield), or a 200 page of script with no
 truncated     cut off: ``</html>`` missing, or ``<body>`` without ``</body>``,
               or an empty body
 wrong_page    a complete page without the structure asked for: a list page
-              needs a breadcrumb or pager, an article needs its post_N URL,
+              needs a breadcrumb or pager, an article needs its profile's URL shape,
               the 来源/日期 info line, a title and a body (so a home page after
               a redirect, a 200 error page, a list served for an article and
               an article served for a list are all wrong), a non-HTML type
