@@ -71,7 +71,7 @@ class Attachment:
 class NoticePage:
     """One article page of the column, read."""
 
-    notice_id: str  # the N of post_N.html
+    notice_id: str  # the number in its URL the profile names (post_N.html: N)
     url: str
     title: str
     body: str  # normalised text, paragraphs separated by "\n"
