@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.batch import Batch, new_batch_id
 from core.errors import (
     ColumnMismatch,
     ColumnUnreadable,
@@ -28,7 +29,7 @@ from core.errors import (
 )
 from core.testhook import pause_point
 from crawler.leftovers import sweep
-from crawler.runner import CrawlResult, failure_line, new_batch_id, run_crawl
+from crawler.runner import CrawlResult, failure_line, run_crawl
 from zgwatch.config import Settings
 from zgwatch.lock import held_fds
 
@@ -86,7 +87,7 @@ def snapshot_known(settings: Settings) -> Path:
         batch_dir = settings.batches_dir / new_batch_id()
         batch_dir.mkdir(parents=True)
         try:
-            write_known(con, batch_dir / "known.jsonl")
+            write_known(con, Batch(batch_dir).known)
         except BaseException:
             shutil.rmtree(batch_dir, ignore_errors=True)  # no batch folder without its input
             raise
@@ -117,7 +118,7 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     ``progress(n)`` is called with the number of fetches so far, for a live display.
     """
     with one_line("crawl", settings):
-        result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
+        result = run_crawl(settings.crawl_options(), batch_dir, Batch(batch_dir).known,
                            progress=progress, inherit_fds=held_fds(settings.data_dir))
     log.info(result.line())
     for fetch in result.failures():  # each one named where operators look: the crawl's log
