@@ -15,7 +15,6 @@ changes, every view is recreated in dependency order (recorded in
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
+from core.sqlfiles import transaction
 from core.vocabulary import CONTENT_OUTCOMES
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -46,7 +46,7 @@ SESSION = {
 
 
 @dataclass(frozen=True)
-class SqlFile:
+class SchemaFile:
     """A migration (``version`` > 0) or a view definition (``version`` 0)."""
 
     version: int
@@ -67,19 +67,19 @@ class SqlFile:
         return [n.strip() for n in names if n.strip()]
 
 
-def migrations() -> list[SqlFile]:
+def migrations() -> list[SchemaFile]:
     """The schema steps shipped with the code, in the order they apply."""
     steps = []
     for path in SQL_DIR.glob("*.sql"):
         if m := MIGRATION_NAME.match(path.name):
-            steps.append(SqlFile(int(m[1]), m[2], path))
+            steps.append(SchemaFile(int(m[1]), m[2], path))
     return sorted(steps, key=lambda s: s.version)
 
 
-def view_files() -> list[SqlFile]:
+def view_files() -> list[SchemaFile]:
     """The analyst views shipped with the code, each after the views it depends on."""
-    views = {p.stem: SqlFile(0, p.stem, p) for p in sorted(VIEWS_DIR.glob("*.sql"))}
-    ordered: dict[str, SqlFile] = {}
+    views = {p.stem: SchemaFile(0, p.stem, p) for p in sorted(VIEWS_DIR.glob("*.sql"))}
+    ordered: dict[str, SchemaFile] = {}
 
     def visit(name: str, path: tuple[str, ...]) -> None:
         if name in path:
@@ -205,31 +205,15 @@ def _apply_views(con: duckdb.DuckDBPyConnection) -> None:
     _in_transaction(con, "views", statements)
 
 
-def rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back the open transaction, if DuckDB still has one.
-
-    A failed COMMIT (a full disk refusing the write-ahead log) has already ended the
-    transaction, and ``ROLLBACK`` would then raise "cannot rollback - no transaction is
-    active", hiding the error that matters. Nothing of the transaction is kept either way.
-    """
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
-
-
 def _in_transaction(
     con: duckdb.DuckDBPyConnection, what: str, statements: list[tuple[str, list | None]]
 ) -> None:
-    con.execute("BEGIN TRANSACTION")
     try:
-        for sql, params in statements:
-            con.execute(sql, params)
-        con.execute("COMMIT")
+        with transaction(con):
+            for sql, params in statements:
+                con.execute(sql, params)
     except duckdb.Error as exc:
-        rollback(con)
         raise StageFailed(f"warehouse schema: {what} failed: {reason(exc)}") from exc
-    except BaseException:
-        rollback(con)
-        raise
 
 
 _PREFIX = re.compile(r"^(?:\w+ Error: |Failed to commit: )+")
