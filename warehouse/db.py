@@ -23,9 +23,10 @@ from pathlib import Path
 
 import duckdb
 
+from core import periods
 from core.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
 from core.sqlfiles import transaction
-from core.vocabulary import CONTENT_OUTCOMES
+from core.vocabulary import CONTENT_OUTCOMES, KINDS_WITH_WINDOW
 
 SQL_DIR = Path(__file__).parent / "sql"
 VIEWS_DIR = SQL_DIR / "views"
@@ -173,12 +174,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def vocabulary_sql() -> str:
-    """Macros that give SQL the words of ``core.vocabulary`` (written there, once).
+    """Macros that give SQL the words and rules of ``core`` (written there, once).
 
-    ``is_content(outcome)``: the fetch brought content (ok, 304), not a fault.
+    ``is_content(outcome)``: the fetch brought content (ok, 304), not a fault;
+    ``states_window(document_kind)``: a notice of this kind states a window for
+    the public (one without it is a parse gap);
+    ``period_phase``, ``days_left``, ``days_label``: a publicity period on a
+    day, as ``core.periods.period_facts`` gives it.
     """
     outcomes = ", ".join(f"'{o}'" for o in sorted(CONTENT_OUTCOMES))
-    return f"CREATE OR REPLACE MACRO is_content(outcome) AS outcome IN ({outcomes})"
+    window_kinds = ", ".join(f"'{k}'" for k in sorted(KINDS_WITH_WINDOW))
+    macros = [f"CREATE OR REPLACE MACRO is_content(outcome) AS outcome IN ({outcomes})",
+              "CREATE OR REPLACE MACRO states_window(document_kind) AS "
+              f"coalesce(document_kind, 'other') IN ({window_kinds})",
+              *periods.sql_macros()]
+    return ";\n".join(macros)
 
 
 def _apply_views(con: duckdb.DuckDBPyConnection) -> None:
