@@ -72,13 +72,6 @@ class ChangeEvent:
     def label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
 
-    @property
-    def days_left(self) -> int | None:
-        """Days from the event's ``as_of`` to the end of the publicity period (公开期限)."""
-        if self.publicity_end is None:
-            return None
-        return (self.publicity_end - self.as_of).days
-
 
 def _event(row: tuple) -> ChangeEvent:
     (cid, nid, kind, batch, detected, as_of, baseline, summary, url, title, issuer, start, end,

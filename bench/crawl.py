@@ -197,7 +197,8 @@ def parse_cost(batch_dir: Path, raw_dir: Path, limit: int = 400) -> float:
 
 def bench_size(n: int, runs: int, concurrencies: list[int], work: Path) -> dict:
     from core.batch import KNOWN, new_batch_id
-    from warehouse.known import export_known
+    from warehouse.db import connect
+    from warehouse.known import write_known
     from zgwatch import pipeline
     from zgwatch.config import Settings
 
@@ -239,7 +240,8 @@ def bench_size(n: int, runs: int, concurrencies: list[int], work: Path) -> dict:
                 pipeline.diff(settings)
                 loads.append((t1 - t0, time.perf_counter() - t1))
                 known = data / KNOWN
-                export_known(settings.db, known, lock_wait=5)
+                with connect(settings.db, lock_wait=5) as con:
+                    write_known(con, known)
                 spread = data / "known-spread.jsonl"
                 respread(known, spread, today)
                 for label, path in (("as served", known), ("3-year spread", spread)):

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from core.batch import NOTICES  # noqa: E402
 from core.textdiff import compute_diff  # noqa: E402
-from tests.warehouse.batches import FakeColumn  # noqa: E402
+from testkit.batches import FakeColumn  # noqa: E402
 from warehouse.summaries import VersionFacts, edit_summary  # noqa: E402
 
 SEED = REPO / "tests" / "data" / "seeds" / "000_99f024742a5b7e23.txt"
