@@ -43,7 +43,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-dir", type=Path, required=True)
     p.add_argument("--raw-dir", type=Path, required=True)
     p.add_argument("--known", type=Path)
-    p.add_argument("--as-of", required=True)
+    p.add_argument("--as-of", type=date.fromisoformat, required=True)  # the caller decides
     p.add_argument("--delay", type=float, default=v.DELAY)
     p.add_argument("--timeout", type=float, default=v.TIMEOUT)
     p.add_argument("--user-agent", default=v.USER_AGENT)

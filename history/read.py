@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from core.sqlfiles import SqlFile
-from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, CONTENT_OUTCOMES, today_in_shanghai
+from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, CONTENT_OUTCOMES
 
 SQL = SqlFile(Path(__file__).parent / "sql" / "site.sql")
 
@@ -40,16 +40,16 @@ def _has_table(con, name: str) -> bool:
     ).fetchone()[0])  # fmt: skip
 
 
-def latest_as_of(con) -> date:
+def latest_as_of(con) -> date | None:
     """The date of the latest cycle: its diff run's ``as_of`` (days left count from it).
 
     A warehouse from before ``diff_runs`` falls back to its newest event's
-    ``as_of``, and an empty one to today in Asia/Shanghai.
+    ``as_of``; an empty one has none.
     """
     if _has_table(con, "diff_runs") and (row := SQL.rows(con, "latest_as_of")):
         return row[0][0]
     found = SQL.rows(con, "latest_event_as_of")[0][0]
-    return found or today_in_shanghai()
+    return found
 
 
 def column_source(con) -> str | None:
@@ -77,10 +77,6 @@ class NoticeSummary:
     last_kind: str | None
     last_change_at: datetime | None
     fingerprint: str  # moves whenever anything the notice's own page shows changes
-
-    def days_left(self, as_of: date) -> int | None:
-        """Days from ``as_of`` to the end of the publicity period (negative once it is over)."""
-        return None if self.publicity_end is None else (self.publicity_end - as_of).days
 
 
 def notice_summaries(con) -> list[NoticeSummary]:
