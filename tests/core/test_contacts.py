@@ -29,6 +29,8 @@ def test_stored_json_reads_back_as_what_a_reader_acts_on(phones, emails, postcod
     c = Contacts(phones=tuple(phones), emails=tuple(emails), postcode=postcode or None,
                  address=address or None, raw=raw or None)
     back = Contacts.from_json(c.stored_json())
-    assert back.as_json() == {"phones": [p for p in phones if p], "emails": [e for e in emails if e],
-                              "postcode": postcode or None, "address": address or None}
+    assert back.as_json() == {
+        "phones": [p for p in phones if p], "emails": [e for e in emails if e],
+        "postcode": postcode or None, "address": address or None,
+    }
 
