@@ -1,5 +1,8 @@
 """Named SQL statements in .sql files (core.sqlfiles)."""
 
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -88,3 +91,19 @@ def test_a_transaction_already_ended_does_not_hide_the_error_that_ended_it():
         con.execute("ROLLBACK")  # the transaction is gone, as after a failed COMMIT
         raise ZeroDivisionError
     assert _numbers(con) == []
+
+
+PRODUCT = ("core", "crawler", "warehouse", "alerts", "history", "zgwatch", "dags")
+BY_HAND = re.compile(r"used_params\(|\bstatements\(|\bSQL\[|BEGIN TRANSACTION|\"COMMIT\"|"
+                     r"\"ROLLBACK\"|\.begin\(\)|\.commit\(\)|\.rollback\(\)")
+
+
+def test_no_product_module_runs_a_named_statement_or_a_transaction_by_hand():
+    """Named statements run through SqlFile, transactions through transaction(con)."""
+    repo = Path(__file__).resolve().parents[2]
+    found = [f"{path.relative_to(repo)}:{no}: {line.strip()}"
+             for top in PRODUCT for path in sorted((repo / top).rglob("*.py"))
+             if path != repo / "core" / "sqlfiles.py"
+             for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if BY_HAND.search(line.split("#", 1)[0])]
+    assert found == []
