@@ -28,13 +28,14 @@ UNIT = (
     "tests/crawler/test_revisit.py",
     "tests/cli/test_steps.py",
 )
+NOT_UNIT = ("tests/parsing/test_replica_fidelity.py",)  # renders the replica's whole column
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the unit tier's tests ``unit`` (by where they live: see ``UNIT``)."""
     for item in items:
         where = item.path.resolve().relative_to(REPO).as_posix()
-        if where.startswith(UNIT):
+        if where.startswith(UNIT) and not where.startswith(NOT_UNIT):
             item.add_marker(pytest.mark.unit)
 
 
