@@ -175,6 +175,7 @@ def _insert_new_versions(con, batch_id: str) -> int:
     from the text itself, so a version is exactly "the text changed".
     """
     SQL.execute(con, "stage_new_versions")
+    SQL.execute(con, "version_rows")
     # DuckDB cannot tell how many lines the file has (it guesses a few dozen) and
     # would build its hash table from the texts. Keeping the join as written
     # makes the staged keys the build side and streams the file past them.
