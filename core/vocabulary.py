@@ -122,9 +122,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 def column_url(text: str) -> str:
     """A column's index URL as it is fetched and stored: scheme and host in lower case,
     no default port, no fragment; ``ValueError`` (saying why, never echoing it) when it is
-    not an http(s) URL with a host and a valid port, or when it holds a user name or password.
+    not an http(s) URL with a host and a valid port, or when it holds a user name or password,
+    a space or a control character (``urlsplit`` would quietly drop a line break).
     """
-    parts = urlsplit(text.strip())
+    text = text.strip()
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError("must not hold a space or control character")
+    parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or "://" not in text:
         raise ValueError("must be an http(s) URL of the column's index")
