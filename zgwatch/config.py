@@ -61,7 +61,7 @@ class Settings(BaseModel):
     delay: float = Field(default=v.DELAY, ge=0, le=3600, allow_inf_nan=False)
     timeout: float = Field(default=v.TIMEOUT, gt=0, le=3600, allow_inf_nan=False)
     # revisit policy (crawler/revisit.py)
-    recent_days: int = Field(default=v.RECENT_DAYS, ge=0, le=36600)
+    recent_days: int = Field(default=v.RECENT_DAYS, ge=0, le=500_000)  # a date stays a date
     revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0, le=3660, allow_inf_nan=False)
     # the list walk's hard cap (crawler/spiders/column.py); past it: list_runaway
     max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1, le=1_000_000)
