@@ -47,7 +47,7 @@ def test_a_log_level_in_lower_case_is_a_level(tmp_path):
 def test_a_column_url_with_a_space_or_control_character_is_refused(source):
     with pytest.raises(ValueError, match="space or control character"):
         column_url(source)
-    with pytest.raises(ConfigError, match="^--source: "):
+    with pytest.raises(ConfigError, match=r"^--source: "):
         load_settings({"source": source}, env={})
 
 
@@ -111,13 +111,13 @@ def test_numbers_out_of_any_sensible_range_are_refused(name, value):
 
 @pytest.mark.parametrize("agent", ["zgwatch\r\nX-Evil: 1", "zg\nwatch", "zg\x00", ""])
 def test_a_user_agent_with_a_line_break_or_control_character_is_refused(agent):
-    with pytest.raises(ConfigError, match="^user_agent: "):
+    with pytest.raises(ConfigError, match=r"^user_agent: "):
         load_settings({}, env={}, layers=[("{}", {"user_agent": agent})])
 
 
 def test_a_config_file_starting_with_a_byte_order_mark_is_read(tmp_path):
     cfg = tmp_path / "zg.toml"
-    cfg.write_bytes(b"\xef\xbb\xbf" + "[zgwatch]\nwarn_days = 5\n".encode())
+    cfg.write_bytes(b"\xef\xbb\xbf" + b"[zgwatch]\nwarn_days = 5\n")
     assert load_settings({}, env={}, config_file=cfg).warn_days == 5
 
 
