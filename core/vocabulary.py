@@ -112,11 +112,23 @@ class PageKind(StrEnum):
 # -- the site -----------------------------------------------------------------------------------
 
 REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
+# A notice's id: the number in post_<id>.html, ASCII digits only (a full-width １ or an
+# Arabic-Indic ١ makes a look-alike page), at most 20 of them (the site's paths, a
+# BIGINT). The one grammar of the crawler, the warehouse's load and the site's paths;
+# ``NOTICE_ID.pattern`` is also a valid regular expression for DuckDB (RE2).
+NOTICE_ID = re.compile(r"[0-9]{1,20}", re.ASCII)
 # The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
-ARTICLE_URL = re.compile(r"post_(\d+)\.s?html?$")
+ARTICLE_URL = re.compile(r"post_([0-9]+)\.s?html?$", re.ASCII)
+# What looks like an article link whatever its id: one whose id is not a NOTICE_ID is a fault.
+ARTICLE_LIKE_URL = re.compile(r"post_([^/]+?)\.s?html?$")
 LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")
 _INDEX_PAGE = re.compile(r"(?<=/)index\.s?html?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_notice_id(text: object) -> bool:
+    """Whether ``text`` is a notice id (``NOTICE_ID``, the whole of it)."""
+    return isinstance(text, str) and NOTICE_ID.fullmatch(text) is not None
 
 
 def column_url(text: str) -> str:

@@ -67,7 +67,8 @@ def _route(
         page_no = int(match.group(1) or 1)
         # The platform names page 1 index.html only; index_1.html does not exist.
         pager = list_fault if list_fault in PAGER_FAULTS else None
-        body = (site.list_page(page_no, empty=list_fault == "empty", pager=pager)
+        body = (site.list_page(page_no, empty=list_fault == "empty", pager=pager,
+                               hostile_ids=list_fault == "hostile_ids")
                 if match.group(1) != "1" else None)
         return Response.html(200, body) if body is not None else not_found()
     if match := ARTICLE.match(path):

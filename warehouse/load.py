@@ -21,6 +21,7 @@ Rules (docs/warehouse.md, "Load"):
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -32,11 +33,12 @@ import duckdb
 from core.errors import BatchError
 from core.sqlfiles import statements, used_params
 from core.testhook import pause_point
-from core.vocabulary import Outcome
+from core.vocabulary import NOTICE_ID, Outcome
 from warehouse import column
 from warehouse.db import rollback
 
 SQL = statements(Path(__file__).parent / "sql" / "stages" / "load.sql")
+log = logging.getLogger("warehouse")
 
 # YYYYMMDDTHHMMSS[mmm]Z-xxxxxx (crawler.runner.new_batch_id): sorts in time order
 BATCH_ID = re.compile(r"^(\d{8}T\d{6})(\d{3})?Z-[0-9a-f]{6}$")
@@ -162,9 +164,12 @@ def _file_view(con, name: str, path: Path, columns: dict[str, str]) -> None:
 
 
 def _run(con, name: str, **params) -> int | None:
-    """Run the statement ``name`` of load.sql; the rows it changed, for INSERT/UPDATE."""
+    """Run the statement ``name`` of load.sql; the rows it changed, for INSERT/UPDATE.
+
+    ``$notice_id`` is always the notice id grammar (``vocabulary.NOTICE_ID``).
+    """
     sql = SQL[name]
-    con.execute(sql, used_params(sql, params))
+    con.execute(sql, used_params(sql, {**params, "notice_id": NOTICE_ID.pattern}))
     if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
         return con.fetchone()[0]  # DuckDB answers a write with the number of rows it changed
     return None
@@ -174,6 +179,11 @@ def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool
     _file_view(con, "batch_fetch_file", batch_dir / "fetches.jsonl", FETCH_COLUMNS)
     _file_view(con, "batch_listing_file", batch_dir / "listings.jsonl", LISTING_COLUMNS)
     _file_view(con, "batch_notice_file", batch_dir / "notices.jsonl", NOTICE_COLUMNS)
+    _run(con, "refused_ids")
+    refused, some = con.fetchone()
+    if refused:
+        log.warning("batch %s: %d id(s) that are no notice id not loaded (%s)", batch_id,
+                    refused, ", ".join(repr(i) for i in some))
     for name in ("stage_fetches", "stage_listings", "stage_notices", "insert_fetches",
                  "insert_listings"):
         _run(con, name, batch_id=batch_id)

@@ -24,6 +24,7 @@ from core.errors import (
     ColumnUnreadable,
     ConfigError,
     StageFailed,
+    ZgwatchError,
     os_error_text,
 )
 from core.testhook import pause_point
@@ -42,21 +43,28 @@ log = logging.getLogger("zgwatch")
 def one_line(stage: str, settings: Settings):
     """Turn what the file system or DuckDB raises in ``stage`` into ``StageFailed`` (exit 1):
     one line naming the stage, the path and the cause ("No space left on device"), no trace.
+    Anything else a stage raises (a bug, data it did not expect) is one line too, naming
+    the stage and the error; its traceback goes to the log at DEBUG only.
 
     The stages leave nothing half-written: DuckDB rolls back the transaction a failed write
     was in, and temporary files are removed where they are made.
     """
     try:
         yield
+    except ZgwatchError:
+        raise
     except OSError as exc:
         raise StageFailed(f"{stage}: {os_error_text(exc)}") from exc
     except Exception as exc:
         duckdb = sys.modules.get("duckdb")  # loaded by any stage that could raise its errors
-        if duckdb is None or not isinstance(exc, duckdb.Error):
-            raise
-        from warehouse.db import reason
+        if duckdb is not None and isinstance(exc, duckdb.Error):
+            from warehouse.db import reason
 
-        raise StageFailed(f"{stage}: warehouse {settings.db}: {reason(exc)}") from exc
+            raise StageFailed(f"{stage}: warehouse {settings.db}: {reason(exc)}") from exc
+        log.debug("%s failed", stage, exc_info=True)
+        said = " ".join(str(exc).split())[:300]
+        raise StageFailed(f"{stage}: {type(exc).__name__}" + (f": {said}" if said else "")
+                          ) from exc
 
 
 def snapshot_known(settings: Settings) -> Path:

@@ -41,6 +41,8 @@ from crawler.pages import ArticleReading, PagePool, default_workers, store_raw
 from crawler.parsing.classify import classify_list
 from crawler.revisit import RevisitPolicy, read_known
 
+# Why an article link was not followed (vocabulary.NOTICE_ID: ASCII digits, at most 20).
+REJECTED_ID = "not a notice id (post_N.html with N of 1 to 20 ASCII digits): not fetched"
 LIST_PRIORITY = 100  # list pages first: the list decides which articles are due
 LIST_AHEAD = 2  # list pages asked for before the one in hand is read: one fetched, one queued
 # What a list page that adds no notice answered: the site spoke, and said nothing new.
@@ -103,6 +105,7 @@ class ColumnSpider(scrapy.Spider):
         self.pages_done: dict[str, str] = {}  # list page URL -> outcome
         self.listed: set[str] = set()
         self.requested: set[str] = set()  # notice ids with an article request
+        self.rejected: set[str] = set()  # article links whose id is no notice id
         self.tail_scheduled = False
         self.first_page_outcome: tuple[str, str] | None = None
         # The list walk (``_walk``): pages are asked for a few at a time, up to a bound.
@@ -206,11 +209,23 @@ class ColumnSpider(scrapy.Spider):
                 if known is None or known.status != "active" or self.policy.is_due(known):
                     due.append(self._article_request(entry.url, entry.notice_id, PageKind.ARTICLE))
         yield Page(fetch, listings=listings)
+        yield from self._rejected(page)
         self._read_pager(page, first=self._is_first_page(response.request.url))
         # the next list pages before this page's articles: one hanging article must not
         # hold up the list (the downloader may take a request as soon as it is yielded)
         yield from self._walk(response.request.url, outcome, added)
         yield from due
+
+    def _rejected(self, page):
+        """An article link whose id is no notice id: recorded once as an ``error`` fetch,
+        never requested, never listed (a look-alike or a runaway id must not become a notice)."""
+        for url in page.rejected:
+            if url in self.rejected:
+                continue
+            self.rejected.add(url)
+            self.logger.warning("not a notice id, not fetched: %s", url)
+            yield Page(FetchRecord(url=url, page_kind=PageKind.ARTICLE, outcome=Outcome.ERROR,
+                                   fetched_at=_now(), reason=REJECTED_ID, page_no=page.page_no))
 
     def _stored(self, sha: str | None, body: bytes) -> bool:
         """Keep an ok list page's bytes; False (and ``storage_error``) when they cannot be."""

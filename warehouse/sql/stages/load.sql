@@ -5,11 +5,24 @@
 -- Rules: docs/warehouse.md, "Load".
 
 -- name: stage_fetches
+-- $notice_id is vocabulary.NOTICE_ID: a fetch naming anything else is kept without it.
 CREATE OR REPLACE TEMP TABLE batch_fetches AS
-SELECT * REPLACE (fetched_at::TIMESTAMPTZ AS fetched_at) FROM batch_fetch_file;
+SELECT * REPLACE (fetched_at::TIMESTAMPTZ AS fetched_at,
+                  CASE WHEN regexp_full_match(notice_id, $notice_id) THEN notice_id END
+                      AS notice_id)
+FROM batch_fetch_file;
 
 -- name: stage_listings
-CREATE OR REPLACE TEMP TABLE batch_listings AS SELECT * FROM batch_listing_file;
+-- Defence in depth: an entry or a notice whose id is not a notice id is never loaded
+-- (the crawler records such links as faults and never lists them).
+CREATE OR REPLACE TEMP TABLE batch_listings AS
+SELECT * FROM batch_listing_file WHERE regexp_full_match(notice_id, $notice_id);
+
+-- name: refused_ids
+-- The ids of the batch's listings and notices that are not notice ids (how many, a few).
+SELECT count(DISTINCT notice_id), list(DISTINCT notice_id)[1:3]
+FROM (SELECT notice_id FROM batch_listing_file UNION ALL SELECT notice_id FROM batch_notice_file)
+WHERE NOT coalesce(regexp_full_match(notice_id, $notice_id), false);
 
 -- name: stage_notices
 -- One light row per notice (the last read wins): the texts stay in the file
@@ -21,6 +34,7 @@ FROM (
     SELECT notice_id, url, fetched_at::TIMESTAMPTZ AS fetched_at, etag, last_modified,
            sha256(title || chr(10) || body) AS text_sha256
     FROM batch_notice_file
+    WHERE regexp_full_match(notice_id, $notice_id)
 )
 QUALIFY row_number() OVER (PARTITION BY notice_id ORDER BY fetched_at DESC) = 1;
 
