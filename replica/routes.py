@@ -36,6 +36,8 @@ def respond(
 ) -> Response | Hang | Dropped:
     """The answer to a GET of ``target`` (path and query) with request ``headers``."""
     path = urlsplit(target).path
+    if (location := site.redirects.get(path)) is not None:
+        return Response(302, b"", {"Location": location})
     # /xunshizgls/ and /xunshizgls/index.html are one page: a fault on either hits both.
     aliases = (path, COLUMN + "index.html") if path == COLUMN else (path,)
     fault = site.faults.take(*aliases)

@@ -85,6 +85,8 @@ class Replica:
         # (method, path, User-Agent) of the latest requests: what a crawler really asked
         self.requests: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=100_000)
         self.robots_txt: bytes | None = None  # None: the default robots.txt of routes.py
+        # path -> where it redirects (302 with that Location): a site sending a crawler away
+        self.redirects: dict[str, str] = {}
         self.active = self.max_active = 0  # requests being answered now, and the most at once
         self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
         self._lock = threading.RLock()
