@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -180,6 +180,10 @@ REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
+# A removal takes two absences (off a complete list, 404/410) on distinct cycles: an
+# absence counts only this long after the last one counted, so a rerun minutes later
+# (after a killed run, or by hand) never confirms one. Hourly cycles are an hour apart.
+ABSENCE_INTERVAL = timedelta(minutes=30)
 # The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
 MAX_LIST_PAGES = 2000
 # List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager

@@ -33,7 +33,7 @@ import duckdb
 from core.errors import BatchError
 from core.sqlfiles import statements, used_params
 from core.testhook import pause_point
-from core.vocabulary import NOTICE_ID, Outcome
+from core.vocabulary import ABSENCE_INTERVAL, NOTICE_ID, Outcome
 from warehouse import column
 from warehouse.db import rollback
 
@@ -97,10 +97,12 @@ def batch_started_at(batch_id: str) -> datetime:
     return at + timedelta(milliseconds=int(m[2] or 0))
 
 
-def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path) -> list[LoadResult]:
+def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path, *,
+                 absence_interval: timedelta = ABSENCE_INTERVAL) -> list[LoadResult]:
     """Load every complete batch under ``batches_dir`` newer than the last loaded, oldest first.
 
     Batches still being written (no ``DONE``) are left for a later call.
+    ``absence_interval`` as in ``load_batch``.
     """
     batches_dir = Path(batches_dir)
     if not batches_dir.is_dir():
@@ -110,11 +112,16 @@ def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path) -> list[Load
         d for d in batches_dir.iterdir()
         if BATCH_ID.match(d.name) and d.name > newest and (d / "DONE").exists()
     )  # fmt: skip
-    return [load_batch(con, d) for d in due]
+    return [load_batch(con, d, absence_interval=absence_interval) for d in due]
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
-    """Load one complete batch in one transaction; a batch already loaded changes nothing."""
+def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, *,
+               absence_interval: timedelta = ABSENCE_INTERVAL) -> LoadResult:
+    """Load one complete batch in one transaction; a batch already loaded changes nothing.
+
+    A notice's absence (off a complete list, its page 404/410) counts towards its removal
+    only ``absence_interval`` or more after the last one counted (a rerun is no new cycle).
+    """
     batch_dir = Path(batch_dir)
     batch_id = batch_dir.name
     started_at = batch_started_at(batch_id)
@@ -136,7 +143,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
         column.record_first(con, summary.get("source"), batch_id,
                             summary.get("first_page_outcome") == Outcome.OK)
         complete = bool(summary.get("list_complete"))
-        counts = _load(con, batch_dir, batch_id, started_at, complete)
+        counts = _load(con, batch_dir, batch_id, started_at, complete, absence_interval)
         _run(con, "insert_batch", batch_id=batch_id, at=started_at, source=summary.get("source"),
              list_complete=complete, summary=json.dumps(summary, ensure_ascii=False), **counts)
         pause_point("load:commit")
@@ -175,7 +182,8 @@ def _run(con, name: str, **params) -> int | None:
     return None
 
 
-def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool) -> dict:
+def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool,
+          absence_interval: timedelta) -> dict:
     _file_view(con, "batch_fetch_file", batch_dir / "fetches.jsonl", FETCH_COLUMNS)
     _file_view(con, "batch_listing_file", batch_dir / "listings.jsonl", LISTING_COLUMNS)
     _file_view(con, "batch_notice_file", batch_dir / "notices.jsonl", NOTICE_COLUMNS)
@@ -189,7 +197,8 @@ def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool
         _run(con, name, batch_id=batch_id)
     new_notices = _run(con, "insert_new_notices", batch_id=batch_id, at=at)
     new_versions = _insert_new_versions(con, batch_id)
-    _run(con, "update_state", batch_id=batch_id, at=at, list_complete=list_complete)
+    _run(con, "update_state", batch_id=batch_id, at=at, list_complete=list_complete,
+         absence_interval=absence_interval)
     return {
         "fetches": _count(con, "batch_fetches"),
         "listings": _count(con, "batch_listings"),

@@ -67,6 +67,10 @@ class Settings(BaseModel):
     max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1, le=1_000_000)
     # warehouse: how long to wait for a write lock held by another process (a day at most)
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0, le=86400, allow_inf_nan=False)
+    # seconds between two absences that count towards a removal (0: every cycle counts;
+    # the demo's and some tests' cycles are seconds apart)
+    absence_interval: float = Field(default=v.ABSENCE_INTERVAL.total_seconds(), ge=0,
+                                    le=30 * 86400, allow_inf_nan=False)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1, le=10_000)
     user_agent: str = v.USER_AGENT

@@ -16,6 +16,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,7 +155,8 @@ def load(settings: Settings) -> list:
     from warehouse.load import load_pending
 
     with one_line("load", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
-        results = load_pending(con, settings.batches_dir)
+        results = load_pending(con, settings.batches_dir,
+                               absence_interval=timedelta(seconds=settings.absence_interval))
     for r in results:
         log.info("load %s", r)
     return results

@@ -103,7 +103,8 @@ WHERE v.notice_id = s.notice_id AND v.first_seen_batch = $batch_id;
 -- name: update_state
 -- Fold this batch's sightings and fetches into notice_state. absent_streak
 -- counts consecutive confirmed absences: missing from a complete list and
--- 404/410 in this batch.
+-- 404/410 in this batch, at least $absence_interval after the last one counted
+-- (last_absent_at), so that a rerun of a cycle is not a second absence.
 UPDATE notice_state AS s SET
     url              = coalesce(b.listed_url, s.url),
     list_title       = CASE WHEN b.listed THEN b.list_title ELSE s.list_title END,
@@ -118,15 +119,22 @@ UPDATE notice_state AS s SET
     last_modified    = coalesce(b.last_modified, s.last_modified),
     absent_streak    = CASE
         WHEN b.listed OR b.content THEN 0
-        WHEN $list_complete AND b.gone THEN s.absent_streak + 1
-        ELSE s.absent_streak END
+        WHEN b.absence THEN s.absent_streak + 1
+        ELSE s.absent_streak END,
+    last_absent_at   = CASE
+        WHEN b.listed OR b.content THEN NULL
+        WHEN b.absence THEN $at
+        ELSE s.last_absent_at END
 FROM (
     SELECT s.notice_id,
            l.notice_id IS NOT NULL              AS listed,
            l.url AS listed_url, l.title AS list_title, l.listed_on,
            l.position AS list_position,
            coalesce(f.content, false)           AS content,
-           coalesce(f.gone, false)              AS gone,
+           $list_complete AND coalesce(f.gone, false) AND l.notice_id IS NULL
+               AND NOT coalesce(f.content, false)
+               AND (s.last_absent_at IS NULL OR $at >= s.last_absent_at + $absence_interval)
+                                                AS absence,
            f.last_fetch_at, f.last_fetch_outcome, f.checked_at,
            coalesce(n.etag, f.etag)             AS etag,
            coalesce(n.last_modified, f.last_modified) AS last_modified
