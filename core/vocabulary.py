@@ -180,12 +180,20 @@ REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
+# More messages than this for one destination in one alert run is a flood (a column
+# inventing notices): that destination gets the run's one digest instead, and operators
+# an incident. A real cycle brings a handful of notices.
+FLOOD_MESSAGES = 20
 # A removal takes two absences (off a complete list, 404/410) on distinct cycles: an
 # absence counts only this long after the last one counted, so a rerun minutes later
 # (after a killed run, or by hand) never confirms one. Hourly cycles are an hour apart.
 ABSENCE_INTERVAL = timedelta(minutes=30)
 # The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
 MAX_LIST_PAGES = 2000
+# Seconds one crawl may take before it stops with what it has (list incomplete, a
+# crawl_runaway incident): a runaway walk at the cap was 11.7 h at the default delay.
+# Under an hour, so an hourly cycle never runs into the next.
+CRAWL_BUDGET = 3000.0
 # List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager
 # naming pages past them is running away.
 BARREN_LIST_PAGES = 3

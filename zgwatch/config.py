@@ -41,6 +41,7 @@ ENV = {
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
+    "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -65,6 +66,8 @@ class Settings(BaseModel):
     revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0, le=3660, allow_inf_nan=False)
     # the list walk's hard cap (crawler/spiders/column.py); past it: list_runaway
     max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1, le=1_000_000)
+    # seconds a crawl may take; past it, it stops with what it has (crawl_runaway)
+    crawl_budget: float = Field(default=v.CRAWL_BUDGET, gt=0, le=86400, allow_inf_nan=False)
     # warehouse: how long to wait for a write lock held by another process (a day at most)
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0, le=86400, allow_inf_nan=False)
     # seconds between two absences that count towards a removal (0: every cycle counts;
@@ -73,6 +76,8 @@ class Settings(BaseModel):
                                     le=30 * 86400, allow_inf_nan=False)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1, le=10_000)
+    # alerts: more messages than this to one destination in one run are sent as one digest
+    flood_threshold: int = Field(default=v.FLOOD_MESSAGES, ge=1, le=100_000)
     user_agent: str = v.USER_AGENT
     # the history site (history/, docs/site.md): where the publish step writes it, and the
     # public base URL it is served at (links in alerts and the feed; none without it)
@@ -129,7 +134,8 @@ class Settings(BaseModel):
         return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
                             recent_days=self.recent_days, revisit_days=self.revisit_days,
-                            max_list_pages=self.max_list_pages)
+                            max_list_pages=self.max_list_pages,
+                            crawl_budget=self.crawl_budget)
 
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
@@ -137,7 +143,7 @@ class Settings(BaseModel):
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
                            source=self.source, resend_hint=RESEND_COMMAND,
-                           site_url=self.site_url)
+                           site_url=self.site_url, flood_threshold=self.flood_threshold)
 
     @property
     def batches_dir(self) -> Path:
