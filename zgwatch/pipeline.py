@@ -65,7 +65,7 @@ def one_line(stage: str, settings: Settings):
         log.debug("%s failed", stage, exc_info=True)
         said = " ".join(str(exc).split())[:300]
         raise StageFailed(f"{stage}: {type(exc).__name__}" + (f": {said}" if said else "")
-                          ) from exc
+                          + f" (where: {DEBUG_HINT})") from exc
 
 
 def snapshot_known(settings: Settings) -> Path:
@@ -103,6 +103,7 @@ def snapshot_known(settings: Settings) -> Path:
 
 
 MOVE_COMMAND = "zgwatch move-column"  # named in the refusal of another column
+DEBUG_HINT = "ZGWATCH_LOG_LEVEL=DEBUG logs the traceback"  # in an unexpected error's line
 
 
 def move_column(settings: Settings, new_source: str) -> str:

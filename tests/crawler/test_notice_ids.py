@@ -148,4 +148,5 @@ def test_a_stage_that_fails_unexpectedly_is_one_line(tmp_path):
 
     with pytest.raises(StageFailed) as err, one_line("site", Settings(db=tmp_path / "w.duckdb")):
         sitemap.notice_page("1" * 25)
-    assert str(err.value) == f"site: ValueError: not a notice id: '{'1' * 25}'"
+    assert str(err.value) == (f"site: ValueError: not a notice id: '{'1' * 25}' "
+                              "(where: ZGWATCH_LOG_LEVEL=DEBUG logs the traceback)")
