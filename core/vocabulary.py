@@ -161,6 +161,17 @@ def column_url(text: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the default port spelt out; a bad port is None.
+    Nothing the crawler asks for leaves the column's origin."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or ""), port
+
+
 def column_key(url: str) -> str:
     """What identifies a column whatever way its address is written: ``column_url`` without
     a trailing ``index.html`` or query, ending in ``/``. Two URLs with the same key are the

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 
+from core.vocabulary import origin
+
 log = logging.getLogger(__name__)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``, the default port spelt out; a bad port is None."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-    except ValueError:
-        port = None
-    return parts.scheme, (parts.hostname or ""), port
 
 
 class SameOriginMiddleware:
