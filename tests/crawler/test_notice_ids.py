@@ -139,6 +139,9 @@ def test_a_site_built_from_an_older_warehouse_with_a_bad_id_leaves_it_out(replic
     report = pipeline.publish(settings)
     assert report.site.notices == 45
     assert not any("0" * 24 in p.name for p in (settings.site_folder / "notices").iterdir())
+    batch = pipeline.snapshot_known(settings)  # nor is it the crawler's to revisit
+    known = (batch / "known.jsonl").read_text(encoding="utf-8")
+    assert len(known.splitlines()) == 45 and "0" * 24 not in known
 
 
 def test_a_stage_that_fails_unexpectedly_is_one_line(tmp_path):
