@@ -234,6 +234,8 @@ def _check_types(path: Path, values: Mapping[str, Any], model: type[BaseModel] =
 
 
 def _fits(annotation, value, path: Path, where: str) -> bool:
+    """Whether a TOML ``value`` has the type ``annotation`` asks for (a table of a model is
+    checked key by key, its errors naming ``where``)."""
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         return any(_fits(a, value, path, where) for a in get_args(annotation))
@@ -256,6 +258,7 @@ def _fits(annotation, value, path: Path, where: str) -> bool:
 
 
 def _expected(annotation) -> str:
+    """What ``annotation`` takes, in words: "a whole number", "a list", "true or false"."""
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         return " or ".join(_expected(a) for a in get_args(annotation) if a is not type(None))
