@@ -96,7 +96,7 @@ def test_a_cycle_over_a_hostile_list_publishes_and_the_next_one_too(replica, tmp
 
 def test_the_load_refuses_a_bad_id_a_batch_holds(replica, crawl, tmp_path):
     """Defence in depth: a batch written by anything else is still held to the grammar."""
-    from crawler.runner import new_batch_id
+    from core.batch import new_batch_id
     from warehouse.db import connect
     from warehouse.load import load_batch
 

@@ -55,7 +55,7 @@ def test_reruns_do_not_push_the_next_cycle_back(cycle, events, column):
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(0, 120), min_size=1, max_size=6))
 def test_a_removal_needs_two_absences_an_interval_apart(tmp_path_factory, gaps):
-    from tests.warehouse.batches import FakeColumn
+    from testkit.batches import FakeColumn
     from warehouse.db import connect
 
     root = tmp_path_factory.mktemp("absence")
