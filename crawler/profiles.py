@@ -19,10 +19,8 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from core.vocabulary import ARTICLE_URL
+from core.vocabulary import ARTICLE_URL, NOTICE_ID, is_notice_id
 
-# A notice id: ASCII digits, 1-20 of them (the same grammar as the history site's file names).
-NOTICE_ID = re.compile(r"[0-9]{1,20}")
 _DIGITS = re.compile(r"[0-9]+")
 _DIGEST_DIGITS = 16  # hex digits of SHA-256 read as a number: at most 20 decimal digits
 
@@ -71,7 +69,7 @@ def url_shape(url: str) -> str:
     out, pos = ["^"], 0
     for m in numbers:
         out.append(re.escape(text[pos:m.start()]))
-        out.append(r"(?P<id>\d+)" if m is id_at else r"\d+")
+        out.append(r"(?P<id>[0-9]+)" if m is id_at else r"[0-9]+")
         pos = m.end()
     out.append(re.escape(text[pos:]) + "$")
     return "".join(out)
@@ -105,8 +103,19 @@ class Profile:
         m = self._match(url)
         if m is None:
             return ""
-        number = m.groupdict().get("id")
-        return number if number and NOTICE_ID.fullmatch(number) else digest_id(url)
+        if "id" not in m.groupdict():  # a shape without a number: its URL is all there is
+            return digest_id(url)
+        return m["id"] if is_notice_id(m["id"]) else ""
+
+    def rejects(self, url: str) -> bool:
+        """Is ``url`` of this shape but for an id that is no notice id (``post_<25 digits>``,
+        ``post_１４.html``): a fault to record, never a notice."""
+        if self.article is None or "(?P<id>" not in self.article or self.notice_id(url):
+            return False
+        parts = urlsplit(url)
+        like = re.sub(r"\(\?P<id>[^)]*\)", r"(?P<id>[^/?&]+?)", self.article)
+        return re.search(like, parts.path + (f"?{parts.query}" if parts.query else "")) \
+            is not None
 
     def _match(self, url: str) -> re.Match | None:
         parts = urlsplit(url)

@@ -47,6 +47,7 @@ class CrawlOptions:
     revisit_days: float = v.REVISIT_DAYS
     max_list_pages: int = v.MAX_LIST_PAGES
     profile: str = AUTO  # a built-in site profile's name (crawler.profiles), or auto
+    crawl_budget: float = v.CRAWL_BUDGET  # seconds; past it the crawl stops with what it has
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
         "--backoff", str(options.delay if backoff is None else backoff),
         "--max-list-pages", str(options.max_list_pages),
         "--profile", options.profile,
+        "--budget", str(options.crawl_budget),
         "--parent-pid", str(os.getpid()),
     ]
     if known is not None:

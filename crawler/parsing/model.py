@@ -107,3 +107,5 @@ class ListPage:
     pager_kind: str | None = None  # crawler.profiles.PAGER_KINDS, None: no pager seen
     scheme: PageScheme | None = None  # how page N of the list is addressed
     stated_pages: int | None = None  # the count the page states (共N页, the script's total)
+    # article links of the column whose id is not a notice id (vocabulary.NOTICE_ID): faults
+    rejected: tuple[str, ...] = ()
