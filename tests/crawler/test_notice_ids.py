@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 
 from core import sitemap
 from core.vocabulary import ARTICLE_URL, NOTICE_ID, is_notice_id
-from crawler.parsing.article import notice_id_of
 from crawler.parsing.listing import parse_list
+from crawler.profiles import PROFILES
 from replica.faults import HOSTILE_IDS
 from tests.cli.test_cli import zgwatch
 
 LIST = "http://x.org/xunshizgls/index.html"
+notice_id_of = PROFILES["gdjct"].notice_id  # this site's article shape (crawler/profiles.py)
 
 
 def list_page(*ids: str) -> bytes:
