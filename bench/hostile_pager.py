@@ -3,7 +3,9 @@
 The replica runs in its own process (``zgwatch replica``) with a fault on every
 list page (docs/replica.md): ``pager_endless`` (every page links a next one,
 pages past the last repeat it) and ``pager_far_last`` (尾页 points to page
-1,000,000), and ``none`` for comparison. For each, one crawl
+1,000,000), and ``none`` for comparison; then ``pager_far_last`` on the
+replica's other pager kinds (a ``createPageHTML`` total, ``共N页``, ``?page=N``,
+``?currentPage=N``, ``javascript:next(N)``). For each, one crawl
 (``python -m crawler.process``, ``--delay 0``) runs until it ends or
 ``--limit`` seconds pass; then it gets SIGTERM and the time until it exits is
 measured. Peak RSS is the crawl process's ``VmHWM`` (its page workers are
@@ -30,6 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PYTHON, ROOT, ReplicaProcess, print_machine
 
 MODES = ("none", "pager_endless", "pager_far_last")
+# pager_far_last on every other pager kind, read by auto (replica/columns.py, docs/sources.md)
+KINDS = ("/trs/xszg/", "/variant/numbered/", "/variant/script/", "/variant/query/",
+         "/variant/currentpage/", "/variant/next/")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -97,6 +102,8 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=45)
     parser.add_argument("--limit", type=float, default=60.0,
                         help="seconds a crawl may run before it gets SIGTERM")
+    parser.add_argument("--skip-kinds", action="store_true",
+                        help="only the 整改落实 column, not the other pager kinds")
     args = parser.parse_args()
     print_machine()
     for mode in MODES:
@@ -105,6 +112,13 @@ def main() -> None:
             if mode != "none":
                 replica.admin("set_fault", path="/xunshizgls/index*", kind=mode)
             print(f"{mode}: {json.dumps(crawl(replica.url, Path(work), args.limit))}",
+                  flush=True)
+    for path in () if args.skip_kinds else KINDS:
+        with ReplicaProcess(args.notices) as replica, \
+                tempfile.TemporaryDirectory(prefix="zgwatch-hostile-") as work:
+            replica.admin("set_fault", path=f"{path}*", kind="pager_far_last")
+            url = replica.url.removesuffix("/xunshizgls/") + path
+            print(f"pager_far_last {path}: {json.dumps(crawl(url, Path(work), args.limit))}",
                   flush=True)
 
 

@@ -117,8 +117,9 @@ REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
 # BIGINT). The one grammar of the crawler, the warehouse's load and the site's paths;
 # ``NOTICE_ID.pattern`` is also a valid regular expression for DuckDB (RE2).
 NOTICE_ID = re.compile(r"[0-9]{1,20}", re.ASCII)
-# The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
-ARTICLE_URL = re.compile(r"post_([0-9]+)\.s?html?$", re.ASCII)
+# The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html
+# (the built-in profile ``gdjct`` of crawler/profiles.py; other sites have theirs).
+ARTICLE_URL = re.compile(r"post_(?P<id>[0-9]+)\.s?html?$", re.ASCII)
 # What looks like an article link whatever its id: one whose id is not a NOTICE_ID is a fault.
 ARTICLE_LIKE_URL = re.compile(r"post_([^/]+?)\.s?html?$")
 LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")

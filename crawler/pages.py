@@ -31,6 +31,7 @@ from core.errors import os_error_text
 from core.vocabulary import Outcome
 from crawler.items import NoticeRecord, RawPage
 from crawler.parsing.classify import classify_article
+from crawler.profiles import AUTO_PROFILE, Profile
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,11 @@ class ArticleReading:
 
 
 def read_article_page(status: int, body: bytes, url: str, headers: dict[str, str],
-                      notice_id: str, fetched_at: str, raw_dir: str) -> ArticleReading:
-    """Classify and read one article response; store its bytes if it is a notice."""
-    outcome, reason, notice = classify_article(status, body, url, headers)
+                      notice_id: str, fetched_at: str, raw_dir: str,
+                      profile: Profile = AUTO_PROFILE) -> ArticleReading:
+    """Classify and read one article response by ``profile``; store its bytes if it is a
+    notice."""
+    outcome, reason, notice = classify_article(status, body, url, headers, profile)
     if notice is None:
         return ArticleReading(outcome, reason)
     sha = RawPage.sha(body)
@@ -163,8 +166,9 @@ class PagePool:
         return self._executor
 
     async def read_article(self, status: int, body: bytes, url: str, headers: dict[str, str],
-                           notice_id: str, fetched_at: str) -> ArticleReading:
-        args = (status, body, url, headers, notice_id, fetched_at, self.raw_dir)
+                           notice_id: str, fetched_at: str,
+                           profile: Profile = AUTO_PROFILE) -> ArticleReading:
+        args = (status, body, url, headers, notice_id, fetched_at, self.raw_dir, profile)
         executor = self._pooled() if body else None
         if executor is not None:
             try:

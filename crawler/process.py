@@ -32,6 +32,7 @@ from core import vocabulary as v
 from core.batch import Batch
 from core.errors import os_error_text
 from crawler.items import STORAGE_ERROR
+from crawler.profiles import AUTO, PROFILES
 
 # Scrapy is imported in the functions that use it: the page-reading workers
 # (crawler.pages) import this module as their ``__main__`` and need none of it.
@@ -55,6 +56,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-list-pages", type=int, default=v.MAX_LIST_PAGES)
     p.add_argument("--budget", type=float, default=v.CRAWL_BUDGET,
                    help="seconds the crawl may take; then it stops with what it has")
+    p.add_argument("--profile", default=AUTO, choices=(AUTO, *PROFILES),
+                   help="a built-in site profile (crawler.profiles), or auto")
     p.add_argument("--parent-pid", type=int, default=0,
                    help="end at once if this process is not (or no longer) the parent")
     p.add_argument("--read-workers", type=int, default=-1,
@@ -205,6 +208,7 @@ def _crawl(args: argparse.Namespace) -> int:
     process.crawl(
         crawler, source=args.source, known=str(args.known) if args.known else None,
         as_of=args.as_of, recent_days=str(args.recent_days), revisit_days=str(args.revisit_days),
+        profile=args.profile,
     )
     _stop_on_signals(process)
     process.start(install_signal_handlers=False)

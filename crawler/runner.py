@@ -30,6 +30,7 @@ from core import vocabulary as v
 from core.batch import Batch
 from core.errors import StageFailed
 from crawler.process import SAYS
+from crawler.profiles import AUTO
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class CrawlOptions:
     revisit_days: float = v.REVISIT_DAYS
     max_list_pages: int = v.MAX_LIST_PAGES
     crawl_budget: float = v.CRAWL_BUDGET  # seconds; past it the crawl stops with what it has
+    profile: str = AUTO  # a built-in site profile's name (crawler.profiles), or auto
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
         "--backoff", str(options.delay if backoff is None else backoff),
         "--max-list-pages", str(options.max_list_pages),
         "--budget", str(options.crawl_budget),
+        "--profile", options.profile,
         "--parent-pid", str(os.getpid()),
     ]
     if known is not None:

@@ -7,7 +7,9 @@
     site.add_notice(); site.edit(site.notice_ids()[3]); site.set_template("B")
     server.stop()
 
-See docs/replica.md for the pages, the API and the faults.
+The same server also serves the site's other columns, a TRS site and a variant
+on each pager kind (``replica.columns``, ``site.columns``). See docs/replica.md
+for the pages, the API and the faults.
 """
 
 from replica.model import AttachmentSpec, ContactsSpec, NoticeSpec, PeriodSpec

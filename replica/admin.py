@@ -27,6 +27,8 @@ OPERATIONS = (
     "set_fault",
     "clear_faults",
 )
+# The same changes on another column or site (replica/columns.py), by its ``path``.
+COLUMN_OPERATIONS = ("column_add_notice", "column_edit", "column_remove", "column_restore")
 
 
 def handle_admin(site: Replica, method: str, path: str, body: bytes) -> Response:
@@ -37,11 +39,12 @@ def handle_admin(site: Replica, method: str, path: str, body: bytes) -> Response
             return _json(200, state(site))
         if method == "GET" and name.startswith("notice/"):
             return _json(200, _plain(dataclasses.asdict(site.notice(name.removeprefix("notice/")))))
-        if method == "POST" and name in OPERATIONS:
+        if method == "POST" and name in OPERATIONS + COLUMN_OPERATIONS:
             args = json.loads(body or b"{}")
             if not isinstance(args, dict):
                 raise TypeError("the body must be a JSON object")
-            result = getattr(site, name)(**_dates(name, args))
+            target = site.columns if name in COLUMN_OPERATIONS else site
+            result = getattr(target, name.removeprefix("column_"))(**_dates(name, args))
             if dataclasses.is_dataclass(result):
                 result = _plain(dataclasses.asdict(result))
             return _json(200, {"ok": True, "result": result})

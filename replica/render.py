@@ -98,3 +98,25 @@ def render_article(template: str, notice: NoticeSpec) -> bytes:
 def render_page(name: str, **context: object) -> bytes:
     """A page outside the column: ``home.html``, ``not_found.html``, ``error.html``."""
     return _env.get_template(name).render(**context).encode("utf-8")
+
+
+_INDENT = {"gd": "\u0020\u0020", "trs": "\u3000\u3000", "variant": ""}
+
+
+def render_column_list(column, entries, pager_links: list[PagerLink], *, page_no: int,
+                       pages: int) -> bytes:
+    """A list page of one of ``replica.columns.COLUMNS``: ``entries`` are (listing, href)."""
+    html = _env.get_template(f"columns/{column.skin}_list.html").render(
+        column=column, entries=entries, pager=pager_links, page_no=page_no, pages=pages,
+        doc_id=f"{column.path}{page_no}",
+    )
+    return html.encode("utf-8")
+
+
+def render_column_article(column, notice: NoticeSpec, signed_on: str) -> bytes:
+    """An article page of one of ``replica.columns.COLUMNS`` in its column's skin."""
+    html = _env.get_template(f"columns/{column.skin}_article.html").render(
+        column=column, notice=notice, signed_on=signed_on, indent=_INDENT[column.skin],
+        doc_id=notice.notice_id,
+    )
+    return html.encode("utf-8")

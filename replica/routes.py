@@ -7,6 +7,7 @@ faults) read in one place.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -35,7 +36,7 @@ def respond(
     site: Replica, target: str, headers: Mapping[str, str]
 ) -> Response | Hang | Dropped:
     """The answer to a GET of ``target`` (path and query) with request ``headers``."""
-    path = urlsplit(target).path
+    path, query = urlsplit(target).path, urlsplit(target).query
     if (location := site.redirects.get(path)) is not None:
         return Response(302, b"", {"Location": location})
     # /xunshizgls/ and /xunshizgls/index.html are one page: a fault on either hits both.
@@ -48,7 +49,9 @@ def respond(
         return Hang(fault.seconds if fault.seconds is not None else site.hang_seconds)
     if kind in ("blocked", "blocked200"):
         return shield_page(path, 412 if kind == "blocked" else 200)
-    response = _route(site, path, headers, conditional=kind is None, list_fault=kind)
+    response = _route(site, path, headers, conditional=kind is None, list_fault=kind) \
+        if not site.columns.column_of(path) else \
+        _column_route(site, path, query, headers, conditional=kind is None, list_fault=kind)
     if response.status == 200 and kind == "truncated":
         return truncate(response)
     if response.status == 200 and kind == "dropped":
@@ -88,6 +91,20 @@ def _route(
     if path == COLUMN.rstrip("/"):
         return Response(301, b"", {"Location": COLUMN})
     return not_found()
+
+
+def _column_route(site: Replica, path: str, query: str, headers: Mapping[str, str], *,
+                  conditional: bool, list_fault: str | None) -> Response:
+    """A page of another column or site (``replica.columns``)."""
+    body = site.columns.list_page(path, query, empty=list_fault == "empty",
+                                  far_last=list_fault == "pager_far_last")
+    if body is not None:
+        return Response.html(200, body)
+    if (page := site.columns.article(path)) is None:
+        return not_found()
+    body, etag = page.body, '"' + hashlib.sha256(page.body).hexdigest()[:32] + '"'
+    return _article(Article(body, etag, page.last_modified),
+                    headers if conditional else {})
 
 
 def not_found() -> Response:

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from replica.admin import PREFIX, handle_admin
+from replica.columns import COLUMNS
 from replica.response import Dropped, Hang, Response
 from replica.routes import respond
 from replica.state import COLUMN, Replica
@@ -224,7 +225,7 @@ def serve(
     """Serve the replica on 127.0.0.1:``port`` until SIGINT or SIGTERM.
 
     Prints one line with the column's URL (``port=0`` picks a free port, and
-    the line says which).
+    the line says which), then one per other column or site it serves.
     """
     stop = threading.Event()
     previous = {
@@ -233,6 +234,9 @@ def serve(
     try:
         with running(notices, seed, port=port, latency=latency, **options) as replica:
             print(f"replica: {notices} notices (seed {seed}) at {replica.url}", flush=True)
+            for column in COLUMNS:  # the other columns and sites (replica/columns.py)
+                print(f"  and {column.site} · {column.name}, {column.pager} pager: "
+                      f"{replica.url_for(column.path)}", flush=True)
             stop.wait()
     finally:
         for sig, handler in previous.items():

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
+from replica.columns import Columns
 from replica.edits import one_character_changed, replaced, with_period
 from replica.faults import FAR_LAST_PAGE, HOSTILE_IDS, FaultBook
 from replica.generator import DEFAULT_TODAY, Listing, build_catalog, notice_rng, write_notice
 from replica.issuers import ISSUERS, find_issuer
 from replica.model import NoticeSpec
 from replica.render import PAGE_SIZE, TEMPLATES, page_count, page_name, render_article, render_list
+from replica.timing import utc
 
 COLUMN = "/xunshizgls/"
-SHANGHAI = timedelta(hours=8)  # pages print local time; HTTP dates are GMT
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,12 @@ class Replica:
         self._modified: dict[str, datetime] = {}  # Last-Modified after a change, UTC
         self._template_changed_at: datetime | None = None
         self._latest = max(
-            (_utc(lst.published_at) for lst in self._listings.values()),
+            (utc(lst.published_at) for lst in self._listings.values()),
             default=datetime(2020, 1, 1, tzinfo=UTC),
         )
         self._edits = 0  # changes made so far, to vary where the next default edit lands
+        # the site's other columns, a TRS site and the variant (replica/columns.py)
+        self.columns = Columns(seed, today, self._clock)
         self._order: list[Listing] = []
         self._reorder()
 
@@ -216,7 +219,7 @@ class Replica:
             notice_id = str(max(map(int, self._listings), default=200000) + rng.randrange(1, 6))
             listing = Listing(notice_id, published_at, chosen, title or chosen.title, attachment)
             self._listings[notice_id] = listing
-            self._latest = max(self._latest, _utc(published_at))
+            self._latest = max(self._latest, utc(published_at))
             if period is not None:
                 self._put(with_period(_written(listing, self.seed), *period), bump=False)
             self._reorder()
@@ -302,7 +305,7 @@ class Replica:
             )
 
     def _last_modified(self, notice_id: str) -> datetime:
-        modified = self._modified.get(notice_id) or _utc(self._listings[notice_id].published_at)
+        modified = self._modified.get(notice_id) or utc(self._listings[notice_id].published_at)
         changed = self._template_changed_at
         return max(modified, changed) if changed else modified
 
@@ -310,7 +313,3 @@ class Replica:
         instant = max(self._clock(), after + timedelta(seconds=1))
         self._latest = max(self._latest, instant)
         return instant
-
-
-def _utc(local: datetime) -> datetime:
-    return (local - SHANGHAI).replace(tzinfo=UTC)

@@ -18,7 +18,7 @@ import signal
 import sys
 from pathlib import Path
 
-from core.errors import ConfigError, ZgwatchError
+from core.errors import ConfigError, StageFailed, ZgwatchError
 from zgwatch.config import Settings, load_settings
 
 
@@ -132,12 +132,52 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_positive_int, default=1)
     r.add_argument("--latency-ms", type=_positive_int, default=0, metavar="MS",
                    help="added to every answer, as a real network and server would (benchmarks)")
+    _sources_parser(sub)
     d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
     d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
     af = sub.add_parser("airflow", parents=[opts],
                         help="run Airflow locally with zgwatch's DAGs until stopped")
     af.add_argument("--port", type=_port, default=8080, help="the UI/API port on 127.0.0.1")
     return parser
+
+
+def _sources_parser(sub) -> None:
+    """``zgwatch sources check URL``."""
+    so = sub.add_parser("sources", help="the sources zgwatch can watch")
+    verbs = so.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=_Parser)
+    ck = verbs.add_parser(
+        "check", help="one request to a list page: what zgwatch reads on it",
+        description="Fetch URL once and print what zgwatch reads on it: the list's entries, "
+                    "the pager's kind and page count, a sample entry, the profile. Exit 2 "
+                    "when the page has no usable list, 1 when it could not be fetched.")
+    ck.add_argument("url", metavar="URL", help="a list page (a column's index)")
+    ck.add_argument("--profile", default="auto",
+                    help="a built-in site profile's name, or auto (default)")
+    ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+
+
+def _check_source(args: argparse.Namespace) -> int:
+    """Print what one list page gives (exit 0), or say in one line why it gives nothing."""
+    from http.client import HTTPException
+
+    from core import vocabulary as v
+    from crawler.check import check_source
+    from crawler.profiles import profile_named
+
+    try:
+        url, profile = v.column_url(args.url), profile_named(args.profile)
+    except ValueError as exc:
+        raise ConfigError(f"sources check: {exc}") from None
+    try:
+        found = check_source(url, profile, timeout=args.timeout or v.TIMEOUT)
+    except (OSError, HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise StageFailed(f"sources check: cannot fetch {url}: {reason}") from None
+    if not found.usable:
+        raise ConfigError(f"sources check: no list of notices at {found.url} "
+                          f"({found.outcome}: {found.reason})")
+    print("\n".join(found.lines()))
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -243,6 +283,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise ConfigError(f"--port {args.port}: cannot listen on 127.0.0.1 "
                               f"({exc.strerror or exc})") from None
         return 0
+    if command == "sources":
+        return _check_source(args)
     if command == "demo":
         from zgwatch.demo import main as demo
 

@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from core.vocabulary import ARTICLE_URL, is_notice_id
 from crawler.parsing.contacts import parse_contacts
 from crawler.parsing.dates import make_date, parse_date_line
 from crawler.parsing.document import (
@@ -42,6 +41,7 @@ from crawler.parsing.periods import notice_period
 from crawler.parsing.readings import build_readings
 from crawler.parsing.role import closing_start
 from crawler.parsing.text import normalize_line, to_ascii
+from crawler.profiles import AUTO_PROFILE, Profile
 
 _INFO_DATE = re.compile(
     r"(?<![开示限])(?P<label>(?:发布|发文|更新)?(?:日期|时间))\s*:\s*"
@@ -50,11 +50,13 @@ _INFO_DATE = re.compile(
 )
 _SOURCE = re.compile(
     r"来源\s*:\s*(?P<source>[^\s|丨｜]+?)"
-    r"(?=\s|[|丨｜]|(?:发布)?(?:日期|时间)|作者|浏览|点击|阅读|字号|【|$)"
+    r"(?=\s|[|丨｜]|(?:发布|发表)?(?:日期|时间)|作者|浏览|点击|阅读|字号|【|$)"
 )
 _INFO_MAX = 200  # an info line is short; longer text is a paragraph mentioning a date
 _INFO_CLIMB = 3
-_TITLE_HINT = re.compile(r"关于.*(?:通报|公告|情况|公示|报告)|整改|(?:通报|公告|公示|通知|报告)$")
+_TITLE_HINT = re.compile(
+    r"关于.*(?:通报|公告|情况|公示|报告)|整改|反馈.*情况$|(?:通报|公告|公示|通知|报告)$"
+)
 _TITLE_SPLIT = re.compile(r"\s*[-_|｜—]+\s*")
 _TITLE_LOOKBACK = 40  # elements before the info line searched for a title
 
@@ -86,7 +88,8 @@ class ArticleLayout:
     content: etree._Element | None
 
 
-def parse_article(body: bytes, url: str, encoding: str | None = None) -> NoticePage:
+def parse_article(body: bytes, url: str, encoding: str | None = None,
+                  profile: Profile = AUTO_PROFILE) -> NoticePage:
     """Read one article page into a ``NoticePage``.
 
     ``encoding`` is the charset the HTTP header declared, if any. A page with no
@@ -94,32 +97,30 @@ def parse_article(body: bytes, url: str, encoding: str | None = None) -> NoticeP
     """
     root = parse_html(body, encoding)
     if root is None:
-        return NoticePage(notice_id=notice_id_of(url), url=url, title="", body="")
-    return read_article(root, url, locate(root))
+        return NoticePage(notice_id=profile.notice_id(url), url=url, title="", body="")
+    return read_article(root, url, locate(root, profile.body), profile)
 
 
-def notice_id_of(url: str) -> str:
-    """The N of ``post_N.html`` ('' when the URL names no article, or N is no notice id)."""
-    m = ARTICLE_URL.search(urlsplit(url).path)
-    return m.group(1) if m and is_notice_id(m.group(1)) else ""
-
-
-def locate(root: etree._Element) -> ArticleLayout:
-    """Find the breadcrumb, info line, title and content block of a parsed page."""
+def locate(root: etree._Element, body: str | None = None) -> ArticleLayout:
+    """Find the breadcrumb, info line, title and content block of a parsed page (``body``:
+    a profile's XPath of the content block, used when it finds one)."""
     breadcrumb = find_breadcrumb(root)
     info, info_match = find_info(root)
     title_element, title = _find_title(root, info, breadcrumb)
+    named = root.xpath(body) if body else []
+    content = named[0] if named and isinstance(named[0], etree._Element) else None
     return ArticleLayout(
         breadcrumb=breadcrumb,
         info=info,
         info_match=info_match,
         title=title,
         title_element=title_element,
-        content=_find_content(root, info),
+        content=content if content is not None else _find_content(root, info),
     )
 
 
-def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> NoticePage:
+def read_article(root: etree._Element, url: str, layout: ArticleLayout,
+                 profile: Profile = AUTO_PROFILE) -> NoticePage:
     """Build the ``NoticePage`` from a located layout."""
     lines = []
     if layout.content is not None:  # the info line and title may sit inside the content box
@@ -137,7 +138,7 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout) -> Notic
     issuer_source = "role" if issuer else "derived" if title_org else "none"
 
     return NoticePage(
-        notice_id=notice_id_of(url),
+        notice_id=profile.notice_id(url),
         url=url,
         title=layout.title,
         body="\n".join(lines),

@@ -13,7 +13,7 @@ blocked       412 (the gd.gov.cn bot shield), or a 200 page of script with no
 truncated     cut off: ``</html>`` missing, or ``<body>`` without ``</body>``,
               or an empty body
 wrong_page    a complete page without the structure asked for: a list page
-              needs a breadcrumb or pager, an article needs its post_N URL,
+              needs a breadcrumb or pager, an article needs its profile's URL shape,
               the 来源/日期 info line, a title and a body (so a home page after
               a redirect, a 200 error page, a list served for an article and
               an article served for a list are all wrong), a non-HTML type
@@ -39,10 +39,11 @@ from http import HTTPStatus
 from lxml import etree
 
 from core.vocabulary import Outcome
-from crawler.parsing.article import find_info, locate, notice_id_of, read_article
+from crawler.parsing.article import find_info, locate, read_article
 from crawler.parsing.document import charset, find_breadcrumb, header, links, read_html
 from crawler.parsing.listing import read_list
 from crawler.parsing.model import ListPage, NoticePage
+from crawler.profiles import AUTO_PROFILE, Profile
 
 _CONTENT_STATUSES = frozenset({200, 203})  # 204/206 and the rest carry no whole page
 _HTML_END = re.compile(rb"</\s*html\s*>", re.I)
@@ -57,14 +58,17 @@ _SHIELD_SCRIPT_RATIO = 4
 
 
 def classify_list(
-    status: int, body: bytes | None, url: str, headers: Mapping | None = None
+    status: int, body: bytes | None, url: str, headers: Mapping | None = None,
+    profile: Profile = AUTO_PROFILE,
 ) -> tuple[str, str, ListPage | None]:
-    """(outcome, reason, page) of a list page response; page only when ``ok``."""
+    """(outcome, reason, page) of a list page response read by ``profile``; page only when
+    ``ok``."""
     root, fault, encoding = _read(status, body, headers)
     if fault:
         return (*fault, None)
-    page = read_list(root, url)
-    has_frame = find_breadcrumb(root) is not None or bool(page.page_urls)
+    page = read_list(root, url, profile)
+    has_frame = find_breadcrumb(root) is not None or bool(page.page_urls) \
+        or page.scheme is not None
     if not has_frame and not page.entries and _looks_like_shield(root):
         return Outcome.BLOCKED, "script page without content (bot shield?)", None
     if not _complete(body):
@@ -79,15 +83,17 @@ def classify_list(
 
 
 def classify_article(
-    status: int, body: bytes | None, url: str, headers: Mapping | None = None
+    status: int, body: bytes | None, url: str, headers: Mapping | None = None,
+    profile: Profile = AUTO_PROFILE,
 ) -> tuple[str, str, NoticePage | None]:
-    """(outcome, reason, notice) of an article response; notice only when ``ok``."""
+    """(outcome, reason, notice) of an article response read by ``profile`` (its article
+    shape and body); notice only when ``ok``."""
     root, fault, encoding = _read(status, body, headers)
     if fault:
         return (*fault, None)
-    if not notice_id_of(url):
+    if not profile.notice_id(url):
         return Outcome.WRONG_PAGE, "not an article URL (redirected?)", None
-    layout = locate(root)
+    layout = locate(root, profile.body)
     has_frame = layout.breadcrumb is not None or layout.info is not None
     if not has_frame and _looks_like_shield(root):
         return Outcome.BLOCKED, "script page without content (bot shield?)", None
@@ -97,7 +103,7 @@ def classify_article(
         return Outcome.WRONG_PAGE, "no breadcrumb or info line: not an article", None
     if layout.info is None:  # a list or other page of the site, not a notice
         return Outcome.WRONG_PAGE, "no 来源/日期 info line: not an article", None
-    notice = read_article(root, url, layout)
+    notice = read_article(root, url, layout, profile)
     if not notice.title or not notice.body:
         return Outcome.WRONG_PAGE, "article without title or body", None
     return Outcome.OK, "article read", replace(notice, encoding=encoding)

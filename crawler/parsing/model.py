@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from core.contacts import Contacts  # the parser's output, stored and alerted as is
+from crawler.parsing.pager import PageScheme
+from crawler.profiles import AUTO_PROFILE, Profile
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Attachment:
 class NoticePage:
     """One article page of the column, read."""
 
-    notice_id: str  # the N of post_N.html
+    notice_id: str  # the number in its URL the profile names (post_N.html: N)
     url: str
     title: str
     body: str  # normalised text, paragraphs separated by "\n"
@@ -103,3 +105,7 @@ class ListPage:
     encoding: str | None = None  # how the page's bytes were read (classify)
     # article links of the column whose id is not a notice id (vocabulary.NOTICE_ID): faults
     rejected: tuple[str, ...] = ()
+    profile: Profile = AUTO_PROFILE  # what the page read as (auto: the shape it showed)
+    pager_kind: str | None = None  # crawler.profiles.PAGER_KINDS, None: no pager seen
+    scheme: PageScheme | None = None  # how page N of the list is addressed
+    stated_pages: int | None = None  # the count the page states (共N页, the script's total)

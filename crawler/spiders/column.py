@@ -28,7 +28,6 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from core.errors import os_error_text
 from core.vocabulary import (
     BARREN_LIST_PAGES,
-    LIST_PAGE_URL,
     MAX_LIST_PAGES,
     RECENT_DAYS,
     REVISIT_DAYS,
@@ -38,6 +37,7 @@ from core.vocabulary import (
 from crawler.items import STORAGE_ERROR, STORE_FAILED, FetchRecord, ListingEntry, Page, RawPage
 from crawler.pages import ArticleReading, PagePool, default_workers, store_raw
 from crawler.parsing.classify import classify_list
+from crawler.profiles import AUTO, profile_named
 from crawler.revisit import RevisitPolicy, read_known
 
 # Why an article link was not followed (vocabulary.NOTICE_ID: ASCII digits, at most 20).
@@ -81,16 +81,19 @@ class ColumnSpider(scrapy.Spider):
 
     Arguments (from ``crawler.process``): ``source`` the column's index URL,
     ``as_of`` the cycle's date (a ``date``, required: the caller decides "today"),
-    ``known`` the batch's known-notices snapshot, ``recent_days``, ``revisit_days``.
+    ``known`` the batch's known-notices snapshot, ``recent_days``, ``revisit_days``,
+    ``profile`` a built-in profile's name or ``auto`` (``crawler.profiles``).
     """
 
     name = "column"
 
     def __init__(self, source: str, *, as_of: date, known: str | None = None,
                  recent_days: str = str(RECENT_DAYS), revisit_days: str = str(REVISIT_DAYS),
-                 **kwargs):
+                 profile: str = AUTO, **kwargs):
         super().__init__(**kwargs)
         self.source = source
+        # auto: until a list page shows which shape its articles have
+        self.profile = profile_named(profile)
         parts = urlsplit(source)
         self.allowed_domains = [parts.hostname]
         self.column_prefix = urljoin(source, ".")  # the column's folder
@@ -110,7 +113,7 @@ class ColumnSpider(scrapy.Spider):
         self.first_page_outcome: tuple[str, str] | None = None
         # The list walk (``_walk``): pages are asked for a few at a time, up to a bound.
         self.max_list_pages = MAX_LIST_PAGES
-        self.page_shape: tuple[str, str] | None = None  # numbered page URL = a + n + b
+        self.scheme = None  # how page N is addressed (crawler.parsing.pager.PageScheme)
         self.stated_pages = 1  # the highest page number a pager named
         self.first_page_states = 1  # ... the first page's pager
         self.next_page_no = 2
@@ -180,8 +183,10 @@ class ColumnSpider(scrapy.Spider):
         done = time.monotonic()  # elapsed_ms ends when the answer is in, before reading it
         headers = _headers(response)
         outcome, reason, page = classify_list(
-            response.status, response.body, response.url, headers
+            response.status, response.body, response.url, headers, self.profile
         )
+        if page is not None and self.profile.article is None:
+            self.profile = page.profile  # the shape this list showed: every page reads by it
         sha = RawPage.sha(response.body) if outcome == Outcome.OK else None
         if page is not None and not self._stored(sha, response.body):
             outcome, reason, page, sha = Outcome.ERROR, f"page not stored: {self.storage_error}", \
@@ -270,28 +275,27 @@ class ColumnSpider(scrapy.Spider):
     # as a ``list_runaway`` fetch and leaves the list incomplete.
 
     def _read_pager(self, page, *, first: bool) -> None:
-        """What a list page's pager says: the pages it names, the highest number."""
+        """What a list page's pager says: the pages it names, the highest number (the first
+        page scheme seen, ``index_N.html``, ``?page=N``, a script's, sets the numbering)."""
+        if self.scheme is None and page.scheme is not None \
+                and page.scheme.prefix.startswith(self.column_prefix):
+            self.scheme = page.scheme
+        if page.stated_pages and self.scheme is not None:
+            self.stated_pages = max(self.stated_pages, page.stated_pages)
         last = page.last_url if page.last_url and page.last_url.startswith(self.column_prefix) \
             else None
         for url in (*page.page_urls, *([last] if last else [])):
             if not url.startswith(self.column_prefix) or self._is_first_page(url):
                 continue
-            if (m := LIST_PAGE_URL.search(url)) and self._numbered(url, m):
-                self.stated_pages = max(self.stated_pages, int(m.group(1)))
+            if (number := self.scheme.number(url) if self.scheme else None) is not None:
+                self.stated_pages = max(self.stated_pages, number)
             elif url not in self.pages_announced and url not in self.unnumbered:
                 self.unnumbered.append(url)
         if first:
             self.first_page_states = self.stated_pages
 
-    def _numbered(self, url: str, m) -> bool:
-        """Is ``url`` a numbered page of the column's shape (the first such link sets it)?"""
-        shape = (url[: m.start(1)], url[m.end(1):])
-        if self.page_shape is None:
-            self.page_shape = shape
-        return shape == self.page_shape
-
     def _page_url(self, page_no: int) -> str:
-        return f"{self.page_shape[0]}{page_no}{self.page_shape[1]}"
+        return self.scheme.url(page_no)
 
     def _walk(self, url: str, outcome: str, added: int):
         """After a list page: count it, and ask for the next pages while the bound allows."""
@@ -328,7 +332,7 @@ class ColumnSpider(scrapy.Spider):
             self.unnumbered.popleft()
         if self.unnumbered:
             return self.unnumbered[0], None
-        if self.page_shape is not None and self.next_page_no <= self.stated_pages:
+        if self.scheme is not None and self.next_page_no <= self.stated_pages:
             return self._page_url(self.next_page_no), self.next_page_no
         return None, None
 
@@ -389,7 +393,7 @@ class ColumnSpider(scrapy.Spider):
         notice_id = response.meta["notice_id"]
         try:
             read = await self.pages.read_article(response.status, response.body, response.url,
-                                                 headers, notice_id, fetched_at)
+                                                 headers, notice_id, fetched_at, self.profile)
         except Exception as exc:
             self.logger.exception("reading %s failed", response.url)
             read = ArticleReading.failed(exc)
@@ -466,6 +470,8 @@ class ColumnSpider(scrapy.Spider):
         stats.set_value("zgwatch/listed", len(self.listed))
         stats.set_value("zgwatch/list_runaway", self.runaway)
         stats.set_value("zgwatch/runaway", self.crawl_runaway)
+        stats.set_value("zgwatch/profile", self.profile.name)
+        stats.set_value("zgwatch/pager", self.scheme.kind if self.scheme else None)
         if self.storage_error:
             stats.set_value(STORAGE_ERROR, self.storage_error)
         stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from replica.columns import COLUMNS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,6 +29,11 @@ def test_serve_prints_its_url_serves_and_stops_on_sigterm():
             url = re.search(r"http://127\.0\.0\.1:\d+/xunshizgls/", line).group()
             with urllib.request.urlopen(url + "index_3.html", timeout=10) as response:
                 assert response.status == 200
+            others = [process.stdout.readline() for _ in COLUMNS]  # then the other columns
+            for column, other in zip(COLUMNS, others, strict=True):
+                assert other.rstrip().endswith(url.removesuffix("/xunshizgls/") + column.path)
+            with urllib.request.urlopen(others[2].split(": ")[-1].strip(), timeout=10) as answer:
+                assert answer.status == 200 and b"createPageHTML" in answer.read()
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=10) == 0
             assert process.stderr.read() == ""  # quiet: no line per request
