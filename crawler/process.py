@@ -54,10 +54,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--max-list-pages", type=int, default=v.MAX_LIST_PAGES)
-    p.add_argument("--budget", type=float, default=v.CRAWL_BUDGET,
-                   help="seconds the crawl may take; then it stops with what it has")
     p.add_argument("--profile", default=AUTO, choices=(AUTO, *PROFILES),
                    help="a built-in site profile (crawler.profiles), or auto")
+    p.add_argument("--budget", type=float, default=v.CRAWL_BUDGET,
+                   help="seconds the crawl may take; then it stops with what it has")
     p.add_argument("--parent-pid", type=int, default=0,
                    help="end at once if this process is not (or no longer) the parent")
     p.add_argument("--read-workers", type=int, default=-1,

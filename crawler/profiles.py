@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from core.vocabulary import ARTICLE_LIKE_URL, ARTICLE_URL, is_notice_id
+from core.vocabulary import ARTICLE_URL, NOTICE_ID, is_notice_id
 
 _DIGITS = re.compile(r"[0-9]+")
 _DIGEST_DIGITS = 16  # hex digits of SHA-256 read as a number: at most 20 decimal digits
@@ -53,7 +53,7 @@ def id_in_url(url: str) -> str:
     -> 123456), else the last ``…id=N`` of its query, else its last number; '' when none
     (or one too long to be an id)."""
     _, _, number = _numbers(url)
-    return number.group() if number is not None and is_notice_id(number.group()) else ""
+    return number.group() if number is not None and NOTICE_ID.fullmatch(number.group()) else ""
 
 
 def url_shape(url: str) -> str:
@@ -69,7 +69,7 @@ def url_shape(url: str) -> str:
     out, pos = ["^"], 0
     for m in numbers:
         out.append(re.escape(text[pos:m.start()]))
-        out.append(r"(?P<id>\d+)" if m is id_at else r"\d+")
+        out.append(r"(?P<id>[0-9]+)" if m is id_at else r"[0-9]+")
         pos = m.end()
     out.append(re.escape(text[pos:]) + "$")
     return "".join(out)
@@ -89,47 +89,42 @@ class Profile:
     pager: str | None = None  # one of PAGER_KINDS
     # XPath of an article's body; when it finds none, the body is detected.
     body: str | None = None
-    # The shape was learned from a list (auto): a number too long for an id is then a part
-    # of the URL (digested); a built-in shape's id outside the grammar is a fault instead.
-    learned_shape: bool = False
 
     def is_article(self, url: str) -> bool:
         """Is ``url`` an article of this profile's shape (any URL when the shape is open)?"""
         return self.article is None or self._match(url) is not None
 
     def notice_id(self, url: str) -> str:
-        """The notice id of an article URL ('' when it is not of this profile's shape, or
-        its number is no notice id: ``core.vocabulary.NOTICE_ID``): the shape's ``id`` group,
-        a digest of the URL when the shape has no number; with no shape yet, the number the
-        URL shows."""
+        """The notice id of an article URL ('' when it is not of this profile's shape): the
+        shape's ``id`` group, a digest of the URL when the shape has no number; with no
+        shape yet, the number the URL shows."""
         if self.article is None:
             return id_in_url(url)
         m = self._match(url)
         if m is None:
             return ""
-        number = m.groupdict().get("id")
-        if number is None or (self.learned_shape and not is_notice_id(number)):
-            return digest_id(url)  # a detected shape's long number is only part of a URL
-        return number if is_notice_id(number) else ""
+        if "id" not in m.groupdict():  # a shape without a number: its URL is all there is
+            return digest_id(url)
+        return m["id"] if is_notice_id(m["id"]) else ""
 
     def rejects(self, url: str) -> bool:
-        """Is ``url`` an article link of this profile whose id is no notice id (post_<25
-        digits>, full-width digits)? Such a link is a fault to record, never a notice."""
-        if self.article is None:
+        """Is ``url`` of this shape but for an id that is no notice id (``post_<25 digits>``,
+        ``post_１４.html``): a fault to record, never a notice."""
+        if self.article is None or "(?P<id>" not in self.article or self.notice_id(url):
             return False
-        if self.article == ARTICLE_URL.pattern and ARTICLE_LIKE_URL.search(urlsplit(url).path):
-            return not self.notice_id(url)
-        m = self._match(url)
-        return m is not None and not self.notice_id(url)
+        parts = urlsplit(url)
+        like = re.sub(r"\(\?P<id>[^)]*\)", r"(?P<id>[^/?&]+?)", self.article)
+        return re.search(like, parts.path + (f"?{parts.query}" if parts.query else "")) \
+            is not None
 
     def _match(self, url: str) -> re.Match | None:
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return re.search(self.article, target, re.ASCII)
+        return re.search(self.article, target)
 
     def learned(self, article: str) -> Profile:
         """This profile with the article shape a list page showed (auto, once detected)."""
-        return replace(self, article=article, learned_shape=True)
+        return replace(self, article=article)
 
 
 PROFILES: dict[str, Profile] = {

@@ -63,15 +63,12 @@ def read_list(root: etree._Element, url: str, profile: Profile = AUTO_PROFILE) -
     """``parse_list`` on an already parsed tree."""
     base = base_url(root, url)
     folder = _folder(url)
-    profile, entries = _find_entries(root, base, folder, profile)
+    profile, entries, rejected = _find_entries(root, base, folder, profile)
     listed = {e.url for e in entries}
-    pager, rejected = [], []
+    pager = []
     for a, href in links(root, base):
-        if href in listed or (profile.article is not None and profile.notice_id(href)):
-            continue
-        if profile.rejects(href):  # post_<25 digits>, post_１４００００１: a fault to record
-            if _in_folder(href, folder):  # (a sidebar's article of another column: not ours)
-                rejected.append(href)
+        if href in listed or (profile.article is not None
+                              and (profile.notice_id(href) or profile.rejects(href))):
             continue
         if _folder(href) == folder:
             word = _PAGER_DECOR.sub("", element_text(a))
@@ -90,8 +87,8 @@ def read_list(root: etree._Element, url: str, profile: Profile = AUTO_PROFILE) -
         next_url=next_url,
         last_url=next((h for _, h, w in pager if w in _LAST), None),
         page_no=_current_page(pager, url) or _page_no_of(url),
-        rejected=tuple(dict.fromkeys(rejected)),
         profile=profile,
+        rejected=rejected,
     )
     return _with_scheme(page, root, base, pager, scripted)
 
@@ -116,27 +113,38 @@ def _with_scheme(page: ListPage, root, base: str, pager: list, scripted: list) -
                    stated_pages=stated, page_no=page_no)
 
 
-def _find_entries(root, base: str, folder: tuple[str, str],
-                  profile: Profile) -> tuple[Profile, tuple[ListEntry, ...]]:
-    """(the profile the page reads as, its entries)."""
+def _find_entries(root, base: str, folder: tuple[str, str], profile: Profile
+                  ) -> tuple[Profile, tuple[ListEntry, ...], tuple[str, ...]]:
+    """(the profile the page reads as, its entries, its article links whose id is no
+    notice id: post_<25 digits>, post_１４００００１, never a notice, a fault to record)."""
     if profile.list_items and (items := root.xpath(profile.list_items)):
-        posts = [(a, href, nid) for item in items for a, href in links(item, base)
-                 if (nid := profile.notice_id(href))]
-        if posts:
-            return profile, _entries(posts, profile, base)
+        found = _posts(profile, [x for item in items for x in links(item, base)])
+        if found[0]:
+            return profile, _entries(found[0], profile, base), found[1]
     shapes = (profile,) if profile.article else RECOGNISED if profile.name == AUTO else ()
     for shape in shapes:
-        posts = [(a, href, nid) for a, href in links(root, base)
-                 if (nid := shape.notice_id(href)) and _in_folder(href, folder)]
-        if posts:
-            return shape, _entries(posts, shape, base)
+        posts, rejected = _posts(shape, [(a, href) for a, href in links(root, base)
+                                         if _in_folder(href, folder)])
+        if posts or rejected:
+            return shape, _entries(posts, shape, base), rejected
     if profile.article:
-        return profile, ()
+        return profile, (), ()
     return _dated_block(root, base, folder, profile)
 
 
+def _posts(shape: Profile, found: list) -> tuple[list, tuple[str, ...]]:
+    """([(link, URL, notice id)] of ``shape``'s articles, the URLs it rejects)."""
+    posts, rejected = [], []
+    for a, href in found:
+        if nid := shape.notice_id(href):
+            posts.append((a, href, nid))
+        elif shape.rejects(href):
+            rejected.append(href)
+    return posts, tuple(dict.fromkeys(rejected))
+
+
 def _dated_block(root, base: str, folder: tuple[str, str],
-                 profile: Profile) -> tuple[Profile, tuple[ListEntry, ...]]:
+                 profile: Profile) -> tuple[Profile, tuple[ListEntry, ...], tuple[str, ...]]:
     """The repeated block of links with dates under the column's folder: the container
     holding most of them, its links of the commonest URL shape."""
     dated = []
@@ -150,13 +158,13 @@ def _dated_block(root, base: str, folder: tuple[str, str],
         if _item_date(item, a, lambda h: True) is not None:
             dated.append((item, a, href))
     if not dated:
-        return profile, ()
+        return profile, (), ()
     best = Counter(item.getparent() for item, _, _ in dated).most_common(1)[0][0]
     chosen = [(a, href) for item, a, href in dated if item.getparent() is best]
     shape = Counter(url_shape(href) for _, href in chosen).most_common(1)[0][0]
     learned = profile.learned(shape)
-    posts = [(a, href, nid) for a, href in chosen if (nid := learned.notice_id(href))]
-    return learned, _entries(posts, learned, base)
+    posts, rejected = _posts(learned, chosen)
+    return learned, _entries(posts, learned, base), rejected
 
 
 def _entries(posts: list, profile: Profile, base: str) -> tuple[ListEntry, ...]:

@@ -103,9 +103,9 @@ class ListPage:
     last_url: str | None = None  # 尾页
     page_no: int | None = None  # the current page, from the pager or the URL
     encoding: str | None = None  # how the page's bytes were read (classify)
-    # article links of the column whose id is not a notice id (vocabulary.NOTICE_ID): faults
-    rejected: tuple[str, ...] = ()
     profile: Profile = AUTO_PROFILE  # what the page read as (auto: the shape it showed)
     pager_kind: str | None = None  # crawler.profiles.PAGER_KINDS, None: no pager seen
     scheme: PageScheme | None = None  # how page N of the list is addressed
     stated_pages: int | None = None  # the count the page states (共N页, the script's total)
+    # article links of the column whose id is not a notice id (vocabulary.NOTICE_ID): faults
+    rejected: tuple[str, ...] = ()

@@ -469,9 +469,9 @@ class ColumnSpider(scrapy.Spider):
                         sum(1 for o in self.pages_done.values() if o == Outcome.OK))
         stats.set_value("zgwatch/listed", len(self.listed))
         stats.set_value("zgwatch/list_runaway", self.runaway)
-        stats.set_value("zgwatch/runaway", self.crawl_runaway)
         stats.set_value("zgwatch/profile", self.profile.name)
         stats.set_value("zgwatch/pager", self.scheme.kind if self.scheme else None)
+        stats.set_value("zgwatch/runaway", self.crawl_runaway)
         if self.storage_error:
             stats.set_value(STORAGE_ERROR, self.storage_error)
         stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)
