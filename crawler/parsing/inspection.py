@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from core.hanzi import to_simplified
 from core.units import unit_name
 from crawler.parsing.dates import date_pattern, match_date, on_or_after
 from crawler.parsing.model import Inspection
@@ -28,7 +29,7 @@ from crawler.parsing.text import CN_NUMBER, to_ascii
 
 _N = rf"[{CN_NUMBER}\d]+"
 GROUP = re.compile(
-    rf"(?:中央|省委|市委|县委|区委)?(?:第{_N}(?:巡视|巡察)组|(?:巡视|巡察)第?{_N}组)"
+    rf"(?:中央|省委|市委|县委|区委|自治区党委)?(?:第{_N}(?:巡视|巡察)组|(?:巡视|巡察)第?{_N}组)"
 )
 PLAIN_GROUP = re.compile(  # 省委巡视组, 区委营商环境专项巡察组
     r"(?:中央|省委|市委|县委|区委)(?:[\u4e00-\u9fff]{2,8}?专项)?(?:巡视|巡察)组"
@@ -48,7 +49,7 @@ _FEEDBACK = re.compile(r"反馈(?:了)?(?:巡视|巡察)?意见|反馈")
 
 def parse_inspection(text: str) -> Inspection:
     """Inspection facts from the opening of a notice (its first paragraph or two)."""
-    folded = to_ascii(text)
+    folded = to_simplified(to_ascii(text))  # same length: offsets hold
     group = GROUP.search(folded) or PLAIN_GROUP.search(folded)
 
     start = end = unit = None

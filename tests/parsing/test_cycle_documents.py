@@ -1,0 +1,172 @@
+"""The inspection cycle's documents: stationing and feedback announcements, a
+rectification notice's opening, what kind each is, and what its window means."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from core.units import unit_name
+from core.vocabulary import DocumentKind, Window
+from crawler.parsing.article import parse_article
+from crawler.parsing.daterefs import DateRef, Precision
+from crawler.parsing.feedback import parse_feedback
+from crawler.parsing.inspection import parse_inspection
+from crawler.parsing.kind import classify_document
+from crawler.parsing.stationing import parse_stationing
+from tests.parsing.conftest import DATA, PHRASES
+
+URL = "https://www.gdjct.gd.gov.cn/xunshizgls/content/post_202033.html"
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+
+
+def _ref(ref: DateRef | None) -> list | None:
+    """A ``DateRef`` as the tables write it: [precision, value(, repair)]."""
+    if ref is None:
+        return None
+    if ref.precision == Precision.DAY:
+        value = ref.day.isoformat()
+    elif ref.precision == Precision.MONTH:
+        value = f"{ref.month[0]}-{ref.month[1]:02d}"
+    elif ref.precision == Precision.GAP:
+        value = ref.reason
+    else:
+        value = None
+    return [str(ref.precision), value] + ([ref.repair] if ref.repair else [])
+
+
+STATIONING = _rows("stationing.jsonl")
+FEEDBACK = _rows("feedback.jsonl")
+
+
+@pytest.mark.parametrize("row", STATIONING, ids=[r["note"] for r in STATIONING])
+def test_a_stationing_announcement(row: dict) -> None:
+    found = parse_stationing(row["title"], row["text"], date.fromisoformat(row["published_on"]))
+    assert found.group == row["group"]
+    if row["unit"] is not None:
+        assert (found.unit.key, found.unit.region) == (row["unit"], row["region"])
+    assert (_ref(found.start), _ref(found.end)) == (row["start"], row["end"])
+    assert _ref(found.letters_until) == row["letters_until"]
+    assert found.hours == row["hours"]
+    c = found.contacts
+    assert (list(c.phones), list(c.emails)) == (row["phones"], row["emails"])
+    assert (c.postcode, c.address) == (row["postcode"], row["address"])
+
+
+@pytest.mark.parametrize("row", FEEDBACK, ids=[r["note"] for r in FEEDBACK])
+def test_a_feedback_announcement(row: dict) -> None:
+    found = parse_feedback(row["text"], date.fromisoformat(row["published_on"]))
+    assert _ref(found.on) == row["on"]
+    got = [[f.group, f.unit.key, f.unit.region, *_ref(f.on)] for f in found.feedbacks]
+    assert got == row["feedbacks"]
+
+
+def test_the_real_postal_box_excerpt_gives_the_box_and_its_postcode() -> None:
+    excerpt = [
+        json.loads(line)["excerpt"]
+        for line in (PHRASES / "inspection.jsonl").read_text("utf-8").splitlines()
+        if '"xunshi_stationing_contacts"' in line
+    ][1]
+    found = parse_stationing("", excerpt)
+    assert (found.contacts.address, found.contacts.postcode) == ("广州市1960号信箱", "510620")
+    assert found.letters_until.reason == "missing"
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "short", "key"),
+    [
+        (
+            "根据省委统一部署,2023年4月24日至7月26日,省委第十一巡视组对珠海市金湾区委推进粤港澳"
+            "大湾区建设情况开展了常规巡视。2023年10月26日,省委巡视组向珠海市金湾区委反馈了巡视意见。",
+            "珠海市金湾区委", None, "珠海市金湾区委",
+        ),
+        (
+            "根据四届区委第二轮巡察工作统一部署,2022年3月15日至5月20日,区委营商环境专项巡察组对"
+            "中共广州市南沙新区明珠湾开发建设管理局(简称明珠湾管理局)党组开展专项巡察,并于7月5日"
+            "召开巡察反馈会向明珠湾管理局党组反馈了巡察意见。",
+            "中共广州市南沙新区明珠湾开发建设管理局党组", "明珠湾管理局",
+            "广州市南沙新区明珠湾开发建设管理局党组",
+        ),
+        (
+            "根据市委统一部署,2020年5月17日至8月7日,市委第八巡察组对市住房城乡建设局党组进行巡察。",
+            "市住房城乡建设局党组", None, "市住房城乡建设局党组",
+        ),
+        ("2024年3月4日,省委第二巡视组向中共廣東省科技廳黨組反饋巡視情況。", "中共广东省科技厅党组", None,
+         "省科技厅党组"),
+        ("为深入贯彻落实党的二十大精神,现将有关情况通报如下。", None, None, None),
+    ],
+)  # fmt: skip
+def test_a_rectification_opening_names_its_unit(text, unit, short, key) -> None:
+    found = parse_inspection(text)
+    assert (found.unit, found.unit_short) == (unit, short)
+    assert (unit_name(found.unit).key if found.unit else None) == key
+
+
+def test_the_real_rectification_openings_give_period_feedback_unit_and_short_name() -> None:
+    rows = [
+        json.loads(line)["excerpt"]
+        for line in (PHRASES / "inspection.jsonl").read_text("utf-8").splitlines()
+        if '"xuncha_rectification_progress"' in line
+    ]
+    first, second = (parse_inspection(text) for text in rows)
+    assert (first.group, first.start, first.end, first.feedback_on) == (
+        "区委营商环境专项巡察组", date(2022, 3, 15), date(2022, 5, 20), date(2022, 7, 5),
+    )  # fmt: skip
+    assert first.unit_short == "明珠湾管理局"
+    assert (second.group, second.feedback_on, second.unit) == (
+        "市委第八巡察组", date(2020, 10, 27), "市住房城乡建设局党组",
+    )  # fmt: skip
+
+
+def test_the_seed_records_its_unit(seed_a: bytes) -> None:
+    notice = parse_article(seed_a, URL)
+    assert (notice.inspection.unit, notice.inspection.unit_short) == ("珠海市金湾区委", None)
+
+
+@pytest.mark.parametrize(
+    ("title", "opening", "kind"),
+    [
+        ("省委第一巡视组向广州市委反馈巡视情况", "", DocumentKind.FEEDBACK),
+        ("十三届省委第二轮巡视完成反馈", "", DocumentKind.FEEDBACK),
+        ("通知", "近日,省委第一巡视组向广州市委反馈巡视情况。", DocumentKind.FEEDBACK),
+        ("中共珠海市金湾区委关于巡视整改进展情况的通报",
+         "2023年10月26日,省委巡视组向珠海市金湾区委反馈了巡视意见。", DocumentKind.RECTIFICATION),
+        ("通报", "2023年10月26日,省委巡视组向珠海市金湾区委反馈了巡视意见。现将巡视整改进展情况予以公布。",
+         DocumentKind.RECTIFICATION),
+        ("省委第三巡视组进驻汕头市南澳县委开展常规巡视的公告", "", DocumentKind.INSPECTION),
+    ],
+)  # fmt: skip
+def test_a_feedback_announcement_is_its_own_kind(title, opening, kind) -> None:
+    assert classify_document(title, opening).kind == kind
+
+
+def _announcement(title: str, closing: str) -> bytes:
+    return (
+        "<html><body>"
+        '<div>所在位置:<a href="/">首页</a> &gt; <a href="../">整改落实</a></div>'
+        f"<h1>{title}</h1><div>来源:南粤清风网 日期:2023-04-09 10:00:00</div><div>"
+        "<p>根据省委统一部署,省委第三巡视组于2023年4月10日至7月10日对汕头市南澳县委开展常规巡视。</p>"
+        f"<p>{closing}</p><p>省委第三巡视组</p><p>2023年4月9日</p></div></body></html>"
+    ).encode()
+
+
+def test_a_stationing_announcements_window_is_labelled_the_letters_deadline() -> None:
+    page = _announcement(
+        "省委第三巡视组进驻汕头市南澳县委开展常规巡视的公告",
+        "巡视期间,巡视组设专门值班电话和邮政信箱,欢迎广大干部群众反映情况。"
+        "受理信访时间截止到2023年6月30日。",
+    )
+    notice = parse_article(page, URL)
+    assert notice.document_kind == DocumentKind.INSPECTION
+    assert notice.publicity.end == date(2023, 6, 30)
+    assert notice.readings["publicity_end"]["window"] == Window.LETTERS
+
+
+def test_a_rectification_notices_window_is_labelled_the_publicity_period(seed_a: bytes) -> None:
+    notice = parse_article(seed_a, URL)
+    assert notice.readings["publicity_end"]["window"] == Window.PUBLICITY
