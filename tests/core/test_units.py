@@ -61,7 +61,10 @@ def test_traditional_script_is_folded_one_for_one() -> None:
 # -- properties: generated names in every variant -------------------------------------------
 
 # Syllables of place and body names that are neither places' suffixes nor committees'.
-SYLLABLE = st.sampled_from("金湾濠江南澳武东源连平蕉岭陆河阳春西" "廉吴信宜高清城潮安饶普宁惠来罗定斗门")
+SYLLABLE = st.sampled_from(
+    "金湾濠江南澳武东源连平蕉岭陆河阳春西"
+    "廉吴信宜高清城潮安饶普宁惠来罗定斗门"
+)
 # A district's name never begins with a city's (江门东区 would read as 江门市东区).
 PLACE = st.text(SYLLABLE, min_size=2, max_size=3).filter(lambda p: not p.startswith(CITIES))
 BODY = st.sampled_from(("科技", "教育", "财政", "生态环境", "住房城乡建设", "交通运输", "卫生健康"))

@@ -16,7 +16,9 @@ from tests.support.notice_text import FULLWIDTH, render
 ROWS = [json.loads(line) for line in (DATA / "daterefs.jsonl").read_text("utf-8").splitlines()]
 TRADITIONAL = str.maketrans("号电对组", "號電對組")
 # Words around a date, free of digits, numerals and date words.
-FILLER = st.text(st.sampled_from("根据省委部署巡视组向反馈了" "情况,。公告进驻受理信访截止"), max_size=9)
+FILLER = st.text(
+    st.sampled_from("根据省委部署巡视组向反馈了情况,。公告进驻受理信访截止"), max_size=9
+)
 
 
 def _expected(row: list) -> tuple:
