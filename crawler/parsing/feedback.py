@@ -25,10 +25,9 @@ from datetime import date
 from core.hanzi import to_simplified
 from core.units import UnitName, city_named, unit_list
 from crawler.parsing.daterefs import DateRef, find_dates, read_date
-from crawler.parsing.inspection import GROUP, PLAIN_GROUP
+from crawler.parsing.inspection import GROUP, PLAIN_GROUP, SENTENCE
 from crawler.parsing.text import to_ascii
 
-_SENTENCE = re.compile(r"[^。!?\n]+")
 _FEEDBACK = re.compile(
     r"(?:分别)?向(?P<units>[^。;,]{2,200}?)(?:分别)?(?:反馈|通报)(?:了)?"
     r"(?:[^。;,]{0,8}?)(?:巡视|巡察)"
@@ -56,7 +55,7 @@ def parse_feedback(text: str, published_on: date | None = None) -> FeedbackAnnou
     body = to_simplified(to_ascii(text))
     lead = read_date(body, published_on)
     found: list[Feedback] = []
-    for sentence in _SENTENCE.finditer(body):
+    for sentence in SENTENCE.finditer(body):
         found.extend(_sentence_feedbacks(body, sentence, lead, published_on))
     return FeedbackAnnouncement(on=lead, feedbacks=tuple(found))
 

@@ -39,7 +39,7 @@ _UNIT_END = re.compile(
     r"开展|进行|推进|落实|贯彻|实施|反馈|通报|召开|的|工作|情况|巡视|巡察|[,。;!?\n]"
 )
 _UNIT_MAX = 60
-_SENTENCE = re.compile(r"[^。!?\n]+")
+SENTENCE = re.compile(r"[^。!?\n]+")  # a sentence of folded text
 _RANGE = re.compile(
     date_pattern("s", year=True) + r"\s*(?:起\s*)?(?:至|到|-+|~)\s*" + date_pattern("e", year=None)
 )
@@ -54,7 +54,7 @@ def parse_inspection(text: str) -> Inspection:
 
     start = end = unit = None
     window_span = (0, 0)
-    for sentence in _SENTENCE.finditer(folded):
+    for sentence in SENTENCE.finditer(folded):
         if "巡视" in sentence.group() or "巡察" in sentence.group():
             if m := _RANGE.search(folded, sentence.start(), sentence.end()):
                 start = match_date(m, "s")

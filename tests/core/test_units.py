@@ -139,3 +139,14 @@ def test_a_round_list_that_drops_the_city_keys_every_item(groups, level) -> None
         (f"{city}市{place}{level}委", f"{city}市") for city, places in groups for place in places
     ]
     assert found == expected
+
+
+def test_the_traditional_table_never_changes_simplified_text() -> None:
+    """No character the table writes is one it reads: simplified text passes unchanged."""
+    from core.hanzi import _TABLE
+
+    assert not set(_TABLE) & set(_TABLE.values())
+    seed = (Path(__file__).resolve().parents[1] / "data" / "seeds").glob("*.txt")
+    for path in seed:
+        text = path.read_text("utf-8")
+        assert to_simplified(text) == text

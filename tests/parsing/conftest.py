@@ -52,6 +52,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize(name, rows, ids=[row["_id"] for row in rows])
 
 
+def date_row(ref) -> list | None:
+    """A ``crawler.parsing.daterefs.DateRef`` as the case tables write it:
+    [precision, value (ISO day, YYYY-MM month, a gap's reason, or null)(, repair)]."""
+    if ref is None:
+        return None
+    value = {
+        "day": lambda: ref.day.isoformat(),
+        "month": lambda: f"{ref.month[0]}-{ref.month[1]:02d}",
+        "gap": lambda: ref.reason,
+        "relative": lambda: None,
+    }[ref.precision]()
+    return [str(ref.precision), value] + ([ref.repair] if ref.repair else [])
+
+
 @pytest.fixture(scope="session")
 def seed_a() -> bytes:
     """The seed notice as template A serves it."""

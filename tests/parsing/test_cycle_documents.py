@@ -11,33 +11,17 @@ import pytest
 from core.units import unit_name
 from core.vocabulary import DocumentKind, Window
 from crawler.parsing.article import parse_article
-from crawler.parsing.daterefs import DateRef, Precision
 from crawler.parsing.feedback import parse_feedback
 from crawler.parsing.inspection import parse_inspection
 from crawler.parsing.kind import classify_document
 from crawler.parsing.stationing import parse_stationing
-from tests.parsing.conftest import DATA, PHRASES
+from tests.parsing.conftest import DATA, PHRASES, date_row
 
 URL = "https://www.gdjct.gd.gov.cn/xunshizgls/content/post_202033.html"
 
 
 def _rows(name: str) -> list[dict]:
     return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
-
-
-def _ref(ref: DateRef | None) -> list | None:
-    """A ``DateRef`` as the tables write it: [precision, value(, repair)]."""
-    if ref is None:
-        return None
-    if ref.precision == Precision.DAY:
-        value = ref.day.isoformat()
-    elif ref.precision == Precision.MONTH:
-        value = f"{ref.month[0]}-{ref.month[1]:02d}"
-    elif ref.precision == Precision.GAP:
-        value = ref.reason
-    else:
-        value = None
-    return [str(ref.precision), value] + ([ref.repair] if ref.repair else [])
 
 
 STATIONING = _rows("stationing.jsonl")
@@ -50,8 +34,8 @@ def test_a_stationing_announcement(row: dict) -> None:
     assert found.group == row["group"]
     if row["unit"] is not None:
         assert (found.unit.key, found.unit.region) == (row["unit"], row["region"])
-    assert (_ref(found.start), _ref(found.end)) == (row["start"], row["end"])
-    assert _ref(found.letters_until) == row["letters_until"]
+    assert (date_row(found.start), date_row(found.end)) == (row["start"], row["end"])
+    assert date_row(found.letters_until) == row["letters_until"]
     assert found.hours == row["hours"]
     c = found.contacts
     assert (list(c.phones), list(c.emails)) == (row["phones"], row["emails"])
@@ -61,8 +45,8 @@ def test_a_stationing_announcement(row: dict) -> None:
 @pytest.mark.parametrize("row", FEEDBACK, ids=[r["note"] for r in FEEDBACK])
 def test_a_feedback_announcement(row: dict) -> None:
     found = parse_feedback(row["text"], date.fromisoformat(row["published_on"]))
-    assert _ref(found.on) == row["on"]
-    got = [[f.group, f.unit.key, f.unit.region, *_ref(f.on)] for f in found.feedbacks]
+    assert date_row(found.on) == row["on"]
+    got = [[f.group, f.unit.key, f.unit.region, *date_row(f.on)] for f in found.feedbacks]
     assert got == row["feedbacks"]
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.parsing.daterefs import YEAR_MARKED_AS_MONTH, Precision, find_dates, read_date
-from tests.parsing.conftest import DATA
+from tests.parsing.conftest import DATA, date_row
 from tests.support.notice_text import FULLWIDTH, render
 
 ROWS = [json.loads(line) for line in (DATA / "daterefs.jsonl").read_text("utf-8").splitlines()]
@@ -21,36 +21,17 @@ FILLER = st.text(
 )
 
 
-def _expected(row: list) -> tuple:
-    precision, value, *rest = row
-    year_from = rest[0] if rest else None
-    repair = rest[1] if len(rest) > 1 else None
-    return precision, value, year_from, repair
-
-
-def _found(ref) -> tuple:
-    if ref.precision == Precision.DAY:
-        value = ref.day.isoformat()
-    elif ref.precision == Precision.MONTH:
-        value = f"{ref.month[0]}-{ref.month[1]:02d}"
-    else:
-        value = ref.reason
-    return str(ref.precision), value, ref.year_from, ref.repair
+def _row(ref) -> tuple:
+    """``date_row`` plus where the year came from (printed | context | None)."""
+    return *date_row(ref), ref.year_from
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row["note"] for row in ROWS])
 def test_each_form_is_read_or_a_gap(row: dict) -> None:
     context = date.fromisoformat(row["context"]) if row["context"] else None
-    found = [_found(ref) for ref in find_dates(row["text"], context)]
-    wanted = []
-    for item in row["expected"]:
-        precision, value, year_from, repair = _expected(item)
-        if precision == "day" and year_from is None:
-            year_from = "printed"
-        if precision == "month" and year_from is None:
-            year_from = "printed"
-        wanted.append((precision, value, year_from, repair))
-    assert found == wanted
+    assert [_row(ref) for ref in find_dates(row["text"], context)] == [
+        (*item, year_from) for *item, year_from in map(tuple, row["expected"])
+    ]
 
 
 def test_each_mention_points_back_into_the_original_text() -> None:
