@@ -184,6 +184,13 @@ LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
 # The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
 MAX_LIST_PAGES = 2000
+# The inspection cycle (docs/inspection.md). Article 27 of the 2015 巡视工作条例: the unit
+# reports its rectification to the inspection office within 2 months of feedback (not public).
+REPORT_DUE_MONTHS = 2
+# No rule sets a public deadline for the progress notice; on real cases it came 3 to 12 months
+# after feedback (the seed's unit: 11). When to call one overdue is the user's rule
+# (`progress_expected_months`, with the warehouse part); this is its default.
+PROGRESS_EXPECTED_MONTHS = 6
 # List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager
 # naming pages past them is running away.
 BARREN_LIST_PAGES = 3
