@@ -70,7 +70,8 @@ class DateRef:
     stop: int = 0
 
 
-_RELATIVE = r"(?P<rel>近日|日前|近期|前不久|近来|不久前)"
+# 日前 only where it is not the end of another word (截止日前 = before the deadline).
+_RELATIVE = r"(?P<rel>近日|(?<![止假期末节])日前|近期|前不久|近来|不久前)"
 _TYPO = r"(?<![\d.])(?P<ty>\d{4})\s*月\s*(?P<tm>\d{1,2})\s*月\s*(?P<td>\d{1,2})\s*[日号]?"
 _LONG_YEAR = r"(?<![\d.])(?P<ly>\d{5,})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]?)?"
 _MONTH = (
