@@ -32,7 +32,8 @@ _FEEDBACK = re.compile(
     r"(?:分别)?向(?P<units>[^。;,]{2,200}?)(?:分别)?(?:反馈|通报)(?:了)?"
     r"(?:[^。;,]{0,8}?)(?:巡视|巡察)"
 )
-_LIST_WORDS = re.compile(r"和|及|与")
+# 和/及/与 join two units only after a unit's end (和平县 is a county's name).
+_LIST_WORDS = re.compile(r"(?<=[委组市县区])(?:和|及|与)")
 
 
 @dataclass(frozen=True)
