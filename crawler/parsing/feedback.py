@@ -5,13 +5,14 @@ more units), sometimes with one date for all of them (近日, 10月26日至27日
 a lead sentence), sometimes in traditional script (巡視組…反饋). Rules:
 
 - each "GROUP (分别)向 UNITS 反馈(了)…巡视/巡察…" is one feedback per unit;
-  UNITS is a list (、 和 及) read by ``core.units.unit_list``, the last city
+  UNITS is a list (、, and 和 及 与 after a unit's end) read by ``core.units.unit_list``, the last city
   named carried onto the items that drop it;
-- the group is the numbered (or unnumbered) group of the same clause, else
-  the last one named before it in the sentence, else None;
-- its date is the last date stated before it in its own clause or sentence;
-  else the announcement's date: the first date of the text (its lead
-  sentence: a day, a month, 近日); else a gap (``missing``). A date is never
+- the group is the last one (numbered, else unnumbered) named before it in
+  its sentence, else None;
+- its date is the last date stated before it in its sentence (10月26日至27日:
+  the 26th, where the feedback began); else the announcement's date: the
+  first date of the text (its lead sentence: a day, a month, 近日); else a
+  gap (``missing``). A date is never
   taken from a later sentence or from the publication date: an unstated date
   stays unstated (``DateRef`` says how precise it is).
 """
