@@ -120,7 +120,7 @@ def unit_name(name: str, city: str | None = None, aliases: Aliases = _NO_ALIASES
 
     key, party = _PARTY.subn("", printed)
     if _PLACE_COMMITTEE.search(key):
-        key = _PLACE_COMMITTEE.sub("", key)
+        key = _PLACE_COMMITTEE.sub("委", key)
     elif party and _COMMITTEE.search(key):
         key = _COMMITTEE.sub("党委", key)
     key, region = _region(key, _city_of(city))
