@@ -5,8 +5,9 @@ more units), sometimes with one date for all of them (近日, 10月26日至27日
 a lead sentence), sometimes in traditional script (巡視組…反饋). Rules:
 
 - each "GROUP (分别)向 UNITS 反馈(了)…巡视/巡察…" is one feedback per unit;
-  UNITS is a list (、, and 和 及 与 after a unit's end) read by ``core.units.unit_list``, the last city
-  named carried onto the items that drop it;
+  UNITS is a list (、, and 和 及 与 after a unit's end) read by
+  ``core.units.unit_list``, the last city named carried onto the items that
+  drop it;
 - the group is the last one (numbered, else unnumbered) named before it in
   its sentence, else None;
 - its date is the last date stated before it in its sentence (10月26日至27日:

@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
 
 from core.units import unit_name
 from core.vocabulary import DocumentKind, Window
@@ -16,6 +17,7 @@ from crawler.parsing.inspection import parse_inspection
 from crawler.parsing.kind import classify_document
 from crawler.parsing.stationing import parse_stationing
 from tests.parsing.conftest import DATA, PHRASES, date_row
+from tests.support.cycle_text import feedback_announcements, stationing_announcements
 
 URL = "https://www.gdjct.gd.gov.cn/xunshizgls/content/post_202033.html"
 
@@ -155,3 +157,27 @@ def test_a_stationing_announcements_window_is_labelled_the_letters_deadline() ->
 def test_a_rectification_notices_window_is_labelled_the_publicity_period(seed_a: bytes) -> None:
     notice = parse_article(seed_a, URL)
     assert notice.readings["publicity_end"]["window"] == Window.PUBLICITY
+
+
+# -- properties: generated announcements -----------------------------------------------------
+
+
+@settings(max_examples=200)
+@given(announcement=stationing_announcements())
+def test_a_generated_stationing_announcement_is_read_whole(announcement) -> None:
+    a = announcement
+    found = parse_stationing(a.title, a.text, a.published_on)
+    assert found.group == a.group
+    assert (found.unit.key, found.unit.region) == (a.unit.key, a.unit.region)
+    assert (found.start.day, found.end.day) == (a.start, a.end)
+    assert found.letters_until.day == a.letters_until
+    c = found.contacts
+    assert (c.phones, c.emails, c.postcode) == ((a.phone,), (a.email,), a.postcode)
+
+
+@settings(max_examples=200)
+@given(announcement=feedback_announcements())
+def test_a_generated_feedback_announcement_gives_every_unit_its_group_and_date(announcement):
+    found = parse_feedback(announcement.text, announcement.published_on)
+    got = tuple((f.group, f.unit.key, f.on.day) for f in found.feedbacks)
+    assert got == announcement.expected
