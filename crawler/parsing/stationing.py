@@ -21,6 +21,10 @@
 - ``hours``: the daily hours for calls as printed (每天8:00至18:00), if any;
 - ``contacts``: phones, emails, the postal box and its postcode, read by
   ``contacts.parse_contacts``.
+
+``round_units`` reads the list of a whole round (经省委批准,本轮巡视对汕头市、
+…,汕头市濠江区、南澳县…开展常规巡视): every unit, the city carried onto the
+items that drop it (``core.units.unit_list``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.hanzi import to_simplified
-from core.units import UnitName, city_named, unit_name
+from core.units import UnitName, city_named, unit_list, unit_name
 from crawler.parsing.contacts import parse_contacts
 from crawler.parsing.daterefs import DateRef, find_dates, read_date
 from crawler.parsing.inspection import GROUP, PLAIN_GROUP, unit_after
@@ -42,6 +46,12 @@ _LETTERS = re.compile(r"(?:受理|信访|来信来电来访)")
 _RANGE_WORD = re.compile(r"至|到|-|~")
 _CLOCK = r"\d{1,2}\s*[:∶时点]\s*(?:\d{2})?"
 _HOURS = re.compile(rf"每天[^。;,]{{0,12}}?(?P<hours>{_CLOCK}\s*(?:至|到|-|~)\s*{_CLOCK})")
+
+
+_ROUND = re.compile(
+    r"本轮(?:巡视|巡察)(?:将|拟)?对(?P<list>[^。]+?)"
+    r"(?=等?\d*个?(?:地方|单位)?(?:党组织)?(?:开展|进行)|。|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -111,3 +121,9 @@ def _letters_until(body: str, published_on: date | None) -> DateRef:
         if refs:
             return refs[-1]
     return read_date("", published_on)
+
+
+def round_units(text: str) -> list[UnitName]:
+    """The units a round's announcement lists after 本轮巡视对 (empty when it lists none)."""
+    m = _ROUND.search(to_simplified(to_ascii(text)))
+    return unit_list(m["list"]) if m else []

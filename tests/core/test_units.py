@@ -14,27 +14,12 @@ from core.units import CITIES, PROVINCE, Aliases, city_named, unit_list, unit_na
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "core" / "units.jsonl"
 ROWS = [json.loads(line) for line in DATA.read_text("utf-8").splitlines()]
-PHRASES = Path(__file__).resolve().parents[1] / "data" / "parsing" / "phrases" / "inspection.jsonl"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r['name']}@{r['city']}" for r in ROWS])
 def test_each_variant_keys_to_its_unit(row: dict) -> None:
     unit = unit_name(row["name"], row["city"])
     assert (unit.key, unit.region, unit.short) == (row["key"], row["region"], row["short"])
-
-
-def test_a_real_round_list_carries_the_city_onto_later_items() -> None:
-    excerpt = next(
-        json.loads(line)["excerpt"]
-        for line in PHRASES.read_text("utf-8").splitlines()
-        if '"xunshi_round_units"' in line
-    )
-    units = unit_list(excerpt.split("本轮巡视对", 1)[1])
-    by_key = {u.key: u.region for u in units}
-    assert len(units) == 37  # 12 cities, then 2 places of each (3 of 云浮)
-    assert by_key["汕头市南澳县委"] == "汕头市" and by_key["韶关市南雄市委"] == "韶关市"
-    assert by_key["云浮市罗定市委"] == "云浮市" and by_key["汕头市委"] == "汕头市"
-    assert all(u.region is not None for u in units)
 
 
 def test_hand_added_aliases_map_a_name_the_rules_cannot_onto_its_unit() -> None:

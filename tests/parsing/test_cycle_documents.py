@@ -15,7 +15,7 @@ from crawler.parsing.article import parse_article
 from crawler.parsing.feedback import parse_feedback
 from crawler.parsing.inspection import parse_inspection
 from crawler.parsing.kind import classify_document
-from crawler.parsing.stationing import parse_stationing
+from crawler.parsing.stationing import parse_stationing, round_units
 from tests.parsing.conftest import DATA, PHRASES, date_row
 from tests.support.cycle_text import feedback_announcements, stationing_announcements
 
@@ -50,6 +50,33 @@ def test_a_feedback_announcement(row: dict) -> None:
     assert date_row(found.on) == row["on"]
     got = [[f.group, f.unit.key, f.unit.region, *date_row(f.on)] for f in found.feedbacks]
     assert got == row["feedbacks"]
+
+
+def test_a_real_round_list_carries_the_city_onto_later_items() -> None:
+    excerpt = next(
+        json.loads(line)["excerpt"]
+        for line in (PHRASES / "inspection.jsonl").read_text("utf-8").splitlines()
+        if '"xunshi_round_units"' in line
+    )
+    units = round_units(excerpt)
+    by_key = {u.key: u.region for u in units}
+    assert len(units) == 37  # 12 cities, then 2 places of each (3 of 云浮)
+    assert by_key["汕头市南澳县委"] == "汕头市" and by_key["韶关市南雄市委"] == "韶关市"
+    assert by_key["云浮市罗定市委"] == "云浮市" and by_key["汕头市委"] == "汕头市"
+    assert all(u.region is not None for u in units)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("经省委批准,本轮巡视对省科技厅、省教育厅等12个单位党组织开展常规巡视。",
+         ["省科技厅党组", "省教育厅党组"]),
+        ("本轮巡视对汕头市濠江区、南澳县进行常规巡视。", ["汕头市濠江区委", "汕头市南澳县委"]),
+        ("省委第三巡视组对南澳县委开展常规巡视。", []),
+    ],
+)  # fmt: skip
+def test_a_rounds_list_ends_where_the_sentence_turns(text: str, keys: list[str]) -> None:
+    assert [u.key for u in round_units(text)] == keys
 
 
 def test_the_real_postal_box_excerpt_gives_the_box_and_its_postcode() -> None:
