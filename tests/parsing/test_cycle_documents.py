@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -22,12 +23,17 @@ from tests.support.cycle_text import feedback_announcements, stationing_announce
 URL = "https://www.gdjct.gd.gov.cn/xunshizgls/content/post_202033.html"
 
 
-def _rows(name: str) -> list[dict]:
-    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
-STATIONING = _rows("stationing.jsonl")
-FEEDBACK = _rows("feedback.jsonl")
+def _excerpts(kind: str) -> list[str]:
+    """The real excerpts of one kind (tests/data/parsing/phrases/inspection.jsonl)."""
+    return [row["excerpt"] for row in _rows(PHRASES / "inspection.jsonl") if row["kind"] == kind]
+
+
+STATIONING = _rows(DATA / "stationing.jsonl")
+FEEDBACK = _rows(DATA / "feedback.jsonl")
 
 
 @pytest.mark.parametrize("row", STATIONING, ids=[r["note"] for r in STATIONING])
@@ -53,11 +59,7 @@ def test_a_feedback_announcement(row: dict) -> None:
 
 
 def test_a_real_round_list_carries_the_city_onto_later_items() -> None:
-    excerpt = next(
-        json.loads(line)["excerpt"]
-        for line in (PHRASES / "inspection.jsonl").read_text("utf-8").splitlines()
-        if '"xunshi_round_units"' in line
-    )
+    (excerpt,) = _excerpts("xunshi_round_units")
     units = round_units(excerpt)
     by_key = {u.key: u.region for u in units}
     assert len(units) == 37  # 12 cities, then 2 places of each (3 of 云浮)
@@ -80,11 +82,7 @@ def test_a_rounds_list_ends_where_the_sentence_turns(text: str, keys: list[str])
 
 
 def test_the_real_postal_box_excerpt_gives_the_box_and_its_postcode() -> None:
-    excerpt = [
-        json.loads(line)["excerpt"]
-        for line in (PHRASES / "inspection.jsonl").read_text("utf-8").splitlines()
-        if '"xunshi_stationing_contacts"' in line
-    ][1]
+    excerpt = _excerpts("xunshi_stationing_contacts")[1]
     found = parse_stationing("", excerpt)
     assert (found.contacts.address, found.contacts.postcode) == ("广州市1960号信箱", "510620")
     assert found.letters_until.reason == "missing"
@@ -121,12 +119,7 @@ def test_a_rectification_opening_names_its_unit(text, unit, short, key) -> None:
 
 
 def test_the_real_rectification_openings_give_period_feedback_unit_and_short_name() -> None:
-    rows = [
-        json.loads(line)["excerpt"]
-        for line in (PHRASES / "inspection.jsonl").read_text("utf-8").splitlines()
-        if '"xuncha_rectification_progress"' in line
-    ]
-    first, second = (parse_inspection(text) for text in rows)
+    first, second = map(parse_inspection, _excerpts("xuncha_rectification_progress"))
     assert (first.group, first.start, first.end, first.feedback_on) == (
         "区委营商环境专项巡察组", date(2022, 3, 15), date(2022, 5, 20), date(2022, 7, 5),
     )  # fmt: skip
