@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.parsing.daterefs import YEAR_MARKED_AS_MONTH, Precision, find_dates, read_date
+from replica.wording import cn_count, cn_year
 from tests.parsing.conftest import DATA, date_row
 from tests.support.notice_text import FULLWIDTH, render
 
@@ -94,8 +95,6 @@ def test_a_year_less_date_without_a_document_date_is_a_gap(day, form, before) ->
     after=st.text(st.sampled_from("巡视组对开展了常规,。"), max_size=8),
 )
 def test_a_month_is_a_month_never_a_day(year, month, written, after) -> None:
-    from replica.wording import cn_count, cn_year
-
     text = written.format(y=year, m=month, cy=cn_year(year), cm=cn_count(month)) + after
     refs = find_dates(text)
     assert [(r.precision, r.month, r.day) for r in refs] == [(Precision.MONTH, (year, month), None)]

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.units import unit_name
 from crawler.parsing.article import parse_article
+from crawler.parsing.stationing import parse_stationing
 from replica import Replica
+from replica.model import INSPECTION
 from replica.phrases import CONTACT_PHRASINGS, PERIOD_PHRASINGS
 
 URL = "http://127.0.0.1/xunshizgls/content/post_{}.html"
@@ -52,10 +55,6 @@ def test_every_stationing_announcement_gives_its_group_unit_visit_and_letters_de
 ) -> None:
     """The replica's announcements read as a stationing: the letters deadline is the window
     it printed, the visit's period surrounds it, the unit is the one in the title."""
-    from core.units import unit_name
-    from crawler.parsing.stationing import parse_stationing
-    from replica.model import INSPECTION
-
     site.set_template("A")
     seen = 0
     for notice_id in site.notice_ids():
