@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.hanzi import to_simplified
+from core.hanzi import _TABLE, to_simplified
 from core.units import CITIES, PROVINCE, Aliases, city_named, unit_list, unit_name
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "core" / "units.jsonl"
@@ -128,8 +128,6 @@ def test_a_round_list_that_drops_the_city_keys_every_item(groups, level) -> None
 
 def test_the_traditional_table_never_changes_simplified_text() -> None:
     """No character the table writes is one it reads: simplified text passes unchanged."""
-    from core.hanzi import _TABLE
-
     assert not set(_TABLE) & set(_TABLE.values())
     seed = (Path(__file__).resolve().parents[1] / "data" / "seeds").glob("*.txt")
     for path in seed:
