@@ -77,9 +77,14 @@ def parse_inspection(text: str) -> Inspection:
 
 
 def unit_after(text: str, word: str) -> str | None:
-    """The unit named right after the first ``word`` (对, 向, 进驻) of ``text``, or None."""
+    """The unit named right after ``word`` (对, 向, 进驻) in ``text``: the first occurrence
+    that names one (根据省委对巡视工作的部署…对XX开展: XX), or None."""
     at = text.find(word)
-    return unit_phrase(text, at + len(word)) if at != -1 else None
+    while at != -1:
+        if name := unit_phrase(text, at + len(word)):
+            return name
+        at = text.find(word, at + 1)
+    return None
 
 
 def unit_phrase(text: str, at: int) -> str | None:
