@@ -40,7 +40,7 @@ from datetime import date
 from enum import StrEnum
 
 from core.hanzi import to_simplified
-from crawler.parsing.dates import date_source, dated, fold, make_date, on_or_after
+from crawler.parsing.dates import date_source, dated, fold, make_date, nearest_day, on_or_after
 
 
 class Precision(StrEnum):
@@ -162,18 +162,3 @@ def _month(year: str | None, month: str, anchor: Anchor) -> DateRef:
                       anchor.after and anchor.after.replace(day=1))  # fmt: skip
     first = month_of.day(number, 1)
     return DateRef("", Precision.MONTH, month=(first.year, number), year_from="context")
-
-
-def nearest_day(month: int, day: int, context: date) -> date | None:
-    """The ``month``/``day`` in the year that puts it nearest ``context`` (None: no such day).
-
-    Ties and anything within half a year keep the nearest; 29 February takes
-    the nearest leap year of the three.
-    """
-    candidates = [
-        found for year in (context.year - 1, context.year, context.year + 1)
-        if (found := make_date(year, month, day)) is not None
-    ]  # fmt: skip
-    if not candidates:
-        return None
-    return min(candidates, key=lambda found: abs((found - context).days))
