@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.units import unit_name
 from core.vocabulary import DocumentKind, Window
@@ -18,7 +19,7 @@ from crawler.parsing.inspection import parse_inspection
 from crawler.parsing.kind import classify_document
 from crawler.parsing.stationing import parse_stationing, round_units
 from tests.parsing.conftest import DATA, PHRASES, date_row
-from tests.support.cycle_text import feedback_announcements, stationing_announcements
+from tests.support.cycle_text import feedback_announcements, stationing_announcements, units
 
 URL = "https://www.gdjct.gd.gov.cn/xunshizgls/content/post_202033.html"
 
@@ -203,3 +204,21 @@ def test_a_generated_feedback_announcement_gives_every_unit_its_group_and_date(a
     found = parse_feedback(announcement.text, announcement.published_on)
     got = tuple((f.group, f.unit.key, f.on.day) for f in found.feedbacks)
     assert got == announcement.expected
+
+
+@settings(max_examples=200)
+@given(
+    unit=units(),
+    short=st.sampled_from((None, "区委", "科技厅")),
+    lead=st.sampled_from(("简称", "以下简称")),
+    topic=st.sampled_from(("", "推进粤港澳大湾区建设情况", "落实全面从严治党主体责任情况")),
+)
+def test_a_generated_rectification_opening_names_its_unit(unit, short, lead, topic) -> None:
+    """The opening's unit, in any variant, with a short name or a topic after it, keys right."""
+    note = f"({lead}{short})" if short else ""
+    text = (
+        "根据省委统一部署,2023年4月24日至7月26日,"
+        f"省委第三巡视组对{unit.written}{note}{topic}开展了常规巡视。"
+    )
+    found = parse_inspection(text)
+    assert (unit_name(found.unit).key, found.unit_short) == (unit.key, short)
