@@ -88,13 +88,11 @@ class Window(StrEnum):
     LETTERS = "letters"  # 受理信访截止: the inspection group takes letters until then
 
 
-WINDOW_LABELS: dict[Window, str] = {Window.PUBLICITY: "公开期限", Window.LETTERS: "受理信访截止"}
-
-
 def window_of(kind: str) -> Window:
     """The window a document of ``kind`` states: a stationing announcement's is the letters
     deadline, every other kind's the publicity period."""
     return Window.LETTERS if kind == DocumentKind.INSPECTION else Window.PUBLICITY
+
 
 # -- fetches --------------------------------------------------------------------------------------
 

@@ -33,12 +33,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from core.contacts import Contacts
 from core.hanzi import to_simplified
 from core.units import UnitName, city_named, unit_list, unit_name
 from crawler.parsing.contacts import parse_contacts
 from crawler.parsing.daterefs import DateRef, find_dates, read_date
 from crawler.parsing.inspection import GROUP, PLAIN_GROUP, unit_after
-from crawler.parsing.model import Contacts
 from crawler.parsing.text import to_ascii
 
 _SENTENCE = re.compile(r"[^。!?;\n]+")
