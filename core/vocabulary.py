@@ -65,18 +65,34 @@ class DocumentKind(StrEnum):
 
     The window stored in ``publicity_start``/``publicity_end`` means, for each kind:
     a rectification notice's 公开期限 (when the public may comment on the progress);
-    an inspection announcement's 受理 window (when the inspection group takes
-    letters, calls and visits, usually 截止到 a date before it leaves); for other
-    documents, whatever window the text offers the public, if any.
+    a stationing announcement's letters deadline (when the inspection group takes
+    letters, calls and visits, usually 截止到 a date before it leaves: ``Window.LETTERS``,
+    never a 公开期限); a feedback announcement states none; for other documents,
+    whatever window the text offers the public, if any.
     """
 
     RECTIFICATION = "rectification"  # 关于巡视整改进展情况的通报
-    INSPECTION = "inspection_announcement"  # 巡视组进驻…, 受理信访时间截止到…
+    INSPECTION = "inspection_announcement"  # stationing: 巡视组进驻…, 受理信访时间截止到…
+    FEEDBACK = "feedback_announcement"  # 巡视组向…反馈巡视情况
     OTHER = "other"
 
 
 # Kinds that state a window for the public: a version of one without it is a parse gap.
 KINDS_WITH_WINDOW = frozenset({DocumentKind.RECTIFICATION, DocumentKind.INSPECTION})
+
+
+class Window(StrEnum):
+    """What the window of a version is (``readings.publicity_end.window``), by its kind."""
+
+    PUBLICITY = "publicity"  # 公开期限: the public may comment on a rectification
+    LETTERS = "letters"  # 受理信访截止: the inspection group takes letters until then
+
+
+def window_of(kind: str) -> Window:
+    """The window a document of ``kind`` states: a stationing announcement's is the letters
+    deadline, every other kind's the publicity period."""
+    return Window.LETTERS if kind == DocumentKind.INSPECTION else Window.PUBLICITY
+
 
 # -- fetches --------------------------------------------------------------------------------------
 
@@ -202,6 +218,13 @@ FLOOD_MESSAGES = 20
 ABSENCE_INTERVAL = timedelta(minutes=30)
 # The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
 MAX_LIST_PAGES = 2000
+# The inspection cycle (docs/inspection.md). Article 27 of the 2015 巡视工作条例: the unit
+# reports its rectification to the inspection office within 2 months of feedback (not public).
+REPORT_DUE_MONTHS = 2
+# No rule sets a public deadline for the progress notice; on real cases it came 3 to 12 months
+# after feedback (the seed's unit: 11). When to call one overdue is the user's rule
+# (`progress_expected_months`, with the warehouse part); this is its default.
+PROGRESS_EXPECTED_MONTHS = 6
 # Seconds one crawl may take before it stops with what it has (list incomplete, a
 # crawl_runaway incident): a runaway walk at the cap was 11.7 h at the default delay.
 # Under an hour, so an hourly cycle never runs into the next.

@@ -73,7 +73,7 @@ class NoticeRecord:
     publicity_days: int | None = None
     publicity_raw: str | None = None
     contacts: dict = field(default_factory=dict)  # phones, emails, postcode, address, raw
-    inspection: dict = field(default_factory=dict)  # group, start, end, feedback_on
+    inspection: dict = field(default_factory=dict)  # group, start, end, feedback_on, unit, …
     attachments: list = field(default_factory=list)  # [{name, url}]
     etag: str | None = None
     last_modified: str | None = None
@@ -109,6 +109,8 @@ class NoticeRecord:
                 "start": _iso(inspection.start),
                 "end": _iso(inspection.end),
                 "feedback_on": _iso(inspection.feedback_on),
+                "unit": inspection.unit,
+                "unit_short": inspection.unit_short,
             },
             attachments=[{"name": a.name, "url": a.url} for a in notice.attachments],
             etag=etag,

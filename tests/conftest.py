@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from replica import RunningReplica, running
+
+# Nothing is written into the source tree: Hypothesis keeps no example database,
+# and its other files (patches of failing examples) go to the temporary directory.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "zgwatch-hypothesis")
+# Hypothesis profiles: "ci" (selected when the environment variable CI is set) and "dev"
+# (quick enough to run on every change); tests say how many examples each profile runs.
+_COMMON = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", print_blob=True, **_COMMON)
+settings.register_profile("dev", **_COMMON)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
 

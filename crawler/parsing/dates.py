@@ -136,6 +136,20 @@ def on_or_after(month: int | str, day: int | str, anchor: date) -> date | None:
     return found
 
 
+def nearest_day(month: int, day: int, context: date) -> date | None:
+    """A year-less ``month``/``day`` in whichever of ``context``'s year and the years either
+    side puts it nearest ``context``: a day within half a year either way lands right, across
+    new year too. 29 February only in a leap year of the three; None when none has the day.
+    """
+    candidates = [
+        found for year in (context.year - 1, context.year, context.year + 1)
+        if (found := make_date(year, month, day)) is not None
+    ]  # fmt: skip
+    if not candidates:
+        return None
+    return min(candidates, key=lambda found: abs((found - context).days))
+
+
 _ISO_LINE = re.compile(r"^" + date_pattern("", year=True) + r"$")
 
 

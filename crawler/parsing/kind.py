@@ -8,7 +8,10 @@ whether a missing window is a gap.
 
 The title decides when it names the genre (source ``label``); else the
 opening sentence (source ``role``); else the kind is ``other`` (source
-``none``).
+``none``). A feedback announcement (巡视组向…反馈巡视情况) is its own kind:
+told by its title before the rectification words (its title never has
+them), and by its opening only after them (a rectification notice's opening
+restates the feedback). Its window, if it printed one, is no one's deadline.
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ _INSPECTION = re.compile(
 )
 
 
+_FEEDBACK = re.compile(
+    r"(?:巡视|巡察)[^。,]{0,6}?组[^。,]{0,6}?向[^。]{1,80}?反馈[^。]{0,6}?(?:巡视|巡察)"
+    r"|(?:巡视|巡察)(?:工作)?反馈(?:情况|会|工作)|(?:巡视|巡察)[^。,]{0,6}?(?:完成|集中)反馈"
+)
+
+
 @dataclass(frozen=True)
 class KindReading:
     kind: DocumentKind
@@ -36,9 +45,13 @@ class KindReading:
 
 def classify_document(title: str, opening: str) -> KindReading:
     """The document's kind: by its title, else by its opening paragraph(s)."""
+    if _FEEDBACK.search(title) and not _RECTIFICATION.search(title):
+        return KindReading(DocumentKind.FEEDBACK, "label", 0.95, title)
     for text, source, confidence in ((title, "label", 0.95), (opening, "role", 0.8)):
         if _RECTIFICATION.search(text):
             return KindReading(DocumentKind.RECTIFICATION, source, confidence, text or None)
         if _INSPECTION.search(text):
             return KindReading(DocumentKind.INSPECTION, source, confidence, text or None)
+        if _FEEDBACK.search(text):
+            return KindReading(DocumentKind.FEEDBACK, source, confidence, text or None)
     return KindReading(DocumentKind.OTHER, "none", 0.5, title or None)

@@ -44,6 +44,8 @@ class Inspection:
     start: date | None = None
     end: date | None = None
     feedback_on: date | None = None
+    unit: str | None = None  # the inspected unit as the opening names it (core.units)
+    unit_short: str | None = None  # its short name given in parentheses (简称…)
 
 
 @dataclass(frozen=True)

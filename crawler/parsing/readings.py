@@ -6,8 +6,10 @@ rather than silently missing. One entry per field:
 
 ``{"source": "label" | "role" | "derived" | "none", "raw": str | None,
 "confidence": 0..1}``, plus ``estimated`` for ``publicity_end`` (a working-day
-end computed past the holiday calendar's years) and ``value`` for
-``document_kind``.
+end computed past the holiday calendar's years), ``window`` for
+``publicity_end`` (what the window is, ``core.vocabulary.Window``: a
+stationing announcement's is the letters deadline, ``letters``, never a
+``publicity`` period) and ``value`` for ``document_kind``.
 
 - ``label``: a word naming the field introduced it (公开期限:, 联系电话:, the title's genre);
 - ``role``: found by where it stands or what it looks like (the appeal
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.vocabulary import Window, window_of
 from crawler.parsing.kind import KindReading
 from crawler.parsing.model import Contacts, PublicityPeriod
 
@@ -39,12 +42,16 @@ def reading(source: str, raw: str | None, confidence: float, **extra: Any) -> di
     return {"source": source, "raw": raw, "confidence": round(confidence, 2), **extra}
 
 
-def period_readings(period: PublicityPeriod) -> dict[str, dict[str, Any]]:
-    """The readings of ``publicity_start`` and ``publicity_end``."""
+def period_readings(
+    period: PublicityPeriod, window: Window = Window.PUBLICITY
+) -> dict[str, dict[str, Any]]:
+    """The readings of ``publicity_start`` and ``publicity_end`` (a ``window`` of its kind)."""
     if period.source == "none" or (period.start is None and period.end is None):
         return {
             "publicity_start": reading("none", None, 0.0),
-            "publicity_end": reading("none", None, 0.0, estimated=False, working_days=False),
+            "publicity_end": reading(
+                "none", None, 0.0, estimated=False, working_days=False, window=str(window)
+            ),
         }
     start_source = "derived" if period.start_derived else period.source
     end_source = "derived" if period.end_derived else period.source
@@ -58,6 +65,7 @@ def period_readings(period: PublicityPeriod) -> dict[str, dict[str, Any]]:
             (ESTIMATED_CONFIDENCE if period.estimated else period.confidence) if period.end else 0,
             estimated=period.estimated,
             working_days=period.working_days,
+            window=str(window),
         ),
     }
 
@@ -80,7 +88,7 @@ def build_readings(
     """Every field's reading; ``issuer`` is (the issuer, its source: role | derived | none)."""
     name, issuer_source = issuer
     return {
-        **period_readings(period),
+        **period_readings(period, window_of(kind.kind)),
         **contact_readings(contacts),
         "issuer": reading(issuer_source, name, ISSUER_CONFIDENCE[issuer_source]),
         "document_kind": reading(kind.source, kind.raw, kind.confidence, value=str(kind.kind)),

@@ -9,22 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis.configuration import set_hypothesis_home_dir
 
-# Nothing is written into the source tree: Hypothesis keeps no example database,
-# and its other files (patches of failing examples) go to the temporary directory.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "zgwatch-hypothesis")
-# Hypothesis profiles: "ci" (selected when the environment variable CI is set) runs the
-# no-invention property 10,000 times; "dev" is quick enough to run on every change.
-_COMMON = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("ci", print_blob=True, **_COMMON)
-settings.register_profile("dev", **_COMMON)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# The Hypothesis profiles ("ci" when the environment variable CI is set, else "dev") are
+# set in tests/conftest.py; "ci" runs the no-invention property 10,000 times.
 EXAMPLES = (
     {"found": 3_000, "no_invention": 10_000}
     if os.environ.get("CI")
@@ -60,6 +50,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if name in metafunc.fixturenames:
             rows = _rows(*paths)
             metafunc.parametrize(name, rows, ids=[row["_id"] for row in rows])
+
+
+def date_row(ref) -> list | None:
+    """A ``crawler.parsing.daterefs.DateRef`` as the case tables write it:
+    [precision, value (ISO day, YYYY-MM month, a gap's reason, or null)(, repair)]."""
+    if ref is None:
+        return None
+    value = {
+        "day": lambda: ref.day.isoformat(),
+        "month": lambda: f"{ref.month[0]}-{ref.month[1]:02d}",
+        "gap": lambda: ref.reason,
+        "relative": lambda: None,
+    }[ref.precision]()
+    return [str(ref.precision), value] + ([ref.repair] if ref.repair else [])
 
 
 @pytest.fixture(scope="session")

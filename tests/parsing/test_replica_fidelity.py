@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.units import unit_name
 from crawler.parsing.article import parse_article
+from crawler.parsing.stationing import parse_stationing
 from replica import Replica
+from replica.model import INSPECTION
 from replica.phrases import CONTACT_PHRASINGS, PERIOD_PHRASINGS
 
 URL = "http://127.0.0.1/xunshizgls/content/post_{}.html"
@@ -45,3 +48,24 @@ def test_the_column_here_has_every_phrasing(site: Replica) -> None:
     notices = [site.notice(i) for i in site.notice_ids()]
     assert {n.period.phrasing for n in notices} == set(PERIOD_PHRASINGS)
     assert {n.contacts.phrasing for n in notices} == set(CONTACT_PHRASINGS)
+
+
+def test_every_stationing_announcement_gives_its_group_unit_visit_and_letters_deadline(
+    site: Replica,
+) -> None:
+    """The replica's announcements read as a stationing: the letters deadline is the window
+    it printed, the visit's period surrounds it, the unit is the one in the title."""
+    site.set_template("A")
+    seen = 0
+    for notice_id in site.notice_ids():
+        spec = site.notice(notice_id)
+        if spec.kind != INSPECTION:
+            continue
+        seen += 1
+        page = parse_article(site.article(notice_id).body, URL.format(notice_id))
+        found = parse_stationing(page.title, page.body, page.published_on)
+        unit = spec.title.split("进驻", 1)[1].split("开展", 1)[0]
+        assert (found.group, found.letters_until.day) == (spec.issuer, spec.period.end)
+        assert found.unit == unit_name(unit)
+        assert found.start.day < found.letters_until.day < found.end.day
+    assert seen >= 10
