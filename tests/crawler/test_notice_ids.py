@@ -24,7 +24,6 @@ from replica.faults import HOSTILE_IDS
 from tests.cli.test_cli import zgwatch
 
 LIST = "http://x.org/xunshizgls/index.html"
-notice_id_of = PROFILES["gdjct"].notice_id  # this site's article shape (crawler/profiles.py)
 
 
 def list_page(*ids: str) -> bytes:
