@@ -1,11 +1,13 @@
-"""Chinese full-text search for analysts: an index built into the analyst copy only.
+"""Chinese full-text search for analysts: an index kept in the analyst copy only.
 
-``build_search_index(con)`` runs on the publish step's temporary copy, before
-the rename (``warehouse/publish.py``), never on the pipeline's warehouse. It
-loads DuckDB's fts extension by file path from the locked
-``duckdb-extension-fts`` wheel (``INSTALL`` would need the network), tokenises
-each notice's latest title and body into character bigrams in SQL, lets
-``PRAGMA create_fts_index`` build the index, and creates the table macro
+``build_search_index(con, previous=...)`` runs on the publish step's temporary
+copy, before the rename (``warehouse/publish.py``), never on the pipeline's
+warehouse. It loads DuckDB's fts extension by file path from the locked
+``duckdb-extension-fts`` wheel (``INSTALL`` would need the network), has
+``PRAGMA create_fts_index`` make fts's schema and macros, and fills fts's
+tables itself, per notice: the previous analyst copy's index is kept for every
+notice whose text did not change, and only new or changed notices are
+tokenised into character bigrams, in SQL. It creates the table macro
 ``search_notices(query)``, which needs no extension to run. The SQL, and why
 bigrams, is in ``sql/search.sql``.
 """
@@ -22,14 +24,18 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StageFailed
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 
 SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
-SQL = statements(SQL_PATH)
-MACROS = ("fold_macro", "words_macro", "tokens_macro")
+SQL = SqlFile(SQL_PATH)
+MACROS = ("fold_macro", "words_macro", "pairs_macro", "tokens_macro")
 log = logging.getLogger(__name__)
-SLICE = 256  # notice_versions rows tokenised per statement: bounds the token lists in memory
-# (fts itself tokenises 2,048 paragraphs at a time: see sql/search.sql)
+SLICE = 256  # notices tokenised per statement: bounds the token lists in memory
+PARAGRAPH_CAP = 10_000  # characters of a paragraph indexed; the rest of it is not searchable
+RESORT_SHARE = 0.1  # terms is sorted again when its unsorted tail passes this share of it
+INDEX_TABLES = ("docs", "dict", "terms", "notice_docs")  # filled here (fts makes the rest)
+TEMP_TABLES = ("search_text", "search_wanted", "search_stale", "search_pending",
+               "search_df_change", "search_slice", "search_slice_tokens", "search_lengths")
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,12 @@ class SearchIndex:
     notices: int
     terms: int
     seconds: float
-    reused: bool = False  # copied from the previous analyst copy, made of the same
+    reused: bool = False  # the previous analyst copy's index kept for unchanged notices
+    changed: int = 0  # notices tokenised by this build
 
     def __str__(self) -> str:
-        how = "copied from the previous copy (no notice changed)" if self.reused else "built"
+        how = (f"kept from the previous copy, {self.changed} notices tokenised" if self.reused
+               else "built")  # fmt: skip
         return (f"search index: {self.notices} notices, {self.terms} terms, {how}, "
                 f"{self.seconds:.1f}s")
 
@@ -74,9 +82,10 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """The tokeniser macros (``search_fold``, ``search_words``, ``search_tokens``)."""
+    """The tokeniser macros (``search_fold``, ``search_words``, ``search_pairs``,
+    ``search_tokens``)."""
     for name in MACROS:
-        con.execute(SQL[name])
+        SQL.execute(con, name)
 
 
 def build_search_index(
@@ -85,88 +94,123 @@ def build_search_index(
     now: datetime | None = None,
     previous: Path | None = None,
 ) -> SearchIndex:
-    """(Re)build the index and ``search_notices`` in the database open on ``con``.
+    """Bring the index and ``search_notices`` up to date in the database open on ``con``.
 
     ``previous`` is the analyst copy this one replaces: when its index was
-    made of the same (the same latest versions with the same status and URL,
-    by the same code: ``fingerprint``), its tables are copied instead of
-    tokenising every notice again, which is most hourly cycles. Anything
-    wrong with it (missing, older, unreadable) means a build. One
-    transaction: a failure leaves the database as it was.
+    made by the same code (``fingerprint``), its rows are kept for every notice
+    whose latest text is still the one it indexed, and only the other notices
+    are tokenised; anything wrong with it (missing, older, unreadable, a new
+    notice with more paragraphs than its numbering leaves room for) means a
+    build from nothing. Either way the index holds the same. One transaction:
+    a failure leaves the database as it was.
     """
     t0 = time.monotonic()
     load_fts(con)
-    params = {"fingerprint": _fingerprint(con), "reused": False}
-    if previous is not None:
-        params["per_notice"] = _attach_previous(con, Path(previous), params["fingerprint"])
-        params["reused"] = params["per_notice"] is not None
-    # fts writes a paragraph's tokens in order only if rows keep their order:
-    # the positions (sql/search.sql, paragraph_starts) are read from that order.
+    fingerprint = _fingerprint()
+    prev = _attach_previous(con, Path(previous), fingerprint) if previous else None
+    # terms keeps its order (sorted by term, then the tail) only if rows keep theirs
     con.execute("SET preserve_insertion_order = true")
     con.execute("BEGIN TRANSACTION")
     try:
-        create_macros(con)
-        con.execute(SQL["create_text"])
-        if params["reused"]:
-            _copy_previous(con)
-        else:
-            params["per_notice"] = _build(con)
-        for step in ("drop_text", "version_index"):
-            _execute(con, step, params)
+        params = _fill(con, prev)
         params["seconds"] = time.monotonic() - t0
         params["built_at"] = (now or datetime.now(UTC)).isoformat()
-        _execute(con, "info_table", params)
-        con.execute(SQL["search_macro"])  # after search_index: the macro reads it
+        params["fingerprint"] = fingerprint
+        SQL.execute(con, "info_table", **params)
+        SQL.execute(con, "search_macro")  # after search_index: the macro reads it
         notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        if params["reused"]:
+        if prev is not None:
             con.execute("DETACH prev")
-    return SearchIndex(notices, terms, params["seconds"], params["reused"])
+    return SearchIndex(notices, terms, params["seconds"], params["reused"], params["changed"])
 
 
-def _build(con: duckdb.DuckDBPyConnection) -> int:
-    """Tokenise every notice's latest version and index it; return ``per_notice``."""
-    rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
-    for first in range(0, rows, SLICE):
-        _execute(con, "fill_text", {"first": first, "count": SLICE})
-    # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
-    # the most paragraphs any notice has, keeps the numbers apart
-    most = con.execute("SELECT coalesce(max(para), 0) FROM search_text").fetchone()[0]
-    params = {"per_notice": 1 << (most + 1).bit_length()}
-    con.execute(SQL["create_index"])
-    con.execute("SET preserve_insertion_order = false")  # order is read; let the rest spill
-    for step in ("paragraph_starts", "sort_terms", "swap_terms", "renumber_docs",
-                 "notice_docs"):
-        _execute(con, step, params)
-    return params["per_notice"]
+def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None) -> dict:
+    """Fill fts's tables: kept from ``prev`` (its per_notice and unsorted tail) where the
+    text is the same, tokenised otherwise; the parameters ``info_table`` records."""
+    create_macros(con)
+    SQL.execute(con, "create_text")
+    SQL.execute(con, "create_index")  # fts's schema, tables and macros, over no rows
+    for table in ("docs", "dict", "terms"):
+        con.execute(f"DROP TABLE fts_main_search_text.{table}")
+    SQL.execute(con, "wanted")
+    params = {"cap": PARAGRAPH_CAP, "reused": False, "unsorted": 0}
+    if prev is not None and _keep_previous(con, params, *prev):
+        params["reused"] = True
+    else:
+        for table in INDEX_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS fts_main_search_text.{table}")
+            SQL.execute(con, f"empty_{table}")
+        SQL.execute(con, "no_change")
+        SQL.execute(con, "pending")
+        (most,) = SQL.execute(con, "most_paragraphs").fetchone()
+        # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
+        # the most paragraphs any notice has, keeps the numbers apart
+        params["per_notice"] = 1 << (most + 1).bit_length()
+    params["changed"] = _tokenise(con, params)
+    for step in ("update_df", "drop_unused_terms", "notice_lengths", "new_notice_rows",
+                 "kept_notice_rows", "clear_stats", "stats", "version_index"):
+        SQL.execute(con, step, **params)
+    _sort_if_needed(con, params)
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return params
 
 
-def _copy_previous(con: duckdb.DuckDBPyConnection) -> None:
-    """The index's tables copied from ``prev``, in their order (terms sorted by term).
+def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
+                   unsorted: int) -> bool:
+    """Copy prev's index, less the notices whose text is no longer wanted; False (nothing
+    copied) when a notice to tokenise has more paragraphs than ``per_notice`` leaves room for."""
+    params.update(per_notice=per_notice, unsorted=unsorted)
+    SQL.execute(con, "stale")
+    SQL.execute(con, "copy_notice_docs")
+    SQL.execute(con, "pending")
+    (most,) = SQL.execute(con, "most_paragraphs").fetchone()
+    if most >= per_notice:
+        log.info("search index: a notice has %d paragraphs, more than the index numbers "
+                 "(%d); building it again", most, per_notice)  # fmt: skip
+        return False
+    for step in ("copy_docs", "copy_terms", "copy_dict", "stale_df"):
+        SQL.execute(con, step, **params)
+    return True
 
-    fts's PRAGMA over the empty ``search_text`` makes the schema and its own
-    macros (``match_bm25``); its empty tables are then replaced by prev's.
-    """
-    con.execute(SQL["create_index"])
-    for (table,) in _execute(con, "previous_tables", {}).fetchall():
-        name = f'fts_main_search_text."{table}"'
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-        con.execute(f'CREATE TABLE {name} AS SELECT * FROM prev.fts_main_search_text."{table}"')
+
+def _tokenise(con: duckdb.DuckDBPyConnection, params: dict) -> int:
+    """Tokenise the pending notices, ``SLICE`` at a time; how many there were."""
+    count, first, last = con.execute(
+        "SELECT count(*), min(nid), max(nid) FROM search_pending").fetchone()
+    for start in range(first or 0, (last if count else -1) + 1, SLICE):
+        for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df",
+                     "add_occurrences"):
+            SQL.execute(con, step, **params, first=start, count=SLICE)
+        params["unsorted"] += con.execute("SELECT count(*) FROM search_slice_tokens").fetchone()[0]
+    return count
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """What the index would be made of, and by which code (this module and search.sql)."""
-    (data,) = con.execute(SQL["fingerprint"]).fetchone()
-    code = hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
-    return f"{code}:{data}"
+def _sort_if_needed(con: duckdb.DuckDBPyConnection, params: dict) -> None:
+    """Sort terms by term again when its unsorted tail passed ``RESORT_SHARE`` of it."""
+    (rows,) = con.execute("SELECT count(*) FROM fts_main_search_text.terms").fetchone()
+    if params["unsorted"] <= RESORT_SHARE * rows:
+        return
+    con.execute("SET preserve_insertion_order = false")  # the sort gives the order; let it spill
+    for step in ("sort_terms", "drop_terms", "rename_sorted"):
+        SQL.execute(con, step)
+    con.execute("SET preserve_insertion_order = true")
+    params["unsorted"] = 0
+
+
+def _fingerprint() -> str:
+    """Which code made an index (this module and search.sql): another means a build."""
+    return hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
 
 
 def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint: str):
-    """Attach ``previous`` as ``prev`` if its index is made of the same: its ``per_notice``.
+    """Attach ``previous`` as ``prev`` if its index was made by this code: its
+    (per_notice, unsorted).
 
     None (nothing attached) when there is no such copy, it has no index, or another one.
     """
@@ -178,19 +222,14 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint
         log.info("search index: previous copy %s not readable (%s); building", previous, e)
         return None
     try:
-        row = _execute(con, "previous_index", {"fingerprint": fingerprint}).fetchone()
-    except duckdb.Error:  # no search_index, or one without a fingerprint: an older copy
+        row = SQL.execute(con, "previous_index", fingerprint=fingerprint).fetchone()
+    except duckdb.Error:  # no search_index, or one without these columns: an older copy
         row = None
     if row is None:
         con.execute("DETACH prev")
         return None
-    return row[0]
+    return row
 
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict):
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
