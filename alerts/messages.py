@@ -49,6 +49,7 @@ INCIDENT_LABELS = {
     "destination_failing": "告警渠道持续发送失败",
     "deliveries_given_up": "告警已放弃发送",
     "step_failed": "运行步骤失败",
+    "publish_unfinished": "发布超出时限, 下一轮补完",
 }
 # What to do first, in one line; the runbook (docs/operators.md) has a section per kind.
 INCIDENT_ACTIONS = {
@@ -60,6 +61,7 @@ INCIDENT_ACTIONS = {
     "destination_failing": "检查该渠道的地址与密钥; 见运维手册「Destination failing」",
     "deliveries_given_up": "渠道恢复后按上面的重新发送命令补发; 见运维手册「Deliveries given up」",
     "step_failed": "打开日志链接看原因; 见运维手册「A step failing」",
+    "publish_unfinished": "下一轮会补完; 若连续出现, 见运维手册「Publish past its budget」",
 }
 
 UNREAD_REASONS = frozenset({"missing", "unknown", "none"})  # the field is not there at all

@@ -30,7 +30,7 @@ SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
 SQL = SqlFile(SQL_PATH)
 MACROS = ("fold_macro", "words_macro", "pairs_macro", "tokens_macro")
 log = logging.getLogger(__name__)
-SLICE = 256  # notices tokenised per statement: bounds the token lists in memory
+SLICE_CHARS = 2_000_000  # characters tokenised per statement: bounds the token lists in memory
 PARAGRAPH_CAP = 10_000  # characters of a paragraph indexed; the rest of it is not searchable
 RESORT_SHARE = 0.1  # terms is sorted again when its unsorted tail passes this share of it
 INDEX_TABLES = ("docs", "dict", "terms", "notice_docs")  # filled here (fts makes the rest)
@@ -47,11 +47,13 @@ class SearchIndex:
     seconds: float
     reused: bool = False  # the previous analyst copy's index kept for unchanged notices
     changed: int = 0  # notices tokenised by this build
+    unindexed: int = 0  # notices left for the next build: its deadline came first
 
     def __str__(self) -> str:
         how = (f"kept from the previous copy, {self.changed} notices tokenised" if self.reused
                else "built")  # fmt: skip
-        return (f"search index: {self.notices} notices, {self.terms} terms, {how}, "
+        left = f", {self.unindexed} notices left for the next publish" if self.unindexed else ""
+        return (f"search index: {self.notices} notices, {self.terms} terms, {how}{left}, "
                 f"{self.seconds:.1f}s")
 
 
@@ -93,6 +95,7 @@ def build_search_index(
     *,
     now: datetime | None = None,
     previous: Path | None = None,
+    deadline: float | None = None,
 ) -> SearchIndex:
     """Bring the index and ``search_notices`` up to date in the database open on ``con``.
 
@@ -101,8 +104,11 @@ def build_search_index(
     whose latest text is still the one it indexed, and only the other notices
     are tokenised; anything wrong with it (missing, older, unreadable, a new
     notice with more paragraphs than its numbering leaves room for) means a
-    build from nothing. Either way the index holds the same. One transaction:
-    a failure leaves the database as it was.
+    build from nothing. Either way the index holds the same. ``deadline`` (a
+    ``time.monotonic()`` instant) stops the tokenising between two slices once
+    passed: the notices not reached are left out (``search_index.unindexed``)
+    and the next build, which finds them missing, tokenises them. One
+    transaction: a failure leaves the database as it was.
     """
     t0 = time.monotonic()
     load_fts(con)
@@ -112,7 +118,7 @@ def build_search_index(
     con.execute("SET preserve_insertion_order = true")
     con.execute("BEGIN TRANSACTION")
     try:
-        params = _fill(con, prev)
+        params = _fill(con, prev, deadline)
         params["seconds"] = time.monotonic() - t0
         params["built_at"] = (now or datetime.now(UTC)).isoformat()
         params["fingerprint"] = fingerprint
@@ -126,10 +132,12 @@ def build_search_index(
     finally:
         if prev is not None:
             con.execute("DETACH prev")
-    return SearchIndex(notices, terms, params["seconds"], params["reused"], params["changed"])
+    return SearchIndex(notices, terms, params["seconds"], params["reused"], params["changed"],
+                       params["unindexed"])
 
 
-def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None) -> dict:
+def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None,
+          deadline: float | None) -> dict:
     """Fill fts's tables: kept from ``prev`` (its per_notice and unsorted tail) where the
     text is the same, tokenised otherwise; the parameters ``info_table`` records."""
     create_macros(con)
@@ -138,7 +146,8 @@ def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None) -> dict:
     for table in ("docs", "dict", "terms"):
         con.execute(f"DROP TABLE fts_main_search_text.{table}")
     SQL.execute(con, "wanted")
-    params = {"cap": PARAGRAPH_CAP, "reused": False, "unsorted": 0}
+    params = {"cap": PARAGRAPH_CAP, "slice_chars": SLICE_CHARS, "reused": False,
+              "unsorted": 0}
     if prev is not None and _keep_previous(con, params, *prev):
         params["reused"] = True
     else:
@@ -146,12 +155,12 @@ def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None) -> dict:
             con.execute(f"DROP TABLE IF EXISTS fts_main_search_text.{table}")
             SQL.execute(con, f"empty_{table}")
         SQL.execute(con, "no_change")
-        SQL.execute(con, "pending")
+        SQL.execute(con, "pending", **params)
         (most,) = SQL.execute(con, "most_paragraphs").fetchone()
         # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
         # the most paragraphs any notice has, keeps the numbers apart
         params["per_notice"] = 1 << (most + 1).bit_length()
-    params["changed"] = _tokenise(con, params)
+    _tokenise(con, params, deadline)
     for step in ("update_df", "drop_unused_terms", "notice_lengths", "new_notice_rows",
                  "kept_notice_rows", "clear_stats", "stats", "version_index"):
         SQL.execute(con, step, **params)
@@ -168,7 +177,7 @@ def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int
     params.update(per_notice=per_notice, unsorted=unsorted)
     SQL.execute(con, "stale")
     SQL.execute(con, "copy_notice_docs")
-    SQL.execute(con, "pending")
+    SQL.execute(con, "pending", **params)
     (most,) = SQL.execute(con, "most_paragraphs").fetchone()
     if most >= per_notice:
         log.info("search index: a notice has %d paragraphs, more than the index numbers "
@@ -179,16 +188,22 @@ def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int
     return True
 
 
-def _tokenise(con: duckdb.DuckDBPyConnection, params: dict) -> int:
-    """Tokenise the pending notices, ``SLICE`` at a time; how many there were."""
-    count, first, last = con.execute(
-        "SELECT count(*), min(nid), max(nid) FROM search_pending").fetchone()
-    for start in range(first or 0, (last if count else -1) + 1, SLICE):
+def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | None) -> None:
+    """Tokenise the pending notices a slice at a time until done or past ``deadline``;
+    record ``done`` (slices done), ``changed`` and ``unindexed`` (notices) in ``params``."""
+    (slices,) = con.execute("SELECT coalesce(max(slice) + 1, 0) FROM search_pending").fetchone()
+    params["done"] = 0
+    while params["done"] < slices:
+        if deadline is not None and time.monotonic() > deadline:
+            break
         for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df",
                      "add_occurrences"):
-            SQL.execute(con, step, **params, first=start, count=SLICE)
+            SQL.execute(con, step, **params, slice=params["done"])
         params["unsorted"] += con.execute("SELECT count(*) FROM search_slice_tokens").fetchone()[0]
-    return count
+        params["done"] += 1
+    params["changed"], params["unindexed"] = con.execute(
+        "SELECT count(*) FILTER (slice < $done), count(*) FILTER (slice >= $done) "
+        "FROM search_pending", {"done": params["done"]}).fetchone()  # fmt: skip
 
 
 def _sort_if_needed(con: duckdb.DuckDBPyConnection, params: dict) -> None:

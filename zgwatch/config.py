@@ -40,6 +40,7 @@ ENV = {
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
+    "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -66,6 +67,8 @@ class Settings(BaseModel):
     max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1)
     # warehouse: how long to wait for a write lock held by another process
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0)
+    # the publish step's time budget (seconds); what is left is finished next cycle
+    publish_budget: float = Field(default=v.PUBLISH_BUDGET, gt=0)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1)
     user_agent: str = v.USER_AGENT

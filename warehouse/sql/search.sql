@@ -124,12 +124,18 @@ CREATE OR REPLACE TEMP TABLE search_df_change (termid BIGINT, change BIGINT);
 
 -- name: pending
 -- The wanted notices the index does not hold yet (new, or their text changed),
--- each given the next free nid.
+-- each given the next free nid, and cut into slices of about $slice_chars
+-- characters (a slice is tokenised by one statement: its token lists stay small,
+-- and a publish with a deadline stops between two slices).
 CREATE OR REPLACE TEMP TABLE search_pending AS
-SELECT w.*, (SELECT coalesce(max(nid), -1) FROM fts_main_search_text.notice_docs)
-            + row_number() OVER (ORDER BY w.notice_id, w.version_no) AS nid
-FROM search_wanted AS w
-ANTI JOIN fts_main_search_text.notice_docs AS d USING (notice_id, text_sha256);
+SELECT *, (sum(chars) OVER (ORDER BY nid) - chars) // $slice_chars AS slice
+FROM (SELECT w.*, length(v.title) + length(v.body) AS chars,
+             (SELECT coalesce(max(nid), -1) FROM fts_main_search_text.notice_docs)
+             + row_number() OVER (ORDER BY w.notice_id, w.version_no) AS nid
+      FROM search_wanted AS w
+      JOIN notice_versions AS v ON v.notice_id = w.notice_id AND v.version_no = w.version_no
+      ANTI JOIN fts_main_search_text.notice_docs AS d
+        ON d.notice_id = w.notice_id AND d.text_sha256 = w.text_sha256);
 
 -- name: most_paragraphs
 -- The most paragraphs a pending notice has: per_notice must stay above it.
@@ -138,9 +144,8 @@ FROM search_pending AS p
 JOIN notice_versions AS v USING (notice_id, version_no);
 
 -- name: tokenise
--- One slice of the pending notices (by nid) at a time: a slice's token lists
--- stay small. Each paragraph (up to $cap characters) becomes its docs row and
--- its tokens.
+-- One slice of the pending notices: each paragraph (up to $cap characters)
+-- becomes its docs row and its tokens.
 CREATE OR REPLACE TEMP TABLE search_slice AS
 SELECT p.nid * $per_notice + generate_subscripts(paragraphs, 1) AS docid,
        p.notice_id || '#' || generate_subscripts(paragraphs, 1) AS name,
@@ -149,7 +154,7 @@ FROM (SELECT p.nid, p.notice_id,
              string_split(v.title || chr(10) || v.body, chr(10)) AS paragraphs
       FROM search_pending AS p
       JOIN notice_versions AS v USING (notice_id, version_no)
-      WHERE p.nid >= $first AND p.nid < $first + $count) AS p;
+      WHERE p.slice = $slice) AS p;
 
 -- name: slice_docs
 INSERT INTO fts_main_search_text.docs SELECT docid, name, len(tokens) FROM search_slice;
@@ -209,14 +214,15 @@ ALTER TABLE fts_main_search_text.terms_by_term RENAME TO terms;
 CREATE OR REPLACE TEMP TABLE search_lengths AS
 SELECT docid // $per_notice AS nid, sum(len) AS len
 FROM fts_main_search_text.docs
-WHERE docid // $per_notice IN (SELECT nid FROM search_pending)
+WHERE docid // $per_notice IN (SELECT nid FROM search_pending WHERE slice < $done)
 GROUP BY ALL;
 
 -- name: new_notice_rows
 INSERT INTO fts_main_search_text.notice_docs
 SELECT p.nid, p.notice_id, p.version_no, p.text_sha256, p.title, p.issuer, p.published_on,
        p.status, p.url, coalesce(l.len, 0)
-FROM search_pending AS p LEFT JOIN search_lengths AS l USING (nid);
+FROM search_pending AS p LEFT JOIN search_lengths AS l USING (nid)
+WHERE p.slice < $done;
 
 -- name: kept_notice_rows
 -- A kept notice shows its state now (status, URL, title: what notice_docs shows).
@@ -255,7 +261,9 @@ WHERE fingerprint = $fingerprint
 -- What was indexed, when, how long it took (one row); notices and tokens are
 -- BM25's N and (tokens / notices) average length too. reused: the previous
 -- analyst copy's index was kept for its unchanged notices; changed: the
--- notices tokenised by this publish; unsorted: occurrences in terms' tail.
+-- notices tokenised by this publish; unindexed: the notices it left for the
+-- next publish (its deadline came first; search does not find them yet);
+-- unsorted: occurrences in terms' tail.
 CREATE OR REPLACE TABLE search_index AS
 SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        (SELECT count(*) FROM fts_main_search_text.dict)            AS terms,
@@ -269,6 +277,7 @@ SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        $reused::BOOLEAN                                            AS reused,
        $changed::BIGINT                                            AS changed,
        $unsorted::BIGINT                                           AS unsorted,
+       $unindexed::BIGINT                                          AS unindexed,
        $cap::INTEGER                                               AS paragraph_cap;
 
 -- name: search_macro
