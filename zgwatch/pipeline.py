@@ -318,6 +318,7 @@ class CycleReport:
     alerts: object = None
     analyst_copy: Path | None = None
     site: SiteReport | None = None
+    publish_left: str | None = None  # what the publish step left for the next cycle
 
 
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
@@ -343,6 +344,7 @@ def run(settings: Settings) -> CycleReport:
         pause_point("before:publish")
         published = publish(settings)
         report.analyst_copy, report.site = published.analyst_copy, published.site
+        report.publish_left = published.unfinished
     except ConfigError:
         raise
     except Exception as exc:
