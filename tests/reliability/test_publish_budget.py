@@ -36,7 +36,7 @@ def settings_for(rep, data, **extra):
 
 def publish_incidents(db) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT subject, detail, closed_at IS NOT NULL FROM incidents "
+        return con.execute("SELECT subject, detail, ended_at IS NOT NULL FROM incidents "
                            "WHERE kind = 'publish_unfinished' ORDER BY incident_id").fetchall()
 
 
@@ -53,7 +53,7 @@ def test_a_notice_of_a_million_characters_is_published_inside_the_budget(tmp_pat
         site = rep.site
         notice_id = site.notice_ids()[0]
         paragraph = site.notice(notice_id).paragraphs[1]
-        long = "红树林" + (FILLER * (1_000_000 // len(FILLER)))[: 1_000_000 - 6] + "白海豚"
+        long = "猞猁狲" + (FILLER * (1_000_000 // len(FILLER)))[: 1_000_000 - 6] + "鸮鹦鹉"
         site.edit(notice_id, paragraph, long)
         report = pipeline.run(settings)
     assert report.publish_left is None  # inside the default budget: nothing left over
@@ -63,8 +63,8 @@ def test_a_notice_of_a_million_characters_is_published_inside_the_budget(tmp_pat
                               [notice_id]).fetchone()  # fmt: skip
         assert len(body) > 1_000_000
         assert con.execute("SELECT unindexed, changed FROM search_index").fetchone() == (0, 1)
-    assert found(report.analyst_copy, "红树林") == [notice_id]
-    assert found(report.analyst_copy, "白海豚") == []  # past the paragraph's cap
+    assert found(report.analyst_copy, "猞猁狲") == [notice_id]
+    assert found(report.analyst_copy, "鸮鹦鹉") == []  # past the paragraph's cap
     assert len(long) > PARAGRAPH_CAP
     assert (settings.site_folder / "notices" / f"{notice_id}.html").stat().st_size > 1_000_000
 
