@@ -24,11 +24,13 @@ import shutil
 from pathlib import Path
 
 from core.errors import StageFailed
+from core.sqlfiles import SqlFile
 from core.testhook import pause_point
 from warehouse.db import connect
 from warehouse.search import build_search_index
 
 log = logging.getLogger(__name__)
+QUERIES = SqlFile(Path(__file__).parent / "sql" / "queries" / "publish.sql")
 
 
 def analyst_copy_path(db_path: Path) -> Path:
@@ -77,6 +79,13 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0,
         _remove(tmp)
     _fsync_dir(target.parent)
     return target
+
+
+def left_over(copy: Path, incident_kind: str) -> tuple[int, bool]:
+    """What the published ``copy`` says: (notices its search index left for the next
+    publish, whether an incident of ``incident_kind`` was open when it was taken)."""
+    with connect(copy, read_only=True, lock_wait=0) as con:
+        return QUERIES.execute(con, "left_over", kind=incident_kind).fetchone()
 
 
 def _add_search(copy: Path, *, previous: Path, deadline: float | None) -> None:

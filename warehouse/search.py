@@ -124,7 +124,7 @@ def build_search_index(
         params["fingerprint"] = fingerprint
         SQL.execute(con, "info_table", **params)
         SQL.execute(con, "search_macro")  # after search_index: the macro reads it
-        notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
+        notices, terms = SQL.execute(con, "counts").fetchone()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -191,7 +191,7 @@ def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int
 def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | None) -> None:
     """Tokenise the pending notices a slice at a time until done or past ``deadline``;
     record ``done`` (slices done), ``changed`` and ``unindexed`` (notices) in ``params``."""
-    (slices,) = con.execute("SELECT coalesce(max(slice) + 1, 0) FROM search_pending").fetchone()
+    (slices,) = SQL.execute(con, "slices").fetchone()
     params["done"] = 0
     while params["done"] < slices:
         if deadline is not None and time.monotonic() > deadline:
@@ -199,16 +199,15 @@ def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | No
         for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df",
                      "add_occurrences"):
             SQL.execute(con, step, **params, slice=params["done"])
-        params["unsorted"] += con.execute("SELECT count(*) FROM search_slice_tokens").fetchone()[0]
+        params["unsorted"] += SQL.execute(con, "slice_occurrences").fetchone()[0]
         params["done"] += 1
-    params["changed"], params["unindexed"] = con.execute(
-        "SELECT count(*) FILTER (slice < $done), count(*) FILTER (slice >= $done) "
-        "FROM search_pending", {"done": params["done"]}).fetchone()  # fmt: skip
+    params["changed"], params["unindexed"] = SQL.execute(con, "pending_counts",
+                                                         **params).fetchone()
 
 
 def _sort_if_needed(con: duckdb.DuckDBPyConnection, params: dict) -> None:
     """Sort terms by term again when its unsorted tail passed ``RESORT_SHARE`` of it."""
-    (rows,) = con.execute("SELECT count(*) FROM fts_main_search_text.terms").fetchone()
+    (rows,) = SQL.execute(con, "occurrences").fetchone()
     if params["unsorted"] <= RESORT_SHARE * rows:
         return
     con.execute("SET preserve_insertion_order = false")  # the sort gives the order; let it spill

@@ -225,30 +225,24 @@ def publish(settings: Settings) -> Published:
     that finishes.
     """
     from alerts.operators import PUBLISH_UNFINISHED
-    from warehouse.publish import publish_analyst_copy
+    from warehouse.publish import left_over, publish_analyst_copy
 
     deadline = time.monotonic() + settings.publish_budget
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
                                     deadline=deadline)
-        unindexed = _unindexed(path)
+        unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
     log.info("analyst copy published: %s", path)
     published = Published(path, build_site(settings, db=path, deadline=deadline), unindexed)
     left = published.unfinished
     if left:
         log.warning("publish: stopped at its budget of %g s; %s; the next cycle does them",
                     settings.publish_budget, left)
-    _tell_quietly(settings, left and f"stopped at its budget of {settings.publish_budget:g} s; "
-                  f"{left}", step=PUBLISH_STEP, kind=PUBLISH_UNFINISHED)
+    if left or unfinished_before:  # most cycles: nothing to open, nothing to close
+        _tell_quietly(settings, left and f"stopped at its budget of "
+                      f"{settings.publish_budget:g} s; {left}", step=PUBLISH_STEP,
+                      kind=PUBLISH_UNFINISHED)  # fmt: skip
     return published
-
-
-def _unindexed(copy: Path) -> int:
-    """How many notices the copy's search index left for the next publish."""
-    import duckdb
-
-    with duckdb.connect(str(copy), read_only=True) as con:
-        return con.execute("SELECT unindexed FROM search_index").fetchone()[0]
 
 
 def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,

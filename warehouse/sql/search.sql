@@ -247,6 +247,23 @@ SELECT count(*), coalesce(sum(len) / count(*), 0) FROM fts_main_search_text.docs
 -- index on this table: there it would be rewritten every cycle).
 CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
 
+-- name: slices
+-- How many slices the pending notices make.
+SELECT coalesce(max(slice) + 1, 0) FROM search_pending;
+
+-- name: slice_occurrences
+SELECT count(*) FROM search_slice_tokens;
+
+-- name: pending_counts
+-- The pending notices tokenised (their slice done), and those left for the next build.
+SELECT count(*) FILTER (slice < $done), count(*) FILTER (slice >= $done) FROM search_pending;
+
+-- name: occurrences
+SELECT count(*) FROM fts_main_search_text.terms;
+
+-- name: counts
+SELECT notices, terms FROM search_index;
+
 -- name: previous_index
 -- The previous analyst copy's index, attached as prev: its per_notice and
 -- unsorted tail, when it was made by the same code and holds every table a
