@@ -196,9 +196,11 @@ def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | No
     while params["done"] < slices:
         if deadline is not None and time.monotonic() > deadline:
             break
+        first_row, last_row = SQL.execute(con, "slice_rows", slice=params["done"]).fetchone()
         for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df",
                      "add_occurrences"):
-            SQL.execute(con, step, **params, slice=params["done"])
+            SQL.execute(con, step, **params, slice=params["done"], first_row=first_row,
+                        last_row=last_row)
         params["unsorted"] += SQL.execute(con, "slice_occurrences").fetchone()[0]
         params["done"] += 1
     params["changed"], params["unindexed"] = SQL.execute(con, "pending_counts",

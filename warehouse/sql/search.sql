@@ -77,10 +77,14 @@ CREATE TABLE fts_main_search_text.notice_docs (
     issuer VARCHAR, published_on DATE, status VARCHAR, url VARCHAR, len BIGINT);
 
 -- name: wanted
--- What the index must hold: each notice's latest version, with what a result row shows.
+-- What the index must hold: each notice's latest version, with what a result
+-- row shows, where it lies (vrow, its rowid in this file), its length and its
+-- paragraphs (lines of title \n body), read in one pass over the texts.
 CREATE OR REPLACE TEMP TABLE search_wanted AS
 SELECT v.notice_id, v.version_no, v.text_sha256, v.title, v.issuer, v.published_on,
-       s.status, s.url
+       s.status, s.url, v.rowid AS vrow, length(v.title) + length(v.body) AS chars,
+       length(v.title || chr(10) || v.body)
+       - length(replace(v.title || chr(10) || v.body, chr(10), '')) + 1 AS paragraphs
 FROM notice_versions AS v
 JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
 
@@ -129,19 +133,15 @@ CREATE OR REPLACE TEMP TABLE search_df_change (termid BIGINT, change BIGINT);
 -- and a publish with a deadline stops between two slices).
 CREATE OR REPLACE TEMP TABLE search_pending AS
 SELECT *, (sum(chars) OVER (ORDER BY nid) - chars) // $slice_chars AS slice
-FROM (SELECT w.*, length(v.title) + length(v.body) AS chars,
-             (SELECT coalesce(max(nid), -1) FROM fts_main_search_text.notice_docs)
-             + row_number() OVER (ORDER BY w.notice_id, w.version_no) AS nid
+FROM (SELECT w.*, (SELECT coalesce(max(nid), -1) FROM fts_main_search_text.notice_docs)
+                  + row_number() OVER (ORDER BY w.vrow) AS nid
       FROM search_wanted AS w
-      JOIN notice_versions AS v ON v.notice_id = w.notice_id AND v.version_no = w.version_no
       ANTI JOIN fts_main_search_text.notice_docs AS d
         ON d.notice_id = w.notice_id AND d.text_sha256 = w.text_sha256);
 
 -- name: most_paragraphs
 -- The most paragraphs a pending notice has: per_notice must stay above it.
-SELECT coalesce(max(len(string_split(v.title || chr(10) || v.body, chr(10)))), 0)
-FROM search_pending AS p
-JOIN notice_versions AS v USING (notice_id, version_no);
+SELECT coalesce(max(paragraphs), 0) FROM search_pending;
 
 -- name: tokenise
 -- One slice of the pending notices: each paragraph (up to $cap characters)
@@ -152,9 +152,9 @@ SELECT p.nid * $per_notice + generate_subscripts(paragraphs, 1) AS docid,
        search_tokens(left(unnest(paragraphs), $cap)) AS tokens
 FROM (SELECT p.nid, p.notice_id,
              string_split(v.title || chr(10) || v.body, chr(10)) AS paragraphs
-      FROM search_pending AS p
-      JOIN notice_versions AS v USING (notice_id, version_no)
-      WHERE p.slice = $slice) AS p;
+      FROM notice_versions AS v
+      JOIN search_pending AS p ON p.vrow = v.rowid
+      WHERE p.slice = $slice AND v.rowid BETWEEN $first_row AND $last_row) AS p;
 
 -- name: slice_docs
 INSERT INTO fts_main_search_text.docs SELECT docid, name, len(tokens) FROM search_slice;
@@ -250,6 +250,10 @@ CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
 -- name: slices
 -- How many slices the pending notices make.
 SELECT coalesce(max(slice) + 1, 0) FROM search_pending;
+
+-- name: slice_rows
+-- The rowids a slice's texts lie between (nids follow rowids: a slice is a range of them).
+SELECT min(vrow), max(vrow) FROM search_pending WHERE slice = $slice;
 
 -- name: slice_occurrences
 SELECT count(*) FROM search_slice_tokens;
