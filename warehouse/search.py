@@ -114,8 +114,9 @@ def build_search_index(
     load_fts(con)
     fingerprint = _fingerprint()
     prev = _attach_previous(con, Path(previous), fingerprint) if previous else None
-    # terms keeps its order (sorted by term, then the tail) only if rows keep theirs
-    con.execute("SET preserve_insertion_order = true")
+    # Only terms' order matters (sorted by term, then the tail): the statements that
+    # write it keep their rows' order (_ordered); the rest may stream and spill.
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         params = _fill(con, prev, deadline)
@@ -185,7 +186,7 @@ def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int
                  "(%d); building it again", most, per_notice)  # fmt: skip
         return False
     for step in ("copy_docs", "copy_terms", "copy_dict", "stale_df"):
-        SQL.execute(con, step, **params)
+        _ordered(con, step, **params)
     return True
 
 
@@ -198,10 +199,10 @@ def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | No
         if deadline is not None and time.monotonic() > deadline:
             break
         first_row, last_row = SQL.execute(con, "slice_rows", slice=params["done"]).fetchone()
-        for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df",
-                     "add_occurrences"):
+        for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df"):
             SQL.execute(con, step, **params, slice=params["done"], first_row=first_row,
                         last_row=last_row)
+        _ordered(con, "add_occurrences")
         params["unsorted"] += SQL.execute(con, "slice_occurrences").fetchone()[0]
         params["done"] += 1
     params["changed"], params["unindexed"] = SQL.execute(con, "pending_counts",
@@ -213,11 +214,18 @@ def _sort_if_needed(con: duckdb.DuckDBPyConnection, params: dict) -> None:
     (rows,) = SQL.execute(con, "occurrences").fetchone()
     if params["unsorted"] <= RESORT_SHARE * rows:
         return
-    con.execute("SET preserve_insertion_order = false")  # the sort gives the order; let it spill
     for step in ("sort_terms", "drop_terms", "rename_sorted"):
         SQL.execute(con, step)
-    con.execute("SET preserve_insertion_order = true")
     params["unsorted"] = 0
+
+
+def _ordered(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
+    """Run statement ``name`` keeping its rows in the order it reads or sorts them."""
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        SQL.execute(con, name, **params)
+    finally:
+        con.execute("SET preserve_insertion_order = false")
 
 
 def _fingerprint() -> str:

@@ -83,8 +83,8 @@ CREATE TABLE fts_main_search_text.notice_docs (
 CREATE OR REPLACE TEMP TABLE search_wanted AS
 SELECT v.notice_id, v.version_no, v.text_sha256, v.title, v.issuer, v.published_on,
        s.status, s.url, v.rowid AS vrow, length(v.title) + length(v.body) AS chars,
-       length(v.title || chr(10) || v.body)
-       - length(replace(v.title || chr(10) || v.body, chr(10), '')) + 1 AS paragraphs
+       length(v.title) - length(replace(v.title, chr(10), ''))
+       + length(v.body) - length(replace(v.body, chr(10), '')) + 2 AS paragraphs
 FROM notice_versions AS v
 JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
 
