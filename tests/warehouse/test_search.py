@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import time
 from datetime import date
 
 import duckdb
@@ -365,3 +366,23 @@ def test_a_paragraph_is_indexed_up_to_its_cap(db, column, monkeypatch):
         assert found(c, "红树林") == []  # past the 40th character of its paragraph
         assert found(c, "公车私用") == ["1"]  # the next paragraph has its own cap
         assert c.execute("SELECT paragraph_cap FROM search_index").fetchone() == (40,)
+
+
+def test_a_deadline_leaves_notices_for_the_next_publish(db, column):
+    for n, body in BODIES.items():
+        column.add(n, body=body, title=f"通报{n}")
+    run_cycle(db, column)
+    late = publish_analyst_copy(db, deadline=time.monotonic() - 1)  # already past
+    with duckdb.connect(str(late), read_only=True) as c:
+        assert c.execute("SELECT notices, unindexed, changed FROM search_index").fetchone() == \
+            (0, 4, 0)
+        assert found(c, "吃喝") == []
+        assert c.execute("SELECT count(*) FROM notices").fetchone() == (4,)  # the copy is whole
+    run_cycle(db, column)
+    again = publish_analyst_copy(db)
+    full_build(db, db.parent / "full.duckdb")
+    with duckdb.connect(str(again), read_only=True) as k, \
+            duckdb.connect(str(db.parent / "full.duckdb"), read_only=True) as f:
+        assert k.execute("SELECT unindexed, changed FROM search_index").fetchone() == (0, 4)
+        assert index_content(k) == index_content(f)
+        assert sorted(found(k, "吃喝")) == ["1", "2", "3"]
