@@ -30,7 +30,6 @@ from warehouse.db import connect
 from warehouse.search import build_search_index
 
 log = logging.getLogger(__name__)
-COPY_THREADS = min(2, os.cpu_count() or 1)  # DuckDB threads of the index's build
 QUERIES = SqlFile(Path(__file__).parent / "sql" / "queries" / "publish.sql")
 
 
@@ -93,9 +92,6 @@ def _add_search(copy: Path, *, previous: Path, deadline: float | None) -> None:
     """Bring the full-text index into ``copy`` and fold it into the file (no log left);
     ``previous``, the copy it replaces, lends its index for the notices that did not change."""
     with connect(copy, lock_wait=0) as con:
-        # Copying the previous index's tens of millions of rows is most of a publish at
-        # 20,000 notices: two threads take it about twice as fast, in the same memory limit.
-        con.execute(f"SET threads = {COPY_THREADS}")
         index = build_search_index(con, previous=previous, deadline=deadline)
         con.execute("CHECKPOINT")
     log.info("%s", index)
