@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StageFailed
-from core.sqlfiles import SqlFile
+from core.sqlfiles import SqlFile, transaction
 
 SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
 SQL = SqlFile(SQL_PATH)
@@ -117,19 +117,15 @@ def build_search_index(
     # Only terms' order matters (sorted by term, then the tail): the statements that
     # write it keep their rows' order (_ordered); the rest may stream and spill.
     con.execute("SET preserve_insertion_order = false")
-    con.execute("BEGIN TRANSACTION")
     try:
-        params = _fill(con, prev, deadline)
-        params["seconds"] = time.monotonic() - t0
-        params["built_at"] = (now or datetime.now(UTC)).isoformat()
-        params["fingerprint"] = fingerprint
-        SQL.execute(con, "info_table", **params)
-        SQL.execute(con, "search_macro")  # after search_index: the macro reads it
-        notices, terms = SQL.execute(con, "counts").fetchone()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            params = _fill(con, prev, deadline)
+            params["seconds"] = time.monotonic() - t0
+            params["built_at"] = (now or datetime.now(UTC)).isoformat()
+            params["fingerprint"] = fingerprint
+            SQL.execute(con, "info_table", **params)
+            SQL.execute(con, "search_macro")  # after search_index: the macro reads it
+            notices, terms = SQL.execute(con, "counts").fetchone()
     finally:
         if prev is not None:
             con.execute("DETACH prev")
