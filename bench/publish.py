@@ -38,7 +38,7 @@ import duckdb  # noqa: E402
 from bench.search_eval import AS_OF, read_queries  # noqa: E402
 from history import build_site  # noqa: E402
 from replica.state import Replica  # noqa: E402
-from tests.warehouse.batches import FakeColumn  # noqa: E402
+from testkit.batches import FakeColumn  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.diff import detect_changes  # noqa: E402
 from warehouse.load import load_pending  # noqa: E402

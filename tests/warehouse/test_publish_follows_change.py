@@ -12,7 +12,7 @@ import pytest
 
 from history import build_site
 from replica.state import Replica
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from warehouse.db import connect
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending

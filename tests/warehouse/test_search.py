@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from warehouse import search
 from warehouse.db import connect
 from warehouse.diff import detect_changes
