@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 
 import apprise
 from apprise import NotifyFormat
+from apprise.plugins.email.base import NotifyEmail
+from apprise.plugins.email.smtp import AppriseSMTPController
 
 from alerts import digest
 from alerts.destinations import Destination
@@ -169,13 +171,22 @@ class Channel(abc.ABC):
             self._set_payload(out.payload)
         with capture() as said:
             try:
-                ok = self.plugin.notify(body=out.body, title=out.title, body_format=out.body_format)
+                ok = self._deliver(out)
             except Exception as exc:  # a plugin bug or a broken service must not stop the run
                 said.append(f"{type(exc).__name__}: {exc}")
                 ok = False
         if not ok:
+            self.close()  # whatever was kept open may be what broke: the next send opens anew
             reason = "; ".join(dict.fromkeys(said)) or "Apprise reported a failure"
             raise DeliveryError(self.destination.redact(reason))
+
+    def _deliver(self, out: Outgoing) -> bool:
+        """Hand one composed message to the service; False when it was not accepted."""
+        return self.plugin.notify(body=out.body, title=out.title, body_format=out.body_format)
+
+    def close(self) -> None:  # noqa: B027 (a hook: most channels keep nothing open)
+        """Let go of what the channel keeps open between the messages of a run (here nothing);
+        a later ``send`` opens it again."""
 
     def _set_payload(self, payload: dict[str, Any]) -> None:
         """Hand a structured payload to the plugin; only channels that compose one override it."""
@@ -185,10 +196,65 @@ class Channel(abc.ABC):
 class EmailChannel(Channel, schemes=("mailto", "mailtos")):
     """Email: subject line, HTML body with the diff; Apprise adds the text/plain part.
 
-    No size limit: a digest is one email however long.
+    No size limit: a digest is one email however long. One SMTP session per
+    destination per run: Apprise opens (connects, says EHLO, secures, logs in)
+    and closes a session for every message, so the channel builds each message
+    with Apprise's own ``prepare_emails`` and hands it to one session it keeps
+    open (Apprise's ``AppriseSMTPController``) until ``close`` — the end of the
+    run, or a message not accepted (the next one opens a new session). Each
+    message still has its own outcome; a recipient that accepted a message is
+    skipped when that same message is sent again (a retry after another
+    recipient refused it).
     """
 
     limited = False
+
+    def __init__(self, destination: Destination, plugin) -> None:
+        super().__init__(destination, plugin)
+        self._smtp: AppriseSMTPController | None = None
+        self._accepted: tuple[tuple[str, str], set[str]] = (("", ""), set())
+
+    def _deliver(self, out: Outgoing) -> bool:
+        p = self.plugin
+        if not p.targets:
+            return p.notify(body=out.body, title=out.title, body_format=out.body_format)
+        key = (out.title, out.body)
+        if self._accepted[0] != key:
+            self._accepted = (key, set())
+        accepted = self._accepted[1]
+        p.throttle()
+        headers = {"X-Application": p.app_id, **p.headers, **p._protocol_headers(out.body)}
+        ok = True
+        for mail in NotifyEmail.prepare_emails(
+            subject=out.title, body=out.body, notify_format=p.resolve_format(out.body_format),
+            from_addr=p.from_addr, to=p.targets, cc=p.cc, bcc=p.bcc, reply_to=p.reply_to,
+            smtp_host=p.smtp_host, attach=None, headers=headers, names=p.names, pgp=p.pgp,
+            pgp_mode=p.pgp_mode, inline=p.inline, tzinfo=p.tzinfo,
+        ):  # fmt: skip
+            if mail.recipient in accepted:
+                continue
+            if self._session().sendmail(p.from_addr[1], mail.to_addrs, mail.body):
+                accepted.add(mail.recipient)
+            else:  # Apprise's own words for it (the run's log and last_error show them)
+                p.logger.warning('Sending email to "%s" failed.', mail.recipient)
+                ok = False
+        return ok
+
+    def _session(self) -> AppriseSMTPController:
+        """The run's SMTP session with the destination's server, opened on first use."""
+        if self._smtp is None:
+            p = self.plugin
+            smtp = AppriseSMTPController(
+                host=p.smtp_host, port=p.port, secure_mode=p.secure_mode, user=p.user,
+                password=p.password, verify_certificate=p.verify_certificate,
+                socket_connect_timeout=p.socket_connect_timeout)  # fmt: skip
+            self._smtp = smtp.__enter__()
+        return self._smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            smtp, self._smtp = self._smtp, None
+            smtp.__exit__(None, None, None)  # QUIT; a dead connection is let go quietly
 
     def body_fmt(self) -> str:
         return "html"

@@ -148,7 +148,11 @@ def send_pending(
     sleep: Callable[[float], None] = time.sleep,
     site_url: str | None = None,
 ) -> SendStats:
-    """Send each message (oldest first) and record the outcome of its rows immediately."""
+    """Send each message (oldest first) and record the outcome of its rows immediately.
+
+    The channels are closed at the end: what one keeps open for the run (an
+    SMTP session per mail destination) lives as long as this call.
+    """
     stats = SendStats()
     events = load_events(con, [d.change_id for d in deliveries if d.change_id is not None])
     streak: Counter[str] = Counter()
@@ -169,40 +173,44 @@ def send_pending(
             log.warning("could not send %s to %s (run %d of %d): %s", what, shown,
                         rows[0].attempts + 1, max_attempts, error)
 
-    for rows in group(deliveries):
-        url_hash = rows[0].url_hash
-        if streak[url_hash] >= DOWN_AFTER:
-            stats.waiting += len(rows)
-            continue
-        channel = channels[url_hash]
-        shown = channel.destination.label  # scheme, host, hash of the secret: never the secret
-        try:
-            messages = outbound(con, rows, channel, events, site_url=site_url)
-        except Exception as exc:  # a rendering bug must not hold back the other messages
-            log.exception("cannot build %s for %s", rows[0].message, shown)
-            failed(rows, channel.destination.redact(f"{type(exc).__name__}: {exc}"),
-                   rows[0].message)
-            continue
-        for out in messages:
+    try:
+        for rows in group(deliveries):
+            url_hash = rows[0].url_hash
             if streak[url_hash] >= DOWN_AFTER:
-                stats.waiting += len(out.deliveries)
+                stats.waiting += len(rows)
                 continue
+            channel = channels[url_hash]
+            shown = channel.destination.label  # scheme, host, hash of the secret: never the secret
             try:
-                error = _try(channel, out.message, pauses, sleep)
-            except Exception as exc:  # a plugin or template bug: this message only
-                log.exception("cannot send %s to %s", out.message.key, shown)
-                error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
-            if error is not None:
-                failed(out.deliveries, error, out.message.key)
+                messages = outbound(con, rows, channel, events, site_url=site_url)
+            except Exception as exc:  # a rendering bug must not hold back the other messages
+                log.exception("cannot build %s for %s", rows[0].message, shown)
+                failed(rows, channel.destination.redact(f"{type(exc).__name__}: {exc}"),
+                       rows[0].message)
                 continue
-            pause_point("alert:sent")
-            mark_sent(con, out.deliveries, clock())
-            streak[url_hash] = 0
-            worked[url_hash] = True
-            stats.sent += len(out.deliveries)
-            stats.messages += 1
-            log.info("sent %s to %s (%d rows)", out.message.key, shown,
-                     len(out.deliveries))
+            for out in messages:
+                if streak[url_hash] >= DOWN_AFTER:
+                    stats.waiting += len(out.deliveries)
+                    continue
+                try:
+                    error = _try(channel, out.message, pauses, sleep)
+                except Exception as exc:  # a plugin or template bug: this message only
+                    log.exception("cannot send %s to %s", out.message.key, shown)
+                    error = channel.destination.redact(f"{type(exc).__name__}: {exc}")
+                if error is not None:
+                    failed(out.deliveries, error, out.message.key)
+                    continue
+                pause_point("alert:sent")
+                mark_sent(con, out.deliveries, clock())
+                streak[url_hash] = 0
+                worked[url_hash] = True
+                stats.sent += len(out.deliveries)
+                stats.messages += 1
+                log.info("sent %s to %s (%d rows)", out.message.key, shown,
+                         len(out.deliveries))
+    finally:
+        for channel in channels.values():  # the run's sessions (SMTP) end with it
+            channel.close()
     for url_hash, ok in worked.items():
         mark_destination(con, url_hash, ok, clock())
     return stats

@@ -38,6 +38,7 @@ ARTICLE_GRACE = timedelta(hours=24)
 CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article_failing",
                  "destination_failing", "deliveries_given_up", "alert_flood", "crawl_runaway")
 STEP_FAILED = "step_failed"
+PUBLISH_UNFINISHED = "publish_unfinished"  # the publish step stopped at its time budget
 
 
 @dataclass(frozen=True)

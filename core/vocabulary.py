@@ -207,6 +207,9 @@ RECENT_DAYS = 30  # notices published this recently are fetched every cycle
 REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
+# Seconds the publish step may take (analyst copy, search index, site): past them it
+# stops between two pieces of work and the next cycle finishes what is left.
+PUBLISH_BUDGET = 60.0
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
 # More messages than this for one destination in one alert run is a flood (a column
 # inventing notices): that destination gets the run's one digest instead, and operators

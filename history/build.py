@@ -50,14 +50,17 @@ class SiteReport:
     pages_written: int = 0  # notice pages
     archives_written: int = 0
     full: bool = False
+    unwritten: int = 0  # notice pages due but left for the next build (its deadline came)
     bytes_written: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
         kind = "full build" if self.full else "incremental build"
+        left = (f", {self.unwritten} notice pages left for the next build" if self.unwritten
+                else "")  # fmt: skip
         return (f"{kind} of {self.site_dir} as of {self.as_of}: {self.notices} notices, "
                 f"{self.pages_written} notice pages and {self.archives_written} archived "
-                f"copies written, {self.bytes_written / 2**20:.1f} MB; "
+                f"copies written{left}, {self.bytes_written / 2**20:.1f} MB; "
                 f"{self.seconds:.1f} s")  # fmt: skip
 
 
@@ -75,14 +78,18 @@ def code_fingerprint() -> str:
 
 def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = None,
                full: bool = False, now: datetime | None = None,
-               as_of: date | None = None) -> SiteReport:  # fmt: skip
+               as_of: date | None = None,
+               deadline: float | None = None) -> SiteReport:  # fmt: skip
     """Write (or bring up to date) the site in ``site_dir``; see the module docstring.
 
     ``site_url`` is the public base URL the site is served at (absolute links
     in the feed); ``full`` rewrites every page. Days left count from the latest
     cycle's date; ``as_of`` is the caller's "today" for a warehouse with no cycle
     yet (default: the day of ``now`` in Asia/Shanghai). ``site_dir`` must be new, empty,
-    or a site an earlier build wrote (``ConfigError`` otherwise).
+    or a site an earlier build wrote (``ConfigError`` otherwise). Past
+    ``deadline`` (a ``time.monotonic()`` instant) no further notice page is
+    written: those left out are not in the manifest, so the next build writes
+    them (``SiteReport.unwritten``); the pages every build rewrites still are.
     """
     t0 = time.monotonic()
     site_dir, raw_dir = Path(site_dir), Path(raw_dir)
@@ -108,7 +115,13 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
         if full or previous.notices.get(s.notice_id) != s.fingerprint
         or not (site_dir / sitemap.notice_page(s.notice_id)).exists()
     ]  # fmt: skip
-    for history in read.notice_histories(con, due):
+    for history in read.notice_histories(con, due):  # in the order of due
+        if deadline is not None and time.monotonic() > deadline:
+            left = due[due.index(history.notice_id):]
+            for notice_id in left:  # not drawn: not in the manifest, so due next time
+                fingerprints.pop(notice_id, None)
+            report.unwritten = len(left)
+            break
         _write_notice(report, history, raw_dir, site_dir, rewrite_archives=full)
 
     for name in ASSETS:

@@ -24,11 +24,13 @@ import shutil
 from pathlib import Path
 
 from core.errors import StageFailed
+from core.sqlfiles import SqlFile
 from core.testhook import pause_point
 from warehouse.db import connect
 from warehouse.search import build_search_index
 
 log = logging.getLogger(__name__)
+QUERIES = SqlFile(Path(__file__).parent / "sql" / "queries" / "publish.sql")
 
 
 def analyst_copy_path(db_path: Path) -> Path:
@@ -37,11 +39,15 @@ def analyst_copy_path(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.analyst.duckdb")
 
 
-def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
+def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0,
+                         deadline: float | None = None) -> Path:
     """Replace the analysts' copy of ``db_path`` with its current state; return the copy's path.
 
-    The temporary copy never outlives this call, whatever fails; one left by a
-    publisher that died (a crash, ``kill -9``) is removed here.
+    ``deadline`` (a ``time.monotonic()`` instant) bounds the search index's
+    tokenising: notices not reached by then are indexed by the next publish
+    (``search_index.unindexed`` says how many). The temporary copy never
+    outlives this call, whatever fails; one left by a publisher that died (a
+    crash, ``kill -9``) is removed here.
     """
     db_path = Path(db_path)
     target = analyst_copy_path(db_path)
@@ -62,7 +68,7 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
             raise
     # The warehouse's lock is released: the index is built on the copy alone.
     try:
-        _add_search(tmp, previous=target)
+        _add_search(tmp, previous=target, deadline=deadline)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         # A log left by someone who wrote to the old copy must not be replayed into the new one.
@@ -75,11 +81,18 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0) -> Path:
     return target
 
 
-def _add_search(copy: Path, *, previous: Path) -> None:
-    """Build the full-text index into ``copy`` and fold it into the file (no log left);
-    ``previous``, the copy it replaces, lends its index when made of the same."""
+def left_over(copy: Path, incident_kind: str) -> tuple[int, bool]:
+    """What the published ``copy`` says: (notices its search index left for the next
+    publish, whether an incident of ``incident_kind`` was open when it was taken)."""
+    with connect(copy, read_only=True, lock_wait=0) as con:
+        return QUERIES.execute(con, "left_over", kind=incident_kind).fetchone()
+
+
+def _add_search(copy: Path, *, previous: Path, deadline: float | None) -> None:
+    """Bring the full-text index into ``copy`` and fold it into the file (no log left);
+    ``previous``, the copy it replaces, lends its index for the notices that did not change."""
     with connect(copy, lock_wait=0) as con:
-        index = build_search_index(con, previous=previous)
+        index = build_search_index(con, previous=previous, deadline=deadline)
         con.execute("CHECKPOINT")
     log.info("%s", index)
 

@@ -1,11 +1,13 @@
-"""Chinese full-text search for analysts: an index built into the analyst copy only.
+"""Chinese full-text search for analysts: an index kept in the analyst copy only.
 
-``build_search_index(con)`` runs on the publish step's temporary copy, before
-the rename (``warehouse/publish.py``), never on the pipeline's warehouse. It
-loads DuckDB's fts extension by file path from the locked
-``duckdb-extension-fts`` wheel (``INSTALL`` would need the network), tokenises
-each notice's latest title and body into character bigrams in SQL, lets
-``PRAGMA create_fts_index`` build the index, and creates the table macro
+``build_search_index(con, previous=...)`` runs on the publish step's temporary
+copy, before the rename (``warehouse/publish.py``), never on the pipeline's
+warehouse. It loads DuckDB's fts extension by file path from the locked
+``duckdb-extension-fts`` wheel (``INSTALL`` would need the network), has
+``PRAGMA create_fts_index`` make fts's schema and macros, and fills fts's
+tables itself, per notice: the previous analyst copy's index is kept for every
+notice whose text did not change, and only new or changed notices are
+tokenised into character bigrams, in SQL. It creates the table macro
 ``search_notices(query)``, which needs no extension to run. The SQL, and why
 bigrams, is in ``sql/search.sql``.
 """
@@ -26,10 +28,14 @@ from core.sqlfiles import SqlFile, transaction
 
 SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
 SQL = SqlFile(SQL_PATH)
-MACROS = ("fold_macro", "words_macro", "tokens_macro")
+MACROS = ("fold_macro", "words_macro", "pairs_macro", "tokens_macro")
 log = logging.getLogger(__name__)
-SLICE = 256  # notice_versions rows tokenised per statement: bounds the token lists in memory
-# (fts itself tokenises 2,048 paragraphs at a time: see sql/search.sql)
+SLICE_CHARS = 2_000_000  # characters tokenised per statement: bounds the token lists in memory
+PARAGRAPH_CAP = 10_000  # characters of a paragraph indexed; the rest of it is not searchable
+RESORT_SHARE = 0.1  # terms is sorted again when its unsorted tail passes this share of it
+INDEX_TABLES = ("docs", "dict", "terms", "notice_docs")  # filled here (fts makes the rest)
+TEMP_TABLES = ("search_text", "search_wanted", "search_stale", "search_pending",
+               "search_df_change", "search_slice", "search_slice_tokens", "search_lengths")
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,15 @@ class SearchIndex:
     notices: int
     terms: int
     seconds: float
-    reused: bool = False  # copied from the previous analyst copy, made of the same
+    reused: bool = False  # the previous analyst copy's index kept for unchanged notices
+    changed: int = 0  # notices tokenised by this build
+    unindexed: int = 0  # notices left for the next build: its deadline came first
 
     def __str__(self) -> str:
-        how = "copied from the previous copy (no notice changed)" if self.reused else "built"
-        return (f"search index: {self.notices} notices, {self.terms} terms, {how}, "
+        how = (f"kept from the previous copy, {self.changed} notices tokenised" if self.reused
+               else "built")  # fmt: skip
+        left = f", {self.unindexed} notices left for the next publish" if self.unindexed else ""
+        return (f"search index: {self.notices} notices, {self.terms} terms, {how}{left}, "
                 f"{self.seconds:.1f}s")
 
 
@@ -74,7 +84,8 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """The tokeniser macros (``search_fold``, ``search_words``, ``search_tokens``)."""
+    """The tokeniser macros (``search_fold``, ``search_words``, ``search_pairs``,
+    ``search_tokens``)."""
     for name in MACROS:
         SQL.execute(con, name)
 
@@ -84,85 +95,143 @@ def build_search_index(
     *,
     now: datetime | None = None,
     previous: Path | None = None,
+    deadline: float | None = None,
 ) -> SearchIndex:
-    """(Re)build the index and ``search_notices`` in the database open on ``con``.
+    """Bring the index and ``search_notices`` up to date in the database open on ``con``.
 
     ``previous`` is the analyst copy this one replaces: when its index was
-    made of the same (the same latest versions with the same status and URL,
-    by the same code: ``fingerprint``), its tables are copied instead of
-    tokenising every notice again, which is most hourly cycles. Anything
-    wrong with it (missing, older, unreadable) means a build. One
+    made by the same code (``fingerprint``), its rows are kept for every notice
+    whose latest text is still the one it indexed, and only the other notices
+    are tokenised; anything wrong with it (missing, older, unreadable, a new
+    notice with more paragraphs than its numbering leaves room for) means a
+    build from nothing. Either way the index holds the same. ``deadline`` (a
+    ``time.monotonic()`` instant) stops the tokenising between two slices once
+    passed: the notices not reached are left out (``search_index.unindexed``)
+    and the next build, which finds them missing, tokenises them. One
     transaction: a failure leaves the database as it was.
     """
     t0 = time.monotonic()
     load_fts(con)
-    params = {"fingerprint": _fingerprint(con), "reused": False}
-    if previous is not None:
-        params["per_notice"] = _attach_previous(con, Path(previous), params["fingerprint"])
-        params["reused"] = params["per_notice"] is not None
-    # fts writes a paragraph's tokens in order only if rows keep their order:
-    # the positions (sql/search.sql, paragraph_starts) are read from that order.
-    con.execute("SET preserve_insertion_order = true")
+    fingerprint = _fingerprint()
+    prev = _attach_previous(con, Path(previous), fingerprint) if previous else None
+    # Only terms' order matters (sorted by term, then the tail): the statements that
+    # write it keep their rows' order (_ordered); the rest may stream and spill.
+    con.execute("SET preserve_insertion_order = false")
     try:
         with transaction(con):
-            create_macros(con)
-            SQL.execute(con, "create_text")
-            if params["reused"]:
-                _copy_previous(con)
-            else:
-                params["per_notice"] = _build(con)
-            for step in ("drop_text", "version_index"):
-                SQL.execute(con, step, **params)
+            params = _fill(con, prev, deadline)
             params["seconds"] = time.monotonic() - t0
             params["built_at"] = (now or datetime.now(UTC)).isoformat()
+            params["fingerprint"] = fingerprint
             SQL.execute(con, "info_table", **params)
             SQL.execute(con, "search_macro")  # after search_index: the macro reads it
-            notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
+            notices, terms = SQL.execute(con, "counts").fetchone()
     finally:
-        if params["reused"]:
+        if prev is not None:
             con.execute("DETACH prev")
-    return SearchIndex(notices, terms, params["seconds"], params["reused"])
+    return SearchIndex(notices, terms, params["seconds"], params["reused"], params["changed"],
+                       params["unindexed"])
 
 
-def _build(con: duckdb.DuckDBPyConnection) -> int:
-    """Tokenise every notice's latest version and index it; return ``per_notice``."""
-    rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
-    for first in range(0, rows, SLICE):
-        SQL.execute(con, "fill_text", first=first, count=SLICE)
-    # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
-    # the most paragraphs any notice has, keeps the numbers apart
-    most = con.execute("SELECT coalesce(max(para), 0) FROM search_text").fetchone()[0]
-    params = {"per_notice": 1 << (most + 1).bit_length()}
-    SQL.execute(con, "create_index")
-    con.execute("SET preserve_insertion_order = false")  # order is read; let the rest spill
-    for step in ("paragraph_starts", "sort_terms", "swap_terms", "renumber_docs",
-                 "notice_docs"):
+def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None,
+          deadline: float | None) -> dict:
+    """Fill fts's tables: kept from ``prev`` (its per_notice and unsorted tail) where the
+    text is the same, tokenised otherwise; the parameters ``info_table`` records."""
+    create_macros(con)
+    SQL.execute(con, "create_text")
+    SQL.execute(con, "create_index")  # fts's schema, tables and macros, over no rows
+    for table in ("docs", "dict", "terms"):
+        con.execute(f"DROP TABLE fts_main_search_text.{table}")
+    SQL.execute(con, "wanted")
+    params = {"cap": PARAGRAPH_CAP, "slice_chars": SLICE_CHARS, "reused": False,
+              "unsorted": 0}
+    if prev is not None and _keep_previous(con, params, *prev):
+        params["reused"] = True
+    else:
+        for table in INDEX_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS fts_main_search_text.{table}")
+            SQL.execute(con, f"empty_{table}")
+        SQL.execute(con, "no_change")
+        SQL.execute(con, "pending", **params)
+        (most,) = SQL.execute(con, "most_paragraphs").fetchone()
+        # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
+        # the most paragraphs any notice has, keeps the numbers apart
+        params["per_notice"] = 1 << (most + 1).bit_length()
+    _tokenise(con, params, deadline)
+    for step in ("update_df", "drop_unused_terms", "notice_lengths", "new_notice_rows",
+                 "kept_notice_rows", "clear_stats", "stats", "version_index"):
         SQL.execute(con, step, **params)
-    return params["per_notice"]
+    if deadline is None or time.monotonic() <= deadline:  # else a later build sorts
+        _sort_if_needed(con, params)
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return params
 
 
-def _copy_previous(con: duckdb.DuckDBPyConnection) -> None:
-    """The index's tables copied from ``prev``, in their order (terms sorted by term).
+def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
+                   unsorted: int) -> bool:
+    """Copy prev's index, less the notices whose text is no longer wanted; False (nothing
+    copied) when a notice to tokenise has more paragraphs than ``per_notice`` leaves room for."""
+    params.update(per_notice=per_notice, unsorted=unsorted)
+    SQL.execute(con, "stale")
+    SQL.execute(con, "copy_notice_docs")
+    SQL.execute(con, "pending", **params)
+    (most,) = SQL.execute(con, "most_paragraphs").fetchone()
+    if most >= per_notice:
+        log.info("search index: a notice has %d paragraphs, more than the index numbers "
+                 "(%d); building it again", most, per_notice)  # fmt: skip
+        return False
+    for step in ("copy_docs", "copy_terms", "copy_dict", "stale_df"):
+        _ordered(con, step, **params)
+    return True
 
-    fts's PRAGMA over the empty ``search_text`` makes the schema and its own
-    macros (``match_bm25``); its empty tables are then replaced by prev's.
-    """
-    SQL.execute(con, "create_index")
-    for (table,) in SQL.rows(con, "previous_tables"):
-        name = f'fts_main_search_text."{table}"'
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-        con.execute(f'CREATE TABLE {name} AS SELECT * FROM prev.fts_main_search_text."{table}"')
+
+def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | None) -> None:
+    """Tokenise the pending notices a slice at a time until done or past ``deadline``;
+    record ``done`` (slices done), ``changed`` and ``unindexed`` (notices) in ``params``."""
+    (slices,) = SQL.execute(con, "slices").fetchone()
+    params["done"] = 0
+    while params["done"] < slices:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        first_row, last_row = SQL.execute(con, "slice_rows", slice=params["done"]).fetchone()
+        for step in ("tokenise", "slice_docs", "slice_tokens", "add_terms", "new_df"):
+            SQL.execute(con, step, **params, slice=params["done"], first_row=first_row,
+                        last_row=last_row)
+        _ordered(con, "add_occurrences")
+        params["unsorted"] += SQL.execute(con, "slice_occurrences").fetchone()[0]
+        params["done"] += 1
+    params["changed"], params["unindexed"] = SQL.execute(con, "pending_counts",
+                                                         **params).fetchone()
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """What the index would be made of, and by which code (this module and search.sql)."""
-    (data,) = SQL.execute(con, "fingerprint").fetchone()
-    code = hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
-    return f"{code}:{data}"
+def _sort_if_needed(con: duckdb.DuckDBPyConnection, params: dict) -> None:
+    """Sort terms by term again when its unsorted tail passed ``RESORT_SHARE`` of it."""
+    (rows,) = SQL.execute(con, "occurrences").fetchone()
+    if params["unsorted"] <= RESORT_SHARE * rows:
+        return
+    for step in ("sort_terms", "drop_terms", "rename_sorted"):
+        SQL.execute(con, step)
+    params["unsorted"] = 0
+
+
+def _ordered(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
+    """Run statement ``name`` keeping its rows in the order it reads or sorts them."""
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        SQL.execute(con, name, **params)
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+
+
+def _fingerprint() -> str:
+    """Which code made an index (this module and search.sql): another means a build."""
+    return hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
 
 
 def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint: str):
-    """Attach ``previous`` as ``prev`` if its index is made of the same: its ``per_notice``.
+    """Attach ``previous`` as ``prev`` if its index was made by this code: its
+    (per_notice, unsorted).
 
     None (nothing attached) when there is no such copy, it has no index, or another one.
     """
@@ -175,15 +244,13 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint
         return None
     try:
         row = SQL.execute(con, "previous_index", fingerprint=fingerprint).fetchone()
-    except duckdb.Error:  # no search_index, or one without a fingerprint: an older copy
+    except duckdb.Error:  # no search_index, or one without these columns: an older copy
         row = None
     if row is None:
         con.execute("DETACH prev")
         return None
-    return row[0]
+    return row
 
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
-
-

@@ -24,8 +24,11 @@ HEADING = re.compile(
 PERIOD_WORDS = ("公开期限", "公开时间", "公示期", "公示时间", "公开期")
 CONTACT_WORDS = ("联系电话", "联系方式", "电子邮箱", "电子信箱", "邮政", "邮编", "来信")
 # A phone number, mobile or e-mail address with no label before it is still a contact.
+# An address is tried only where its local part starts (the look-behind): tried at every
+# character, a long run of word characters without an @ took time quadratic in its length.
 CONTACT_VALUE = re.compile(
-    r"\(?0\d{2,3}\)?[-－ ]?\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|[\w.+-]+[@＠][\w-]+\.[\w.]+"
+    r"\(?0\d{2,3}\)?[-－ ]?\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)"
+    r"|(?<![\w.+-])[\w.+-]+[@＠][\w-]+\.[\w.]+"
 )
 SENTENCE_END = "。;；!！?？"
 NAMED_SECTIONS = 3  # a summary names this many sections, then counts the rest

@@ -42,6 +42,7 @@ ENV = {
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
     "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
+    "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -74,6 +75,9 @@ class Settings(BaseModel):
     # the demo's and some tests' cycles are seconds apart)
     absence_interval: float = Field(default=v.ABSENCE_INTERVAL.total_seconds(), ge=0,
                                     le=30 * 86400, allow_inf_nan=False)
+    # the publish step's time budget (seconds); what is left is finished next cycle
+    publish_budget: float = Field(default=v.PUBLISH_BUDGET, gt=0, le=86400,
+                                  allow_inf_nan=False)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1, le=10_000)
     # alerts: more messages than this to one destination in one run are sent as one digest

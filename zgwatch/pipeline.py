@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -211,29 +212,59 @@ class Published:
 
     analyst_copy: Path
     site: SiteReport
+    unindexed: int = 0  # notices the search index leaves for the next publish
+
+    @property
+    def unfinished(self) -> str | None:
+        """What the step left for the next cycle, in words; None when it did everything."""
+        left = [f"{n} {what}" for n, what in ((self.unindexed, "notices not in the search "
+                "index"), (self.site.unwritten, "notice pages of the site not written")) if n]
+        return " and ".join(left) or None
+
+
+PUBLISH_STEP = "publish"  # the subject of the incident of a publish past its budget
 
 
 def publish(settings: Settings) -> Published:
     """Replace the analysts' read-only copy of the warehouse, then bring the site up to date.
 
     The site is read from the fresh copy, so building it holds no lock on the
-    pipeline's warehouse.
+    pipeline's warehouse. The step has ``settings.publish_budget`` seconds: past
+    them, the index's tokenising and the site's notice pages stop between two
+    pieces of work (what is published stays whole: the copy, search over the
+    notices indexed, the pages written), the step says so in one line and in an
+    operators' incident (``publish_unfinished``), and the next publish, which
+    finds the rest missing, does it; the incident closes with the first publish
+    that finishes.
     """
-    from warehouse.publish import publish_analyst_copy
+    from alerts.operators import PUBLISH_UNFINISHED
+    from warehouse.publish import left_over, publish_analyst_copy
 
+    deadline = time.monotonic() + settings.publish_budget
     with one_line("publish", settings):
-        path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
+        path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
+                                    deadline=deadline)
+        unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
     log.info("analyst copy published: %s", path)
-    return Published(path, build_site(settings, db=path))
+    published = Published(path, build_site(settings, db=path, deadline=deadline), unindexed)
+    left = published.unfinished
+    if left:
+        log.warning("publish: stopped at its budget of %g s; %s; the next cycle does them",
+                    settings.publish_budget, left)
+    if left or unfinished_before:  # most cycles: nothing to open, nothing to close
+        _tell_quietly(settings, left and f"stopped at its budget of "
+                      f"{settings.publish_budget:g} s; {left}", step=PUBLISH_STEP,
+                      kind=PUBLISH_UNFINISHED)  # fmt: skip
+    return published
 
 
 def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,
-               full: bool = False) -> SiteReport:
+               full: bool = False, deadline: float | None = None) -> SiteReport:
     """Write the history site into ``site_dir`` (default ``settings.site_folder``).
 
     Reads ``db`` (default the warehouse ``settings.db``) read-only and the raw
     pages under the data dir; only what changed since the last build is
-    rewritten unless ``full``.
+    rewritten unless ``full``; ``deadline`` as in ``history.build_site``.
     """
     from history import build_site as build
     from warehouse.db import connect
@@ -241,7 +272,8 @@ def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | N
     with one_line("site", settings), \
             connect(db or settings.db, read_only=True, lock_wait=settings.lock_wait) as con:
         report = build(con, settings.raw_dir, site_dir or settings.site_folder,
-                       site_url=settings.site_url, full=full, as_of=settings.as_of)
+                       site_url=settings.site_url, full=full, as_of=settings.as_of,
+                       deadline=deadline)
     log.info("%s", report)
     return report
 
@@ -259,25 +291,28 @@ def export(settings: Settings, out_dir: Path) -> list[Path]:
         return export_parquet(analyst_copy_path(settings.db), out_dir)
 
 
-def tell_operators(settings: Settings, step: str, error: BaseException | str | None) -> bool:
+def tell_operators(settings: Settings, step: str, error: BaseException | str | None,
+                   *, kind: str | None = None) -> bool:
     """Report that ``step`` failed (``error``) or works (None); True when operators are told.
 
-    A failure opens one ``step_failed`` incident for the step, however often it
-    fails; the next success closes it. Each change is sent to the operators'
-    destinations at once (the outbox keeps what cannot be sent yet).
+    A failure opens one incident of ``kind`` (default ``step_failed``) for the
+    step, however often it fails; the next success closes it. Each change is
+    sent to the operators' destinations at once (the outbox keeps what cannot
+    be sent yet).
     """
     from alerts.messages import utc_now
     from alerts.operators import STEP_FAILED, Trouble, close_incident, open_incident
     from alerts.run import send_to_operators
     from warehouse.db import connect
 
+    kind = kind or STEP_FAILED
     with one_line("tell operators", settings), \
             connect(settings.db, lock_wait=settings.lock_wait) as con:
         if error is None:
-            changed = close_incident(con, STEP_FAILED, step, utc_now())
+            changed = close_incident(con, kind, step, utc_now())
         else:
             detail = " ".join(str(error).split())[:500] or type(error).__name__
-            changed = open_incident(con, Trouble(STEP_FAILED, step, step, detail), None, utc_now())
+            changed = open_incident(con, Trouble(kind, step, step, detail), None, utc_now())
         if changed:
             send_to_operators(con, settings.alert_config())
     return changed
@@ -291,11 +326,13 @@ class CycleReport:
     alerts: object = None
     analyst_copy: Path | None = None
     site: SiteReport | None = None
+    publish_left: str | None = None  # what the publish step left for the next cycle
 
 
 def _published(settings: Settings, report: CycleReport) -> None:
     published = publish(settings)
     report.analyst_copy, report.site = published.analyst_copy, published.site
+    report.publish_left = published.unfinished
 
 
 # What each step of the cycle does in ``run``, and where its result goes in the report.
@@ -333,11 +370,12 @@ def run(settings: Settings) -> CycleReport:
     return report
 
 
-def _tell_quietly(settings: Settings, error: BaseException | None) -> None:
-    """``tell_operators`` for the run; a warehouse that cannot be opened is logged, not raised."""
+def _tell_quietly(settings: Settings, error: BaseException | str | None, *,
+                  step: str = RUN_STEP, kind: str | None = None) -> None:
+    """``tell_operators``; a warehouse that cannot be opened is logged, not raised."""
     try:
-        tell_operators(settings, RUN_STEP, error)
+        tell_operators(settings, step, error or None, kind=kind)
     except Exception as exc:  # the warehouse itself may be what failed (a full disk)
         # A warning: the error that made the run fail is the command's one line.
-        log.warning("cannot tell operators that %s %s: %s", RUN_STEP,
-                    "works again" if error is None else "failed", exc)
+        log.warning("cannot tell operators that %s %s: %s", step,
+                    "works again" if not error else "failed", exc)

@@ -94,30 +94,52 @@ class _Sink(abc.ABC):
 
 
 class _MailHandler:
-    def __init__(self, inbox: _Inbox) -> None:
+    def __init__(self, inbox: _Inbox, refuse: Callable[[EmailMessage], bool] | None) -> None:
         self._inbox = inbox
+        self._refuse = refuse
+        self.sessions = 0  # greetings (EHLO or HELO): one per SMTP session without STARTTLS
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname  # what the server does itself when no hook is given
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname) -> str:
+        self.sessions += 1
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd hook name
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self._refuse is not None and self._refuse(msg):
+            return "554 Transaction failed: refused by the sink"
         self._inbox.add(msg)
         return "250 Message accepted for delivery"
 
 
 class MailSink(_Sink):
-    """An SMTP server (aiosmtpd) on 127.0.0.1 keeping each message as an ``EmailMessage``."""
+    """An SMTP server (aiosmtpd) on 127.0.0.1 keeping each message as an ``EmailMessage``.
 
-    def __init__(self, host: str = LOOPBACK, port: int | None = None) -> None:
+    ``refuse(message)``, when given, answers 554 to the messages it is true of
+    (not kept); ``sessions`` counts the SMTP sessions clients opened.
+    """
+
+    def __init__(self, host: str = LOOPBACK, port: int | None = None,
+                 refuse: Callable[[EmailMessage], bool] | None = None) -> None:
         super().__init__()
+        self.refuse = refuse
         self.host = host
         self.port = port
         self._controller: Controller | None = None
+        self._handler: _MailHandler | None = None
 
     def start(self) -> MailSink:
         """Listen on ``port`` (a free one when None); returns self."""
         last: Exception | None = None
         for _ in range(5):  # a free port can be taken between probe and bind
             port = self.port or free_port(self.host)
-            controller = Controller(_MailHandler(self._inbox), hostname=self.host, port=port)
+            self._handler = _MailHandler(self._inbox, self.refuse)
+            controller = Controller(self._handler, hostname=self.host, port=port)
             try:
                 controller.start()
             except (OSError, RuntimeError) as exc:
@@ -142,6 +164,11 @@ class MailSink(_Sink):
     @property
     def messages(self) -> list[EmailMessage]:
         return super().messages
+
+    @property
+    def sessions(self) -> int:
+        """How many SMTP sessions clients opened so far (each greets once)."""
+        return self._handler.sessions if self._handler else 0
 
 
 class WebhookSink(_Sink):

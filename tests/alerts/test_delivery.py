@@ -289,3 +289,42 @@ def test_a_crash_mid_run_resends_nothing_already_sent(wh, con, hook, monkeypatch
     assert [r[2] for r in wh.deliveries()] == ["sent", "pending", "pending"]
     assert run(con, s).sent == 2
     assert [zg(m)["notice"]["notice_id"] for m in hook.wait_for(3)] == ["951", "952", "953"]
+
+
+def test_mail_goes_out_over_one_session_per_destination_per_run(wh, con, mail):
+    for nid in ("301", "302", "303", "304"):
+        wh.notice(nid, f"通报{nid}")
+        wh.event(nid, "new")
+    s = config(mail.url(to="a@example.org"), mail.url(to="b@example.org"))
+    report = run(con, s)
+    assert (report.sent, report.messages) == (8, 8)
+    assert len(mail.wait_for(8)) == 8
+    assert mail.sessions == 2  # one per destination, not one per message
+    assert sorted(m["To"] for m in mail.messages) == ["a@example.org"] * 4 + ["b@example.org"] * 4
+    wh.notice("305", "通报305")
+    wh.event("305", "new", batch="20250602T010000Z-000002")
+    assert run(con, s).sent == 2
+    assert mail.sessions == 4  # the next run opens its own
+    assert run(con, s).sent == 0 and mail.sessions == 4  # nothing to send: no session
+
+
+def test_a_refused_mail_fails_alone_and_the_session_is_opened_again(wh, con):
+    for nid in ("311", "312", "313"):
+        wh.notice(nid, f"通报{nid}")
+        wh.event(nid, "new")
+    refusing = {"on": True}
+    with MailSink(refuse=lambda m: refusing["on"] and "通报312" in m["Subject"]) as sink:
+        s = config(sink.url())
+        report = run(con, s)
+        assert (report.sent, report.pending) == (2, 1)  # each message its own outcome
+        assert [r[2:4] for r in wh.deliveries()] == [("sent", 0), ("pending", 1), ("sent", 0)]
+        assert "通报312" not in " ".join(m["Subject"] for m in sink.messages)
+        # a refusal ends the session (Apprise does not say whether it still stands): the
+        # first one, one for each of the two retries of 312, and one for 313
+        assert sink.sessions == 4
+        assert "failed" in wh.deliveries()[1][4]
+        refusing["on"] = False
+        assert run(con, s).sent == 1
+        assert run(con, s).sent == 0  # nothing twice
+        assert sorted(m["Subject"][-5:] for m in sink.wait_for(3)) == ["通报311", "通报312",
+                                                                      "通报313"]

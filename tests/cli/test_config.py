@@ -119,3 +119,14 @@ def test_secret_in_bad_destination_is_not_echoed():
     with pytest.raises(ConfigError) as err:
         load_settings({"notify": ["nosuchscheme://user:s3cretpass@host/"]}, env={})
     assert "s3cretpass" not in str(err.value)
+
+
+def test_the_publish_budget_from_file_and_environment(tmp_path):
+    cfg = tmp_path / "zg.toml"
+    cfg.write_text("publish_budget = 90\n", encoding="utf-8")
+    assert load_settings({}, env={}).publish_budget == 60
+    assert load_settings({}, env={}, config_file=cfg).publish_budget == 90
+    assert load_settings({}, env={"ZGWATCH_PUBLISH_BUDGET": "5"},
+                         config_file=cfg).publish_budget == 5  # fmt: skip
+    with pytest.raises(ConfigError, match="ZGWATCH_PUBLISH_BUDGET"):
+        load_settings({}, env={"ZGWATCH_PUBLISH_BUDGET": "0"})

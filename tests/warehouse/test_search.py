@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import math
+import shutil
+import time
 from datetime import date
 
 import duckdb
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from testkit.batches import FakeColumn
+from warehouse import search
 from warehouse.db import connect
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending
 from warehouse.publish import publish_analyst_copy
-from warehouse.search import create_macros, load_fts
+from warehouse.search import build_search_index, create_macros, load_fts
 
 BODIES = {
     1: "严禁违规吃喝。公车私用问题突出。\n2023年10月26日反馈意见。联系:ABC@Example.gov.cn",
@@ -216,24 +220,32 @@ def test_a_publish_with_no_notice_changed_copies_the_previous_index(db, column):
             "FROM fts_main_search_text.docs) WHERE s IS NOT NULL").fetchone() == (3,)
 
 
-def test_a_changed_status_or_text_builds_the_index_again(db, column):
+def changed(path) -> tuple[bool, int]:
+    with duckdb.connect(str(path), read_only=True) as c:
+        return c.execute("SELECT reused, changed FROM search_index").fetchone()
+
+
+def test_a_changed_status_keeps_the_index_and_a_changed_text_tokenises_that_notice(db, column):
     for n, body in BODIES.items():
         column.add(n, body=body, title=f"通报{n}")
     run_cycle(db, column)
-    publish_analyst_copy(db)
+    assert changed(publish_analyst_copy(db)) == (False, 4)  # a first build: every notice
     column.remove(2)
     run_cycle(db, column)
     run_cycle(db, column)  # gone twice: removed
     copy = publish_analyst_copy(db)
-    assert not reused(copy)
+    assert changed(copy) == (True, 0)  # the text is the same: nothing tokenised
     with duckdb.connect(str(copy), read_only=True) as c:
         assert c.execute("SELECT status FROM search_notices('玩乐')").fetchall() == [("removed",)]
     column.add(5, body="新的通报提到红树林。")
+    column.edit(3, "违规", "违纪")
     run_cycle(db, column)
     copy = publish_analyst_copy(db)
-    assert not reused(copy)
+    assert changed(copy) == (True, 2)  # the new notice and the edited one
     with duckdb.connect(str(copy), read_only=True) as c:
         assert found(c, "红树林") == ["5"]
+        assert found(c, "违纪") == ["3"]
+        assert sorted(found(c, "违规")) == ["1", "2"]
 
 
 @pytest.mark.parametrize("spoil", ["older copy", "a table missing", "not a database"])
@@ -253,3 +265,124 @@ def test_a_previous_copy_it_cannot_trust_means_a_build(db, column, spoil):
     assert not reused(copy)
     with duckdb.connect(str(copy), read_only=True) as c:
         assert found(c, "违规吃喝") == ["1"]
+
+
+def index_content(con) -> dict[str, list[tuple]]:
+    """What the index holds, whatever numbers (nid, termid, docid) a build gave it."""
+    queries = {
+        "occurrences": "SELECT n.notice_id, t.docid % i.per_notice, t.pos, d.term "
+                       "FROM fts_main_search_text.terms AS t "
+                       "JOIN fts_main_search_text.dict AS d USING (termid) "
+                       "CROSS JOIN search_index AS i "
+                       "JOIN fts_main_search_text.notice_docs AS n "
+                       "ON n.nid = t.docid // i.per_notice",
+        "docs": "SELECT d.name, d.len, n.notice_id FROM fts_main_search_text.docs AS d "
+                "CROSS JOIN search_index AS i "
+                "JOIN fts_main_search_text.notice_docs AS n ON n.nid = d.docid // i.per_notice",
+        "dict": "SELECT term, df FROM fts_main_search_text.dict",
+        "stats": "FROM fts_main_search_text.stats",
+        "notice_docs": "SELECT * EXCLUDE (nid) FROM fts_main_search_text.notice_docs",
+        "info": "SELECT notices, terms, tokens FROM search_index",
+    }
+    return {k: sorted(con.execute(q).fetchall(), key=repr) for k, q in queries.items()}
+
+
+def full_build(db, out) -> None:
+    """The index built from nothing into a plain copy of the warehouse at ``out``."""
+    shutil.copyfile(db, out)
+    with connect(out, lock_wait=0) as c:
+        build_search_index(c)
+
+
+def search_results(con, queries) -> list:
+    return [[(r[0], round(r[3], 9), r[4]) for r in con.execute(
+        "SELECT * FROM search_notices(?)", [q]).fetchall()] for q in queries]  # fmt: skip
+
+
+WORDS = ["违规吃喝", "公车私用", "整改", "巡视", "红树林", "abc", "2024年"]
+PARAGRAPH = st.lists(st.sampled_from([*WORDS, "。", "，", " "]), max_size=12).map("".join)
+TEXT = st.lists(PARAGRAPH, min_size=1, max_size=5).map("\n".join)
+STEP = st.one_of(
+    st.tuples(st.just("add"), st.integers(1, 6), TEXT),
+    st.tuples(st.just("edit"), st.integers(1, 6), TEXT),
+    st.tuples(st.just("remove"), st.integers(1, 6), st.just("")),
+)
+
+
+@settings(max_examples=12, deadline=None)
+@example(steps=[[("add", 1, "abc。整改"), ("add", 2, "整改")], [("edit", 1, "巡视")]])
+@given(steps=st.lists(st.lists(STEP, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_an_index_kept_per_notice_holds_what_a_build_from_nothing_holds(tmp_path_factory, steps):
+    """Cycle after cycle of new, edited and removed notices: the kept index, its
+    search results, equal a fresh build's."""
+    root = tmp_path_factory.mktemp("kept")
+    column, db = FakeColumn(root / "batches"), root / "data" / "zgwatch.duckdb"
+    for cycle_steps in steps:
+        for op, n, text in cycle_steps:
+            if op == "remove":
+                column.remove(n)
+            elif op == "edit" and str(n) in column.notices:
+                column.notices[str(n)].body = text
+            else:
+                column.restore(n)
+                column.add(n, body=text, title=f"通报{n}")
+        if not column.notices:
+            continue
+        run_cycle(db, column)
+        run_cycle(db, column)  # a removal is confirmed on the second cycle
+        kept = publish_analyst_copy(db)
+        full_build(db, root / "full.duckdb")
+        with duckdb.connect(str(kept), read_only=True) as k, \
+                duckdb.connect(str(root / "full.duckdb"), read_only=True) as f:
+            assert index_content(k) == index_content(f)
+            assert search_results(k, [*WORDS, "整改 巡视", "吃"]) == \
+                search_results(f, [*WORDS, "整改 巡视", "吃"])
+
+
+HAN_RUN = st.text(alphabet="整改落实通报违规吃喝𠀀𠀁㐀", min_size=1, max_size=30)
+ASCII_RUN = st.text(alphabet="abcxyz0129", min_size=1, max_size=8)
+SEPARATOR = st.sampled_from([" ", "。", "，", "\n", "、"])
+
+
+def pairs(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs=st.lists(st.one_of(HAN_RUN, ASCII_RUN), max_size=8), sep=SEPARATOR)
+def test_tokens_are_each_runs_pairs_in_order(tokens_con, runs, sep):
+    """Chinese runs (characters beyond the BMP too: four bytes in UTF-8) give their
+    overlapping pairs, letters and digits one token, in the order they stand."""
+    (tokens,) = tokens_con.execute("SELECT search_tokens(?)", [sep.join(runs)]).fetchone()
+    assert tokens == [t for run in runs for t in (pairs(run) if not run.isascii() else [run])]
+
+
+def test_a_paragraph_is_indexed_up_to_its_cap(db, column, monkeypatch):
+    monkeypatch.setattr(search, "PARAGRAPH_CAP", 40)
+    column.add(1, body="违规吃喝" * 10 + "红树林" + "\n第二段公车私用", title="通报")
+    run_cycle(db, column)
+    with duckdb.connect(str(publish_analyst_copy(db)), read_only=True) as c:
+        assert found(c, "违规吃喝") == ["1"]
+        assert found(c, "红树林") == []  # past the 40th character of its paragraph
+        assert found(c, "公车私用") == ["1"]  # the next paragraph has its own cap
+        assert c.execute("SELECT paragraph_cap FROM search_index").fetchone() == (40,)
+
+
+def test_a_deadline_leaves_notices_for_the_next_publish(db, column):
+    for n, body in BODIES.items():
+        column.add(n, body=body, title=f"通报{n}")
+    run_cycle(db, column)
+    late = publish_analyst_copy(db, deadline=time.monotonic() - 1)  # already past
+    with duckdb.connect(str(late), read_only=True) as c:
+        assert c.execute("SELECT notices, unindexed, changed FROM search_index").fetchone() == \
+            (0, 4, 0)
+        assert found(c, "吃喝") == []
+        assert c.execute("SELECT count(*) FROM notices").fetchone() == (4,)  # the copy is whole
+    run_cycle(db, column)
+    again = publish_analyst_copy(db)
+    full_build(db, db.parent / "full.duckdb")
+    with duckdb.connect(str(again), read_only=True) as k, \
+            duckdb.connect(str(db.parent / "full.duckdb"), read_only=True) as f:
+        assert k.execute("SELECT unindexed, changed FROM search_index").fetchone() == (0, 4)
+        assert index_content(k) == index_content(f)
+        assert sorted(found(k, "吃喝")) == ["1", "2", "3"]

@@ -106,3 +106,11 @@ def test_cn_date():
     assert cn_date(date(2024, 10, 5), date(2024, 1, 1)) == "10月5日"
     assert cn_date(date(2024, 10, 5)) == "2024年10月5日"
     assert cn_date(None) == "无"
+
+
+@pytest.mark.timeout(60)  # tried at every character, this took hours (quadratic)
+def test_a_sentence_of_a_million_word_characters_is_read_in_one_pass():
+    """A hostile run of word characters with no @ is not an address, nor a contact."""
+    text = "标题\n" + "巡视整改落实" * 170_000 + "。联系邮箱abc@example.org。"
+    assert section_of(text, 10) == "导语"
+    assert section_of(text, len(text) - 5) == "联系方式"

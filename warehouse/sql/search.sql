@@ -6,22 +6,26 @@
 -- folded, lower case). bench/search_eval.py measured bigrams against jieba's
 -- segmentation on what analysts type: bigrams find every notice holding the
 -- phrase, words inside words included (docs/benchmarks.md). The query is
--- tokenised by the same macro, in SQL: no Python at either end.
+-- tokenised by the same macro, in SQL: no Python at either end. The tokeniser
+-- is linear in its input (a run is split into its characters once, and pairs
+-- are zipped from that list: substr over UTF-8 made it quadratic), and a
+-- paragraph is indexed up to its first $cap characters (search.PARAGRAPH_CAP).
 --
--- The index is DuckDB's fts extension (PRAGMA create_fts_index, loaded by
--- file path from the duckdb-extension-fts wheel) over the space-separated
--- tokens of each paragraph of each notice's latest title and body: schema
--- fts_main_search_text, tables docs (one per paragraph), dict, terms, stats.
--- Paragraphs, not whole notices, because fts tokenises 2,048 documents at a
--- time: a notice's worth of tokens each made the build peak at ~600 MB at
--- 20,000 notices, a paragraph's ~250 MB. On top of fts's tables the build adds
--- each occurrence's place (terms.pos, so a phrase's tokens can be required side
--- by side), re-sorts terms by term (a query reads
--- only its own terms' row groups), numbers paragraphs so that docid divided by
--- search_index.per_notice is the notice's nid, and adds notice_docs (one row
--- per notice).
--- search_notices() then scores notices with BM25 in plain SQL, so any DuckDB
--- session runs it, the CLI included, without loading the extension.
+-- The index has the tables of DuckDB's fts extension (schema
+-- fts_main_search_text: docs, one row per paragraph of each notice's latest
+-- title and body; dict; terms, one row per token occurrence; stats; fields),
+-- made by PRAGMA create_fts_index over an empty table (its schema and its
+-- macros, match_bm25 included) and filled here, so fts's own functions read
+-- it. It is kept per notice: each publish starts from the previous analyst
+-- copy's tables, drops the notices whose text is gone or changed, and
+-- tokenises only the new or changed ones (search_pending). On top of fts's
+-- columns, terms.pos is each occurrence's place (a phrase's tokens can be
+-- required side by side); terms is kept sorted by term up to an appended tail
+-- (a query reads only its own terms' row groups), sorted again when the tail
+-- grows past a tenth; a paragraph's docid is nid * per_notice + its number, so
+-- docid divided by search_index.per_notice is the notice's nid; notice_docs has
+-- one row per notice. search_notices() scores notices with BM25 in plain SQL,
+-- so any DuckDB session runs it, the CLI included, without the extension.
 
 -- name: fold_macro
 -- What the tokens are read from: full-width letters and digits folded, lower case.
@@ -34,78 +38,208 @@ CREATE OR REPLACE MACRO search_fold(s) AS lower(translate(s,
 CREATE OR REPLACE MACRO search_words(s) AS
     regexp_extract_all(search_fold(s), '\p{Han}+|[a-z0-9]+');
 
+-- name: pairs_macro
+-- A run's pairs zipped from its list of characters: linear in the run's length.
+CREATE OR REPLACE MACRO search_pairs(chars) AS
+    list_transform(list_zip(chars[:-2], chars[2:]), p -> p[1] || p[2]);
+
 -- name: tokens_macro
 CREATE OR REPLACE MACRO search_tokens(s) AS flatten([
     CASE WHEN length(w) > 1 AND regexp_matches(w, '^\p{Han}')
-         THEN [substr(w, i, 2) FOR i IN range(1, length(w))]
+         THEN search_pairs(string_split(w, ''))
          ELSE [w] END
     FOR w IN search_words(s)
 ]);
 
 -- name: create_text
--- The index's input, one row per paragraph of each notice read at least once
--- (its latest version): the paragraph's tokens. TEMP: only the index reaches
--- the file. nid, the notice's number in the index, is the version's rowid.
-CREATE OR REPLACE TEMP TABLE search_text (
-    paragraph VARCHAR NOT NULL, nid BIGINT NOT NULL, para INTEGER NOT NULL,
-    tokens VARCHAR NOT NULL);
-
--- name: fill_text
--- One slice of notice_versions (by rowid) at a time: a slice's token lists stay small.
-INSERT INTO search_text
-SELECT notice_id || '#' || generate_subscripts(paragraphs, 1), nid,
-       generate_subscripts(paragraphs, 1), array_to_string(search_tokens(unnest(paragraphs)), ' ')
-FROM (SELECT v.notice_id, v.rowid AS nid,
-             string_split(v.title || chr(10) || v.body, chr(10)) AS paragraphs
-      FROM notice_versions AS v
-      JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no
-      WHERE v.rowid >= $first AND v.rowid < $first + $count);
+-- fts's input, kept empty: PRAGMA create_fts_index over it makes the schema,
+-- fts's tables and macros; the tables are then filled by the statements below.
+CREATE OR REPLACE TEMP TABLE search_text (paragraph VARCHAR, tokens VARCHAR);
 
 -- name: create_index
--- Tokens are already made: split on spaces only, keep every token as it is.
 PRAGMA create_fts_index('search_text', 'paragraph', 'tokens', overwrite = 1,
     stemmer = 'none', stopwords = 'none', ignore = '\s+', strip_accents = 0, lower = 0);
 
--- name: paragraph_starts
--- fts writes one row per token occurrence, in token order: an occurrence's
--- place in its paragraph is its rowid minus the paragraph's first. Each
--- paragraph is renumbered nid * $per_notice + its number in the notice (in
--- docs and terms alike): a query finds an occurrence's notice by a division.
-CREATE OR REPLACE TEMP TABLE search_starts AS
-SELECT s.docid, s.start, x.nid * $per_notice + x.para AS id
-FROM (SELECT docid, min(rowid) AS start FROM fts_main_search_text.terms GROUP BY docid) AS s
-JOIN search_text AS x ON x.rowid = s.docid;
+-- name: empty_docs
+-- A first build starts from these (fts's docs, dict and terms with terms.pos).
+CREATE TABLE fts_main_search_text.docs (docid BIGINT, name VARCHAR, len BIGINT);
+
+-- name: empty_dict
+CREATE TABLE fts_main_search_text.dict (termid BIGINT, term VARCHAR, df BIGINT);
+
+-- name: empty_terms
+CREATE TABLE fts_main_search_text.terms (
+    docid BIGINT, fieldid BIGINT, termid BIGINT, pos INTEGER);
+
+-- name: empty_notice_docs
+CREATE TABLE fts_main_search_text.notice_docs (
+    nid BIGINT, notice_id VARCHAR, version_no INTEGER, text_sha256 VARCHAR, title VARCHAR,
+    issuer VARCHAR, published_on DATE, status VARCHAR, url VARCHAR, len BIGINT);
+
+-- name: wanted
+-- What the index must hold: each notice's latest version, with what a result
+-- row shows, where it lies (vrow, its rowid in this file), its length and its
+-- paragraphs (lines of title \n body), read in one pass over the texts.
+CREATE OR REPLACE TEMP TABLE search_wanted AS
+SELECT v.notice_id, v.version_no, v.text_sha256, v.title, v.issuer, v.published_on,
+       s.status, s.url, v.rowid AS vrow, length(v.title) + length(v.body) AS chars,
+       length(v.title) - length(replace(v.title, chr(10), ''))
+       + length(v.body) - length(replace(v.body, chr(10), '')) + 2 AS paragraphs
+FROM notice_versions AS v
+JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
+
+-- name: stale
+-- The previous index's notices whose text is no longer wanted (changed, or gone).
+CREATE OR REPLACE TEMP TABLE search_stale AS
+SELECT p.nid FROM prev.fts_main_search_text.notice_docs AS p
+ANTI JOIN search_wanted AS w USING (notice_id, text_sha256);
+
+-- name: copy_docs
+-- The previous index's paragraphs, less the stale notices', in their order.
+CREATE TABLE fts_main_search_text.docs AS
+SELECT * FROM prev.fts_main_search_text.docs
+WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
+
+-- name: copy_terms
+CREATE TABLE fts_main_search_text.terms AS
+SELECT * FROM prev.fts_main_search_text.terms
+WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
+
+-- name: stale_df
+-- How many of each term's paragraphs go with the stale notices (dict.df drops by that).
+CREATE OR REPLACE TEMP TABLE search_df_change AS
+SELECT termid, -count(DISTINCT docid) AS change
+FROM prev.fts_main_search_text.terms
+WHERE docid // $per_notice IN (SELECT nid FROM search_stale)
+GROUP BY termid;
+
+-- name: copy_dict
+CREATE TABLE fts_main_search_text.dict AS
+SELECT * FROM prev.fts_main_search_text.dict ORDER BY termid;
+
+-- name: copy_notice_docs
+CREATE TABLE fts_main_search_text.notice_docs AS
+SELECT p.* FROM prev.fts_main_search_text.notice_docs AS p
+WHERE p.nid NOT IN (SELECT nid FROM search_stale)
+ORDER BY p.nid;
+
+-- name: no_change
+CREATE OR REPLACE TEMP TABLE search_df_change (termid BIGINT, change BIGINT);
+
+-- name: pending
+-- The wanted notices the index does not hold yet (new, or their text changed),
+-- each given the next free nid, and cut into slices of about $slice_chars
+-- characters (a slice is tokenised by one statement: its token lists stay small,
+-- and a publish with a deadline stops between two slices).
+CREATE OR REPLACE TEMP TABLE search_pending AS
+SELECT *, (sum(chars) OVER (ORDER BY nid) - chars) // $slice_chars AS slice
+FROM (SELECT w.*, (SELECT coalesce(max(nid), -1) FROM fts_main_search_text.notice_docs)
+                  + row_number() OVER (ORDER BY w.vrow) AS nid
+      FROM search_wanted AS w
+      ANTI JOIN fts_main_search_text.notice_docs AS d
+        ON d.notice_id = w.notice_id AND d.text_sha256 = w.text_sha256);
+
+-- name: most_paragraphs
+-- The most paragraphs a pending notice has: per_notice must stay above it.
+SELECT coalesce(max(paragraphs), 0) FROM search_pending;
+
+-- name: tokenise
+-- One slice of the pending notices: each paragraph (up to $cap characters)
+-- becomes its docs row and its tokens.
+CREATE OR REPLACE TEMP TABLE search_slice AS
+SELECT p.nid * $per_notice + generate_subscripts(paragraphs, 1) AS docid,
+       p.notice_id || '#' || generate_subscripts(paragraphs, 1) AS name,
+       search_tokens(left(unnest(paragraphs), $cap)) AS tokens
+FROM (SELECT p.nid, p.notice_id,
+             string_split(v.title || chr(10) || v.body, chr(10)) AS paragraphs
+      FROM notice_versions AS v
+      JOIN search_pending AS p ON p.vrow = v.rowid
+      WHERE p.slice = $slice AND v.rowid BETWEEN $first_row AND $last_row) AS p;
+
+-- name: slice_docs
+INSERT INTO fts_main_search_text.docs SELECT docid, name, len(tokens) FROM search_slice;
+
+-- name: slice_tokens
+-- The slice's occurrences, each with its place in its paragraph.
+CREATE OR REPLACE TEMP TABLE search_slice_tokens AS
+SELECT docid, unnest(tokens) AS term, (generate_subscripts(tokens, 1) - 1)::INTEGER AS pos
+FROM search_slice;
+
+-- name: add_terms
+-- The slice's new terms take the next termids.
+INSERT INTO fts_main_search_text.dict
+SELECT (SELECT coalesce(max(termid), -1) FROM fts_main_search_text.dict)
+       + row_number() OVER (ORDER BY term), term, 0
+FROM (SELECT DISTINCT term FROM search_slice_tokens) AS n
+ANTI JOIN fts_main_search_text.dict USING (term);
+
+-- name: new_df
+INSERT INTO search_df_change
+SELECT d.termid, count(DISTINCT n.docid)
+FROM search_slice_tokens AS n JOIN fts_main_search_text.dict AS d USING (term)
+GROUP BY d.termid;
+
+-- name: add_occurrences
+-- The slice's occurrences, sorted among themselves, after the rest (the tail).
+INSERT INTO fts_main_search_text.terms
+SELECT n.docid, 0, d.termid, n.pos
+FROM search_slice_tokens AS n JOIN fts_main_search_text.dict AS d USING (term)
+ORDER BY d.termid, n.docid, n.pos;
+
+-- name: update_df
+-- dict.df counts the paragraphs holding each term (fts's meaning): less the
+-- stale notices', plus the new ones'.
+UPDATE fts_main_search_text.dict AS d SET df = d.df + c.change
+FROM (SELECT termid, sum(change) AS change FROM search_df_change GROUP BY termid) AS c
+WHERE c.termid = d.termid;
+
+-- name: drop_unused_terms
+-- A term no paragraph holds any more leaves the dict.
+DELETE FROM fts_main_search_text.dict WHERE df = 0;
 
 -- name: sort_terms
--- Each occurrence with its place (pos), ordered by term: a query reads only
--- its own terms' row groups (zone maps).
+-- Every occurrence ordered by term again: a query reads only its terms' row groups.
 CREATE TABLE fts_main_search_text.terms_by_term AS
-SELECT s.id AS docid, t.fieldid, t.termid, (t.rowid - s.start)::INTEGER AS pos
-FROM fts_main_search_text.terms AS t
-JOIN search_starts AS s USING (docid)
-ORDER BY t.termid, docid, pos;
+SELECT * FROM fts_main_search_text.terms ORDER BY termid, docid, pos;
 
--- name: swap_terms
+-- name: drop_terms
 DROP TABLE fts_main_search_text.terms;
+
+-- name: rename_sorted
 ALTER TABLE fts_main_search_text.terms_by_term RENAME TO terms;
-DROP TABLE search_starts;
 
--- name: renumber_docs
-UPDATE fts_main_search_text.docs AS d SET docid = x.nid * $per_notice + x.para
-FROM search_text AS x
-WHERE x.rowid = d.docid;
+-- name: notice_lengths
+-- One row per indexed notice: what a result row shows (from the state now),
+-- and its length in tokens (BM25's document length).
+CREATE OR REPLACE TEMP TABLE search_lengths AS
+SELECT docid // $per_notice AS nid, sum(len) AS len
+FROM fts_main_search_text.docs
+WHERE docid // $per_notice IN (SELECT nid FROM search_pending WHERE slice < $done)
+GROUP BY ALL;
 
--- name: notice_docs
--- One row per indexed notice: what a result row shows, and its length in
--- tokens (BM25's document length).
-CREATE TABLE fts_main_search_text.notice_docs AS
-SELECT v.rowid AS nid, v.notice_id, v.version_no, v.title, v.issuer, v.published_on,
-       s.status, s.url, l.len
-FROM (SELECT docid // $per_notice AS nid, sum(len) AS len
-      FROM fts_main_search_text.docs GROUP BY nid) AS l
-JOIN notice_versions AS v ON v.rowid = l.nid
-JOIN notice_state AS s ON s.notice_id = v.notice_id
-ORDER BY nid;
+-- name: new_notice_rows
+INSERT INTO fts_main_search_text.notice_docs
+SELECT p.nid, p.notice_id, p.version_no, p.text_sha256, p.title, p.issuer, p.published_on,
+       p.status, p.url, coalesce(l.len, 0)
+FROM search_pending AS p LEFT JOIN search_lengths AS l USING (nid)
+WHERE p.slice < $done;
+
+-- name: kept_notice_rows
+-- A kept notice shows its state now (status, URL, title: what notice_docs shows).
+UPDATE fts_main_search_text.notice_docs AS d
+SET version_no = w.version_no, title = w.title, issuer = w.issuer,
+    published_on = w.published_on, status = w.status, url = w.url
+FROM search_wanted AS w
+WHERE w.notice_id = d.notice_id AND w.text_sha256 = d.text_sha256
+  AND (d.version_no, d.title, d.issuer, d.published_on, d.status, d.url)
+      IS DISTINCT FROM (w.version_no, w.title, w.issuer, w.published_on, w.status, w.url);
+
+-- name: clear_stats
+DELETE FROM fts_main_search_text.stats;
+
+-- name: stats
+INSERT INTO fts_main_search_text.stats
+SELECT count(*), coalesce(sum(len) / count(*), 0) FROM fts_main_search_text.docs;
 
 -- name: version_index
 -- The copy only: fetching the texts of the best hits by notice_id is then an
@@ -113,36 +247,44 @@ ORDER BY nid;
 -- index on this table: there it would be rewritten every cycle).
 CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
 
--- name: drop_text
-DROP TABLE search_text;
+-- name: slices
+-- How many slices the pending notices make.
+SELECT coalesce(max(slice) + 1, 0) FROM search_pending;
 
--- name: fingerprint
--- What the index is made of: each indexed version (its rowid is its nid) and
--- what notice_docs shows of its notice's state. Equal fingerprints (with the
--- same search.sql, warehouse/search.py) give the same index.
-SELECT md5(coalesce(string_agg(
-           concat_ws(chr(31), v.rowid, v.notice_id, v.version_no, s.status, s.url),
-           chr(30) ORDER BY v.rowid), ''))
-FROM notice_versions AS v
-JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
+-- name: slice_rows
+-- The rowids a slice's texts lie between (nids follow rowids: a slice is a range of them).
+SELECT min(vrow), max(vrow) FROM search_pending WHERE slice = $slice;
+
+-- name: slice_occurrences
+SELECT count(*) FROM search_slice_tokens;
+
+-- name: pending_counts
+-- The pending notices tokenised (their slice done), and those left for the next build.
+SELECT count(*) FILTER (slice < $done), count(*) FILTER (slice >= $done) FROM search_pending;
+
+-- name: occurrences
+SELECT count(*) FROM fts_main_search_text.terms;
+
+-- name: counts
+SELECT notices, terms FROM search_index;
 
 -- name: previous_index
--- The previous analyst copy's index, attached as prev, when it was made of the
--- same and holds every table a search reads.
-SELECT per_notice FROM prev.search_index
+-- The previous analyst copy's index, attached as prev: its per_notice and
+-- unsorted tail, when it was made by the same code and holds every table a
+-- search reads.
+SELECT per_notice, unsorted FROM prev.search_index
 WHERE fingerprint = $fingerprint
   AND (SELECT count(*) FROM duckdb_tables()
        WHERE database_name = 'prev' AND schema_name = 'fts_main_search_text'
          AND table_name IN ('docs', 'dict', 'terms', 'stats', 'fields', 'notice_docs')) = 6;
 
--- name: previous_tables
-SELECT table_name FROM duckdb_tables()
-WHERE database_name = 'prev' AND schema_name = 'fts_main_search_text';
-
 -- name: info_table
 -- What was indexed, when, how long it took (one row); notices and tokens are
--- BM25's N and (tokens / notices) average length too. reused: the tables were
--- copied from the previous analyst copy, made of the same (fingerprint).
+-- BM25's N and (tokens / notices) average length too. reused: the previous
+-- analyst copy's index was kept for its unchanged notices; changed: the
+-- notices tokenised by this publish; unindexed: the notices it left for the
+-- next publish (its deadline came first; search does not find them yet);
+-- unsorted: occurrences in terms' tail.
 CREATE OR REPLACE TABLE search_index AS
 SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        (SELECT count(*) FROM fts_main_search_text.dict)            AS terms,
@@ -153,7 +295,11 @@ SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        (SELECT as_of FROM latest_cycle)                            AS as_of,
        $per_notice::BIGINT                                         AS per_notice,
        $fingerprint::VARCHAR                                       AS fingerprint,
-       $reused::BOOLEAN                                            AS reused;
+       $reused::BOOLEAN                                            AS reused,
+       $changed::BIGINT                                            AS changed,
+       $unsorted::BIGINT                                           AS unsorted,
+       $unindexed::BIGINT                                          AS unindexed,
+       $cap::INTEGER                                               AS paragraph_cap;
 
 -- name: search_macro
 -- search_notices(query): the notices holding every word of the query (words
