@@ -98,14 +98,15 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
 
     summaries = read.notice_summaries(con)
     report.notices = len(summaries)
-    fingerprints = {s.notice_id: s.fingerprint for s in summaries}
+    # A page shows its days left while the period runs: a new cycle's date moves it.
+    fingerprints = {s.notice_id: s.fingerprint + _days_shown(s, as_of) for s in summaries}
     due = [
         s.notice_id for s in summaries
-        if full or previous.notices.get(s.notice_id) != s.fingerprint
+        if full or previous.notices.get(s.notice_id) != fingerprints[s.notice_id]
         or not (site_dir / sitemap.notice_page(s.notice_id)).exists()
     ]  # fmt: skip
     for history in read.notice_histories(con, due):
-        _write_notice(report, history, raw_dir, site_dir, rewrite_archives=full)
+        _write_notice(report, history, raw_dir, site_dir, as_of=as_of, rewrite_archives=full)
 
     for name in ASSETS:
         report.bytes_written += write_atomic(site_dir / "assets" / name,
@@ -130,12 +131,22 @@ def _write(report: SiteReport, path: Path, data: str | bytes) -> None:
 # -- one notice ------------------------------------------------------------------------------
 
 
+def _days_shown(s: read.NoticeSummary | read.NoticeHistory, as_of: date) -> str:
+    """The days left a notice's page shows as of ``as_of`` (``剩 3 天``, ``今日截止``,
+    ``未开始``) while its period is not over, else nothing: a page whose period has
+    ended is not rewritten every day."""
+    if period_phase(s.publicity_start, s.publicity_end, as_of) not in ("open", "upcoming"):
+        return ""
+    return days_left_label((s.publicity_end - as_of).days, s.publicity_start, as_of)
+
+
 def _write_notice(report: SiteReport, history: read.NoticeHistory, raw_dir: Path,
-                  site_dir: Path, *, rewrite_archives: bool) -> None:  # fmt: skip
+                  site_dir: Path, *, as_of: date, rewrite_archives: bool) -> None:  # fmt: skip
     """The notice's page, and the archived copy of each version not written yet."""
     pairs = all_pairs(history.versions)
     default = pairs[-1] if pairs else None  # the last two versions: the latest edit
     page = render("notice.html.j2", n=history, pairs=pairs, default_pair=default,
+                  days_shown=_days_shown(history, as_of), as_of=as_of,
                   root="../", page="notice")  # fmt: skip
     _write(report, site_dir / sitemap.notice_page(history.notice_id), page)
     report.pages_written += 1

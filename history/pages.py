@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from core import sitemap
+from core.textdiff import text_to_ops
 from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_time
 
 # Pages other than archived copies run only the site's own script file.
@@ -55,6 +56,12 @@ def hunk_html(hunk) -> Markup:
         else:
             parts.append(body)
     return Markup("").join(parts)
+
+
+def summary_html(summary: str | None) -> Markup:
+    """An event's one-line summary with its ``[-…-]{+…+}`` marks as ``<del>``/``<ins>``,
+    as the mails show it (text escaped)."""
+    return hunk_html(text_to_ops(summary))
 
 
 def json_script(value) -> Markup:
@@ -101,7 +108,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        safe_url=sitemap.safe_url, nl2br=nl2br, hunk_html=hunk_html, json_script=json_script,
+        safe_url=sitemap.safe_url, nl2br=nl2br, hunk_html=hunk_html, summary_html=summary_html,
+        json_script=json_script,
         when=when, cn_day=cn_day, kind_label=kind_label, days_left=days_left_label,
         status_label=lambda s: STATUS_LABELS.get(s, s),
         outcome_label=lambda o: OUTCOME_LABELS.get(o, o),

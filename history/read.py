@@ -226,7 +226,7 @@ class ChangeRow:
 
 def recent_changes(con, limit: int) -> list[ChangeRow]:
     """The newest ``limit`` events alerted one by one, newest first."""
-    rows = _run(con, "recent_changes", limit=limit,
+    rows = _run(con, "recent_changes", limit=limit, alerted=sorted(ALERTED_KINDS),
                 baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
     return [ChangeRow(*r[:5], _instant(r[5]), *r[6:]) for r in rows]
 

@@ -71,8 +71,9 @@ WHERE notice_id IN (SELECT unnest(string_split($ids, ',')))
 ORDER BY notice_id, change_id;
 
 -- name: recent_changes
--- The newest events people are told of one by one (the baseline's others are
--- counted per cycle by baseline_counts), with how their deliveries stand.
+-- The newest events people are told of one by one: alerted kinds, and of the
+-- baseline only the kinds alerted one by one (its others are counted per cycle by
+-- baseline_counts), with how their deliveries stand.
 WITH d AS (
     SELECT change_id,
            count(*) FILTER (status = 'sent')     AS sent,
@@ -86,7 +87,8 @@ SELECT c.change_id, c.notice_id, c.title, c.issuer, c.kind, epoch(c.detected_at)
        coalesce(d.sent, 0), coalesce(d.pending, 0), coalesce(d.failed, 0)
 FROM changes AS c
 LEFT JOIN d USING (change_id)
-WHERE NOT c.baseline OR list_contains($baseline_alerted, c.kind)
+WHERE list_contains($alerted, c.kind)
+  AND (NOT c.baseline OR list_contains($baseline_alerted, c.kind))
 ORDER BY c.change_id DESC
 LIMIT $limit;
 
