@@ -94,6 +94,7 @@ class ChangeEvent:
     diff: tuple[tuple[int, str], ...] | None = None
     version_no: int | None = None  # the version the event speaks of (None: never read)
     from_version: int | None = None  # an edit's previous version
+    previous_end: date | None = None  # the publicity end of from_version (a moved period)
     contacts: Contacts = field(default_factory=Contacts)
     gaps: tuple[Gap, ...] = ()
 
@@ -111,7 +112,7 @@ class ChangeEvent:
 
 def _event(row: tuple) -> ChangeEvent:
     (cid, nid, kind, batch, detected, as_of, baseline, summary, url, title, issuer, start, end,
-     diff, version, contacts, from_version) = row  # fmt: skip
+     diff, version, contacts, from_version, previous_end) = row  # fmt: skip
     ops = parse_diff(diff)
     return ChangeEvent(
         change_id=cid,
@@ -130,6 +131,7 @@ def _event(row: tuple) -> ChangeEvent:
         diff=tuple(ops) if ops else None,
         version_no=version,
         from_version=from_version,
+        previous_end=previous_end,
         contacts=Contacts.from_json(contacts),
     )
 

@@ -3,15 +3,18 @@
 
 -- name: events
 -- The events with these ids, each with the notice's fields as of the event's version
--- (to_version, else the latest): the contacts a reader uses to send an opinion.
+-- (to_version, else the latest): the contacts a reader uses to send an opinion; and
+-- the publicity end of the version before (from_version) an edit.
 SELECT e.change_id, e.notice_id, e.kind, e.batch_id, epoch(e.detected_at), e.as_of,
        e.baseline, e.summary, s.url, coalesce(v.title, s.list_title), v.issuer,
        e.publicity_start, e.publicity_end, e.diff,
-       v.version_no, v.contacts, e.from_version
+       v.version_no, v.contacts, e.from_version, o.publicity_end AS previous_end
 FROM change_events AS e
 LEFT JOIN notice_state AS s ON s.notice_id = e.notice_id
 LEFT JOIN notice_versions AS v
        ON v.notice_id = e.notice_id AND v.version_no = coalesce(e.to_version, s.latest_version)
+LEFT JOIN notice_versions AS o  -- the version before an edit: a moved period's old end
+       ON o.notice_id = e.notice_id AND o.version_no = e.from_version
 WHERE list_contains($ids::BIGINT[], e.change_id);
 
 -- name: has_parse_gaps
