@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,3 +112,14 @@ def test_a_changed_digit_gives_the_whole_date_as_alerts_show_it(column, cycle, c
     (diff_json,) = con.execute("SELECT diff FROM change_events WHERE kind = 'edited'").fetchone()
     (hunk,) = hunks(widen_numbers(parse_diff(diff_json)))  # what the alert shows
     assert marked == hunk_to_text(hunk)
+
+
+def test_version_history_lists_whole_dates_as_what_was_deleted_and_inserted(cycle, con, column):
+    """A moved end reads 10月25日 → 2月18日, never a date cut before its 日 (2月18)."""
+    column.add(1)  # to 10月25日
+    cycle()
+    column.set_period_end(1, date(2025, 2, 18))
+    cycle()
+    rows = con.execute("SELECT version_no, deleted, inserted FROM version_history "
+                       "WHERE notice_id = '1' ORDER BY version_no").fetchall()  # fmt: skip
+    assert rows == [(1, None, None), (2, ["10月25日"], ["2月18日"])]
