@@ -116,7 +116,8 @@ def build_search_index(
         params["seconds"] = time.monotonic() - t0
         params["built_at"] = (now or datetime.now(UTC)).isoformat()
         _execute(con, "info_table", params)
-        con.execute(SQL["search_macro"])  # after search_index: the macro reads it
+        con.execute(SQL["search_guard"])
+        con.execute(SQL["search_macro"])  # after search_index and the guard: it reads them
         notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
         con.execute("COMMIT")
     except BaseException:

@@ -253,3 +253,15 @@ def test_a_previous_copy_it_cannot_trust_means_a_build(db, column, spoil):
     assert not reused(copy)
     with duckdb.connect(str(copy), read_only=True) as c:
         assert found(c, "违规吃喝") == ["1"]
+
+
+def test_called_through_attach_without_use_the_error_says_to_use_the_database(copy, tmp_path):
+    """The guide's way (ATTACH … AS zg, then USE zg) works; without USE, DuckDB's error says it."""
+    path = copy.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                        "current_database()").fetchone()[0]  # fmt: skip
+    with duckdb.connect(str(tmp_path / "mine.duckdb")) as mine:
+        mine.execute(f"ATTACH '{path}' AS zg (READ_ONLY)")
+        with pytest.raises(duckdb.CatalogException, match="USE this database first, e.g. USE zg"):
+            mine.execute("FROM zg.search_notices('违规吃喝')").fetchall()
+        mine.execute("USE zg")
+        assert [r[0] for r in mine.execute("FROM zg.search_notices('违规吃喝')").fetchall()] == ["1"]
