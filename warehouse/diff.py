@@ -19,7 +19,9 @@ An edit that moves the end of the publicity period (公开期限) also records
 found beside its edit so that only new versions are judged: the most important
 edit there is gets its own label, with the old end in ``from_version``'s row.
 Each edit's passages (``edit_hunks``, view ``change_hunks``) are cut from its
-stored diff in the same transaction, for every edited event that has none yet.
+stored diff in the same transaction, for every edited event that has none yet;
+so are those of every other pair of a notice's versions (``version_pair_hunks``),
+which the table macro ``diff_versions(notice_id, a, b)`` reads.
 The latest run's ``as_of`` (view ``latest_cycle``) is what the analysts' views
 count days left and phases from.
 """
@@ -54,6 +56,12 @@ EDIT_SCHEMA = pa.schema([
     ("event_key", pa.string()), ("notice_id", pa.string()), ("kind", pa.string()),
     ("summary", pa.string()), ("from_version", pa.int32()), ("to_version", pa.int32()),
     ("diff", pa.string()), ("publicity_start", pa.date32()), ("publicity_end", pa.date32()),
+])  # fmt: skip
+PAIR_SCHEMA = pa.schema([
+    ("notice_id", pa.string()), ("from_version", pa.int32()), ("to_version", pa.int32()),
+    ("seq", pa.int32()), ("section", pa.string()), ("position", pa.int32()),
+    ("before", pa.string()), ("after", pa.string()), ("context_before", pa.string()),
+    ("context_after", pa.string()), ("marked", pa.string()),
 ])  # fmt: skip
 HUNK_SCHEMA = pa.schema([
     ("change_id", pa.int64()), ("seq", pa.int32()), ("section", pa.string()),
@@ -110,6 +118,7 @@ def detect_changes(
             if kind in STATUS_UPDATES:
                 _execute(con, STATUS_UPDATES[kind], params)
         _insert_hunks(con)
+        _insert_pairs(con)
         _execute(con, "record_run", {**params, "events": sum(counts.values())})
         pause_point("diff:commit")
         con.execute("COMMIT")
@@ -214,4 +223,26 @@ def _insert_hunks(con: duckdb.DuckDBPyConnection) -> int:
             con.unregister("hunk_rows")
         added += len(rows)
         after = chunk[-1][0]
+    return added
+
+
+def _insert_pairs(con: duckdb.DuckDBPyConnection) -> int:
+    """Cut the passages of every pair of versions two or more apart that has none yet, as
+    an edit's are cut (``passages`` of their diff); return how many rows."""
+    added, after = 0, {"after_id": "", "after_b": 0, "after_a": 0}
+    while chunk := _execute(con, "pending_pairs", {**after, "limit": EDIT_CHUNK}).fetchall():
+        rows = [
+            {"notice_id": nid, "from_version": a, "to_version": b, **vars(p)}
+            for nid, a, b, *texts in chunk
+            for p in passages(compute_diff(VersionFacts(*texts[:2]).text,
+                                           VersionFacts(*texts[2:]).text))
+        ]  # fmt: skip
+        con.register("pair_rows", pa.Table.from_pylist(rows, schema=PAIR_SCHEMA))
+        try:
+            _execute(con, "insert_pairs", {})
+        finally:
+            con.unregister("pair_rows")
+        added += len(rows)
+        nid, a, b = chunk[-1][:3]
+        after = {"after_id": nid, "after_b": b, "after_a": a}
     return added
