@@ -183,9 +183,9 @@ class OpenNotice:
     gaps: tuple[Gap, ...] = ()
 
 
-def open_notices(con, as_of: date, keywords: tuple[str, ...]) -> list[OpenNotice]:
+def open_notices(con, as_of: date) -> list[OpenNotice]:
     """Every active notice open for opinions on ``as_of``, soonest deadline first."""
-    rows = execute(con, "open_notices", as_of=as_of, keywords=list(keywords)).fetchall()
+    rows = execute(con, "open_notices", as_of=as_of).fetchall()
     found = gaps(con, [(r[0], r[6]) for r in rows])
     return [
         OpenNotice(nid, url, title, issuer, start, end, version, Contacts.from_json(contacts),
@@ -194,11 +194,11 @@ def open_notices(con, as_of: date, keywords: tuple[str, ...]) -> list[OpenNotice
     ]
 
 
-def unread_periods(con, keywords: tuple[str, ...]) -> list[OpenNotice]:
+def unread_periods(con) -> list[OpenNotice]:
     """Active notices whose publicity period could not be read (empty without ``parse_gaps``)."""
     if not execute(con, "has_parse_gaps").fetchone()[0]:
         return []
-    rows = execute(con, "unread_periods", keywords=list(keywords)).fetchall()
+    rows = execute(con, "unread_periods").fetchall()
     found = gaps(con, [(r[0], r[4]) for r in rows])
     return [
         OpenNotice(nid, url, title, issuer, None, None, version, Contacts.from_json(contacts),

@@ -14,6 +14,7 @@ into links with ``join(site_url, path)`` when a public base URL is configured
     notices/<notice_id>.html#v<n>       its version n
     notices/<notice_id>.html#diff-<a>-<b>  the diff from version a to version b
     archive/<notice_id>/v<n>.html       the archived copy of version n (as fetched, sanitised)
+    search/                             Pagefind's static index of the notice pages
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ HEALTH = "health.html"
 FEED = "feed.atom"
 NOTICES_DIR = "notices"
 ARCHIVE_DIR = "archive"  # every file under it is an archived copy: served with ARCHIVE_CSP
+SEARCH_DIR = "search"  # Pagefind's bundle: search/pagefind.js and its index files
 
 _NOTICE_ID = re.compile(r"^\d{1,20}$")  # the number in post_N.html (vocabulary.ARTICLE_URL)
 

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from core import sitemap
 from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome
-from history import read
+from history import read, search
 from history.archive import ARCHIVE_CSP, decode, read_stored, sanitise
 from history.diffs import all_pairs
 from history.feed import FEED_LIMIT, atom_feed
@@ -50,6 +50,7 @@ class SiteReport:
     archives_written: int = 0
     full: bool = False
     bytes_written: int = 0
+    search_seconds: float | None = None  # None: the search index was not rebuilt
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -57,7 +58,9 @@ class SiteReport:
         return (f"{kind} of {self.site_dir} as of {self.as_of}: {self.notices} notices, "
                 f"{self.pages_written} notice pages and {self.archives_written} archived "
                 f"copies written, {self.bytes_written / 2**20:.1f} MB; "
-                f"{self.seconds:.1f} s")  # fmt: skip
+                + ("" if self.search_seconds is None
+                   else f"search index rebuilt in {self.search_seconds:.1f} s; ")
+                + f"{self.seconds:.1f} s")  # fmt: skip
 
 
 @cache
@@ -118,6 +121,10 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     events = read.feed_events(con, FEED_LIMIT)
     _write(report, site_dir / sitemap.FEED,
            atom_feed(events, source=source, site_url=base, built_at=built_at))
+    # Pagefind reads the pages as written: only when one changed (before the manifest, so
+    # a build killed before it rewrites those pages, and so indexes, next time)
+    if report.pages_written or full or not search.is_built(site_dir):
+        report.search_seconds = search.build_search(site_dir)
     write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
                                       built_at=built_at.isoformat()))  # fmt: skip
     report.seconds = time.monotonic() - t0

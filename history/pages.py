@@ -20,9 +20,11 @@ from core import sitemap
 from core.textdiff import text_to_ops
 from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_time
 
-# Pages other than archived copies run only the site's own script file.
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "form-action 'none'; base-uri 'none'")  # fmt: skip
+# Pages other than archived copies run only the site's own scripts: site.js and the
+# search bundle it imports (Pagefind: WebAssembly, and its index files fetched from here).
+PAGE_CSP = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+            "img-src 'self' data:; connect-src 'self'; form-action 'none'; "
+            "base-uri 'none'")  # fmt: skip
 
 STATUS_LABELS = {"active": "在列", "removed": "已撤下"}
 OUTCOME_LABELS = {

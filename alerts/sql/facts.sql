@@ -31,27 +31,21 @@ WHERE list_contains($keys::VARCHAR[], notice_id || ':' || version_no)
 ORDER BY notice_id, version_no, field, reason;
 
 -- name: open_notices
--- Every active notice still open for opinions on $as_of (its keywords apply), soonest
--- deadline first, with what a reader needs to send one.
+-- Every active notice still open for opinions on $as_of, soonest deadline first, with
+-- what a reader needs to send one (a destination's filters apply in Python).
 SELECT n.notice_id, n.url, n.title, n.issuer, n.publicity_start, n.publicity_end,
        n.versions, n.contacts
 FROM notices AS n
 WHERE n.status = 'active'
   AND n.publicity_end >= $as_of
   AND (n.publicity_start IS NULL OR n.publicity_start <= $as_of)
-  AND (len($keywords::VARCHAR[]) = 0
-       OR list_bool_or([contains(coalesce(n.title, ''), k) OR contains(coalesce(n.issuer, ''), k)
-                        FOR k IN $keywords::VARCHAR[]]))
 ORDER BY n.publicity_end, n.notice_id;
 
 -- name: unread_periods
 -- Active notices whose latest version has no publicity end because it could not be read
--- (parse_gaps), for a person to look at; keywords apply.
+-- (parse_gaps), for a person to look at.
 SELECT DISTINCT n.notice_id, n.url, n.title, n.issuer, n.versions, n.contacts
 FROM notices AS n
 JOIN parse_gaps AS g ON g.notice_id = n.notice_id AND g.version_no = n.versions
 WHERE n.status = 'active' AND g.field LIKE 'publicity%' AND n.publicity_end IS NULL
-  AND (len($keywords::VARCHAR[]) = 0
-       OR list_bool_or([contains(coalesce(n.title, ''), k) OR contains(coalesce(n.issuer, ''), k)
-                        FOR k IN $keywords::VARCHAR[]]))
 ORDER BY n.notice_id;
