@@ -121,10 +121,13 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     events = read.feed_events(con, FEED_LIMIT)
     _write(report, site_dir / sitemap.FEED,
            atom_feed(events, source=source, site_url=base, built_at=built_at))
-    # Pagefind reads the pages as written: only when one changed (before the manifest, so
-    # a build killed before it rewrites those pages, and so indexes, next time)
-    if report.pages_written or full or not search.is_built(site_dir):
-        report.search_seconds = search.build_search(site_dir)
+    _write_issuer_feeds(report, con, site_dir, {s.issuer for s in summaries if s.issuer},
+                        source=source, site_url=base, built_at=built_at)
+    # Pagefind reads the pages as written: the buckets of those written (before the
+    # manifest, so a build killed before it rewrites those pages, and indexes, next time)
+    if due or full or not search.listing(site_dir):
+        report.search_seconds = search.build_search(
+            site_dir, fingerprints, None if full else due)
     write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
                                       built_at=built_at.isoformat()))  # fmt: skip
     report.seconds = time.monotonic() - t0
@@ -133,6 +136,24 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
 
 def _write(report: SiteReport, path: Path, data: str | bytes) -> None:
     report.bytes_written += write_atomic(path, data)
+
+
+def _write_issuer_feeds(report: SiteReport, con, site_dir: Path, issuers: set[str],
+                        **feed) -> None:  # fmt: skip
+    """One feed per issuer of a notice (its newest ``ISSUER_FEED_LIMIT`` alerted events,
+    perhaps none yet: every notice page can link its issuer's), each rewritten like
+    ``feed.atom``; the feed of an issuer no notice names any more is removed."""
+    by_issuer: dict[str, list] = {issuer: [] for issuer in issuers}
+    for e in read.feed_events(con, ISSUER_FEED_LIMIT, per_issuer=True):
+        by_issuer.setdefault(e.issuer, []).append(e)
+    written = set()
+    for issuer, events in by_issuer.items():
+        path = site_dir / sitemap.issuer_feed(issuer)
+        _write(report, path, atom_feed(events, issuer=issuer, **feed))
+        written.add(path.name)
+    for old in (site_dir / sitemap.ISSUER_FEEDS).glob("*.atom"):
+        if old.name not in written:
+            old.unlink()
 
 
 # -- one notice ------------------------------------------------------------------------------
@@ -187,6 +208,7 @@ def period_phase(start: date | None, end: date | None, as_of: date) -> str:
     return "open" if as_of <= end else "closed"
 
 
+ISSUER_FEED_LIMIT = 50  # entries of an issuer's feed: its newest alerted events
 INDEX_PAGE = 200  # rows the index shows at a time (and writes into its HTML)
 
 

@@ -314,10 +314,16 @@ class FeedEvent:
     publicity_start: date | None
     publicity_end: date | None
     diff: str | None  # change_events.diff as stored (JSON), edits only
+    contacts: dict | None = None  # of to_version: how to send an opinion
+
+    def period_open(self) -> bool:
+        """Whether the publicity period had not ended on the event's date (open or to come)."""
+        return self.publicity_end is not None and self.as_of <= self.publicity_end
 
 
-def feed_events(con, limit: int) -> list[FeedEvent]:
-    """The newest ``limit`` alerted events, newest first."""
-    rows = _run(con, "feed_events", limit=limit, alerted=sorted(ALERTED_KINDS),
-                baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
-    return [FeedEvent(*r[:7], _instant(r[7]), *r[8:]) for r in rows]
+def feed_events(con, limit: int, *, per_issuer: bool = False) -> list[FeedEvent]:
+    """The newest ``limit`` alerted events, newest first; ``per_issuer``: the newest
+    ``limit`` of each issuer."""
+    rows = _run(con, "feed_events", limit=limit, per_issuer=per_issuer,
+                alerted=sorted(ALERTED_KINDS), baseline_alerted=sorted(BASELINE_ALERTED))
+    return [FeedEvent(*r[:7], _instant(r[7]), *r[8:15], _json(r[15])) for r in rows]

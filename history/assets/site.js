@@ -214,10 +214,23 @@
     var bundle = new URL(box.getAttribute("data-bundle"), location.href).href;
     var engine = null, asked = 0;
 
+    // The index comes in buckets (search/buckets.json): the first one's pagefind.js
+    // searches them all once the others are merged into it.
     function load() {
       if (!engine) {
-        engine = import(bundle + "pagefind.js").then(function (pf) {
-          return pf.options({ baseUrl: base.pathname }).then(function () { return pf; });
+        engine = fetch(bundle + "buckets.json").then(function (r) {
+          if (!r.ok) { throw new Error("no search index"); }
+          return r.json();
+        }).then(function (listing) {
+          var names = listing.buckets || [];
+          return import(bundle + names[0] + "/pagefind.js").then(function (pf) {
+            var opts = { baseUrl: base.pathname };
+            return pf.options(opts).then(function () {
+              return Promise.all(names.slice(1).map(function (name) {
+                return pf.mergeIndex(bundle + name + "/", opts);
+              }));
+            }).then(function () { return pf; });
+          });
         });
       }
       return engine;
@@ -250,6 +263,7 @@
         ol.appendChild(li);
       });
       list.appendChild(ol);
+      list.setAttribute("data-query", query);  // which query the list answers
       list.hidden = false;
     }
 
