@@ -7,15 +7,17 @@ bundle of small index files that the browser fetches as a reader types: no
 server, no outside load.
 
 Pagefind holds everything it indexes in memory (about 0.5 MB a notice page) and
-has no incremental mode. So the notices are split into **buckets** of at most
-``PER_BUCKET`` (by a hash of their id; the count of buckets a power of two, so a
-growing column rarely reshuffles them), each its own bundle
+has no incremental mode. So the notices are split into **buckets** of
+``PER_BUCKET`` in the order of their ids, each its own bundle
 ``search/<bucket>/``, and a build reindexes only the buckets holding a notice
-page it wrote: memory stays bounded by a bucket, and an hourly cycle touching
-a few notices reindexes a few buckets. The pages load the first bucket's
-``pagefind.js`` and merge the other buckets' indexes into it (Pagefind's
-``mergeIndex``); ``search/buckets.json`` lists the buckets that hold notices.
-A bucket's new bundle is written beside the old one and swapped in with two
+page it wrote, or whose members changed: memory stays bounded by a bucket. The
+column numbers its notices in publication order and the notices changing are
+mostly the recent ones, so a cycle's new and edited notices fall in the last
+bucket or two, and the older buckets keep their members (and bundles) as the
+column grows. The pages load the first bucket's ``pagefind.js`` and merge the
+other buckets' indexes into it (Pagefind's ``mergeIndex``);
+``search/buckets.json`` lists the buckets with a hash of their members. A
+bucket's new bundle is written beside the old one and swapped in with two
 renames, so readers never see half an index.
 """
 
@@ -36,8 +38,8 @@ from history.files import write_atomic
 
 GLOB = f"{sitemap.NOTICES_DIR}/*.html"  # only the notice pages are searched
 ENTRY = "pagefind.js"  # what the pages import, from the first bucket
-LISTING = "buckets.json"  # {"count": 4, "buckets": ["0", "1", "3"]}: those holding notices
-PER_BUCKET = 400  # notices a bucket holds at most: ~200 MB for Pagefind
+LISTING = "buckets.json"  # {"buckets": {"0": <hash of its notice ids>, "1": …}}
+PER_BUCKET = 400  # notices a bucket holds: ~200 MB for Pagefind
 TIMEOUT = 1800.0  # seconds for one bucket: far above what 400 notices take
 STAGE = ".search-src"  # the pages of each bucket, hard-linked, for Pagefind to read
 
@@ -53,17 +55,18 @@ def pagefind() -> Path:
                           "(run scripts/bootstrap.sh)") from None
 
 
-def bucket_count(notices: int, per_bucket: int = PER_BUCKET) -> int:
-    """How many buckets ``notices`` need: the least power of two holding them."""
-    n = 1
-    while n * per_bucket < notices:
-        n *= 2
-    return n
+def buckets(notice_ids: Iterable[str], per_bucket: int = PER_BUCKET,
+            ) -> dict[str, list[str]]:  # fmt: skip
+    """The notices in buckets of ``per_bucket`` in id order (the last one partly full),
+    by name: ``{"0": [...], "1": [...]}``."""
+    ordered = sorted(notice_ids, key=lambda i: (len(i), i))  # numeric order of digit strings
+    return {str(k): ordered[at : at + per_bucket]
+            for k, at in enumerate(range(0, len(ordered), per_bucket))}  # fmt: skip
 
 
-def bucket_of(notice_id: str, buckets: int) -> int:
-    """The bucket of a notice: a hash of its id, so buckets fill evenly."""
-    return int(hashlib.sha256(notice_id.encode()).hexdigest()[:8], 16) % buckets
+def members_hash(members: list[str]) -> str:
+    """What a bucket holds, in 16 hex digits: another member means another bundle."""
+    return hashlib.sha256(",".join(members).encode()).hexdigest()[:16]
 
 
 def listing(site_dir: Path) -> dict:
@@ -86,22 +89,21 @@ def build_search(site_dir: Path, notice_ids: Iterable[str], changed: Iterable[st
     if not ids:
         shutil.rmtree(search, ignore_errors=True)
         return time.monotonic() - t0
-    n = bucket_count(len(ids), per_bucket)
-    reshuffled = listing(site_dir).get("count") != n
-    groups: dict[int, list[str]] = {}
-    for notice_id in ids:
-        groups.setdefault(bucket_of(notice_id, n), []).append(notice_id)
-    names = [str(b) for b in sorted(groups)]
-    touched = ({bucket_of(i, n) for i in changed}
-               if changed is not None and not reshuffled else set(groups))
-    for b, members in groups.items():
-        if b in touched or not (search / str(b) / "pagefind-entry.json").is_file():
-            _index_bucket(site_dir, str(b), members)
+    groups = buckets(ids, per_bucket)
+    before = listing(site_dir).get("buckets")
+    before = before if isinstance(before, dict) else {}
+    changed = set(ids if changed is None else changed)
+    hashes = {name: members_hash(members) for name, members in groups.items()}
+    for name, members in groups.items():
+        if (before.get(name) != hashes[name] or changed.intersection(members)
+                or not (search / name / "pagefind-entry.json").is_file()):
+            _index_bucket(site_dir, name, members)
+    names = list(groups)
     for old in search.iterdir():
         if old.is_dir() and old.name not in names:
             shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(site_dir / STAGE, ignore_errors=True)
-    write_atomic(search / LISTING, json.dumps({"count": n, "buckets": names}))
+    write_atomic(search / LISTING, json.dumps({"buckets": hashes}))
     return time.monotonic() - t0
 
 

@@ -222,7 +222,7 @@
           if (!r.ok) { throw new Error("no search index"); }
           return r.json();
         }).then(function (listing) {
-          var names = listing.buckets || [];
+          var names = Object.keys(listing.buckets || {}).sort(function (a, b) { return a - b; });
           return import(bundle + names[0] + "/pagefind.js").then(function (pf) {
             var opts = { baseUrl: base.pathname };
             return pf.options(opts).then(function () {
