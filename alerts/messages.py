@@ -30,8 +30,8 @@ from core.vocabulary import MOVED_PERIOD_WORDS, SHANGHAI, Kind
 
 PREFIX = "[zgwatch]"
 # The webhook payload's "version" (docs/webhook.schema.json). 2 added the kinds
-# period_extended/period_shortened, an event's period_moved and diff_url, the
-# notice's deadline; every field of 1 keeps its meaning.
+# period_extended/period_shortened and an event's period_moved and diff_url; every
+# field of 1 keeps its meaning.
 PAYLOAD_VERSION = 2
 MAX_EMAIL_HUNKS = 30  # a message lists this many changed passages, then says how many more
 DIGEST_HUNKS = 3  # changed passages an edit shows in a digest
