@@ -180,11 +180,6 @@ def text_to_ops(text: str | None) -> list[Op]:
     return ops
 
 
-def diff_to_text(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
-    """Every hunk of ``diff`` in plain text, hunks separated by a line holding ``…``."""
-    return f"\n{ELLIPSIS}\n".join(hunk_to_text(h) for h in hunks(diff, context))
-
-
 # -- numbers and dates, widened for people -------------------------------------------------------
 
 DIGITS = frozenset("0123456789０１２３４５６７８９")

@@ -18,6 +18,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from core import sitemap
+from core.periods import Phase, period_facts
 from core.textdiff import hunks, parse_diff
 from core.vocabulary import KIND_LABELS, Kind
 from history.pages import render
@@ -62,12 +63,13 @@ def _content(e: FeedEvent, site_url: str | None, up: str) -> str:
     cut = hunks(parse_diff(e.diff)) if e.diff else []
     archive = (_href(site_url, sitemap.archived_copy(e.notice_id, e.to_version), up)
                if e.to_version else None)  # fmt: skip
+    period = period_facts(e.publicity_start, e.publicity_end, e.as_of)
+    still_open = period.phase in (Phase.OPEN, Phase.UPCOMING)  # contacts while it runs
     return render(
         "feed_entry.html.j2", e=e, label=KIND_LABELS.get(e.kind, e.kind), title=e.title,
-        days_left=(e.publicity_end - e.as_of).days if e.publicity_end else None,
-        hunks=cut[:HUNKS_SHOWN], omitted=max(0, len(cut) - HUNKS_SHOWN),
+        period=period, hunks=cut[:HUNKS_SHOWN], omitted=max(0, len(cut) - HUNKS_SHOWN),
         page_url=_href(site_url, _page_path(e), up), archive_url=archive,
-        contacts=(e.contacts or {}) if e.period_open() else {},
+        contacts=(e.contacts or {}) if still_open else {},
     )  # fmt: skip
 
 

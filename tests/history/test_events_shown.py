@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from core import sitemap
 from history import build_site
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from warehouse.db import connect
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending

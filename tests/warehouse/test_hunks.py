@@ -185,7 +185,7 @@ def test_a_rerun_adds_no_pair_twice_and_a_reverted_text_has_no_passages(cycle, c
                 min_size=2, max_size=4))
 def test_diff_versions_matches_the_passages_of_any_two_texts(tmp_path_factory, edits):
     """Whatever the edits, each pair's rows are the passages of the two texts' diff."""
-    from tests.warehouse.batches import FakeColumn
+    from testkit.batches import FakeColumn
     from warehouse.db import connect
     from warehouse.load import load_pending
 
