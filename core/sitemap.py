@@ -25,6 +25,8 @@ import re
 import unicodedata
 from urllib.parse import quote, urljoin, urlsplit
 
+from core.vocabulary import is_notice_id
+
 INDEX = "index.html"
 CHANGES = "changes.html"
 HEALTH = "health.html"
@@ -36,13 +38,12 @@ ISSUER_FEEDS = "feeds/issuer"
 _UNSAFE = re.compile(r"[^\w]+")  # \w: letters (Chinese too), digits, _; never / . \ or space
 SLUG_CHARS = 40  # of the issuer's name kept in its feed's file name
 
-_NOTICE_ID = re.compile(r"^\d{1,20}$")  # the number in post_N.html (vocabulary.ARTICLE_URL)
-
 
 def _checked(notice_id: str) -> str:
-    """``notice_id`` if it is a notice id; a path must never climb out of its folder."""
+    """``notice_id`` if it is a notice id (``vocabulary.NOTICE_ID``); a path must never climb
+    out of its folder."""
     notice_id = str(notice_id)
-    if not _NOTICE_ID.match(notice_id):
+    if not is_notice_id(notice_id):
         raise ValueError(f"not a notice id: {notice_id!r}")
     return notice_id
 
