@@ -18,6 +18,8 @@ from urllib.parse import quote, unquote
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from core.regions import known as known_region
+from core.regions import region_of, within
 from core.vocabulary import ALERTED_KINDS, Kind
 
 STAKEHOLDERS = "stakeholders"
@@ -54,8 +56,11 @@ class Destination(BaseModel):
     """Where alerts go: an Apprise URL, its readers, and (for stakeholders) what they want.
 
     ``kinds`` None means every kind alerted by default; ``match`` keywords, of
-    which the issuer or title must hold one; ``digest`` one message per run
-    listing every event instead of one per notice. Built from ``--notify``,
+    which the issuer or title must hold one; ``issuers`` the issuers' names
+    (whole, as notices sign them); ``regions`` cities or districts of Guangdong
+    (``core.regions``: a city takes in its districts), one of which the issuer
+    must sit in. Filters given together must all hold. ``digest`` one message per
+    run listing every event instead of one per notice. Built from ``--notify``,
     ``operators_notify`` and the config file's ``[[destinations]]``.
     """
 
@@ -64,6 +69,8 @@ class Destination(BaseModel):
     url: str
     kinds: tuple[str, ...] | None = None
     match: tuple[str, ...] | None = None
+    issuers: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
     audience: Literal["stakeholders", "operators"] = STAKEHOLDERS
     digest: bool = False
 
@@ -78,6 +85,14 @@ class Destination(BaseModel):
         known = {k.value for k in Kind}
         if v is not None and (bad := set(v) - known):
             raise ValueError(f"unknown kinds {sorted(bad)}; known: {sorted(known)}")
+        return v
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, v):
+        if v is not None and (bad := [r for r in v if not known_region(r)]):
+            raise ValueError(f"unknown regions {bad}: a city of Guangdong (珠海市) or one of "
+                             "its districts or counties (金湾区), written whole")
         return v
 
     @cached_property
@@ -135,12 +150,25 @@ class Destination(BaseModel):
     def wants_kind(self, kind: str) -> bool:
         return kind in self.wanted_kinds
 
-    def matches(self, title: str | None, issuer: str | None) -> bool:
-        """True when no keyword filter is set or the title or issuer holds one of the keywords."""
-        if not self.keywords:
-            return True
-        text = f"{title or ''}\n{issuer or ''}"
-        return any(k in text for k in self.keywords)
+    @property
+    def filtered(self) -> bool:
+        """Whether any notice filter is set (``match``, ``issuers``, ``regions``)."""
+        return bool(self.keywords or self.issuers or self.regions)
+
+    @property
+    def filter_words(self) -> list[str]:
+        """Every word of the notice filters, as the baseline summary names them."""
+        return [*self.keywords, *(self.issuers or ()), *(self.regions or ())]
+
+    def wants_notice(self, title: str | None, issuer: str | None) -> bool:
+        """Whether a notice passes every notice filter set: a keyword in its title or issuer,
+        its issuer one of ``issuers``, its issuer's region within ``regions``."""
+        if self.keywords and not any(k in f"{title or ''}\n{issuer or ''}"
+                                     for k in self.keywords):
+            return False
+        if self.issuers and (issuer or "").strip() not in self.issuers:
+            return False
+        return not self.regions or within(region_of(issuer), self.regions)
 
     def redact(self, text: str) -> str:
         """``text`` with every secret part of this destination's URL replaced by ****."""

@@ -35,7 +35,7 @@ def digest_items(events: Iterable[ChangeEvent], site_url: str | None = None) -> 
         urgency(e.kind), e.publicity_end or date.max, e.notice_id, e.change_id))
     items = []
     for e in ordered:
-        event = event_facts(e)
+        event = event_facts(e, site_url)
         kept = event["hunks"][:DIGEST_HUNKS]
         event.update(hunks=kept, omitted_hunks=len(event["hunks"]) - len(kept))
         items.append({"notice": notice_of(e, site_url, e.kind == Kind.REMOVED), "event": event})

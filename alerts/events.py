@@ -65,6 +65,7 @@ class ChangeEvent:
     diff: tuple[tuple[int, str], ...] | None = None
     version_no: int | None = None  # the version the event speaks of (None: never read)
     from_version: int | None = None  # an edit's previous version
+    previous_end: date | None = None  # the publicity end of from_version (a moved period)
     contacts: Contacts = field(default_factory=Contacts)
     gaps: tuple[Gap, ...] = ()
 
@@ -75,7 +76,7 @@ class ChangeEvent:
 
 def _event(row: tuple) -> ChangeEvent:
     (cid, nid, kind, batch, detected, as_of, baseline, summary, url, title, issuer, start, end,
-     diff, version, contacts, from_version) = row  # fmt: skip
+     diff, version, contacts, from_version, previous_end) = row  # fmt: skip
     ops = parse_diff(diff)
     return ChangeEvent(
         change_id=cid,
@@ -94,6 +95,7 @@ def _event(row: tuple) -> ChangeEvent:
         diff=tuple(ops) if ops else None,
         version_no=version,
         from_version=from_version,
+        previous_end=previous_end,
         contacts=Contacts.from_json(contacts),
     )
 
@@ -145,9 +147,9 @@ class OpenNotice:
     gaps: tuple[Gap, ...] = ()
 
 
-def open_notices(con, as_of: date, keywords: tuple[str, ...]) -> list[OpenNotice]:
+def open_notices(con, as_of: date) -> list[OpenNotice]:
     """Every active notice open for opinions on ``as_of``, soonest deadline first."""
-    rows = execute(con, "open_notices", as_of=as_of, keywords=list(keywords)).fetchall()
+    rows = execute(con, "open_notices", as_of=as_of).fetchall()
     found = gaps(con, [(r[0], r[6]) for r in rows])
     return [
         OpenNotice(nid, url, title, issuer, start, end, version, Contacts.from_json(contacts),
@@ -156,11 +158,11 @@ def open_notices(con, as_of: date, keywords: tuple[str, ...]) -> list[OpenNotice
     ]
 
 
-def unread_periods(con, keywords: tuple[str, ...]) -> list[OpenNotice]:
+def unread_periods(con) -> list[OpenNotice]:
     """Active notices whose publicity period could not be read (empty without ``parse_gaps``)."""
     if not execute(con, "has_parse_gaps").fetchone()[0]:
         return []
-    rows = execute(con, "unread_periods", keywords=list(keywords)).fetchall()
+    rows = execute(con, "unread_periods").fetchall()
     found = gaps(con, [(r[0], r[4]) for r in rows])
     return [
         OpenNotice(nid, url, title, issuer, None, None, version, Contacts.from_json(contacts),

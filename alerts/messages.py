@@ -27,20 +27,24 @@ from alerts.events import GAP_FIELDS, ChangeEvent, Contacts, Gap
 from core import sitemap
 from core.periods import Phase, period_facts
 from core.textdiff import hunks, widen_numbers
-from core.vocabulary import SHANGHAI, Kind
+from core.vocabulary import MOVED_PERIOD_WORDS, SHANGHAI, Kind
 
 PREFIX = "[zgwatch]"
-PAYLOAD_VERSION = 1  # the webhook payload's "version" (docs/webhook.schema.json)
+# The webhook payload's "version" (docs/webhook.schema.json). 2 added the kinds
+# period_extended/period_shortened and an event's period_moved and diff_url; every
+# field of 1 keeps its meaning.
+PAYLOAD_VERSION = 2
 MAX_EMAIL_HUNKS = 30  # a message lists this many changed passages, then says how many more
 DIGEST_HUNKS = 3  # changed passages an edit shows in a digest
 LABEL_SEPARATOR = " · "
 
 # The order labels are named in when one message carries several kinds, most urgent
 # first: a period about to close is the last chance to send an opinion; a removal means
-# the original is gone (the archived copy and the contacts are what is left); a return
-# and an edit change what a reader has seen; a new notice and an ended period inform.
-URGENCY: tuple[str, ...] = (Kind.EXPIRING, Kind.REMOVED, Kind.RESTORED, Kind.EDITED, Kind.NEW,
-                            Kind.EXPIRED)
+# a moved deadline changes when that chance ends (shortened: sooner); the original is
+# gone (the archived copy and the contacts are what is left); a return and an edit
+# change what a reader has seen; a new notice and an ended period inform.
+URGENCY: tuple[str, ...] = (Kind.EXPIRING, Kind.PERIOD_SHORTENED, Kind.PERIOD_EXTENDED,
+                            Kind.REMOVED, Kind.RESTORED, Kind.EDITED, Kind.NEW, Kind.EXPIRED)
 
 INCIDENT_LABELS = {
     "column_unreadable": "栏目无法读取",
@@ -193,8 +197,44 @@ def _hunks(event: ChangeEvent) -> list[list[list]]:
     return [[[op, defuse(text)] for op, text in h] for h in hunks(widen_numbers(event.diff))]
 
 
-def event_facts(event: ChangeEvent) -> dict[str, Any]:
-    """One event of a message: its kind, what the diff stage said of it, the changed passages."""
+def month_day(day: date) -> str:
+    """``12月20日``: a date as a subject line says it (the year is the reader's)."""
+    return f"{day.month}月{day.day}日"
+
+
+def subject_label(event: ChangeEvent) -> str:
+    """What a subject line calls an event: its label, a moved deadline with its new date
+    (``期限延长至12月20日``)."""
+    words = MOVED_PERIOD_WORDS.get(event.kind)
+    if words and event.publicity_end:
+        return f"{words}{month_day(event.publicity_end)}"
+    return event.label
+
+
+def deadline_words(notice: Mapping[str, Any]) -> str | None:
+    """``11月28日截止`` while the notice's period is open (or not begun), else None."""
+    if notice["period"] not in ("open", "upcoming") or not notice["publicity_end"]:
+        return None
+    return f"{month_day(date.fromisoformat(notice['publicity_end']))}截止"
+
+
+def _period_moved(event: ChangeEvent) -> dict[str, str] | None:
+    if event.kind not in MOVED_PERIOD_WORDS or not (event.previous_end and event.publicity_end):
+        return None
+    return {"from": event.previous_end.isoformat(), "to": event.publicity_end.isoformat()}
+
+
+def _diff_url(event: ChangeEvent, site_url: str | None) -> str | None:
+    """The history site's anchor of an edit's diff (as the feed links it), or None."""
+    if event.kind != Kind.EDITED or not (event.from_version and event.version_no):
+        return None
+    return _site_link(site_url, lambda: sitemap.diff_anchor(
+        event.notice_id, event.from_version, event.version_no))
+
+
+def event_facts(event: ChangeEvent, site_url: str | None = None) -> dict[str, Any]:
+    """One event of a message: its kind, what the diff stage said of it, the changed passages,
+    a moved period's old and new end, and where the site shows an edit's diff."""
     return {
         "change_id": event.change_id,
         "kind": event.kind,
@@ -207,6 +247,8 @@ def event_facts(event: ChangeEvent) -> dict[str, Any]:
         "to_version": event.version_no,
         "hunks": _hunks(event),
         "omitted_hunks": 0,
+        "period_moved": _period_moved(event),
+        "diff_url": _diff_url(event, site_url),
     }
 
 
@@ -280,7 +322,11 @@ def notice_message(events: Sequence[ChangeEvent], key: str | None = None, *,
     gone = bool(comings) and max(comings, key=lambda e: e.change_id).kind == Kind.REMOVED
     notice = notice_of(latest, site_url, gone)
     labels = list(dict.fromkeys(e.label for e in ordered))
-    head = LABEL_SEPARATOR.join(labels)
+    said = list(dict.fromkeys(subject_label(e) for e in ordered))
+    # the deadline, unless a moved one already says it
+    if not any(e.kind in MOVED_PERIOD_WORDS for e in ordered) and (due := deadline_words(notice)):
+        said.append(due)
+    head = LABEL_SEPARATOR.join(said)
     facts = {
         "message": "notice",
         "kind": ordered[0].kind,
@@ -289,7 +335,7 @@ def notice_message(events: Sequence[ChangeEvent], key: str | None = None, *,
         "change_ids": [e.change_id for e in ordered],
         "detected_at": iso_instant(latest.detected_at),
         "notice": notice,
-        "events": [event_facts(e) for e in ordered],
+        "events": [event_facts(e, site_url) for e in ordered],
     }
     msg = Message(
         key=key or f"notice:{latest.notice_id}",

@@ -52,7 +52,7 @@ def _ts(epoch: float | None) -> datetime | None:
 
 def _who(destination: Destination) -> dict[str, Any]:
     return {"url_hash": destination.url_hash, "channel": destination.masked,
-            "audience": destination.audience, "keywords": list(destination.keywords)}
+            "audience": destination.audience}
 
 
 def register(con, destination: Destination, now: datetime) -> None:
@@ -70,13 +70,19 @@ def next_run(con) -> int:
 
 
 def enqueue_events(con, destination: Destination, now: datetime, run: int) -> int:
-    """Queue the events this destination wants and has no row for; returns how many.
+    """Queue the events this destination wants (its kinds, its notice filters) and has no
+    row for; returns how many.
 
     Each notice's events get one message of run ``run``; a digest destination's
     events all get one.
     """
-    return execute(con, "enqueue_events", now=now, kinds=sorted(destination.wanted_kinds),
-                   baseline_kinds=sorted(BASELINE_ALERTED), run=str(run),
+    candidates = execute(con, "candidate_events", kinds=sorted(destination.wanted_kinds),
+                         baseline_kinds=sorted(BASELINE_ALERTED),
+                         url_hash=destination.url_hash).fetchall()
+    ids = [cid for cid, title, issuer in candidates if destination.wants_notice(title, issuer)]
+    if not ids:
+        return 0
+    return execute(con, "enqueue_events", ids=ids, now=now, run=str(run),
                    digest=destination.digest, **_who(destination)).fetchone()[0]
 
 
@@ -107,21 +113,22 @@ def baseline_facts(con, destination: Destination) -> tuple[str, dict[str, Any]] 
     opinions on the baseline's ``as_of`` (``open``, soonest deadline first) and
     every one whose period could not be read (``unread``), with their contacts.
     """
-    row = execute(con, "baseline_facts", **_who(destination)).fetchone()
-    if row is None or row[0] is None or row[1] == 0:
+    wanted = destination.wants_notice
+    events = [r for r in execute(con, "baseline_events").fetchall() if wanted(r[3], r[4])]
+    kinds = [kind for _, kind, *_ in events]
+    if not events or kinds.count("new") == 0:
         return None
-    batch, notices, expired, expiring, as_of = row
+    batch, as_of = min(r[0] for r in events), max(r[2] for r in events)
     if batch < since_batch(con, destination.url_hash) or queued(con, destination, batch):
         return None
-    keywords = destination.keywords
     facts = {
-        "notices": notices,
-        "expired": expired,
-        "expiring": expiring,
+        "notices": kinds.count("new"),
+        "expired": kinds.count("expired"),
+        "expiring": kinds.count("expiring"),
         "as_of": as_of.isoformat(),
-        "match": list(keywords) or None,
-        "open": [_listed(n) for n in open_notices(con, as_of, keywords)],
-        "unread": [_listed(n) for n in unread_periods(con, keywords)],
+        "match": destination.filter_words or None,
+        "open": [_listed(n) for n in open_notices(con, as_of) if wanted(n.title, n.issuer)],
+        "unread": [_listed(n) for n in unread_periods(con) if wanted(n.title, n.issuer)],
     }
     return batch, facts
 

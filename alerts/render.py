@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from alerts.messages import Message
 from core.sitemap import safe_url
-from core.textdiff import hunk_to_text
+from core.textdiff import hunk_to_text, text_to_ops
 from core.vocabulary import shanghai_time
 
 FORMATS = ("html", "md", "txt")
@@ -201,22 +201,6 @@ def html_hunk(hunk) -> Markup:
     return Markup("").join(parts)
 
 
-_MARKED = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
-
-
-def marked_ops(text: str | None) -> list[tuple[int, str]]:
-    """A line written in the ``[-…-]{+…+}`` convention (an edit's summary) as diff ops."""
-    ops, last = [], 0
-    for m in _MARKED.finditer(text or ""):
-        if m.start() > last:
-            ops.append((0, text[last : m.start()]))
-        ops.append((-1, m.group(1)) if m.group(1) is not None else (1, m.group(2)))
-        last = m.end()
-    if last < len(text or ""):
-        ops.append((0, text[last:]))
-    return ops
-
-
 def local_time(iso: str | None) -> str:
     """An ISO 8601 instant as people in Guangdong read it (北京时间), to the minute."""
     if not iso:
@@ -249,7 +233,7 @@ def environment(fmt: str) -> Environment:
         md_contacts=md_contacts,
         md=MdSafe,  # a macro's output, already escaped inside: {{ p.facts(n) | md }}
         html_contacts=html_contacts,
-        marked=marked_ops,
+        marked=text_to_ops,
         tel=tel_uri,
         mailto=mailto_uri,
         nl2br=_nl2br,

@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import re
 import resource
 import statistics
@@ -19,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,27 @@ BIN = ROOT / ".venv" / "bin"
 ZGWATCH = BIN / "zgwatch"
 PYTHON = BIN / "python" if (BIN / "python").exists() else Path(sys.executable)
 TIME = Path("/usr/bin/time")
+
+
+def inspection_window(key: str, published: date) -> dict[str, str]:
+    """A notice's inspection as the parser records it, varied like the column's: one of
+    the rounds a year (spring and autumn), a 2–3 month stay, findings fed back 1–3 months
+    later, by a numbered group; the same ``key`` gives the same window. Benchmarks' fake
+    warehouses use it, so timelines and rounds are not one window for every notice."""
+    rng = random.Random(f"inspection|{key}")
+    fed_back_about = published - timedelta(days=rng.randint(60, 300))
+    year, spring = fed_back_about.year, fed_back_about.month <= 6  # the round: its units
+    delay = rng.randint(30, 75)  # share the window; each unit hears on its own day
+    while True:
+        rnd = random.Random(f"round|{year}|{spring}")
+        start = date(year, 3 if spring else 9, 1) + timedelta(days=rnd.randint(0, 20))
+        end = start + timedelta(days=rnd.randint(60, 85))
+        feedback = end + timedelta(days=delay)
+        if feedback <= published - timedelta(days=14):
+            break
+        year, spring = (year, True) if not spring else (year - 1, False)  # the round before
+    return {"group": f"省委第{rng.randint(1, 15)}巡视组", "start": start.isoformat(),
+            "end": end.isoformat(), "feedback_on": feedback.isoformat()}
 
 
 def median(values: Iterable[float]) -> float:

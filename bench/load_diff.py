@@ -34,6 +34,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from common import inspection_window  # noqa: E402
 
 from core.batch import NOTICES  # noqa: E402
 from core.textdiff import compute_diff  # noqa: E402
@@ -78,7 +81,8 @@ def build(root: Path, size: int) -> Path:
         issuer = f"中共测试市第{n % 97 + 1}区委"
         end = published + timedelta(days=29)
         body = make_body(rng, n, paragraphs, issuer, published, end)
-        column.add(n, published_on=published, issuer=issuer, body=body)
+        column.add(n, published_on=published, issuer=issuer, body=body,
+                   inspection=inspection_window(str(n), published))
     column.crawl()
     edited = rng.sample(range(1, size + 1), size // 100)
     for n in edited:

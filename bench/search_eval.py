@@ -41,9 +41,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
+from common import inspection_window  # noqa: E402
 
 from replica.state import Replica  # noqa: E402
 from testkit.batches import FakeColumn  # noqa: E402
@@ -87,7 +89,8 @@ def build_warehouse(root: Path, notices: int, seed: int) -> Path:
     for nid in replica.notice_ids():
         spec = replica.notice(nid)
         column.add(nid, published_on=spec.published_on, issuer=spec.issuer, title=spec.title,
-                   body="\n".join(spec.body_paragraphs))  # fmt: skip
+                   body="\n".join(spec.body_paragraphs),
+                   inspection=inspection_window(nid, spec.published_on))  # fmt: skip
     column.crawl()
     db = root / "zgwatch.duckdb"
     with connect(db) as con:

@@ -14,11 +14,16 @@ into links with ``join(site_url, path)`` when a public base URL is configured
     notices/<notice_id>.html#v<n>       its version n
     notices/<notice_id>.html#diff-<a>-<b>  the diff from version a to version b
     archive/<notice_id>/v<n>.html       the archived copy of version n (as fetched, sanitised)
+    search/                             Pagefind's static index of the notice pages
+    feeds/issuer/<slug>.atom            an Atom feed of one issuer's alerted events
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+import hashlib
+import re
+import unicodedata
+from urllib.parse import quote, urljoin, urlsplit
 
 from core.vocabulary import is_notice_id
 
@@ -28,6 +33,10 @@ HEALTH = "health.html"
 FEED = "feed.atom"
 NOTICES_DIR = "notices"
 ARCHIVE_DIR = "archive"  # every file under it is an archived copy: served with ARCHIVE_CSP
+SEARCH_DIR = "search"  # Pagefind's bundle: search/pagefind.js and its index files
+ISSUER_FEEDS = "feeds/issuer"
+_UNSAFE = re.compile(r"[^\w]+")  # \w: letters (Chinese too), digits, _; never / . \ or space
+SLUG_CHARS = 40  # of the issuer's name kept in its feed's file name
 
 
 def _checked(notice_id: str) -> str:
@@ -67,6 +76,26 @@ def diff_anchor(notice_id: str, from_version: int, to_version: int) -> str:
 def archived_copy(notice_id: str, version_no: int) -> str:
     """``archive/<notice_id>/v<n>.html``: version ``n`` as fetched, sanitised, with its evidence."""
     return f"{ARCHIVE_DIR}/{_checked(notice_id)}/v{_version(version_no)}.html"
+
+
+def issuer_slug(issuer: str) -> str:
+    """A file name for an issuer: its name's letters and digits (NFKC, at most 40; every
+    run of anything else one ``_``) and 8 hex digits of its SHA-256, so two names that
+    read alike never share a file, and no name climbs out of its folder or hides."""
+    name = unicodedata.normalize("NFKC", issuer).strip()
+    safe = _UNSAFE.sub("_", name).strip("_")[:SLUG_CHARS]
+    digest = hashlib.sha256(issuer.encode("utf-8")).hexdigest()[:8]
+    return f"{safe}-{digest}" if safe else digest
+
+
+def issuer_feed(issuer: str) -> str:
+    """``feeds/issuer/<slug>.atom``: the Atom feed of one issuer's alerted events."""
+    return f"{ISSUER_FEEDS}/{issuer_slug(issuer)}.atom"
+
+
+def href(path: str) -> str:
+    """A site path as a link's ``href``: percent-encoded (UTF-8) where it is not ASCII."""
+    return quote(path, safe="/#.-_~")
 
 
 def is_archived_copy(path: str) -> bool:

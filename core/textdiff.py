@@ -17,6 +17,7 @@ the alerts' (``alerts/render.py``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 
 from diff_match_patch import diff_match_patch
@@ -160,6 +161,23 @@ def hunk_to_text(hunk: Iterable[Op]) -> str:
     """One hunk in the plain-text convention: ``[-deleted-]{+inserted+}``."""
     marks = {-1: "[-{}-]", 0: "{}", 1: "{{+{}+}}"}
     return "".join(marks[op].format(text) for op, text in hunk)
+
+
+_MARKED = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def text_to_ops(text: str | None) -> list[Op]:
+    """A line written in the ``[-…-]{+…+}`` convention (an edit's summary) as diff ops:
+    the inverse of ``hunk_to_text``, so every reader marks a summary the same way."""
+    ops, last = [], 0
+    for m in _MARKED.finditer(text or ""):
+        if m.start() > last:
+            ops.append((0, text[last : m.start()]))
+        ops.append((-1, m.group(1)) if m.group(1) is not None else (1, m.group(2)))
+        last = m.end()
+    if last < len(text or ""):
+        ops.append((0, text[last:]))
+    return ops
 
 
 # -- numbers and dates, widened for people -------------------------------------------------------

@@ -40,6 +40,8 @@ class Kind(StrEnum):
     RESTORED = "restored"
     EXPIRING = "expiring"
     EXPIRED = "expired"
+    PERIOD_EXTENDED = "period_extended"  # a new version moves the 公开期限's end later
+    PERIOD_SHORTENED = "period_shortened"  # ... or earlier
 
 
 # The words people read (subject lines, chat headlines).
@@ -50,6 +52,13 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.RESTORED: "恢复发布",
     Kind.EXPIRING: "公开期限将至",
     Kind.EXPIRED: "公开期限已过",
+    Kind.PERIOD_EXTENDED: "公开期限延长",
+    Kind.PERIOD_SHORTENED: "公开期限缩短",
+}
+# A moved deadline, in a subject line, with its new date: 期限延长至12月20日.
+MOVED_PERIOD_WORDS: dict[Kind, str] = {
+    Kind.PERIOD_EXTENDED: "期限延长至",
+    Kind.PERIOD_SHORTENED: "期限缩短至",
 }
 # Alerted unless a destination's `kinds` says otherwise; `expired` is only
 # recorded by default (it follows an `expiring` alert a few days earlier).

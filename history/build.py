@@ -26,7 +26,7 @@ from markupsafe import Markup
 from core import sitemap
 from core.periods import Phase, period_facts
 from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_date
-from history import read
+from history import read, search
 from history.archive import ARCHIVE_CSP, decode, read_stored, sanitise
 from history.diffs import all_pairs
 from history.feed import FEED_LIMIT, atom_feed
@@ -52,6 +52,7 @@ class SiteReport:
     full: bool = False
     unwritten: int = 0  # notice pages due but left for the next build (its deadline came)
     bytes_written: int = 0
+    search_seconds: float | None = None  # None: the search index was not rebuilt
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -61,7 +62,9 @@ class SiteReport:
         return (f"{kind} of {self.site_dir} as of {self.as_of}: {self.notices} notices, "
                 f"{self.pages_written} notice pages and {self.archives_written} archived "
                 f"copies written{left}, {self.bytes_written / 2**20:.1f} MB; "
-                f"{self.seconds:.1f} s")  # fmt: skip
+                + ("" if self.search_seconds is None
+                   else f"search index rebuilt in {self.search_seconds:.1f} s; ")
+                + f"{self.seconds:.1f} s")  # fmt: skip
 
 
 @cache
@@ -109,10 +112,11 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
 
     summaries = read.notice_summaries(con)
     report.notices = len(summaries)
-    fingerprints = {s.notice_id: s.fingerprint for s in summaries}
+    # A page shows its days left while the period runs: a new cycle's date moves it.
+    fingerprints = {s.notice_id: s.fingerprint + _days_shown(s, as_of) for s in summaries}
     due = [
         s.notice_id for s in summaries
-        if full or previous.notices.get(s.notice_id) != s.fingerprint
+        if full or previous.notices.get(s.notice_id) != fingerprints[s.notice_id]
         or not (site_dir / sitemap.notice_page(s.notice_id)).exists()
     ]  # fmt: skip
     for history in read.notice_histories(con, due):  # in the order of due
@@ -122,7 +126,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
                 fingerprints.pop(notice_id, None)
             report.unwritten = len(left)
             break
-        _write_notice(report, history, raw_dir, site_dir, rewrite_archives=full)
+        _write_notice(report, history, raw_dir, site_dir, as_of=as_of, rewrite_archives=full)
 
     for name in ASSETS:
         report.bytes_written += write_atomic(site_dir / "assets" / name,
@@ -134,6 +138,13 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     events = read.feed_events(con, FEED_LIMIT)
     _write(report, site_dir / sitemap.FEED,
            atom_feed(events, source=source, site_url=base, built_at=built_at))
+    _write_issuer_feeds(report, con, site_dir, {s.issuer for s in summaries if s.issuer},
+                        source=source, site_url=base, built_at=built_at)
+    # Pagefind reads the pages as written: the buckets of those written (before the
+    # manifest, so a build killed before it rewrites those pages, and indexes, next time)
+    if due or full or not search.listing(site_dir):
+        report.search_seconds = search.build_search(
+            site_dir, fingerprints, None if full else due)
     write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
                                       built_at=built_at.isoformat()))  # fmt: skip
     report.seconds = time.monotonic() - t0
@@ -144,15 +155,42 @@ def _write(report: SiteReport, path: Path, data: str | bytes) -> None:
     report.bytes_written += write_atomic(path, data)
 
 
+def _write_issuer_feeds(report: SiteReport, con, site_dir: Path, issuers: set[str],
+                        **feed) -> None:  # fmt: skip
+    """One feed per issuer of a notice (its newest ``ISSUER_FEED_LIMIT`` alerted events,
+    perhaps none yet: every notice page can link its issuer's), each rewritten like
+    ``feed.atom``; the feed of an issuer no notice names any more is removed."""
+    by_issuer: dict[str, list] = {issuer: [] for issuer in issuers}
+    for e in read.feed_events(con, ISSUER_FEED_LIMIT, per_issuer=True):
+        by_issuer.setdefault(e.issuer, []).append(e)
+    written = set()
+    for issuer, events in by_issuer.items():
+        path = site_dir / sitemap.issuer_feed(issuer)
+        _write(report, path, atom_feed(events, issuer=issuer, **feed))
+        written.add(path.name)
+    for old in (site_dir / sitemap.ISSUER_FEEDS).glob("*.atom"):
+        if old.name not in written:
+            old.unlink()
+
+
 # -- one notice ------------------------------------------------------------------------------
 
 
+def _days_shown(s: read.NoticeSummary | read.NoticeHistory, as_of: date) -> str:
+    """The days left a notice's page shows as of ``as_of`` (``剩 3 天``, ``今日截止``,
+    ``未开始``) while its period is not over, else nothing: a page whose period has
+    ended is not rewritten every day."""
+    period = period_facts(s.publicity_start, s.publicity_end, as_of)
+    return period.label if period.phase in (Phase.OPEN, Phase.UPCOMING) else ""
+
+
 def _write_notice(report: SiteReport, history: read.NoticeHistory, raw_dir: Path,
-                  site_dir: Path, *, rewrite_archives: bool) -> None:  # fmt: skip
+                  site_dir: Path, *, as_of: date, rewrite_archives: bool) -> None:  # fmt: skip
     """The notice's page, and the archived copy of each version not written yet."""
     pairs = all_pairs(history.versions)
     default = pairs[-1] if pairs else None  # the last two versions: the latest edit
     page = render("notice.html.j2", n=history, pairs=pairs, default_pair=default,
+                  days_shown=_days_shown(history, as_of), as_of=as_of,
                   root="../", page="notice")  # fmt: skip
     _write(report, site_dir / sitemap.notice_page(history.notice_id), page)
     report.pages_written += 1
@@ -177,6 +215,7 @@ def archived_copy(version: read.Version, raw_dir: Path) -> str:
 # -- the pages rewritten every build -------------------------------------------------------
 
 
+ISSUER_FEED_LIMIT = 50  # entries of an issuer's feed: its newest alerted events
 INDEX_PAGE = 200  # rows the index shows at a time (and writes into its HTML)
 
 

@@ -18,7 +18,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from core import sitemap
-from core.periods import period_facts
+from core.periods import Phase, period_facts
 from core.textdiff import hunks, parse_diff
 from core.vocabulary import KIND_LABELS, Kind
 from history.pages import render
@@ -47,8 +47,10 @@ def entry_id(source: str | None, event_key: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"{source or 'zgwatch'}#{event_key}").urn
 
 
-def _href(site_url: str | None, path: str) -> str:
-    return sitemap.join(site_url, path) or path
+def _href(site_url: str | None, path: str, up: str = "") -> str:
+    """An absolute link under ``site_url``, else ``path`` relative to the feed (``up``:
+    ``../../`` from ``feeds/issuer/``)."""
+    return sitemap.join(site_url, path) or up + path
 
 
 def _page_path(e: FeedEvent) -> str:
@@ -57,30 +59,38 @@ def _page_path(e: FeedEvent) -> str:
     return sitemap.notice_page(e.notice_id)
 
 
-def _content(e: FeedEvent, site_url: str | None) -> str:
+def _content(e: FeedEvent, site_url: str | None, up: str) -> str:
     cut = hunks(parse_diff(e.diff)) if e.diff else []
-    archive = (_href(site_url, sitemap.archived_copy(e.notice_id, e.to_version))
+    archive = (_href(site_url, sitemap.archived_copy(e.notice_id, e.to_version), up)
                if e.to_version else None)  # fmt: skip
+    period = period_facts(e.publicity_start, e.publicity_end, e.as_of)
+    still_open = period.phase in (Phase.OPEN, Phase.UPCOMING)  # contacts while it runs
     return render(
         "feed_entry.html.j2", e=e, label=KIND_LABELS.get(e.kind, e.kind), title=e.title,
-        period=period_facts(e.publicity_start, e.publicity_end, e.as_of),
-        hunks=cut[:HUNKS_SHOWN], omitted=max(0, len(cut) - HUNKS_SHOWN),
-        page_url=_href(site_url, _page_path(e)), archive_url=archive,
+        period=period, hunks=cut[:HUNKS_SHOWN], omitted=max(0, len(cut) - HUNKS_SHOWN),
+        page_url=_href(site_url, _page_path(e), up), archive_url=archive,
+        contacts=(e.contacts or {}) if still_open else {},
     )  # fmt: skip
 
 
 def atom_feed(events: Sequence[FeedEvent], *, source: str | None, site_url: str | None,
-              built_at: datetime) -> bytes:  # fmt: skip
-    """The feed of ``events`` (newest first) as Atom XML."""
+              built_at: datetime, issuer: str | None = None) -> bytes:  # fmt: skip
+    """The feed of ``events`` (newest first) as Atom XML: the site's, or one ``issuer``'s
+    (``feeds/issuer/<slug>.atom``, its alternate the page of its newest notice)."""
     fg = FeedGenerator()
-    fg.id(uuid.uuid5(uuid.NAMESPACE_URL, f"{source or 'zgwatch'}#feed").urn)
-    fg.title("整改落实 · 变化")
-    fg.subtitle("zgwatch 记录的整改落实栏目变化：新通报、修改、撤下、恢复、公开期限将至。"
-                f"栏目：{source or '—'}")
+    path = sitemap.issuer_feed(issuer) if issuer else sitemap.FEED
+    fg.id(uuid.uuid5(uuid.NAMESPACE_URL, f"{source or 'zgwatch'}#{path}").urn
+          if issuer else uuid.uuid5(uuid.NAMESPACE_URL, f"{source or 'zgwatch'}#feed").urn)
+    fg.title(f"{issuer} · 整改落实变化" if issuer else "整改落实 · 变化")
+    fg.subtitle(f"zgwatch 记录的{issuer or '整改落实栏目'}变化：新通报、修改、撤下、恢复、"
+                f"公开期限将至。栏目：{source or '—'}")
     fg.author(name="zgwatch")
     fg.language("zh-CN")
-    fg.link(href=_href(site_url, sitemap.FEED), rel="self", type="application/atom+xml")
-    fg.link(href=_href(site_url, sitemap.CHANGES), rel="alternate", type="text/html")
+    up = "../../" if issuer else ""  # relative links resolve against the feed's own URL
+    fg.link(href=_href(site_url, sitemap.href(path), up), rel="self",
+            type="application/atom+xml")
+    home = sitemap.notice_page(events[0].notice_id) if issuer and events else sitemap.CHANGES
+    fg.link(href=_href(site_url, home, up), rel="alternate", type="text/html")
     # The feed changes when an event is added, not each time it is rebuilt.
     fg.updated(events[0].detected_at if events else built_at)
     for e in events:
@@ -88,14 +98,14 @@ def atom_feed(events: Sequence[FeedEvent], *, source: str | None, site_url: str 
         entry.id(entry_id(source, e.event_key))
         label = KIND_LABELS.get(e.kind, e.kind)
         entry.title(f"{label}：{e.title or '通报 ' + e.notice_id}")
-        entry.link(href=_href(site_url, _page_path(e)), rel="alternate", type="text/html")
+        entry.link(href=_href(site_url, _page_path(e), up), rel="alternate", type="text/html")
         if e.to_version:
-            entry.link(href=_href(site_url, sitemap.archived_copy(e.notice_id, e.to_version)),
+            entry.link(href=_href(site_url, sitemap.archived_copy(e.notice_id, e.to_version), up),
                        rel="related", type="text/html", title="存档页面")
         entry.published(e.detected_at)
         entry.updated(e.detected_at)
         entry.author(name=e.issuer or "zgwatch")
         entry.category(term=e.kind, label=label)
         entry.summary(e.summary or label)
-        entry.content(_content(e, site_url), type="html")
+        entry.content(_content(e, site_url, up), type="html")
     return fg.atom_str(pretty=True)

@@ -17,11 +17,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from core import sitemap
+from core.textdiff import text_to_ops
 from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_time
 
-# Pages other than archived copies run only the site's own script file.
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "form-action 'none'; base-uri 'none'")  # fmt: skip
+# Pages other than archived copies run only the site's own scripts: site.js and the
+# search bundle it imports (Pagefind: WebAssembly, and its index files fetched from here).
+PAGE_CSP = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+            "img-src 'self' data:; connect-src 'self'; form-action 'none'; "
+            "base-uri 'none'")  # fmt: skip
 
 STATUS_LABELS = {"active": "在列", "removed": "已撤下"}
 OUTCOME_LABELS = {
@@ -57,6 +60,12 @@ def hunk_html(hunk) -> Markup:
     return Markup("").join(parts)
 
 
+def summary_html(summary: str | None) -> Markup:
+    """An event's one-line summary with its ``[-…-]{+…+}`` marks as ``<del>``/``<ins>``,
+    as the mails show it (text escaped)."""
+    return hunk_html(text_to_ops(summary))
+
+
 def json_script(value) -> Markup:
     """JSON safe inside a ``<script>`` block: ``<``, ``>`` and ``&`` escaped."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -89,8 +98,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        safe_url=sitemap.safe_url, nl2br=nl2br, hunk_html=hunk_html, json_script=json_script,
-        when=when, cn_day=cn_day, kind_label=kind_label,
+        safe_url=sitemap.safe_url, nl2br=nl2br, hunk_html=hunk_html, summary_html=summary_html,
+        json_script=json_script, when=when, cn_day=cn_day, kind_label=kind_label,
         status_label=lambda s: STATUS_LABELS.get(s, s),
         outcome_label=lambda o: OUTCOME_LABELS.get(o, o),
     )  # fmt: skip

@@ -229,7 +229,7 @@ class ChangeRow:
 
 def recent_changes(con, limit: int) -> list[ChangeRow]:
     """The newest ``limit`` events alerted one by one, newest first."""
-    rows = SQL.rows(con, "recent_changes", limit=limit,
+    rows = SQL.rows(con, "recent_changes", limit=limit, alerted=sorted(ALERTED_KINDS),
                 baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
     return _notice_ids_only([ChangeRow(*r[:5], _instant(r[5]), *r[6:]) for r in rows])
 
@@ -317,10 +317,13 @@ class FeedEvent:
     publicity_start: date | None
     publicity_end: date | None
     diff: str | None  # change_events.diff as stored (JSON), edits only
+    contacts: dict | None = None  # of to_version: how to send an opinion
 
 
-def feed_events(con, limit: int) -> list[FeedEvent]:
-    """The newest ``limit`` alerted events, newest first."""
-    rows = SQL.rows(con, "feed_events", limit=limit, alerted=sorted(ALERTED_KINDS),
-                baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
-    return _notice_ids_only([FeedEvent(*r[:7], _instant(r[7]), *r[8:]) for r in rows])
+def feed_events(con, limit: int, *, per_issuer: bool = False) -> list[FeedEvent]:
+    """The newest ``limit`` alerted events, newest first; ``per_issuer``: the newest
+    ``limit`` of each issuer."""
+    rows = SQL.rows(con, "feed_events", limit=limit, per_issuer=per_issuer,
+                    alerted=sorted(ALERTED_KINDS), baseline_alerted=sorted(BASELINE_ALERTED))
+    return _notice_ids_only([FeedEvent(*r[:7], _instant(r[7]), *r[8:15], _json(r[15]))
+                             for r in rows])

@@ -7,7 +7,8 @@ with one clear line (``WarehouseBusy``).
 
 Schema changes are ``warehouse/sql/NNN_name.sql`` files, each applied once, in
 number order and in its own transaction, and recorded in ``schema_version``.
-Analyst views are ``warehouse/sql/views/<view>.sql`` files, one per view; a
+Analyst views are ``warehouse/sql/views/<view>.sql`` files, one per view (or
+per table macro analysts call, like ``diff_versions``); a
 ``-- depends: a, b`` line names views it selects from. When any view file
 changes, every view is recreated in dependency order (recorded in
 ``schema_views``), so a view never outlives a change to one it reads.

@@ -14,8 +14,14 @@ the first cycle on an empty warehouse records what is already there, marked
 
 Only ``edited`` needs Python (diff-match-patch), and only for the versions
 without their event; the other rules are SQL statements in ``sql/stages/diff.sql``.
+An edit that moves the end of the publicity period (公开期限) also records
+``period_extended`` or ``period_shortened`` (key ``period_<way>:ID:VERSION``),
+found beside its edit so that only new versions are judged: the most important
+edit there is gets its own label, with the old end in ``from_version``'s row.
 Each edit's passages (``edit_hunks``, view ``change_hunks``) are cut from its
-stored diff in the same transaction, for every edited event that has none yet.
+stored diff in the same transaction, for every edited event that has none yet;
+so are those of every other pair of a notice's versions (``version_pair_hunks``),
+which the table macro ``diff_versions(notice_id, a, b)`` reads.
 The latest run's ``as_of`` (view ``latest_cycle``) is what the analysts' views
 count days left and phases from.
 """
@@ -33,8 +39,8 @@ import pyarrow as pa
 from core.sqlfiles import SqlFile, transaction
 from core.testhook import pause_point
 from core.textdiff import compute_diff, diff_to_json, parse_diff
-from core.vocabulary import Kind
-from warehouse.summaries import VersionFacts, edit_summary, passages
+from core.vocabulary import MOVED_PERIOD_WORDS, Kind
+from warehouse.summaries import VersionFacts, edit_summary, moved_period_summary, passages
 
 # The order the rules run in: a removal is settled before a return, and both
 # before the date rules, which only look at active notices.
@@ -49,6 +55,12 @@ EDIT_SCHEMA = pa.schema([
     ("event_key", pa.string()), ("notice_id", pa.string()), ("kind", pa.string()),
     ("summary", pa.string()), ("from_version", pa.int32()), ("to_version", pa.int32()),
     ("diff", pa.string()), ("publicity_start", pa.date32()), ("publicity_end", pa.date32()),
+])  # fmt: skip
+PAIR_SCHEMA = pa.schema([
+    ("notice_id", pa.string()), ("from_version", pa.int32()), ("to_version", pa.int32()),
+    ("seq", pa.int32()), ("section", pa.string()), ("position", pa.int32()),
+    ("before", pa.string()), ("after", pa.string()), ("context_before", pa.string()),
+    ("context_after", pa.string()), ("marked", pa.string()),
 ])  # fmt: skip
 HUNK_SCHEMA = pa.schema([
     ("change_id", pa.int64()), ("seq", pa.int32()), ("section", pa.string()),
@@ -97,13 +109,14 @@ def detect_changes(
         counts = {}
         for kind in ORDER:
             if kind == Kind.EDITED:
-                counts[kind.value] = _insert_edits(con, params)
+                counts.update(_insert_edits(con, params))
             else:
                 SQL.execute(con, f"candidate_{kind}", **params)
                 counts[kind.value] = _insert_candidates(con, params)
             if kind in STATUS_UPDATES:
                 SQL.execute(con, STATUS_UPDATES[kind], **params)
         _insert_hunks(con)
+        _insert_pairs(con)
         SQL.execute(con, "record_run", **params, events=sum(counts.values()))
         pause_point("diff:commit")
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
@@ -114,22 +127,32 @@ def _insert_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> int:
     return SQL.changed(con, "insert_candidates", **params)
 
 
-def _insert_edits(con: duckdb.DuckDBPyConnection, params: dict) -> int:
-    """Diff each version > 1 that has no ``edited`` event against its predecessor."""
+def _insert_edits(con: duckdb.DuckDBPyConnection, params: dict) -> dict[str, int]:
+    """Diff each version > 1 that has no ``edited`` event against its predecessor; a moved
+    period end adds its own event. Return the events added, by kind."""
     pending = SQL.rows(con, "pending_edits", **params)
-    added = 0
+    added = dict.fromkeys((Kind.EDITED.value, *(k.value for k in MOVED_PERIOD_WORDS)), 0)
     for i in range(0, len(pending), EDIT_CHUNK):
         chunk = pending[i : i + EDIT_CHUNK]
         rows = SQL.rows(con, "edit_texts", ids=[c[0] for c in chunk],
                         versions=[c[1] for c in chunk])
-        events = pa.Table.from_pylist([_edit_event(row) for row in rows], schema=EDIT_SCHEMA)
-        con.register("edit_events", events)
-        try:
-            con.execute("CREATE OR REPLACE TEMP TABLE candidate_events AS FROM edit_events")
-        finally:
-            con.unregister("edit_events")
-        added += _insert_candidates(con, params)
+        events = [_edit_event(row) for row in rows]
+        events += [m for row in rows if (m := _moved_period(row))]
+        for kind in added:
+            of_kind = [e for e in events if e["kind"] == kind]
+            if of_kind:
+                added[kind] += _stage_and_insert(con, of_kind, params)
     return added
+
+
+def _stage_and_insert(con: duckdb.DuckDBPyConnection, events: list[dict], params: dict) -> int:
+    """Stage ``events`` as the candidate events and insert those not recorded yet."""
+    con.register("edit_events", pa.Table.from_pylist(events, schema=EDIT_SCHEMA))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE candidate_events AS FROM edit_events")
+    finally:
+        con.unregister("edit_events")
+    return _insert_candidates(con, params)
 
 
 def _edit_event(row: tuple) -> dict:
@@ -144,6 +167,29 @@ def _edit_event(row: tuple) -> dict:
         "from_version": version - 1,
         "to_version": version,
         "diff": diff_to_json(diff),
+        "publicity_start": new.publicity_start,
+        "publicity_end": new.publicity_end,
+    }
+
+
+def _moved_period(row: tuple) -> dict | None:
+    """The ``period_extended``/``period_shortened`` event of an edit whose version moves the
+    publicity end from one read date to another; None when it does not."""
+    notice_id, version, *old_new = row
+    old, new = VersionFacts(*old_new[:4]), VersionFacts(*old_new[4:])
+    if old.publicity_end is None or new.publicity_end is None:
+        return None
+    if old.publicity_end == new.publicity_end:
+        return None
+    kind = Kind.PERIOD_EXTENDED if new.publicity_end > old.publicity_end else Kind.PERIOD_SHORTENED
+    return {
+        "event_key": f"{kind}:{notice_id}:{version}",
+        "notice_id": notice_id,
+        "kind": kind.value,
+        "summary": moved_period_summary(old.publicity_end, new.publicity_end),
+        "from_version": version - 1,
+        "to_version": version,
+        "diff": None,
         "publicity_start": new.publicity_start,
         "publicity_end": new.publicity_end,
     }
@@ -165,4 +211,26 @@ def _insert_hunks(con: duckdb.DuckDBPyConnection) -> int:
             con.unregister("hunk_rows")
         added += len(rows)
         after = chunk[-1][0]
+    return added
+
+
+def _insert_pairs(con: duckdb.DuckDBPyConnection) -> int:
+    """Cut the passages of every pair of versions two or more apart that has none yet, as
+    an edit's are cut (``passages`` of their diff); return how many rows."""
+    added, after = 0, {"after_id": "", "after_b": 0, "after_a": 0}
+    while chunk := SQL.rows(con, "pending_pairs", **after, limit=EDIT_CHUNK):
+        rows = [
+            {"notice_id": nid, "from_version": a, "to_version": b, **vars(p)}
+            for nid, a, b, *texts in chunk
+            for p in passages(compute_diff(VersionFacts(*texts[:2]).text,
+                                           VersionFacts(*texts[2:]).text))
+        ]  # fmt: skip
+        con.register("pair_rows", pa.Table.from_pylist(rows, schema=PAIR_SCHEMA))
+        try:
+            SQL.execute(con, "insert_pairs")
+        finally:
+            con.unregister("pair_rows")
+        added += len(rows)
+        nid, a, b = chunk[-1][:3]
+        after = {"after_id": nid, "after_b": b, "after_a": a}
     return added

@@ -124,7 +124,8 @@ def build_search_index(
             params["built_at"] = (now or datetime.now(UTC)).isoformat()
             params["fingerprint"] = fingerprint
             SQL.execute(con, "info_table", **params)
-            SQL.execute(con, "search_macro")  # after search_index: the macro reads it
+            SQL.execute(con, "search_guard")
+            SQL.execute(con, "search_macro")  # after search_index and the guard: it reads them
             notices, terms = SQL.execute(con, "counts").fetchone()
     finally:
         if prev is not None:

@@ -88,6 +88,12 @@ def cn_date(day: date | None, other: date | None = None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def moved_period_summary(old_end: date, new_end: date) -> str:
+    """``公开期限延长:截止日 11月28日 → 12月20日`` (or 缩短): a moved period's summary."""
+    way = "延长" if new_end > old_end else "缩短"
+    return f"公开期限{way}:截止日 {cn_date(old_end, new_end)} → {cn_date(new_end, old_end)}"
+
+
 def _clip(text: str, n: int = SNIPPET_CHARS) -> str:
     text = text.replace("\n", " ").strip()
     return text if len(text) <= n else text[:n] + "…"

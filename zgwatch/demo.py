@@ -100,7 +100,8 @@ def _tell(story: Story, settings: Settings) -> None:
     story.say("\n== Where to look")
     story.say(f"   analysts: .venv/bin/duckdb -readonly {copy}")
     story.say("     then, at its prompt: FROM change_hunks;  FROM search_notices('违规吃喝');")
-    story.say("   queries to start from: docs/analysts.md")
+    story.say("   queries to start from: docs/analysts.md (each returns rows on this data)")
+    story.say(f"   Parquet files: .venv/bin/zgwatch export --db {settings.db} --format parquet DIR")
     index = settings.site_folder / "index.html"
     story.say(f"   the history site (every notice, version and diff; feed.atom): {index}")
     story.say(f"     serve it: .venv/bin/zgwatch serve --data-dir {settings.data_dir}  "

@@ -13,23 +13,30 @@ ON CONFLICT (url_hash) DO UPDATE SET channel = excluded.channel;
 -- The number that names this run's messages (notice:<id>:<run>, digest:<run>).
 SELECT nextval('alert_run_seq');
 
--- name: enqueue_events
--- The events a destination wants (kinds; keywords in title or issuer) and has no row for.
+-- name: candidate_events
+-- The events a destination wants by kind and has no row for, with the title and issuer
+-- its notice filters read (Destination.wants_notice, in Python: one definition).
 -- Baseline events only of the kinds alerted one by one; none older than its since_batch.
--- A notice's events of this run share a message; a digest destination's all do.
-INSERT INTO outbox (message_key, url_hash, audience, channel, change_id, queued_at, message)
-SELECT 'change:' || e.change_id, $url_hash, $audience, $channel, e.change_id, $now,
-       CASE WHEN $digest THEN 'digest:' || $run
-            ELSE 'notice:' || e.notice_id || ':' || $run END
+SELECT e.change_id, c.title, c.issuer
 FROM change_events e
 JOIN changes c USING (change_id)
 WHERE list_contains($kinds::VARCHAR[], e.kind)
   AND (NOT e.baseline OR list_contains($baseline_kinds::VARCHAR[], e.kind))
   AND coalesce(e.batch_id, '') >= (SELECT since_batch FROM alert_destinations
                                    WHERE url_hash = $url_hash)
-  AND (len($keywords::VARCHAR[]) = 0
-       OR list_bool_or([contains(coalesce(c.title, ''), k) OR contains(coalesce(c.issuer, ''), k)
-                        FOR k IN $keywords::VARCHAR[]]))
+  AND NOT EXISTS (SELECT 1 FROM outbox AS o
+                  WHERE o.url_hash = $url_hash AND o.message_key = 'change:' || e.change_id)
+ORDER BY e.change_id;
+
+-- name: enqueue_events
+-- Queue these events (candidate_events that passed the filters) for a destination.
+-- A notice's events of this run share a message; a digest destination's all do.
+INSERT INTO outbox (message_key, url_hash, audience, channel, change_id, queued_at, message)
+SELECT 'change:' || e.change_id, $url_hash, $audience, $channel, e.change_id, $now,
+       CASE WHEN $digest THEN 'digest:' || $run
+            ELSE 'notice:' || e.notice_id || ':' || $run END
+FROM change_events e
+WHERE list_contains($ids::BIGINT[], e.change_id)
 ORDER BY e.change_id
 ON CONFLICT DO NOTHING;
 
@@ -45,18 +52,11 @@ UPDATE outbox SET message = 'digest:' || $run
 WHERE url_hash = $url_hash AND status = 'pending' AND starts_with(message, 'notice:')
   AND split_part(message, ':', 3) = $run;
 
--- name: baseline_facts
--- The baseline a destination would be told of (its keywords apply).
-SELECT min(e.batch_id),
-       count(*) FILTER (WHERE e.kind = 'new'),
-       count(*) FILTER (WHERE e.kind = 'expired'),
-       count(*) FILTER (WHERE e.kind = 'expiring'),
-       max(e.as_of)
+-- name: baseline_events
+-- The baseline's events with the title and issuer a destination's filters read.
+SELECT e.batch_id, e.kind, e.as_of, c.title, c.issuer
 FROM change_events e JOIN changes c USING (change_id)
-WHERE e.baseline
-  AND (len($keywords::VARCHAR[]) = 0
-       OR list_bool_or([contains(coalesce(c.title, ''), k) OR contains(coalesce(c.issuer, ''), k)
-                        FOR k IN $keywords::VARCHAR[]]));
+WHERE e.baseline;
 
 -- name: enqueue_message
 -- A message that is not one event (a summary, an operators' notice): one row, its own message.

@@ -187,6 +187,136 @@
     fromHash(true);
   }
 
+  // -- every page: search the notices' titles and texts with the Pagefind bundle ----------
+  // Pagefind's excerpt is page text with <mark> around the words found: shown as text,
+  // the marks rebuilt as elements, nothing else of it read as markup.
+  function excerptNodes(excerpt) {
+    var out = document.createDocumentFragment();
+    var parts = String(excerpt || "").split(/<mark>|<\/mark>/);
+    parts.forEach(function (part, i) {
+      var text = new DOMParser().parseFromString(part, "text/html").body.textContent;
+      if (i % 2) {
+        var mark = document.createElement("mark");
+        mark.textContent = text;
+        out.appendChild(mark);
+      } else {
+        out.appendChild(document.createTextNode(text));
+      }
+    });
+    return out;
+  }
+
+  function setupSearch() {
+    var box = document.querySelector(".site-search");
+    var input = byId("site-search-q"), list = byId("site-search-results");
+    if (!box || !input || !list) { return; }
+    var base = new URL(box.getAttribute("data-root") || "./", location.href);
+    var bundle = new URL(box.getAttribute("data-bundle"), location.href).href;
+    var engine = null, asked = 0;
+
+    // The index comes in buckets (search/buckets.json): the first one's pagefind.js
+    // searches them all once the others are merged into it.
+    function load() {
+      if (!engine) {
+        engine = fetch(bundle + "buckets.json").then(function (r) {
+          if (!r.ok) { throw new Error("no search index"); }
+          return r.json();
+        }).then(function (listing) {
+          var names = Object.keys(listing.buckets || {}).sort(function (a, b) { return a - b; });
+          return import(bundle + names[0] + "/pagefind.js").then(function (pf) {
+            var opts = { baseUrl: base.pathname };
+            return pf.options(opts).then(function () {
+              return Promise.all(names.slice(1).map(function (name) {
+                return pf.mergeIndex(bundle + name + "/", opts);
+              }));
+            }).then(function () { return pf; });
+          });
+        });
+      }
+      return engine;
+    }
+
+    function show(query, results, total, exact) {
+      list.textContent = "";
+      var head = document.createElement("p");
+      head.className = "search-count";
+      head.textContent = total ? (exact ? "找到 " : "至少找到 ") + total + " 条通报" +
+                                 (total > results.length ? "，显示前 " + results.length + " 条" : "")
+                               : "没有找到含「" + query + "」的通报";
+      list.appendChild(head);
+      var ol = document.createElement("ol");
+      results.forEach(function (r) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = r.url;
+        a.textContent = (r.meta && r.meta.title) || r.url;
+        li.appendChild(a);
+        if (r.meta && r.meta.issuer) {
+          var who = document.createElement("span");
+          who.className = "issuer";
+          who.textContent = r.meta.issuer;
+          li.appendChild(who);
+        }
+        var p = document.createElement("p");
+        p.appendChild(excerptNodes(r.excerpt));
+        li.appendChild(p);
+        ol.appendChild(li);
+      });
+      list.appendChild(ol);
+      list.setAttribute("data-query", query);  // which query the list answers
+      list.hidden = false;
+    }
+
+    // Pagefind finds the pages holding each word of the query as it segments Chinese;
+    // of those, the box keeps the ones whose text holds the query as typed, as a plain
+    // text match would (spaces aside), checking SHOWN pages' texts, then counting on
+    // up to CHECKED candidates (beyond that the count is a lower bound).
+    var SHOWN = 10, CHECKED = 200, CHUNK = 20;
+    function squeeze(text) { return String(text || "").replace(/\s+/g, ""); }
+
+    function holding(query, candidates) {
+      var wanted = squeeze(query), kept = [], checked = 0;
+      function next() {
+        if (checked >= candidates.length || checked >= CHECKED) {
+          return { kept: kept, exact: checked >= candidates.length };
+        }
+        var chunk = candidates.slice(checked, Math.min(checked + CHUNK, CHECKED));
+        checked += chunk.length;
+        return Promise.all(chunk.map(function (r) { return r.data(); })).then(function (data) {
+          data.forEach(function (d) {
+            var title = (d.meta && d.meta.title) || "";
+            if (squeeze(title + d.content).indexOf(wanted) >= 0) { kept.push(d); }
+          });
+          return next();
+        });
+      }
+      return next();
+    }
+
+    function run() {
+      var query = input.value.trim(), mine = ++asked;
+      if (!query) { list.hidden = true; list.textContent = ""; return; }
+      load().then(function (pf) { return pf.debouncedSearch(query, {}, 200); })
+        .then(function (found) {
+          if (!found || mine !== asked) { return null; }  // a newer query is on its way
+          return holding(query, found.results).then(function (h) {
+            if (mine === asked) { show(query, h.kept.slice(0, SHOWN), h.kept.length, h.exact); }
+          });
+        })
+        .catch(function () {
+          list.textContent = "搜索暂不可用：需要通过网址打开本站 (zgwatch serve)，且站内已有通报。";
+          list.hidden = false;
+        });
+    }
+
+    input.hidden = false;
+    input.addEventListener("input", run);
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { input.value = ""; run(); }
+    });
+  }
+
   setupIndex();
   setupCompare();
+  setupSearch();
 }());

@@ -71,8 +71,9 @@ WHERE notice_id IN (SELECT unnest(string_split($ids, ',')))
 ORDER BY notice_id, change_id;
 
 -- name: recent_changes
--- The newest events people are told of one by one (the baseline's others are
--- counted per cycle by baseline_counts), with how their deliveries stand.
+-- The newest events people are told of one by one: alerted kinds, and of the
+-- baseline only the kinds alerted one by one (its others are counted per cycle by
+-- baseline_counts), with how their deliveries stand.
 WITH d AS (
     SELECT change_id,
            count(*) FILTER (status = 'sent')     AS sent,
@@ -86,7 +87,8 @@ SELECT c.change_id, c.notice_id, c.title, c.issuer, c.kind, epoch(c.detected_at)
        coalesce(d.sent, 0), coalesce(d.pending, 0), coalesce(d.failed, 0)
 FROM changes AS c
 LEFT JOIN d USING (change_id)
-WHERE NOT c.baseline OR list_contains($baseline_alerted, c.kind)
+WHERE list_contains($alerted, c.kind)
+  AND (NOT c.baseline OR list_contains($baseline_alerted, c.kind))
 ORDER BY c.change_id DESC
 LIMIT $limit;
 
@@ -128,10 +130,17 @@ GROUP BY ALL;
 
 -- name: feed_events
 -- The newest alerted events: alerted kinds, and of the baseline only the kinds
--- alerted one by one (core.vocabulary.ALERTED_KINDS, BASELINE_ALERTED).
-SELECT change_id, event_key, notice_id, url, title, issuer, kind, epoch(detected_at), as_of,
-       summary, from_version, to_version, publicity_start, publicity_end, diff
-FROM changes
-WHERE list_contains($alerted, kind) AND (NOT baseline OR list_contains($baseline_alerted, kind))
-ORDER BY detected_at DESC, change_id DESC
-LIMIT $limit;
+-- alerted one by one (core.vocabulary.ALERTED_KINDS, BASELINE_ALERTED), with the
+-- contacts of the version each speaks of; the newest $limit in all, or ($per_issuer)
+-- the newest $limit of each issuer (their feeds).
+SELECT c.change_id, c.event_key, c.notice_id, c.url, c.title, c.issuer, c.kind,
+       epoch(c.detected_at), c.as_of, c.summary, c.from_version, c.to_version,
+       c.publicity_start, c.publicity_end, c.diff, v.contacts
+FROM changes AS c
+LEFT JOIN notice_versions AS v ON v.notice_id = c.notice_id AND v.version_no = c.to_version
+WHERE list_contains($alerted, c.kind)
+  AND (NOT c.baseline OR list_contains($baseline_alerted, c.kind))
+  AND (NOT $per_issuer OR c.issuer IS NOT NULL)
+QUALIFY row_number() OVER (PARTITION BY CASE WHEN $per_issuer THEN c.issuer END
+                           ORDER BY c.detected_at DESC, c.change_id DESC) <= $limit
+ORDER BY c.detected_at DESC, c.change_id DESC;

@@ -47,6 +47,19 @@ def test_variable_may_list_destinations_as_one_string(tmp_path):
     assert s.notify == ("json://127.0.0.1:9/a", "json://127.0.0.1:9/b")
 
 
+def test_the_variable_routes_destinations_by_region_issuer_and_kind(tmp_path):
+    s = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={"destinations": [
+        {"url": "json://127.0.0.1:9/a", "regions": ["珠海市"], "kinds": ["expiring"]},
+        {"url": "json://127.0.0.1:9/b", "issuers": ["中共珠海市金湾区委"]}]})
+    city, unit = s.destinations
+    assert city.wants_notice("…", "中共珠海市金湾区委")
+    assert not city.wants_notice("…", "中共广州市委")
+    assert city.wanted_kinds == {"expiring"} and unit.issuers == ("中共珠海市金湾区委",)
+    with pytest.raises(ConfigError, match="unknown regions"):
+        tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={"destinations": [
+            {"url": "json://127.0.0.1:9/a", "regions": ["珠海"]}]})
+
+
 def test_a_comma_inside_a_url_is_kept_from_the_variable_as_from_the_environment():
     """One splitter for every source: ``to=a@x,b@y`` is one mailto URL, not two."""
     mail = "mailto://127.0.0.1:2525?from=zg@example.org&to=a@example.org,b@example.org"

@@ -34,8 +34,9 @@ def test_email_and_webhook_carry_each_event(wh, con, mail, hook):
     assert (report.queued, report.sent, report.messages, report.pending) == (4, 4, 4, 0)
 
     first, second = mail.wait_for(2, timeout=10)
-    assert first["Subject"] == "[zgwatch] 新通报 | 中共珠海市委关于巡视整改进展情况的通报"
-    assert second["Subject"].startswith("[zgwatch] 内容修改 | ")
+    assert first["Subject"] == ("[zgwatch] 新通报 · 6月4日截止 | "
+                                "中共珠海市委关于巡视整改进展情况的通报")
+    assert second["Subject"].startswith("[zgwatch] 内容修改 · 6月4日截止 | ")
     assert first["From"] == "zg@example.org" and first["To"] == "a@example.org"
     assert second.get_content_type() == "multipart/alternative"
     text = second.get_body(("plain",)).get_content()
@@ -252,7 +253,8 @@ def test_dry_run_shows_what_would_be_sent_and_records_nothing(wh, con, mail, hoo
     report = run(con, s, dry_run=True)
     assert report.dry_run and len(report.planned) == 2
     lines = report.plan_lines()
-    assert lines[0].startswith("mailto://127.0.0.1:") and lines[0].endswith("新通报 | 通报<甲>")
+    assert lines[0].startswith("mailto://127.0.0.1:")
+    assert lines[0].endswith("新通报 · 6月4日截止 | 通报<甲>")
     assert lines[1].startswith("json://127.0.0.1:")
     assert con.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM alert_destinations").fetchone()[0] == 0

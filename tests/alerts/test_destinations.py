@@ -62,9 +62,9 @@ def test_labels_tell_destinations_apart_without_showing_secrets():
 def test_routing_by_kind_and_keyword():
     t = Destination(url="json://127.0.0.1/x", kinds=("edited",), match=("珠海", "汕头"))
     assert t.wants_kind("edited") and not t.wants_kind("new")
-    assert t.matches("中共珠海市委关于…的通报", None)
-    assert t.matches("关于…的通报", "汕头市人民政府")
-    assert not t.matches("中共广州市委关于…的通报", "中共广州市委")
+    assert t.wants_notice("中共珠海市委关于…的通报", None)
+    assert t.wants_notice("关于…的通报", "汕头市人民政府")
+    assert not t.wants_notice("中共广州市委关于…的通报", "中共广州市委")
     default = Destination(url="json://127.0.0.1/x")
     assert default.wants_kind("new") and not default.wants_kind("expired")
-    assert default.matches(None, None)
+    assert default.wants_notice(None, None)

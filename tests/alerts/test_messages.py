@@ -55,7 +55,8 @@ def test_every_kind_through_smtp_and_webhook_says_how_to_act(wh, con, mail, hook
     assert run(con, config(destinations=wanted, site_url=SITE)).sent == 2
 
     (email,) = mail.wait_for(1)
-    assert email["Subject"].startswith(f"[zgwatch] {KINDS_LABEL[kind]} | {TITLE}")
+    due = "" if kind == "expired" else " · 6月4日截止"  # the deadline while the period is open
+    assert email["Subject"].startswith(f"[zgwatch] {KINDS_LABEL[kind]}{due} | {TITLE}")
     html = email.get_body(("html",)).get_content()
     text = email.get_body(("plain",)).get_content()
     (facts,) = valid(hook.wait_for(1))
@@ -98,7 +99,8 @@ def test_a_notice_edited_and_due_in_one_cycle_sends_one_message_per_destination(
         assert run(con, s).sent == 0
         (post,) = chat.wait_for(1)
     (email,) = mail.wait_for(1)
-    assert email["Subject"] == f"[zgwatch] 公开期限将至 · 内容修改 | {TITLE}"  # most urgent first
+    # most urgent first, then the deadline
+    assert email["Subject"] == f"[zgwatch] 公开期限将至 · 内容修改 · 6月4日截止 | {TITLE}"
     text = email.get_body(("plain",)).get_content()
     assert text.index("【公开期限将至】") < text.index("【内容修改】")
     (facts,) = valid(hook.wait_for(1))

@@ -13,11 +13,13 @@ from apprise.conversion import convert_between
 from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
 from alerts.destinations import Destination
 from alerts.events import ChangeEvent
-from alerts.messages import baseline_message, incident_message
+from alerts.messages import PAYLOAD_VERSION, baseline_message, incident_message, notice_message
 from alerts.render import md_escape, render
 from core.textdiff import compute_diff
 from core.vocabulary import KIND_LABELS
+from tests.alerts.helpers import schema_validator
 from tests.support.alerting import event_message
+from warehouse.summaries import moved_period_summary
 
 EVIL = '关于<script>alert("x")</script>&nbsp;[点我](javascript:alert(1)) **粗** 的通报'
 
@@ -58,10 +60,63 @@ def channel(url: str) -> Channel:
     return Channel.open(Destination(url=url))
 
 
+MOVED = {"period_extended": "期限延长至6月4日", "period_shortened": "期限缩短至6月4日"}
+
+
 @pytest.mark.parametrize("kind", sorted(KIND_LABELS))
-def test_subject_names_the_kind_in_chinese_and_the_title(kind):
+def test_subject_names_the_kind_in_chinese_the_open_deadline_and_the_title(kind):
+    """While the period is open the subject says when it ends; a moved one says its new end."""
     msg = event_message(replace(EVENT, kind=kind))
-    assert msg.subject == f"[zgwatch] {KIND_LABELS[kind]} | {EVENT.title}"
+    head = MOVED.get(kind, f"{KIND_LABELS[kind]} · 6月4日截止")
+    assert msg.subject == f"[zgwatch] {head} | {EVENT.title}"
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 6, 5), date(2026, 1, 1)])
+def test_a_subject_names_no_deadline_once_the_period_is_over(as_of):
+    msg = event_message(replace(EVENT, kind="new", as_of=as_of))
+    assert msg.subject == f"[zgwatch] 新通报 | {EVENT.title}"
+
+
+def test_a_subject_names_no_deadline_for_a_notice_without_one():
+    msg = event_message(replace(EVENT, kind="new", publicity_start=None, publicity_end=None))
+    assert msg.subject == f"[zgwatch] 新通报 | {EVENT.title}"
+
+
+@pytest.mark.parametrize(("kind", "old", "new", "words"), [
+    ("period_extended", date(2025, 5, 30), date(2025, 12, 20), "期限延长至12月20日"),
+    ("period_shortened", date(2025, 6, 30), date(2025, 6, 4), "期限缩短至6月4日"),
+])
+def test_a_moved_deadline_has_its_new_date_in_the_subject_and_both_in_the_body(kind, old, new,
+                                                                               words):
+    moved = replace(EVENT, change_id=8, kind=kind, publicity_end=new, previous_end=old, diff=None,
+                    summary=moved_period_summary(old, new))
+    msg = notice_message([replace(EVENT, publicity_end=new), moved])
+    assert msg.subject == f"[zgwatch] {words} · 内容修改 | {EVENT.title}"
+    assert msg.facts["kind"] == kind and msg.facts["labels"][0] == KIND_LABELS[kind]
+    assert msg.facts["events"][0]["period_moved"] == {"from": old.isoformat(),
+                                                      "to": new.isoformat()}  # fmt: skip
+    text = render(msg, "txt")
+    assert f"{old.month}月{old.day}日 → {new.month}月{new.day}日" in text
+    assert f"至 {new.isoformat()}" in text  # the period line gives the new end
+    envelope = {"version": "1.0", "title": msg.subject, "message": text, "type": "info",
+                "zgwatch": {"version": PAYLOAD_VERSION, "message_key": msg.key, **msg.facts}}
+    schema_validator().validate(envelope)  # the schema (version 2) knows the new kind
+
+
+def test_an_edit_links_its_diff_on_the_site_and_the_baseline_each_notice_page():
+    site = "https://zg.example.org/watch/"
+    msg = event_message(replace(EVENT, from_version=2, version_no=3), site_url=site)
+    anchor = site + "notices/1234.html#diff-2-3"
+    assert msg.facts["events"][0]["diff_url"] == anchor
+    for fmt in ("txt", "html", "md"):
+        assert anchor in render(msg, fmt), fmt
+    base = baseline_message("b1", {
+        "as_of": "2025-06-02", "notices": 1, "expired": 0, "expiring": 0,
+        "open": [{"notice_id": "1234", "url": EVENT.url, "title": EVENT.title,
+                  "publicity_start": "2025-05-20", "publicity_end": "2025-06-04",
+                  "version_no": 1, "contacts": None}]}, site_url=site)  # fmt: skip
+    for fmt in ("txt", "html", "md"):
+        assert site + "notices/1234.html" in render(base, fmt), fmt
 
 
 def test_body_has_link_issuer_period_days_left_and_shanghai_time():

@@ -63,6 +63,24 @@ def test_routed_destinations_from_file(tmp_path):
     assert [d.digest for d in s.all_destinations] == [False, False]
 
 
+def test_destinations_follow_issuers_and_regions_from_the_file_and_refuse_unknown_ones(
+        tmp_path):  # fmt: skip
+    cfg = tmp_path / "zg.toml"
+    cfg.write_text('[[destinations]]\nurl = "json://127.0.0.1:9/z"\n'
+                   'regions = ["珠海市", "金湾区"]\nissuers = ["中共广东省应急管理厅党组"]\n',
+                   encoding="utf-8")
+    (d,) = load_settings({}, env={}, config_file=cfg).destinations
+    assert (d.regions, d.issuers) == (("珠海市", "金湾区"), ("中共广东省应急管理厅党组",))
+    cfg.write_text('[[destinations]]\nurl = "json://127.0.0.1:9/z"\nregions = ["珠海"]\n',
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown regions"):
+        load_settings({}, env={}, config_file=cfg)
+    cfg.write_text('[[destinations]]\nurl = "json://127.0.0.1:9/z"\nunits = ["x"]\n',
+                   encoding="utf-8")
+    with pytest.raises(ConfigError):  # not built yet: a key that would do nothing is refused
+        load_settings({}, env={}, config_file=cfg)
+
+
 def test_a_destination_asks_for_a_digest_and_alerts_link_to_the_site(tmp_path):
     cfg = tmp_path / "zg.toml"
     cfg.write_text('site_url = "https://zg.example.org/site"\n'

@@ -20,11 +20,16 @@ def test_demo_runs_the_story_offline(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "基线: 已记录 60 条通报" in chapter(out, "1. Baseline")
-    assert "新通报 | 中共珠海市香洲区委" in chapter(out, "2. A new notice")
-    assert "内容修改" in chapter(out, "3. A one-character edit")
-    # the period moved (an edit) and is now due: one message per destination, not two
+    # a subject says when an open period ends
+    new = chapter(out, "2. A new notice")
+    assert re.search(r"新通报 · \d+月\d+日截止 \| 中共珠海市香洲区委", new)
+    assert re.search(r"内容修改 · \d+月\d+日截止 \|", chapter(out, "3. A one-character edit"))
+    # the period moved (an edit) and is now due: one message per destination, not three;
+    # the move is its own label, with the new end
     due = chapter(out, "4. A publicity period about to end")
-    assert due.count("公开期限将至 · 内容修改 |") == 2 and due.count("✉ mail") == 1
+    assert due.count("公开期限将至 · 期限缩短至11月28日 · 内容修改 |") == 2
+    assert due.count("✉ mail") == 1
+    assert "Parquet files: .venv/bin/zgwatch export --db " in out
     assert "alerts: none" in chapter(out, "5. A removal")
     assert "已撤下" in chapter(out, "5b. The removal confirmed")
     fault = chapter(out, "6. A bot shield and a 503")

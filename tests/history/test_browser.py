@@ -8,6 +8,7 @@ test sees anything a reader's browser would complain about or fetch.
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import pytest
@@ -274,4 +275,59 @@ def test_rows_drawn_by_the_script_show_markup_as_text(story, site_url, tab):
     row = page.locator(f"tr[data-id='{story.ids['MARKUP']}']")
     assert row.locator("td").first.inner_text().startswith(MARKUP_TITLE)
     assert row.locator("b").count() == 0
+    assert tab.errors() == []
+
+
+def _holders(con, phrase: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT notice_id FROM notices WHERE contains(title || body, ?)", [phrase]).fetchall()}
+
+
+def _search(page, phrase: str) -> tuple[str, set[str]]:
+    page.fill("#site-search-q", phrase)
+    page.wait_for_function("q => document.getElementById('site-search-results')"
+                           ".getAttribute('data-query') === q", arg=phrase, timeout=30_000)
+    count = page.inner_text("#site-search-results .search-count")
+    found = page.eval_on_selector_all("#site-search-results li > a",
+                                      "as => as.map(a => a.getAttribute('href'))")
+    return count, {href.rsplit("/", 1)[-1].removesuffix(".html") for href in found}
+
+
+def test_the_search_box_on_every_page_finds_what_a_plain_text_match_finds(story, site_url, tab):
+    """Pagefind's index (search/) is built with the site; typed into any page's box, an
+    issuer's name or a phrase of whole words finds the notices holding it (no more, no
+    fewer), links to their pages."""
+    with story.con() as con:
+        (issuer,) = con.execute("SELECT issuer FROM notices WHERE notice_id = ?",
+                                [story.ids["EDITED"]]).fetchone()  # fmt: skip
+        queries = {q: _holders(con, q) for q in (issuer, "巡视整改", "整改落实情况")}
+    for path in (sitemap.INDEX, sitemap.CHANGES, sitemap.notice_page(story.ids["EDITED"])):
+        page = tab.open(site_url + path)
+        for query, holders in queries.items():
+            assert holders and (query != issuer or story.ids["EDITED"] in holders)
+            count, ids = _search(page, query)
+            assert count.startswith(f"找到 {len(holders)} 条通报"), (path, query, count)
+            assert ids <= holders and len(ids) == min(len(holders), 10), (path, query, ids)
+        page.click("#site-search-results li > a")
+        page.wait_for_load_state("networkidle")
+        assert "/notices/" in page.url
+    assert tab.errors() == []  # no CSP violation, no script error
+    count, ids = _search(tab.open(site_url + sitemap.INDEX), "无此词语之通报")
+    assert "没有找到" in count and not ids
+
+
+def test_the_search_merges_its_buckets_of_notices(story, site_url, tab, tmp_path):
+    """A column too big for one Pagefind run is indexed in buckets; the box searches them all."""
+    from history.search import build_search, listing
+
+    site = tmp_path / "site"
+    shutil.copytree(story.site_dir, site)
+    with story.con() as con:
+        ids = [r[0] for r in con.execute("SELECT notice_id FROM notices").fetchall()]
+        holders = _holders(con, "巡视整改")
+    build_search(site, ids, None, per_bucket=8)
+    assert len(listing(site)["buckets"]) >= 4
+    with serving(site) as url:
+        count, found = _search(tab.open(url + sitemap.INDEX), "巡视整改")
+    assert count.startswith(f"找到 {len(holders)} 条通报") and found <= holders
     assert tab.errors() == []

@@ -112,3 +112,45 @@ def column_source_of(tmp_path):
 def test_a_base_url_that_cannot_be_one_is_refused(url):
     with pytest.raises(ValueError):
         sitemap.normalise_base(url)
+
+
+def test_each_issuer_has_a_feed_of_its_events_linked_from_its_notices_pages(tmp_path):
+    """feeds/issuer/<slug>.atom: the issuer's alerted events only, valid Atom, links that
+    resolve from the feed's own folder; each notice page links its issuer's feed."""
+    column = FakeColumn(tmp_path / "batches")
+    column.add(202101, issuer="中共珠海市金湾区委", published_on=date(2024, 9, 26))
+    column.add(202102, issuer="中共珠海市金湾区委", published_on=date(2024, 9, 27))
+    column.add(202103, issuer="中共广州市委/../../x", published_on=date(2024, 9, 27))
+    with connect(tmp_path / "w.duckdb") as con:
+        for as_of in (date(2024, 10, 1), date(2024, 10, 23)):  # 202101 ends 10-25: expiring
+            column.crawl()
+            load_pending(con, column.batches_dir)
+            detect_changes(con, as_of=as_of, warn_days=3)
+        column.add(202104, issuer="中共珠海市金湾区委", published_on=date(2024, 10, 20))
+        column.crawl()
+        load_pending(con, column.batches_dir)
+        detect_changes(con, as_of=date(2024, 10, 23), warn_days=3)
+        build_site(con, tmp_path / "raw", tmp_path / "site")
+        mine = con.execute(ALERTED.replace("WHERE", "WHERE issuer = '中共珠海市金湾区委' AND")
+                           ).fetchall()  # fmt: skip
+        source = column_source(con)
+    site = tmp_path / "site"
+    path = site / sitemap.issuer_feed("中共珠海市金湾区委")
+    assert path.parent == site / "feeds" / "issuer" and path.name.startswith("中共珠海市金湾区委-")
+    odd = site / sitemap.issuer_feed("中共广州市委/../../x")
+    assert odd.parent == path.parent and odd.is_file()  # a name never climbs out
+    feed = parse(path)
+    assert [e.id for e in feed.entries] == [entry_id(source, e[1]) for e in mine]
+    assert {e[3] for e in mine} == {"new", "expiring"}
+    for entry in feed.entries:
+        assert (path.parent / entry.link).resolve().is_file()  # ../../notices/…
+    expiring = next(e for e in feed.entries if e.tags[0].term == "expiring")
+    nid = expiring.link.rsplit("/", 1)[-1].removesuffix(".html")
+    content = expiring.content[0].value  # the contacts while the period runs
+    assert f"0756-72637{int(nid) % 100:02d}" in content and f"mailto:xszg{nid}@" in content
+    page = (site / sitemap.notice_page("202101")).read_text(encoding="utf-8")
+    href = sitemap.href(sitemap.issuer_feed("中共珠海市金湾区委"))
+    link = ('<link rel="alternate" type="application/atom+xml" title="中共珠海市金湾区委的变化 '
+            f'(Atom)" href="../{href}">')
+    assert link in page
+

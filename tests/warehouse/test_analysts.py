@@ -81,6 +81,16 @@ def analyst_copy(tmp_path_factory) -> Copy:
     return Copy(path, (ids[2], *changed_character(before, after)), today)
 
 
+@pytest.fixture(scope="module")
+def demo_copy(tmp_path_factory) -> Path:
+    """The analyst copy ``zgwatch demo`` leaves: what the guide tells a new analyst to open."""
+    from zgwatch.demo import main as demo
+
+    data = tmp_path_factory.mktemp("demo") / "demo"
+    assert demo(data) == 0
+    return data / "zgwatch.analyst.duckdb"
+
+
 @pytest.fixture
 def con(analyst_copy):
     c = duckdb.connect(str(analyst_copy.path), read_only=True)
@@ -98,9 +108,24 @@ def test_the_guide_has_its_worked_queries():
 
 
 @pytest.mark.parametrize(("label", "sql"), BLOCKS, ids=[label for label, _ in BLOCKS])
-def test_every_sql_block_of_the_guide_runs(con, label, sql):
-    result = con.execute(sql).to_arrow_table()
+def test_every_sql_block_of_the_guide_returns_rows_on_the_demo(demo_copy, label, sql):
+    with duckdb.connect(str(demo_copy), read_only=True) as con:
+        result = con.execute(sql).to_arrow_table()
     assert result.num_rows > 0, f"{label}: no rows"
+
+
+@pytest.mark.parametrize(("label", "sql"), BLOCKS, ids=[label for label, _ in BLOCKS])
+def test_every_sql_block_of_the_guide_runs_on_a_longer_history(con, label, sql):
+    con.execute(sql).to_arrow_table()
+
+
+def test_the_export_the_demo_prints_works(demo_copy, tmp_path, capsys):
+    """After the demo, the command its last lines give writes the Parquet files."""
+    from zgwatch.cli import main as cli
+
+    db = demo_copy.with_name("zgwatch.duckdb")
+    assert cli(["export", "--db", str(db), "--format", "parquet", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "version_history.parquet").is_file()
 
 
 def test_the_duckdb_command_line_reads_the_copy_and_searches_it(analyst_copy):

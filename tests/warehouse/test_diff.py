@@ -93,6 +93,41 @@ def test_a_publicity_period_change_says_old_and_new_end(cycle, con, column):
     assert change(con, "new", "1")["publicity_end"] == date(2024, 10, 25)
 
 
+@pytest.mark.parametrize(("end", "kind", "summary"), [
+    (date(2024, 12, 20), "period_extended", "公开期限延长:截止日 10月25日 → 12月20日"),
+    (date(2024, 10, 15), "period_shortened", "公开期限缩短:截止日 10月25日 → 10月15日"),
+    (date(2025, 1, 3), "period_extended", "公开期限延长:截止日 2024年10月25日 → 2025年1月3日"),
+])
+def test_a_moved_publicity_end_is_its_own_event_beside_the_edit(cycle, con, column, events,
+                                                                end, kind, summary):
+    column.add(1)  # 2024-09-26 to 10-25
+    column.add(2)
+    cycle(DAY)
+    column.set_period_end(1, end)
+    column.edit(2, "第一时间召开", "及时召开")  # an edit that moves no date: no period event
+    cycle(DAY)
+    moved = change(con, kind, "1")
+    assert moved["summary"] == summary
+    assert (moved["from_version"], moved["to_version"], moved["publicity_end"]) == (1, 2, end)
+    assert moved["event_key"] == f"{kind}:1:2" and not moved["baseline"]
+    assert change(con, "edited", "1")["to_version"] == 2  # the diff is still the edit's
+    assert events("period_extended", "period_shortened") == [(kind, "1")]
+    cycle(DAY)  # a rerun adds nothing
+    assert events("period_extended", "period_shortened") == [(kind, "1")]
+
+
+def test_a_period_read_for_the_first_time_is_not_a_moved_one(cycle, con, column, events):
+    column.add(1)
+    notice = column.notices["1"]
+    end, notice.publicity_end = notice.publicity_end, None
+    cycle(DAY)
+    notice.publicity_end = end
+    column.edit(1, "欢迎广大干部群众", "欢迎干部群众")
+    cycle(DAY)
+    assert events("edited") == [("edited", "1")]
+    assert events("period_extended", "period_shortened") == []
+
+
 def test_removal_is_confirmed_on_the_second_absence(cycle, events, con, column):
     column.add(1)
     column.add(2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,3 +112,99 @@ def test_a_changed_digit_gives_the_whole_date_as_alerts_show_it(column, cycle, c
     (diff_json,) = con.execute("SELECT diff FROM change_events WHERE kind = 'edited'").fetchone()
     (hunk,) = hunks(widen_numbers(parse_diff(diff_json)))  # what the alert shows
     assert marked == hunk_to_text(hunk)
+
+
+def test_version_history_lists_whole_dates_as_what_was_deleted_and_inserted(cycle, con, column):
+    """A moved end reads 10月25日 → 2月18日, never a date cut before its 日 (2月18)."""
+    column.add(1)  # to 10月25日
+    cycle()
+    column.set_period_end(1, date(2025, 2, 18))
+    cycle()
+    rows = con.execute("SELECT version_no, deleted, inserted FROM version_history "
+                       "WHERE notice_id = '1' ORDER BY version_no").fetchall()  # fmt: skip
+    assert rows == [(1, None, None), (2, ["10月25日"], ["2月18日"])]
+
+
+PAIR_COLUMNS = ("notice_id, seq, section, before, after, context_before, context_after, marked, "
+                "position, from_version, to_version")
+
+
+def _pair(con, notice_id, a, b) -> list[tuple]:
+    return con.execute(f"SELECT {PAIR_COLUMNS} FROM diff_versions(?, ?, ?)",
+                       [notice_id, a, b]).fetchall()  # fmt: skip
+
+
+def _texts(con, notice_id) -> dict[int, str]:
+    rows = con.execute("SELECT version_no, title || chr(10) || body FROM notice_versions "
+                       "WHERE notice_id = ?", [notice_id]).fetchall()  # fmt: skip
+    return dict(rows)
+
+
+def test_diff_versions_gives_change_hunks_rows_for_an_edit_and_the_same_cut_for_any_pair(
+        cycle, con, column):  # fmt: skip
+    column.add(1)
+    cycle()
+    edits = [("第一时间召开", "及时召开"), ("主要负责同志", "党委书记"), ("查处一批", "严肃查处")]
+    for old, new in edits:
+        column.edit(1, old, new)
+        cycle()
+    texts = _texts(con, "1")
+    assert sorted(texts) == [1, 2, 3, 4]
+    for a in range(1, 5):
+        for b in range(a + 1, 5):
+            rows = _pair(con, "1", a, b)
+            expected = [("1", p.seq, p.section, p.before, p.after, p.context_before,
+                         p.context_after, p.marked, p.position, a, b)
+                        for p in passages(compute_diff(texts[a], texts[b]))]  # fmt: skip
+            assert rows == expected, (a, b)
+            assert rows  # every pair of these versions differs
+        if a < 4:  # consecutive: exactly the edit's rows in change_hunks
+            hunks_of_edit = con.execute(
+                f"SELECT {PAIR_COLUMNS} FROM change_hunks WHERE notice_id = '1' AND "
+                "to_version = ? ORDER BY seq", [a + 1]).fetchall()  # fmt: skip
+            assert _pair(con, "1", a, a + 1) == hunks_of_edit
+    assert _pair(con, "1", 3, 1) == _pair(con, "1", 2, 2) == _pair(con, "1", 1, 9) == []
+    assert _pair(con, 1, 1, 3) == _pair(con, "1", 1, 3)  # an id typed as a number
+
+
+def test_a_rerun_adds_no_pair_twice_and_a_reverted_text_has_no_passages(cycle, con, column):
+    column.add(1)
+    cycle()
+    column.edit(1, "第一时间召开", "及时召开")
+    cycle()
+    column.edit(1, "及时召开", "第一时间召开")  # back to version 1's text
+    cycle()
+    cycle()
+    assert _pair(con, "1", 1, 3) == []
+    assert con.execute("SELECT count(*) FROM version_pair_hunks").fetchone()[0] == 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11),
+                          st.text("巡视整改落实监督0123456789年月日", min_size=1, max_size=6)),
+                min_size=2, max_size=4))
+def test_diff_versions_matches_the_passages_of_any_two_texts(tmp_path_factory, edits):
+    """Whatever the edits, each pair's rows are the passages of the two texts' diff."""
+    from testkit.batches import FakeColumn
+    from warehouse.db import connect
+    from warehouse.load import load_pending
+
+    tmp = tmp_path_factory.mktemp("pairs")
+    column = FakeColumn(tmp / "batches")
+    column.add(1)
+    with connect(tmp / "w.duckdb") as con:
+        for i, (at, text) in enumerate([(0, ""), *edits]):
+            if i:
+                body = column.notices["1"].body
+                column.notices["1"].body = body[: at * 7] + text + body[at * 7 :]
+            column.crawl()
+            load_pending(con, column.batches_dir)
+            detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
+        texts = _texts(con, "1")
+        for a in texts:
+            for b in texts:
+                if a < b:
+                    expected = [(p.before, p.after, p.marked)
+                                for p in passages(compute_diff(texts[a], texts[b]))]  # fmt: skip
+                    got = [(*r[3:5], r[7]) for r in _pair(con, "1", a, b)]
+                    assert got == expected

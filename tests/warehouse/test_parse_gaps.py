@@ -54,6 +54,22 @@ def test_each_check_is_one_branch(cycle, column, con):
     assert "Monday to Friday" in row[3] and row[4] == "公示期为15个工作日。" and row[5] == 0.5
 
 
+READINGS_NONE = {
+    "publicity_start": {"source": "none", "raw": None, "confidence": 0.0},
+    "publicity_end": {"source": "none", "raw": None, "confidence": 0.0,
+                      "estimated": False, "working_days": False},
+}  # fmt: skip
+
+
+def test_a_notice_with_no_period_is_missing_once_never_also_doubtful(cycle, column, con):
+    """The parser reads nothing with confidence 0.0: that is one gap (missing), counted once."""
+    column.add(1, period_days=None).readings = READINGS_NONE
+    cycle()
+    assert gaps(con) == {("1", 1, "publicity_period", "missing")}
+    assert con.execute("SELECT count(*) FROM parse_gaps WHERE field = 'publicity_period'"
+                       ).fetchone()[0] == 1  # fmt: skip
+
+
 def test_a_fixed_field_leaves_the_old_version_listed_not_the_current(cycle, column, con):
     column.add(1, period_days=None)
     cycle()

@@ -386,3 +386,17 @@ def test_a_deadline_leaves_notices_for_the_next_publish(db, column):
         assert k.execute("SELECT unindexed, changed FROM search_index").fetchone() == (0, 4)
         assert index_content(k) == index_content(f)
         assert sorted(found(k, "吃喝")) == ["1", "2", "3"]
+
+
+def test_called_through_attach_without_use_the_error_says_to_use_the_database(copy, tmp_path):
+    """The guide's way (ATTACH … AS zg, then USE zg) works; without USE, DuckDB's error says it."""
+    path = copy.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                        "current_database()").fetchone()[0]  # fmt: skip
+    with duckdb.connect(str(tmp_path / "mine.duckdb")) as mine:
+        mine.execute(f"ATTACH '{path}' AS zg (READ_ONLY)")
+        told = r"USE this database first, e\.g\. USE zg"
+        with pytest.raises(duckdb.CatalogException, match=told):
+            mine.execute("FROM zg.search_notices('违规吃喝')").fetchall()
+        mine.execute("USE zg")
+        found = mine.execute("FROM zg.search_notices('违规吃喝')").fetchall()
+        assert [r[0] for r in found] == ["1"]

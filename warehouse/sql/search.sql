@@ -301,6 +301,14 @@ SELECT (SELECT count(*) FROM fts_main_search_text.notice_docs)     AS notices,
        $unindexed::BIGINT                                          AS unindexed,
        $cap::INTEGER                                               AS paragraph_cap;
 
+-- name: search_guard
+-- A table macro reads the tables of the database in use, not of the one it lives in:
+-- after ATTACH '…analyst.duckdb' AS zg, zg.search_notices(…) would fail on
+-- "fts_main_search_text.terms does not exist". The macro reads this view first, so
+-- DuckDB's error names what to do: its name is the instruction.
+CREATE OR REPLACE VIEW "search_notices: USE this database first, e.g. USE zg (it reads the index of the database in use)" AS
+SELECT 1 AS ok;
+
 -- name: search_macro
 -- search_notices(query): the notices holding every word of the query (words
 -- are separated by spaces) as a phrase: the word's tokens side by side, in
@@ -339,9 +347,10 @@ qterms AS (  -- each query token's terms: itself, and for a lone character the p
           OR (q.slot = 1 AND suffix(d.term, q.token))
           OR (q.slot = q.n AND starts_with(d.term, q.token)))
 ),
-occurrences AS (
+occurrences AS (  -- the guard is bound first (search_guard)
     SELECT t.docid, t.termid, t.pos
-    FROM fts_main_search_text.terms AS t
+    FROM "search_notices: USE this database first, e.g. USE zg (it reads the index of the database in use)" AS guard,
+         fts_main_search_text.terms AS t
     WHERE t.termid IN (SELECT termid FROM qterms)
 ),
 aligned AS (  -- each occurrence as (paragraph, word, where the word would start)

@@ -117,6 +117,24 @@ LIMIT $limit;
 -- name: insert_hunks
 INSERT INTO edit_hunks BY NAME SELECT * FROM hunk_rows;
 
+-- name: pending_pairs
+-- Pairs of versions of a notice two or more apart, with differing texts and no passages
+-- in version_pair_hunks yet (new versions, and those recorded before the table), a chunk
+-- at a time in (notice, b, a) order, with both texts.
+SELECT a.notice_id, a.version_no, b.version_no, a.title, a.body, b.title, b.body
+FROM notice_versions AS b
+JOIN notice_versions AS a ON a.notice_id = b.notice_id AND a.version_no <= b.version_no - 2
+WHERE a.text_sha256 <> b.text_sha256
+  AND (b.notice_id, b.version_no, a.version_no) > ($after_id, $after_b, $after_a)
+  AND NOT EXISTS (SELECT 1 FROM version_pair_hunks AS p
+                  WHERE p.notice_id = a.notice_id AND p.from_version = a.version_no
+                    AND p.to_version = b.version_no)
+ORDER BY b.notice_id, b.version_no, a.version_no
+LIMIT $limit;
+
+-- name: insert_pairs
+INSERT INTO version_pair_hunks BY NAME SELECT * FROM pair_rows;
+
 -- name: record_run
 -- One row per run (006_diff_runs.sql): the date later readers count days from
 -- (the history site, and the analysts' views through latest_cycle).

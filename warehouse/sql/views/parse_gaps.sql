@@ -61,7 +61,9 @@ gaps AS (
            'found only near the appeal, without a label (confidence '
            || (readings -> 'publicity_start' ->> 'confidence') || ')'
     FROM versions
+    -- a doubt is about a window that was read: one not read at all is `missing` above
     WHERE TRY_CAST(readings -> 'publicity_start' ->> 'confidence' AS DOUBLE) < 0.7
+      AND (publicity_start IS NOT NULL OR publicity_end IS NOT NULL)
     UNION ALL
     SELECT notice_id, version_no, 'publicity_end', 'over_a_year',
            'the end (' || publicity_end || ') is more than a year after publication ('

@@ -1,11 +1,16 @@
 -- version_history: every text version of every notice, with the diff that made it
--- (NULL for version 1). deleted/inserted list the changed passages.
+-- (NULL for version 1). deleted/inserted list the changed passages in text order, as
+-- change_hunks cuts them (edit_hunks: a changed digit gives its whole date or number,
+-- 2月18日, never 2月18): what each passage held before, and what replaced it.
 CREATE OR REPLACE VIEW version_history AS
 WITH d AS (
-    SELECT notice_id, to_version, change_id, summary, diff,
-           json_transform(diff, '[["VARCHAR"]]') AS ops
-    FROM change_events
-    WHERE kind = 'edited'
+    SELECT e.notice_id, e.to_version, e.change_id, e.summary, e.diff,
+           list(h.before ORDER BY h.seq) FILTER (WHERE h.before <> '')   AS deleted,
+           list(h.after ORDER BY h.seq) FILTER (WHERE h.after <> '')     AS inserted
+    FROM change_events AS e
+    LEFT JOIN edit_hunks AS h USING (change_id)
+    WHERE e.kind = 'edited'
+    GROUP BY ALL
 )
 SELECT
     v.notice_id,
@@ -24,7 +29,7 @@ SELECT
     d.change_id,
     d.summary,
     d.diff,
-    [op[2] FOR op IN d.ops IF op[1] = '-1']                             AS deleted,
-    [op[2] FOR op IN d.ops IF op[1] = '1']                              AS inserted
+    CASE WHEN d.change_id IS NOT NULL THEN coalesce(d.deleted, []) END  AS deleted,
+    CASE WHEN d.change_id IS NOT NULL THEN coalesce(d.inserted, []) END AS inserted
 FROM notice_versions AS v
 LEFT JOIN d ON d.notice_id = v.notice_id AND d.to_version = v.version_no;

@@ -1,0 +1,143 @@
+"""Site search: Pagefind's static index of the notice pages, in ``search/``.
+
+Pagefind (the ``pagefind-bin-extended`` wheel: its extended build segments
+Chinese into words) reads the written notice pages, the regions each marks
+``data-pagefind-body`` (the title and the latest version's text), and writes a
+bundle of small index files that the browser fetches as a reader types: no
+server, no outside load.
+
+Pagefind holds everything it indexes in memory (about 0.5 MB a notice page) and
+has no incremental mode. So the notices are split into **buckets** of
+``PER_BUCKET`` in the order of their ids, each its own bundle
+``search/<bucket>/``, and a build reindexes only the buckets holding a notice
+page it wrote, or whose members changed: memory stays bounded by a bucket. The
+column numbers its notices in publication order and the notices changing are
+mostly the recent ones, so a cycle's new and edited notices fall in the last
+bucket or two, and the older buckets keep their members (and bundles) as the
+column grows. The pages load the first bucket's ``pagefind.js`` and merge the
+other buckets' indexes into it (Pagefind's ``mergeIndex``);
+``search/buckets.json`` lists the buckets with a hash of their members. A
+bucket's new bundle is written beside the old one and swapped in with two
+renames, so readers never see half an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from core import sitemap
+from core.errors import StageFailed
+from history.files import write_atomic
+
+GLOB = f"{sitemap.NOTICES_DIR}/*.html"  # only the notice pages are searched
+ENTRY = "pagefind.js"  # what the pages import, from the first bucket
+LISTING = "buckets.json"  # {"buckets": {"0": <hash of its notice ids>, "1": …}}
+PER_BUCKET = 400  # notices a bucket holds: ~200 MB for Pagefind
+TIMEOUT = 1800.0  # seconds for one bucket: far above what 400 notices take
+STAGE = ".search-src"  # the pages of each bucket, hard-linked, for Pagefind to read
+
+
+def pagefind() -> Path:
+    """The Pagefind binary of the installed wheel (``StageFailed`` when it is missing)."""
+    try:
+        import pagefind_bin_extended
+
+        return pagefind_bin_extended.get_executable()
+    except (ImportError, FileNotFoundError):
+        raise StageFailed("site search: the pagefind-bin-extended package is not installed "
+                          "(run scripts/bootstrap.sh)") from None
+
+
+def buckets(notice_ids: Iterable[str], per_bucket: int = PER_BUCKET,
+            ) -> dict[str, list[str]]:  # fmt: skip
+    """The notices in buckets of ``per_bucket`` in id order (the last one partly full),
+    by name: ``{"0": [...], "1": [...]}``."""
+    ordered = sorted(notice_ids, key=lambda i: (len(i), i))  # numeric order of digit strings
+    return {str(k): ordered[at : at + per_bucket]
+            for k, at in enumerate(range(0, len(ordered), per_bucket))}  # fmt: skip
+
+
+def members_hash(members: list[str]) -> str:
+    """What a bucket holds, in 16 hex digits: another member means another bundle."""
+    return hashlib.sha256(",".join(members).encode()).hexdigest()[:16]
+
+
+def listing(site_dir: Path) -> dict:
+    """``search/buckets.json`` (empty: no bundle yet)."""
+    try:
+        return json.loads((Path(site_dir) / sitemap.SEARCH_DIR / LISTING).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def build_search(site_dir: Path, notice_ids: Iterable[str], changed: Iterable[str] | None,
+                 *, per_bucket: int = PER_BUCKET) -> float:  # fmt: skip
+    """Bring ``search/`` up to date for the notice pages of ``notice_ids``: reindex the
+    buckets holding one of ``changed`` (None: all), or whose bundle is missing, and drop
+    buckets no longer used; return the seconds it took. No notice page, no bundle."""
+    t0 = time.monotonic()
+    site_dir = Path(site_dir)
+    ids = sorted(i for i in notice_ids if (site_dir / sitemap.notice_page(i)).is_file())
+    search = site_dir / sitemap.SEARCH_DIR
+    if not ids:
+        shutil.rmtree(search, ignore_errors=True)
+        return time.monotonic() - t0
+    groups = buckets(ids, per_bucket)
+    before = listing(site_dir).get("buckets")
+    before = before if isinstance(before, dict) else {}
+    changed = set(ids if changed is None else changed)
+    hashes = {name: members_hash(members) for name, members in groups.items()}
+    for name, members in groups.items():
+        if (before.get(name) != hashes[name] or changed.intersection(members)
+                or not (search / name / "pagefind-entry.json").is_file()):
+            _index_bucket(site_dir, name, members)
+    names = list(groups)
+    for old in search.iterdir():
+        if old.is_dir() and old.name not in names:
+            shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(site_dir / STAGE, ignore_errors=True)
+    write_atomic(search / LISTING, json.dumps({"buckets": hashes}))
+    return time.monotonic() - t0
+
+
+def _index_bucket(site_dir: Path, name: str, members: list[str]) -> None:
+    """Run Pagefind over one bucket's pages into ``search/<name>/``, swapped in whole."""
+    stage = site_dir / STAGE / name
+    shutil.rmtree(stage, ignore_errors=True)
+    (stage / sitemap.NOTICES_DIR).mkdir(parents=True)
+    for notice_id in members:
+        page = sitemap.notice_page(notice_id)
+        try:
+            os.link(site_dir / page, stage / page)
+        except OSError:  # another file system: a copy will do
+            shutil.copyfile(site_dir / page, stage / page)
+    search = site_dir / sitemap.SEARCH_DIR
+    search.mkdir(exist_ok=True)
+    fresh, old = search / f".{name}.new", search / f".{name}.old"
+    for leftover in (fresh, old):  # of a build that was killed
+        shutil.rmtree(leftover, ignore_errors=True)
+    command = [str(pagefind()), "--site", str(stage), "--output-path", str(fresh),
+               "--glob", GLOB, "--silent"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise StageFailed(f"site search: pagefind took over {TIMEOUT:.0f} s "
+                          f"on {stage}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if done.returncode != 0 or not (fresh / "pagefind-entry.json").is_file():
+        why = (done.stderr or done.stdout).strip().splitlines()
+        raise StageFailed(f"site search: pagefind failed on {stage}: "
+                          f"{why[-1] if why else f'exit {done.returncode}'}")
+    target = search / name
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

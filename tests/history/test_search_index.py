@@ -1,0 +1,68 @@
+"""search/: Pagefind's bundles, one per bucket of notices, rebuilt only where pages changed."""
+
+from __future__ import annotations
+
+import shutil
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core import sitemap
+from history.search import LISTING, buckets, build_search, listing
+
+
+def _site(tmp_path, ids):
+    site = tmp_path / "site"
+    for i in ids:
+        page = site / sitemap.notice_page(i)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f'<html lang="zh-CN"><body><h1 data-pagefind-body>通报{i}</h1>'
+                        f"<article data-pagefind-body><p>巡视整改第{i}号</p></article>"
+                        "</body></html>", encoding="utf-8")  # fmt: skip
+    return site
+
+
+def _inodes(site):
+    return {p.name: (p / "pagefind-entry.json").stat().st_ino
+            for p in (site / sitemap.SEARCH_DIR).iterdir() if p.is_dir()}  # fmt: skip
+
+
+def test_buckets_are_indexed_once_and_then_only_where_a_page_changed(tmp_path):
+    ids = [str(202000 + n) for n in range(10)]
+    site = _site(tmp_path, ids)
+    build_search(site, ids, None, per_bucket=4)
+    assert sorted(listing(site)["buckets"], key=int) == ["0", "1", "2"]  # 4 + 4 + 2
+    for name in listing(site)["buckets"]:
+        assert (site / sitemap.SEARCH_DIR / name / "pagefind.js").is_file()
+    before = _inodes(site)
+    build_search(site, ids, {ids[5]}, per_bucket=4)  # one page written: its bucket only
+    assert {n for n, ino in _inodes(site).items() if before[n] != ino} == {"1"}
+    assert not (site / ".search-src").exists()  # the staged pages are gone
+    assert not [p for p in (site / sitemap.SEARCH_DIR).iterdir() if p.name.startswith(".")]
+
+
+def test_new_notices_join_the_last_buckets_and_leave_the_others_alone(tmp_path):
+    """The column numbers notices in order: a cycle's new ones reindex the last bucket."""
+    ids = [str(202000 + n) for n in range(10)]
+    site = _site(tmp_path, ids)
+    build_search(site, ids, None, per_bucket=4)
+    before = _inodes(site)
+    more = [*ids, "202010", "202011", "202012"]
+    _site(tmp_path, more)
+    build_search(site, more, {"202010", "202011", "202012"}, per_bucket=4)
+    after = _inodes(site)
+    assert sorted(after, key=int) == ["0", "1", "2", "3"]
+    assert before["0"] == after["0"] and before["1"] == after["1"] and before["2"] != after["2"]
+    shutil.rmtree(site / sitemap.NOTICES_DIR)
+    build_search(site, [], None)
+    assert not (site / sitemap.SEARCH_DIR).exists() and listing(site) == {}
+
+
+@given(st.lists(st.integers(1, 10**8), unique=True, max_size=300), st.integers(1, 50))
+def test_buckets_hold_every_notice_once_in_id_order(numbers, per_bucket):
+    ids = [str(n) for n in numbers]
+    groups = buckets(ids, per_bucket)
+    flat = [i for name in sorted(groups, key=int) for i in groups[name]]
+    assert flat == sorted(ids, key=int)
+    assert all(len(m) == per_bucket for m in list(groups.values())[:-1])
+    assert LISTING == "buckets.json"
