@@ -14,6 +14,7 @@ reports a failing step itself (``open_incident``, ``close_incident``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,8 @@ ARTICLE_GRACE = timedelta(hours=24)
 CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article_failing",
                  "destination_failing", "deliveries_given_up")
 STEP_FAILED = "step_failed"
+# The incidents about one stakeholders' destination (subject_key: its url_hash).
+DESTINATION_KINDS = ("destination_failing", "deliveries_given_up")
 
 
 @dataclass(frozen=True)
@@ -174,20 +177,26 @@ def _facts(row) -> dict:
     }
 
 
-def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime) -> tuple[int, int]:
+def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime,
+              checked_destinations: Iterable[str] | None = None) -> tuple[int, int]:
     """Open an incident for each new trouble, close the checked ones that are over.
 
     Returns (opened, closed). Only incidents of ``CHECKED_KINDS`` are closed
-    here: a failing step's incident is closed by the step's next success.
+    here: a failing step's incident is closed by the step's next success. An
+    incident about a destination not in ``checked_destinations`` (the url hashes
+    this run looked at; None: all) stays open: a run configured without that
+    destination cannot know that its cause is gone.
     """
     rows = SQL.execute(con, "open_incidents", kinds=list(CHECKED_KINDS)).fetchall()
     is_open = {(r[1], r[2]): r[0] for r in rows}
     now_true = {(t.kind, t.subject_key): t for t in troubles}
     opened = sum(open_incident(con, t, batch_id, now) for k, t in now_true.items()
                  if k not in is_open)
+    checked = None if checked_destinations is None else set(checked_destinations)
     closed = 0
     for key, incident_id in is_open.items():
-        if key not in now_true:
+        unseen = key[0] in DESTINATION_KINDS and checked is not None and key[1] not in checked
+        if key not in now_true and not unseen:
             SQL.execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
             closed += 1
     return opened, closed

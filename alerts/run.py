@@ -45,6 +45,8 @@ class AlertReport:
     incidents_closed: int = 0
     dry_run: bool = False
     planned: list[tuple[str, str]] = field(default_factory=list)  # (masked channel, subject)
+    # deliveries given up to destinations not configured in this run: (masked channel, count)
+    failed_elsewhere: list[tuple[str, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # masked
 
     def __str__(self) -> str:
@@ -123,7 +125,7 @@ def _stage(
         resend_hint=config.resend_hint,
     )
     report.incidents_opened, report.incidents_closed = operators.reconcile(
-        con, troubles, batch_id, clock()
+        con, troubles, batch_id, clock(), [t.url_hash for t in stakeholders]
     )
     report.queued += operators.enqueue_notices(con, ops, clock())
     report.queued += gaps.enqueue_gaps(con, ops, clock())
@@ -132,6 +134,7 @@ def _stage(
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
     report.waiting, report.errors, report.messages = stats.waiting, stats.errors, stats.messages
     report.pending = len(outbox.pending(con, [d.url_hash for d in destinations]))
+    report.failed_elsewhere = outbox.failed_elsewhere(con, [d.url_hash for d in destinations])
 
 
 def run_alerts(

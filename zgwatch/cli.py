@@ -18,7 +18,8 @@ import signal
 import sys
 from pathlib import Path
 
-from core.errors import ConfigError, ZgwatchError
+from core.errors import ConfigError, StageFailed, ZgwatchError
+from zgwatch.airflow.tasks import SETTINGS_VARIABLE
 from zgwatch.config import Settings, load_settings
 
 
@@ -146,7 +147,19 @@ def _settings(args: argparse.Namespace) -> Settings:
         for name in ("source", "db", "data_dir", "notify", "as_of", "warn_days", "delay",
                      "timeout")
     }
-    return load_settings(flags, config_file=getattr(args, "config", None))
+    layers = []
+    if args.command != "airflow" and (os.environ.get("AIRFLOW_HOME")
+                                      or os.environ.get(AIRFLOW_VARIABLE_ENV)):
+        # The operator's shell of an Airflow deployment (its env.sh sourced): the settings
+        # are the workers', Variable included, so a remedy reaches the same destinations.
+        from zgwatch.airflow.tasks import stored_variable, variable_layer
+
+        layers.append(variable_layer(stored_variable()))
+        _logging(args.command)
+    return load_settings(flags, config_file=getattr(args, "config", None), layers=layers)
+
+
+AIRFLOW_VARIABLE_ENV = f"AIRFLOW_VAR_{SETTINGS_VARIABLE.upper()}"  # Airflow's env form of it
 
 
 WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
@@ -259,6 +272,8 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
     elif command == "alert":
         report = pipeline.alert(settings, dry_run=args.dry_run, retry_failed=args.retry_failed)
         print(f"alert: {report}")
+        if args.retry_failed and report.failed_elsewhere:
+            raise StageFailed(_not_resent(report.failed_elsewhere))
     elif command == "move-column":
         print(pipeline.move_column(settings, _new_column(args.new_source)))
     elif command == "site":
@@ -270,16 +285,29 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
             print(path)
 
 
+def _logging(command: str) -> None:
+    """The command's logging: INFO lines on stderr (``ZGWATCH_LOG_LEVEL``); set again, over
+    whatever importing Airflow configured, after the Variable has been read."""
+    quiet = "WARNING" if command == "demo" else "INFO"  # the demo tells its own story
+    logging.basicConfig(level=os.environ.get("ZGWATCH_LOG_LEVEL", quiet),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+
+
+def _not_resent(failed_elsewhere: list[tuple[str, int]]) -> str:
+    """Why ``--retry-failed`` left deliveries given up: their destinations are not configured."""
+    total = sum(n for _, n in failed_elsewhere)
+    names = ", ".join(channel for channel, _ in failed_elsewhere[:3])
+    return (f"{total} {'delivery' if total == 1 else 'deliveries'} given up to {names} not "
+            "re-sent: not configured here, so their incidents stay open (give the workers' "
+            "destinations: ZGWATCH_NOTIFY, --notify, the config file, or the Airflow Variable "
+            f"{SETTINGS_VARIABLE} with the deployment's AIRFLOW_HOME set)")
+
+
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
-        # the demo tells its own story; stage logs would drown it
-        quiet = "WARNING" if args.command == "demo" else "INFO"
-        logging.basicConfig(
-            level=os.environ.get("ZGWATCH_LOG_LEVEL", quiet),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        _logging(args.command)
         return _dispatch(args)
     except ZgwatchError as exc:
         print(f"zgwatch: {exc}", file=sys.stderr)

@@ -122,19 +122,52 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
     A bad value is a ``ConfigError`` naming where it came from: the Trigger
     form's field, the Variable's key, the DAG's setting, a ``ZGWATCH_*`` variable.
     """
-    from core.errors import ConfigError
     from zgwatch.config import load_settings
 
-    if variable is not None and not isinstance(variable, Mapping):
-        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: must be a JSON object")
     layers = [
-        (f"Airflow Variable {SETTINGS_VARIABLE} key {{}}",
-         _known(variable, f"Airflow Variable {SETTINGS_VARIABLE}")),
+        variable_layer(variable),
         ("DAG setting {}", _known(column_settings, "DAG setting")),
         ("Trigger form field {}", {k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS}),
         ("the run's logical date ({})", {"as_of": as_of.isoformat()}),
     ]
     return load_settings(env=None if env is None else dict(env), layers=layers)
+
+
+def variable_layer(variable: Any) -> tuple[str, dict[str, Any]]:
+    """The Variable ``zgwatch_settings`` (its JSON value, or None) as a settings layer."""
+    from core.errors import ConfigError
+
+    if variable is not None and not isinstance(variable, Mapping):
+        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: must be a JSON object")
+    return (f"Airflow Variable {SETTINGS_VARIABLE} key {{}}",
+            _known(variable, f"Airflow Variable {SETTINGS_VARIABLE}"))
+
+
+def stored_variable() -> Any:
+    """The Variable ``zgwatch_settings`` read outside a task (the CLI, the zgwatch page), from
+    where the tasks read it: the secrets backends, ``AIRFLOW_VAR_ZGWATCH_SETTINGS``, then
+    the metadata database of ``AIRFLOW_HOME``; None when it is nowhere.
+
+    A backend that cannot be read (a database not set up, a vault refusing) is a
+    ``ConfigError`` naming it, rather than settings silently missing the destinations.
+    """
+    from airflow.configuration import ensure_secrets_loaded
+
+    from core.errors import ConfigError
+
+    for backend in ensure_secrets_loaded():
+        try:
+            value = backend.get_variable(key=SETTINGS_VARIABLE)
+        except Exception as exc:
+            reason = " ".join(str(exc).split("\n")[0].split())[:200]
+            raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: cannot read it from "
+                              f"{type(backend).__name__}: {reason}") from None
+        if value is not None:
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: not JSON") from None
+    return None
 
 
 def _mask_destinations(settings) -> None:
