@@ -251,7 +251,9 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
 
     A failure opens one ``step_failed`` incident for the step, however often it
     fails; the next success closes it. Each change is sent to the operators'
-    destinations at once (the outbox keeps what cannot be sent yet).
+    destinations at once (the outbox keeps what cannot be sent yet), and the
+    analysts' copy is refreshed: the zgwatch page reads it, and while a cycle keeps
+    failing before its publish step nothing else would bring the incident there.
     """
     from alerts.messages import utc_now
     from alerts.operators import STEP_FAILED, Trouble, close_incident, open_incident
@@ -267,7 +269,21 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
             changed = open_incident(con, Trouble(STEP_FAILED, step, step, detail), None, utc_now())
         if changed:
             send_to_operators(con, settings.alert_config())
+    if changed:
+        _refresh_copy(settings)
     return changed
+
+
+def _refresh_copy(settings: Settings) -> None:
+    """Publish the analysts' copy (not the site) so it shows the incidents as they are now;
+    a failure is a warning (the incident is recorded and told; the next publish catches up)."""
+    from warehouse.publish import publish_analyst_copy
+
+    try:
+        with one_line("publish", settings):
+            publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
+    except Exception as exc:
+        log.warning("the analysts' copy was not refreshed: %s", exc)
 
 
 @dataclass

@@ -88,6 +88,26 @@ def test_the_page_shows_the_cycles_incidents_and_failures_from_the_analysts_copy
     assert 'href="runbook"' in html
 
 
+def test_a_failing_step_reaches_the_page_at_once_and_so_does_its_recovery(warehouse):
+    """While runs fail before publish, the page (which reads the analysts' copy) must still
+    show the step failing; its recovery too."""
+    from zgwatch import pipeline
+    from zgwatch.config import load_settings
+
+    db, _ = warehouse
+    settings = load_settings({"db": db, "data_dir": db.parent}, env={})
+    copy = db.with_name("zgwatch.analyst.duckdb")
+
+    def open_kinds():
+        data = page.read_copy(page.PageData("zgwatch_monitor"), copy)
+        return sorted(i["kind"] for i in data.incidents if i["ended_at"] is None)
+
+    assert pipeline.tell_operators(settings, "zgwatch_monitor.load", "disk full")
+    assert open_kinds() == ["list_incomplete", "step_failed"]
+    assert pipeline.tell_operators(settings, "zgwatch_monitor.load", None)
+    assert open_kinds() == ["list_incomplete"]
+
+
 def test_notice_links_point_into_the_history_site_when_it_exists(warehouse):
     db, batches = warehouse
     data = page.read_copy(page.PageData("zgwatch_monitor", runs=runs(batches), site=True),
