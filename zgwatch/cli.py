@@ -56,7 +56,9 @@ def _port(text: str) -> int:
     return value
 
 
-def _cycle_options() -> argparse.ArgumentParser:
+def _cycle_options(*, airflow: bool = False) -> argparse.ArgumentParser:
+    """The options of a cycle; ``airflow``: as ``zgwatch airflow`` hands them to its DAGs
+    (no ``--as-of``: each run's date is its logical date; ``--operators-notify`` too)."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("cycle options (also from ZGWATCH_* variables or a TOML file)")
     g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
@@ -65,7 +67,12 @@ def _cycle_options() -> argparse.ArgumentParser:
     g.add_argument("--data-dir", type=Path, metavar="DIR", help="raw snapshots and batches")
     g.add_argument("--notify", action="append", metavar="URL",
                    help="alert destination as an Apprise URL (repeatable)")
-    g.add_argument("--as-of", metavar="YYYY-MM-DD", help="the cycle's date")
+    if airflow:
+        g.add_argument("--operators-notify", action="append", metavar="URL",
+                       help="operators' destination (pipeline trouble) as an Apprise URL "
+                            "(repeatable)")
+    else:
+        g.add_argument("--as-of", metavar="YYYY-MM-DD", help="the cycle's date")
     g.add_argument("--warn-days", metavar="N", help="warn this many days before a period ends")
     g.add_argument("--delay", metavar="SECONDS", help="pause between two requests to the site")
     g.add_argument("--timeout", metavar="SECONDS", help="how long one request may take")
@@ -135,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="added to every answer, as a real network and server would (benchmarks)")
     d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
     d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
-    af = sub.add_parser("airflow", parents=[opts],
+    af = sub.add_parser("airflow", parents=[_cycle_options(airflow=True)],
                         help="run Airflow locally with zgwatch's DAGs until stopped")
     af.add_argument("--port", type=_port, default=8080, help="the UI/API port on 127.0.0.1")
     return parser
@@ -144,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     flags = {
         name: getattr(args, name, None)
-        for name in ("source", "db", "data_dir", "notify", "as_of", "warn_days", "delay",
-                     "timeout")
+        for name in ("source", "db", "data_dir", "notify", "operators_notify", "as_of",
+                     "warn_days", "delay", "timeout")
     }
     layers = []
     if args.command != "airflow" and (os.environ.get("AIRFLOW_HOME")

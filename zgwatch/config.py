@@ -40,6 +40,8 @@ ENV = {
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
+    "statsd": "ZGWATCH_STATSD",
+    "statsd_prefix": "ZGWATCH_STATSD_PREFIX",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -73,11 +75,24 @@ class Settings(BaseModel):
     # public base URL it is served at (links in alerts and the feed; none without it)
     site_dir: Path | None = None
     site_url: str | None = None
+    # metrics (zgwatch/metrics.py): the StatsD collector, host:port, and the names' prefix
+    statsd: str | None = None
+    statsd_prefix: str = Field(default="zgwatch", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 
     @field_validator("source")
     @classmethod
     def _http_url(cls, value: str) -> str:
         return v.column_url(value)  # checked before any request; scheme and host in lower case
+
+    @field_validator("statsd")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port (a StatsD collector, UDP)")
+        return value.strip()
 
     @field_validator("site_url")
     @classmethod

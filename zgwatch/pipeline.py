@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,11 +208,26 @@ def publish(settings: Settings) -> Published:
     pipeline's warehouse.
     """
     from warehouse.publish import publish_analyst_copy
+    from zgwatch import metrics
 
+    started = time.monotonic()
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
     log.info("analyst copy published: %s", path)
-    return Published(path, build_site(settings, db=path))
+    published = Published(path, build_site(settings, db=path))
+    metrics.send(settings.statsd, metrics.publish_lines(settings.statsd_prefix,
+                                                        time.monotonic() - started))
+    return published
+
+
+def send_cycle_metrics(settings: Settings, cycle: dict, alerts) -> None:
+    """The cycle's counts (``CycleSummary.as_json()``) and the alert stage's deliveries, to
+    the StatsD collector ``settings.statsd`` if there is one (zgwatch/metrics.py)."""
+    from zgwatch import metrics
+
+    prefix = settings.statsd_prefix
+    metrics.send(settings.statsd, [*metrics.cycle_lines(prefix, cycle),
+                                   *metrics.alert_lines(prefix, alerts)])
 
 
 def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,
@@ -316,6 +332,10 @@ def run(settings: Settings) -> CycleReport:
         report.diff = diff(settings)
         pause_point("before:alert")
         report.alerts = alert(settings)
+        if settings.statsd:
+            summary, _ = cycle_summary(settings, report.crawl.batch_dir.name)
+            if summary is not None:
+                send_cycle_metrics(settings, summary.as_json(), report.alerts)
         pause_point("before:publish")
         published = publish(settings)
         report.analyst_copy, report.site = published.analyst_copy, published.site

@@ -106,11 +106,13 @@ def publish_runs(url: str, token: str) -> list[dict]:
 def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica, tmp_path):
     data, port = tmp_path / "data", free_port()
     db = data / "zgwatch.duckdb"
-    env = clean_env() | {"ZGWATCH_SCHEDULE": "none",
+    # a deadline of 1.2 s: every run is late, and operators are told (then the run ends it)
+    env = clean_env() | {"ZGWATCH_SCHEDULE": "none", "ZGWATCH_DEADLINE": "0.02",
                          airflow_local.PASSWORD_ENV: PASSWORD}
-    with WebhookSink() as sink:
+    with WebhookSink() as sink, WebhookSink() as ops:
         launcher = Launcher(["--port", str(port), "--data-dir", str(data), "--db", str(db),
-                             "--source", replica.url, "--delay", "0", "--notify", sink.url()],
+                             "--source", replica.url, "--delay", "0", "--notify", sink.url(),
+                             "--operators-notify", ops.url("/ops")],
                             env, tmp_path)
         try:
             ready = launcher.wait_for(r"ready in (\d+) s", timeout=240)
@@ -142,13 +144,37 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             states = task_states(url, token, "zgwatch_monitor", second["dag_run_id"])
             assert second["state"] == "success", states
             assert {t: s for t, (s, _) in states.items()} == dict.fromkeys(
-                ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"], "success")
+                ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
+                 "cycle_health"], "success")
             assert states["load"][1] == "zgwatch_duckdb" and states["crawl"][1] == "zgwatch_site"
             assert second["conf"] == {"warn_days": 5}
 
             # the alert reached the sink, once
             messages = sink.wait_for(1, timeout=30)
             assert sum(TITLE in str(m["json"]) for m in messages) == 1
+
+            # the DeadlineAlert: the triggerer told operators that a cycle was late
+            wait_until(lambda: [m for m in ops.messages if "周期超时" in str(m["json"])], 120,
+                       "the deadline's message to operators")
+
+            # an old logical date from an operator's shell (env.sh only) while the scheduler
+            # runs: every task runs, as of that date, against the workers' column and warehouse
+            schedule = airflow_api.api(url, token, "/dags/zgwatch_monitor")["timetable_summary"]
+            home = data / "airflow"
+            old = subprocess.run(
+                ["/bin/sh", "-c", f". '{home / 'env.sh'}' && airflow dags test zgwatch_monitor "
+                                  "2024-10-20"],
+                env={"HOME": str(tmp_path), "LANG": "C.UTF-8"}, cwd=tmp_path, capture_output=True,
+                text=True, timeout=600)
+            assert old.returncode == 0, old.stdout[-3000:] + old.stderr[-3000:]
+            runs = airflow_api.api(url, token, "/dags/zgwatch_monitor/dagRuns")["dag_runs"]
+            [past] = [r for r in runs if (r["logical_date"] or "").startswith("2024-10-19T16:00")]
+            states = task_states(url, token, "zgwatch_monitor", past["dag_run_id"])
+            assert {t: s for t, (s, _) in states.items()} == dict.fromkeys(
+                ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
+                 "cycle_health"], "success")
+            after = airflow_api.api(url, token, "/dags/zgwatch_monitor")["timetable_summary"]
+            assert after == schedule  # the DAG was not re-serialised with another schedule
 
             # chromium comes with the test set-up (scripts/bootstrap.sh --browser)
             assert shutil.which("chromium"), "chromium missing: run scripts/bootstrap.sh --browser"
@@ -159,6 +185,8 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             png = shot.read_bytes()
             assert png.startswith(b"\x89PNG") and len(png) > 20_000
             print(f"\nAirflow ready in {ready.group(1)} s; first run {first_seconds:.0f} s")
+            # the API server's token key is long enough: no warning per token signed
+            assert "HMAC key" not in (home / "logs" / "components" / "api-server.log").read_text()
         finally:
             left = launcher.stop()
         assert left == [], f"processes left after stopping zgwatch airflow: {left}"
@@ -167,11 +195,13 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
 
     with duckdb.connect(str(db), read_only=True) as con:
         baseline = con.execute("SELECT count(*) FROM changes WHERE baseline").fetchone()[0]
+        batches = con.execute("SELECT count(*) FROM batches").fetchone()[0]
         new = con.execute("SELECT change_id, kind FROM changes WHERE title = ?",
                           [TITLE]).fetchall()
         sent = con.execute("SELECT status FROM deliveries WHERE change_id = ?",
                            [new[0][0]]).fetchall()
     assert baseline >= 45
+    assert batches == 3  # the two triggered runs and the one for 20 October 2024
     assert [k for _, k in new] == ["new"]
     assert sent == [("sent",)]
     assert (data / "zgwatch.analyst.duckdb").exists()  # published by zgwatch_publish

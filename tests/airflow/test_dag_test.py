@@ -16,7 +16,7 @@ from tests.airflow.conftest import HERE, airflow_env, run_python
 from zgwatch.sinks import WebhookSink
 
 ALL_DONE = {t: "success" for t in
-            ("snapshot_known", "crawl", "load", "diff", "alert", "verify_column")}
+            ("snapshot_known", "crawl", "load", "diff", "alert", "verify_column", "cycle_health")}
 
 pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
 

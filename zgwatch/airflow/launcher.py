@@ -46,9 +46,10 @@ COMPONENTS = {
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer", "--skip-serve-logs"],
 }
+SENSITIVE_KEYS = "notify,destinations"  # matched inside names: operators_notify too
 HEALTH = ("metadatabase", "scheduler", "dag_processor", "triggerer")
 # Cycle options handed to the Airflow processes as ZGWATCH_* (as_of comes from each run).
-PASSED_ON = ("source", "notify", "warn_days", "delay", "timeout")
+PASSED_ON = ("source", "notify", "operators_notify", "warn_days", "delay", "timeout")
 
 
 def airflow_env(home: Path, port: int, *, parallelism: int = 2,
@@ -84,6 +85,9 @@ def airflow_env(home: Path, port: int, *, parallelism: int = 2,
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        # The keys of the Variable zgwatch_settings that hold destinations (and so passwords,
+        # bot keys): the UI and the API show them as *** (docs/operators.md, "Secrets").
+        "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES": SENSITIVE_KEYS,
     })
     return env
 
@@ -110,6 +114,26 @@ def ensure_password(home: Path, wanted: str | None = None) -> str:
         path.write_text(json.dumps(users) + "\n", encoding="utf-8")
         path.chmod(0o600)
     return users[USER]
+
+
+JWT_SECRET_BYTES = 64  # HS512's key size: Airflow's generated 16 bytes made PyJWT warn per token
+
+
+def ensure_jwt_secret(home: Path) -> str:
+    """The key every component signs and checks the API's tokens with: made once
+    (``JWT_SECRET_BYTES`` random bytes, hex) and kept in ``<home>/jwt_secret``, mode 600."""
+    path = home / "jwt_secret"
+    try:
+        secret = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        secret = ""
+    if len(secret) < 2 * JWT_SECRET_BYTES:
+        secret = secrets.token_hex(JWT_SECRET_BYTES)
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secret + "\n")
+    return secret
 
 
 def pools_file(home: Path) -> Path:
@@ -302,10 +326,17 @@ def zgwatch_env(settings, given: Mapping[str, object]) -> dict[str, str]:
 
 
 def _write_env_sh(home: Path, env: Mapping[str, str]) -> Path:
-    """``<home>/env.sh``: source it to point the ``airflow`` CLI at this instance (no secrets)."""
-    keys = sorted(k for k in env if k == "AIRFLOW_HOME" or k.startswith("AIRFLOW__"))
+    """``<home>/env.sh``: source it and an operator's shell is the workers' (``airflow …``,
+    ``zgwatch …``): the same Airflow settings, connections, ``ZGWATCH_*`` settings (column,
+    warehouse, destinations, schedule) and PATH. It holds the API login and the destinations'
+    secrets, so only its owner may read it (mode 600, set before anything is written)."""
+    keys = sorted(k for k in env if k in ("AIRFLOW_HOME", "PATH")
+                  or k.startswith(("AIRFLOW__", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZGWATCH_")))
     path = home / "env.sh"
-    path.write_text("".join(f"export {k}={shlex.quote(env[k])}\n" for k in keys), encoding="utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older env.sh may have been readable by others
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("".join(f"export {k}={shlex.quote(env[k])}\n" for k in keys))
     return path
 
 
@@ -329,6 +360,7 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
     env = airflow_env(home, port, parallelism=parallelism)
     env.update(zgwatch_env(settings, given))
     password = ensure_password(home, env.pop(PASSWORD_ENV, None))
+    env["AIRFLOW__API_AUTH__JWT_SECRET"] = ensure_jwt_secret(home)
     env[f"AIRFLOW_CONN_{CONNECTION.upper()}"] = api_connection(env["AIRFLOW__API__BASE_URL"],
                                                                password)
     started = time.monotonic()
