@@ -27,6 +27,7 @@ class AlertConfig:
     source: str = ""  # the column, named in operators' messages
     resend_hint: str = ""  # how operators re-send given-up deliveries (the application's command)
     site_url: str | None = None  # the history site's public base URL: alerts link to it
+    runbook: str | None = None  # the operators' runbook (address or file): messages link it
 
 
 @dataclass
@@ -127,8 +128,8 @@ def _stage(
     report.incidents_opened, report.incidents_closed = operators.reconcile(
         con, troubles, batch_id, clock(), [t.url_hash for t in stakeholders]
     )
-    report.queued += operators.enqueue_notices(con, ops, clock())
-    report.queued += gaps.enqueue_gaps(con, ops, clock())
+    report.queued += operators.enqueue_notices(con, ops, clock(), config.runbook)
+    report.queued += gaps.enqueue_gaps(con, ops, clock(), config.runbook)
     stats.add(send(outbox.pending(con, [d.url_hash for d in ops], OPERATORS), channels))
 
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
@@ -226,7 +227,7 @@ def send_to_operators(
     with masking([s for d in ops for s in d.secrets]):
         for d in ops:
             outbox.register(con, d, clock())
-        report.queued = operators.enqueue_notices(con, ops, clock())
+        report.queued = operators.enqueue_notices(con, ops, clock(), config.runbook)
         stats = send_pending(con, outbox.pending(con, [d.url_hash for d in ops], OPERATORS),
                              _open_channels(ops), clock=clock, max_attempts=config.max_attempts,
                              pauses=retry_pauses, sleep=sleep)

@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from alerts.messages import INCIDENT_ACTIONS, INCIDENT_LABELS
+from alerts.messages import (
+    GAPS_SECTION,
+    INCIDENT_ACTIONS,
+    INCIDENT_LABELS,
+    INCIDENT_SECTIONS,
+    incident_message,
+)
 from alerts.operators import Trouble, open_incident
+from alerts.render import render
 from core import sitemap
 from core.errors import (
     ColumnMismatch,
@@ -194,11 +202,18 @@ def test_a_stage_failing_on_a_full_disk_points_to_the_disk_section(cause, caplog
 
 def test_every_incident_kind_says_what_to_do_and_where_to_read():
     html = runbook.html()
-    assert set(INCIDENT_ACTIONS) == set(INCIDENT_LABELS)
-    for kind, action in INCIDENT_ACTIONS.items():
-        section = action.rsplit("「", 1)[1].rstrip("」")
-        anchor = section.lower().replace(" ", "-")
-        assert f'id="{anchor}"' in html and f">{section}</h3>" in html, kind
+    assert set(INCIDENT_ACTIONS) == set(INCIDENT_LABELS) == set(INCIDENT_SECTIONS)
+    for kind, anchor in {**INCIDENT_SECTIONS, "gaps": GAPS_SECTION}.items():
+        assert f'id="{anchor}"' in html, kind
+    for action in INCIDENT_ACTIONS.values():  # Chinese text, no English section names
+        assert not re.search(r"[A-Z][a-z]+ [a-z]+", action), action
+    # the message links the section, wherever the runbook is served
+    message = incident_message({"incident_id": 7, "kind": "all_blocked", "subject": "http://x/",
+                                "detail": "批次 b: 3 篇文章全部被拦截", "started_at": NOW,
+                                "ended_at": None, "runbook": "http://af:8080/zgwatch/runbook"},
+                               "start")
+    text = render(message, "txt")
+    assert "运维手册: http://af:8080/zgwatch/runbook#shield-pages" in text
 
 
 def test_an_unknown_failure_keeps_its_traceback():
