@@ -89,7 +89,7 @@ def test_the_page_shows_the_cycles_incidents_and_failures_from_the_analysts_copy
     # the failed fetches of the last cycle with their reasons
     assert "index_2.html" in html and "post_1005.html" in html and ">412<" in html
     # the open incident, with what to do
-    assert "栏目列表持续不完整" in html and "List incomplete" in html
+    assert "栏目列表持续不完整" in html and 'href="runbook#list-incomplete"' in html
     # the latest changes, escaped
     assert "&lt;b&gt;端到端&lt;/b&gt;" in html and "<b>端到端" not in html
     assert "notices/2000.html" not in html  # no history site built: no dead links
@@ -147,6 +147,20 @@ def test_the_run_note_leads_with_what_went_wrong_and_fits_the_api(warehouse):
     assert f"{partial.requests} requests" in text and len(text) <= notes.MAX_NOTE
     clean = notes.note_text(baseline, [], {})
     assert clean.startswith("✓ new 29, edited 0") and "(baseline)" in clean
+
+
+def test_a_delivery_that_failed_in_this_run_is_on_the_note_at_once(warehouse):
+    """Not a ✓ until the destination's incident opens (a day, or runs, later)."""
+    from alerts.run import AlertReport
+
+    db, batches = warehouse
+    with connect(db, read_only=True) as con:
+        baseline = cycle_summary(con, batches[0])
+    failing = notes.note_text(baseline, [], {}, AlertReport(sent=3, retry_later=2))
+    assert failing.startswith("⚠ deliveries failed: 2 to retry · new 29"), failing
+    given_up = notes.note_text(baseline, [], {}, AlertReport(retry_later=0, failed=1))
+    assert given_up.startswith("⚠ deliveries failed: 0 to retry, 1 given up · ")
+    assert notes.note_text(baseline, [], {}, AlertReport(sent=5)).startswith("✓ ")
 
 
 @pytest.mark.parametrize(("error", "final", "section"), [

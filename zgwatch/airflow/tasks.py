@@ -332,12 +332,12 @@ def alert(crawled: Mapping[str, Any], column_settings: Mapping[str, Any] | None 
     if summary is not None:
         pipeline.send_cycle_metrics(settings, cycle, report)
     cycle["incidents_open"] = len(incidents)
-    _publish_summary(cycle, summary, incidents)
+    _publish_summary(cycle, summary, incidents, report)
     return {"queued": report.queued, "sent": report.sent, "pending": report.pending,
             "failed": report.failed, "cycle": cycle}
 
 
-def _publish_summary(cycle: dict, summary, incidents: list) -> None:
+def _publish_summary(cycle: dict, summary, incidents: list, alerts=None) -> None:
     """The summary as the extra of this task's asset events, and as the run's note."""
     from airflow.sdk import get_current_context
 
@@ -352,7 +352,7 @@ def _publish_summary(cycle: dict, summary, incidents: list) -> None:
         return
     run = context["dag_run"]
     notes.set_run_note(run.dag_id, run.run_id, notes.note_text(summary, incidents,
-                                                               INCIDENT_LABELS))
+                                                               INCIDENT_LABELS, alerts))
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
