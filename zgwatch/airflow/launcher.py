@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from core.errors import ConfigError, StageFailed
+from zgwatch.airflow import logfiles
 from zgwatch.airflow.notes import CONNECTION
 from zgwatch.airflow.plugin import UI_TIMEZONE_ENV
 from zgwatch.airflow.tasks import POOLS
@@ -206,9 +207,11 @@ def descendants(pid: int) -> list[int]:
 class LocalAirflow:
     """The Airflow components of one AIRFLOW_HOME, as one process group."""
 
-    def __init__(self, home: Path, port: int, env: Mapping[str, str]):
+    def __init__(self, home: Path, port: int, env: Mapping[str, str],
+                 log_bytes: int = logfiles.MAX_BYTES):
         self.home, self.port, self.env = home, port, dict(env)
         self.logs = home / "logs" / "components"
+        self.log_bytes = log_bytes  # each component's log rotates at this size
         self.procs: dict[str, subprocess.Popen] = {}
         self.seen: dict[int, str] = {}  # pid -> start time: every process below the components
 
@@ -222,10 +225,11 @@ class LocalAirflow:
         self.logs.mkdir(parents=True, exist_ok=True)
         airflow = str(Path(sys.executable).parent / "airflow")
         for name, argv in COMPONENTS.items():
-            with (self.logs / f"{name}.log").open("ab") as out:
-                self.procs[name] = subprocess.Popen(
-                    [airflow, *argv], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, start_new_session=True)
+            log = logfiles.RotatingLog(self.logs / f"{name}.log", self.log_bytes)
+            self.procs[name] = subprocess.Popen(
+                [airflow, *argv], env=self.env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            logfiles.pump(self.procs[name].stdout, log)
 
     def health(self) -> dict:
         """``/api/v2/monitor/health`` ({} while the API is not up)."""
@@ -353,8 +357,25 @@ def _check_port_free(port: int) -> None:
                               ) from None
 
 
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number from ``env[name]`` (default when unset); exit 2 when it is not one."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name}: must be a number > 0 (got {raw!r})")
+    return value
+
+
 def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism: int = 2) -> int:
     """Set up and start Airflow, print where and how to log in, run until stopped."""
+    log_bytes = int(_number(os.environ, logfiles.LOG_MAX_MB_ENV,
+                            logfiles.MAX_BYTES / 2**20) * 2**20)
+    task_log_days = _number(os.environ, logfiles.TASK_LOG_DAYS_ENV, logfiles.TASK_LOG_DAYS)
     _check_port_free(port)
     home = (settings.data_dir / "airflow").resolve()
     env = airflow_env(home, port, parallelism=parallelism)
@@ -366,7 +387,7 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
     started = time.monotonic()
     print(f"zgwatch airflow: AIRFLOW_HOME {home}; setting up (db migrate, pools "
           f"{', '.join(POOLS)})", flush=True)
-    airflow = LocalAirflow(home, port, env)
+    airflow = LocalAirflow(home, port, env, log_bytes)
     airflow.logs.mkdir(parents=True, exist_ok=True)
     setup(env, airflow.logs / "setup.log")
     stop_now: list[int] = []
@@ -388,11 +409,15 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
               f"  logs:   {airflow.logs}\n"
               f"  CLI:    source {_write_env_sh(home, env)}\n"
               f"Ctrl-C stops Airflow.", flush=True)
+        pruned_at = -logfiles.PRUNE_EVERY
         while not stop_now:
             if name := airflow.dead():
                 raise StageFailed(f"Airflow {name} exited; see {airflow.logs / (name + '.log')}")
             airflow.reap()
             airflow.track()
+            if time.monotonic() - pruned_at >= logfiles.PRUNE_EVERY:
+                logfiles.prune_task_logs(home / "logs", task_log_days)
+                pruned_at = time.monotonic()
             time.sleep(0.5)
         return 0
     finally:
