@@ -259,13 +259,20 @@ def _cycle_lock(settings: Settings):
 def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
     from zgwatch import pipeline
 
-    if command == "run":
-        report = pipeline.run(settings)
-        print(report.crawl.line())
-        print(f"diff: {report.diff}")
-        print(f"alert: {report.alerts}")
-        print(f"analysts open: {report.analyst_copy}")
-        print(f"history site: {report.site}")
+    if command == "run":  # each stage's line is printed once, when it is done (_logging)
+        live = None
+        if sys.stdout.isatty():
+            from zgwatch.progress import LiveCrawl, StageLines
+
+            live = LiveCrawl(settings.batches_dir)
+            for handler in logging.getLogger().handlers:
+                if isinstance(handler, StageLines):
+                    handler.before = live.stop
+        try:
+            pipeline.run(settings, progress=live)
+        finally:
+            if live is not None:
+                live.stop()
     elif command == "crawl":
         result = pipeline.crawl(settings)
         print(result.line())
@@ -298,6 +305,17 @@ def _logging(command: str) -> None:
     quiet = "WARNING" if command == "demo" else "INFO"  # the demo tells its own story
     logging.basicConfig(level=os.environ.get("ZGWATCH_LOG_LEVEL", quiet),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    if command == "run":
+        # The stages' lines are the command's output: on stdout, once, whatever the level;
+        # the log on stderr keeps everything else.
+        from zgwatch.progress import STAGE_LOGGER, StageLines, not_stage_line
+
+        root = logging.getLogger()
+        for handler in root.handlers:
+            handler.setLevel(root.level)
+            handler.addFilter(not_stage_line)
+        root.addHandler(StageLines())
+        logging.getLogger(STAGE_LOGGER).setLevel(logging.INFO)
 
 
 def _not_resent(failed_elsewhere: list[tuple[str, int]]) -> str:

@@ -315,17 +315,18 @@ class CycleReport:
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
 
 
-def run(settings: Settings) -> CycleReport:
+def run(settings: Settings, *, progress=None) -> CycleReport:
     """One monitoring cycle: crawl, load, diff, alert, publish (analysts' copy and site).
 
-    A column that cannot be read still gets its failed fetches loaded and its
+    ``progress`` is the crawl's (``crawl``). A column that cannot be read still gets its
+    failed fetches loaded and its
     date-driven events (publicity periods) raised, then ``ColumnUnreadable``
     (the alert stage's own incident tells operators). Any other failure of a
     stage is told to operators once, as is the first cycle that works again.
     """
     try:
         pause_point("before:crawl")
-        report = CycleReport(crawl=crawl(settings))
+        report = CycleReport(crawl=crawl(settings, progress=progress))
         pause_point("before:load")
         report.loads = load(settings)
         pause_point("before:diff")
