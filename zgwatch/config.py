@@ -136,13 +136,11 @@ class Settings(BaseModel):
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
         from alerts.run import AlertConfig  # late: Apprise and the templates load with it
-        from zgwatch.airflow import runbook
+        from zgwatch import runbook
 
-        # the runbook as the Airflow UI serves it, else the file beside the code
-        where = runbook.url() if runbook.base_url() else str(runbook.RUNBOOK)
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
                            source=self.source, resend_hint=RESEND_COMMAND,
-                           site_url=self.site_url, runbook=where)
+                           site_url=self.site_url, runbook=runbook.location())
 
     @property
     def batches_dir(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -103,3 +104,16 @@ def test_airflow_dags_test_runs_every_task_for_a_day_before_the_dag_existed(
                                   [run_id]).fetchall())
     assert state == "success" and tasks == ALL_DONE
     assert query(db, "SELECT DISTINCT as_of FROM changes") == [(date(2024, 10, 20),)]
+
+    # A backfill of an old range (docs/operators.md, "Rerunning a day"): Airflow 3 plans one
+    # run per hour of it, nothing refused for being before any deployment (no start_date).
+    backfill = subprocess.run([str(Path(sys.executable).parent / "airflow"), "backfill",
+                               "create", "--dag-id", "zgwatch_monitor",
+                               "--from-date", "2024-10-20T00:00:00+08:00",
+                               "--to-date", "2024-10-20T03:00:00+08:00",
+                               "--reprocess-behavior", "completed", "--dry-run"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
+    planned = re.findall(r"2024-10-19[ T]1[6-9]:00:00", backfill.stdout)
+    assert sorted({p.replace("T", " ") for p in planned}) == [
+        f"2024-10-19 {h}:00:00" for h in (16, 17, 18, 19)], backfill.stdout[-3000:]
