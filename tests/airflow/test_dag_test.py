@@ -114,6 +114,8 @@ def test_airflow_dags_test_runs_every_task_for_a_day_before_the_dag_existed(
                                "--reprocess-behavior", "completed", "--dry-run"],
                               env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
-    planned = re.findall(r"2024-10-19[ T]1[6-9]:00:00", backfill.stdout)
-    assert sorted({p.replace("T", " ") for p in planned}) == [
-        f"2024-10-19 {h}:00:00" for h in (16, 17, 18, 19)], backfill.stdout[-3000:]
+    table = backfill.stdout.split("Runs to be attempted", 1)[1]  # not the printed params
+    planned = {datetime.fromisoformat(p).astimezone(UTC) for p in re.findall(
+        r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[+-]\d\d:\d\d", table)}
+    assert sorted(planned) == [datetime(2024, 10, 19, h, tzinfo=UTC) for h in (16, 17, 18, 19)
+                               ], backfill.stdout[-3000:]
