@@ -4,7 +4,7 @@ Plain StatsD lines over UDP to ``statsd`` (``host:port``, ``ZGWATCH_STATSD``): f
 and forget, as StatsD is meant to be; a collector that is down costs nothing and
 loses only its points. Nothing is sent when ``statsd`` is not set. Airflow's own
 metrics go to the same collector under ``<prefix>.airflow`` (``zgwatch airflow``
-turns them on; docs/operators.md, "Metrics").
+turns them on: ``zgwatch.airflow.launcher.metrics_env``; docs/operators.md, "Metrics").
 
 Names (``<prefix>`` is ``zgwatch`` by default):
 

@@ -10,9 +10,11 @@ headless Chromium, and stopping the launcher must leave no process behind.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -102,14 +104,52 @@ def publish_runs(url: str, token: str) -> list[dict]:
     return [r for r in runs if r["state"] == "success"]
 
 
+class Collector:
+    """A StatsD collector on a free loopback UDP port: a thread keeps every metric name."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.names: set[str] = set()
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while self.running:
+            try:
+                data = self.sock.recv(65536).decode("ascii", "replace")
+            except (TimeoutError, OSError):
+                continue
+            self.names |= {line.split(":")[0] for line in data.splitlines() if ":" in line}
+
+    def wait_for(self, wanted: tuple[str, ...], timeout: float = 60) -> set[str]:
+        """The names received, once one starting with each of ``wanted`` has come."""
+        deadline = time.monotonic() + timeout
+        while not all(any(n.startswith(w) for n in set(self.names)) for w in wanted):
+            if time.monotonic() > deadline:
+                pytest.fail(f"no {wanted} metric; got {sorted(self.names)[:40]}")
+            time.sleep(0.5)
+        return set(self.names)
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
 @pytest.mark.timeout(900)
 def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica, tmp_path):
     data, port = tmp_path / "data", free_port()
     db = data / "zgwatch.duckdb"
     # a deadline of 1.2 s: every run is late, and operators are told (then the run ends it)
+    collector = Collector()
     env = clean_env() | {"ZGWATCH_SCHEDULE": "none", "ZGWATCH_DEADLINE": "0.02",
+                         "ZGWATCH_STATSD": collector.address,
                          airflow_local.PASSWORD_ENV: PASSWORD}
-    with WebhookSink() as sink, WebhookSink() as ops:
+    with WebhookSink() as sink, WebhookSink() as ops, contextlib.closing(collector):
         launcher = Launcher(["--port", str(port), "--data-dir", str(data), "--db", str(db),
                              "--source", replica.url, "--delay", "0", "--notify", sink.url(),
                              "--operators-notify", ops.url("/ops")],
@@ -152,6 +192,10 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             # the alert reached the sink, once
             messages = sink.wait_for(1, timeout=30)
             assert sum(TITLE in str(m["json"]) for m in messages) == 1
+
+            # metrics: zgwatch's per-cycle counts and Airflow's own, under one prefix
+            names = collector.wait_for(("zgwatch.cycle.requests", "zgwatch.airflow."))
+            assert all(n.startswith("zgwatch.") for n in names), names
 
             # the DeadlineAlert: the triggerer told operators that a cycle was late
             wait_until(lambda: [m for m in ops.messages if "周期超时" in str(m["json"])], 120,

@@ -125,6 +125,18 @@ def test_cli_has_the_airflow_command():
     assert (args.command, args.port, args.source) == ("airflow", 18080, "http://127.0.0.1:9/xunshizgls/")
 
 
+def test_with_a_statsd_collector_airflow_metrics_go_there_under_zgwatchs_prefix():
+    settings = load_settings(env={"ZGWATCH_STATSD": "127.0.0.1:8125",
+                                  "ZGWATCH_STATSD_PREFIX": "ops.zg"})
+    env = airflow_local.metrics_env(settings)
+    assert env["AIRFLOW__METRICS__STATSD_ON"] == "True"
+    assert (env["AIRFLOW__METRICS__STATSD_HOST"], env["AIRFLOW__METRICS__STATSD_PORT"]) == (
+        "127.0.0.1", "8125")
+    assert env["AIRFLOW__METRICS__STATSD_PREFIX"] == "ops.zg.airflow"
+    assert env["ZGWATCH_STATSD"] == "127.0.0.1:8125" and env["ZGWATCH_STATSD_PREFIX"] == "ops.zg"
+    assert airflow_local.metrics_env(load_settings(env={})) == {}
+
+
 def test_airflow_help_offers_what_the_dags_read_and_not_as_of(tmp_path, monkeypatch):
     """``--as-of`` is each run's logical date, never a setting; operators' destinations are."""
     helptext = build_parser()._subparsers._group_actions[0].choices["airflow"].format_help()

@@ -329,6 +329,19 @@ def zgwatch_env(settings, given: Mapping[str, object]) -> dict[str, str]:
     return env
 
 
+def metrics_env(settings) -> dict[str, str]:
+    """With a StatsD collector (``statsd``): Airflow's own metrics on, sent there under
+    ``<statsd_prefix>.airflow``, beside zgwatch's per-cycle counts (``zgwatch.metrics``)."""
+    if not settings.statsd:
+        return {}
+    host, _, port = settings.statsd.rpartition(":")
+    return {ENV["statsd"]: settings.statsd, ENV["statsd_prefix"]: settings.statsd_prefix,
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": host.strip("[]"),
+            "AIRFLOW__METRICS__STATSD_PORT": port,
+            "AIRFLOW__METRICS__STATSD_PREFIX": f"{settings.statsd_prefix}.airflow"}
+
+
 def _write_env_sh(home: Path, env: Mapping[str, str]) -> Path:
     """``<home>/env.sh``: source it and an operator's shell is the workers' (``airflow …``,
     ``zgwatch …``): the same Airflow settings, connections, ``ZGWATCH_*`` settings (column,
@@ -380,6 +393,7 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
     home = (settings.data_dir / "airflow").resolve()
     env = airflow_env(home, port, parallelism=parallelism)
     env.update(zgwatch_env(settings, given))
+    env.update(metrics_env(settings))
     password = ensure_password(home, env.pop(PASSWORD_ENV, None))
     env["AIRFLOW__API_AUTH__JWT_SECRET"] = ensure_jwt_secret(home)
     env[f"AIRFLOW_CONN_{CONNECTION.upper()}"] = api_connection(env["AIRFLOW__API__BASE_URL"],
