@@ -211,5 +211,5 @@ def retry_failed(con, hashes: Iterable[str], now: datetime) -> int:
 
 def failed_elsewhere(con, hashes: Iterable[str]) -> list[tuple[str, int]]:
     """(masked destination, deliveries given up) of destinations not in ``hashes``."""
-    return [(channel, n) for channel, n in execute(con, "failed_elsewhere",
-                                                   hashes=list(hashes)).fetchall()]
+    return [(channel, n) for channel, n in SQL.rows(con, "failed_elsewhere",
+                                                    hashes=list(hashes))]

@@ -4,8 +4,8 @@ terminal a live line for the crawl (list pages, notices, failures, rate, time le
 Stage lines are the pipeline's own INFO lines (logger ``zgwatch``), printed once, on
 stdout, as each stage ends; warnings and errors stay on stderr. The live line
 (Rich, transient) appears only when stdout is a terminal: under Airflow, cron or a
-pipe nothing is added. It reads the batch the crawl writes (``fetches.jsonl``,
-``listings.jsonl``), a line at a time, never the warehouse.
+pipe nothing is added. It reads the batch the crawl writes (its fetches and listings,
+``core.batch``), a line at a time, never the warehouse.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from core import batch
 from core.vocabulary import CONTENT_OUTCOMES
 
 STAGE_LOGGER = "zgwatch"
@@ -67,9 +68,9 @@ class CrawlCounts:
     """What a crawl has done so far, read from its batch folder."""
 
     def __init__(self, batch_dir: Path) -> None:
-        self._fetches = _Tail(batch_dir / "fetches.jsonl")
-        self._listings = _Tail(batch_dir / "listings.jsonl")
-        known = batch_dir / "known.jsonl"
+        self._fetches = _Tail(batch_dir / batch.FETCHES)
+        self._listings = _Tail(batch_dir / batch.LISTINGS)
+        known = batch_dir / batch.KNOWN
         self.known = sum(1 for _ in known.open("rb")) if known.exists() else 0
         self.list_pages = self.articles = self.failed = self.listed = 0
         self.started = time.monotonic()
