@@ -196,10 +196,42 @@ def _serve(settings: Settings, site_dir: Path | None, port: int) -> int:
     return 0
 
 
-def _check_writable(settings: Settings) -> None:
-    """The data directory and the warehouse's folder must exist or be creatable (exit 2)."""
-    _writable_folder("--data-dir", settings.data_dir)
-    _writable_folder("--db", settings.db.parent)
+def _check_writable(settings: Settings, command: str) -> list[Path]:
+    """The data directory, the warehouse's folder and (for ``run``, which publishes it) the
+    site folder must exist or be creatable (exit 2); the folders this made, outermost first."""
+    made: list[Path] = []
+    folders = [("--data-dir", settings.data_dir), ("--db", settings.db.parent)]
+    if command == "run":
+        folders.append(("site_dir" if settings.site_dir else "site folder", settings.site_folder))
+    try:
+        for what, folder in folders:
+            made += _missing(folder)
+            _writable_folder(what, folder)
+    except ConfigError:
+        _remove_made(made)
+        raise
+    return made
+
+
+def _missing(folder: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would make for ``folder``, outermost first."""
+    missing = []
+    for f in (folder.absolute(), *folder.absolute().parents):
+        if f.exists():
+            break
+        missing.append(f)
+    return missing[::-1]
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Undo the folders a refused command made: they go if they hold nothing but the
+    cycle's lock file (a refusal before any work leaves no ``data/`` behind)."""
+    from zgwatch.lock import LOCK_NAME
+
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            (folder / LOCK_NAME).unlink(missing_ok=True)
+            folder.rmdir()  # only when empty: never what someone else put there
 
 
 def _site_dir(folder: Path) -> Path:
@@ -236,8 +268,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return demo(args.data_dir)
     settings = _settings(args)
-    if command in WRITING:
-        _check_writable(settings)
+    if command == "move-column":
+        args.new_source = _new_column(args.new_source)  # before anything is made
+    made = _check_writable(settings, command) if command in WRITING else []
     if command == "airflow":
         from zgwatch.airflow import launcher
 
@@ -245,8 +278,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "serve":
         return _serve(settings, args.site_dir, args.port)
     locked = command in LOCKED and not getattr(args, "dry_run", False)
-    with _cycle_lock(settings) if locked else contextlib.nullcontext():
-        _stage(command, args, settings)
+    try:
+        with _cycle_lock(settings) if locked else contextlib.nullcontext():
+            _stage(command, args, settings)
+    except ConfigError:
+        _remove_made(made)
+        raise
     return 0
 
 
@@ -289,7 +326,7 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
         if args.retry_failed and report.failed_elsewhere:
             raise StageFailed(_not_resent(report.failed_elsewhere))
     elif command == "move-column":
-        print(pipeline.move_column(settings, _new_column(args.new_source)))
+        print(pipeline.move_column(settings, args.new_source))
     elif command == "site":
         report = pipeline.build_site(settings, _site_dir(args.site_dir), full=args.full)
         print(report)
@@ -299,11 +336,23 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
             print(path)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(text: str) -> str:
+    """``ZGWATCH_LOG_LEVEL`` as a level name (any case); ``ConfigError`` (exit 2) otherwise."""
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"ZGWATCH_LOG_LEVEL: not a log level (got {text!r}); "
+                          f"one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
 def _logging(command: str) -> None:
     """The command's logging: INFO lines on stderr (``ZGWATCH_LOG_LEVEL``); set again, over
     whatever importing Airflow configured, after the Variable has been read."""
     quiet = "WARNING" if command == "demo" else "INFO"  # the demo tells its own story
-    logging.basicConfig(level=os.environ.get("ZGWATCH_LOG_LEVEL", quiet),
+    logging.basicConfig(level=log_level(os.environ.get("ZGWATCH_LOG_LEVEL") or quiet),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     if command == "run":
         # The stages' lines are the command's output: on stdout, once, whatever the level;
