@@ -36,11 +36,16 @@ def new_gaps(con, destination: Destination) -> list[dict]:
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 
-def enqueue_gaps(con, operators: list[Destination], now: datetime) -> int:
-    """Queue one message per new gap for every operators' destination; how many were queued."""
+def enqueue_gaps(con, operators: list[Destination], now: datetime,
+                 runbook: str | None = None) -> int:
+    """Queue one message per new gap for every operators' destination; how many were queued.
+
+    ``runbook`` (the runbook's address) lets each message link its section.
+    """
     queued = 0
+    extra = {"runbook": runbook} if runbook else {}
     for destination in operators:
         for gap in new_gaps(con, destination):
             key = gap_key(gap["notice_id"], gap["version_no"], gap["field"])
-            queued += enqueue_message(con, destination, key, gap, now)
+            queued += enqueue_message(con, destination, key, {**gap, **extra}, now)
     return queued

@@ -58,20 +58,39 @@ INCIDENT_LABELS = {
     "alert_flood": "告警过多, 已合并为汇总",
     "crawl_runaway": "抓取失控, 已提前停止",
 }
-# What to do first, in one line; the runbook (docs/operators.md) has a section per kind.
+# What to do first, in one line, in the operators' language; the runbook (docs/operators.md)
+# has a section per kind, ``INCIDENT_SECTIONS`` (its anchor), linked from the message.
 INCIDENT_ACTIONS = {
-    "column_unreadable": "在浏览器打开栏目地址核对 (改版、拦截或宕机); "
-                         "见运维手册「Column unreadable」",
-    "all_blocked": "网站对本机启用了拦截: 确认出口 IP 与请求间隔; 见运维手册「Shield pages」",
-    "list_incomplete": "查看 crawl 任务日志的 failed fetch 行; 见运维手册「List incomplete」",
-    "article_failing": "在浏览器打开该文章核对; 见运维手册「An article failing」",
-    "destination_failing": "检查该渠道的地址与密钥; 见运维手册「Destination failing」",
-    "deliveries_given_up": "渠道恢复后按上面的重新发送命令补发; 见运维手册「Deliveries given up」",
-    "step_failed": "打开日志链接看原因; 见运维手册「A step failing」",
-    "publish_unfinished": "下一轮会补完; 若连续出现, 见运维手册「Publish past its budget」",
-    "alert_flood": "在浏览器打开栏目核对新通报是否真实; 见运维手册「Alert flood」",
-    "crawl_runaway": "在浏览器打开栏目核对 (新通报数量、分页); 见运维手册「Crawl runaway」",
+    "column_unreadable": "在浏览器打开栏目地址核对 (改版、拦截或宕机)",
+    "all_blocked": "网站对本机启用了拦截: 确认出口 IP 与请求间隔",
+    "list_incomplete": "查看 crawl 任务日志中的 failed fetch 行",
+    "article_failing": "在浏览器打开该文章核对",
+    "destination_failing": "检查该渠道的地址与密钥",
+    "deliveries_given_up": "渠道恢复后按上面的重新发送命令补发",
+    "step_failed": "打开日志链接看原因",
+    "publish_unfinished": "下一轮会补完; 若连续出现, 查看 publish 的时间预算",
+    "alert_flood": "在浏览器打开栏目核对新通报是否真实",
+    "crawl_runaway": "在浏览器打开栏目核对 (新通报数量、分页)",
 }
+INCIDENT_SECTIONS = {
+    "column_unreadable": "column-unreadable",
+    "all_blocked": "shield-pages",
+    "list_incomplete": "list-incomplete",
+    "article_failing": "an-article-failing",
+    "destination_failing": "destination-failing",
+    "deliveries_given_up": "deliveries-given-up",
+    "step_failed": "a-step-failing",
+    "publish_unfinished": "publish-past-its-budget",
+    "alert_flood": "alert-flood",
+    "crawl_runaway": "crawl-runaway",
+}
+GAPS_SECTION = "parse-gaps"
+
+
+def runbook_link(runbook: str | None, section: str) -> str | None:
+    """The runbook's ``section`` at ``runbook`` (its address, or its file); None without one."""
+    return f"{runbook}#{section}" if runbook else None
+
 
 UNREAD_REASONS = frozenset({"missing", "unknown", "none"})  # the field is not there at all
 
@@ -424,7 +443,10 @@ def incident_message(incident: Mapping[str, Any], phase: str) -> Message:
     facts: dict[str, Any] = {"message": "incident"}
     facts.update({k: v for k, v in incident.items() if k != "subject"})
     facts.update(subject_text=incident["subject"], label=label, phase=phase,
-                 action=INCIDENT_ACTIONS.get(incident["kind"]) if phase == "start" else None)
+                 action=INCIDENT_ACTIONS.get(incident["kind"]) if phase == "start" else None,
+                 runbook=runbook_link(incident.get("runbook"),
+                                      INCIDENT_SECTIONS.get(incident["kind"], "runbook"))
+                 if phase == "start" else None)
     for key in ("started_at", "ended_at"):  # stored as ISO 8601 (UTC) in the outbox payload
         value = facts.get(key)
         if isinstance(value, str):
@@ -456,7 +478,7 @@ def gap_message(gap: Mapping[str, Any]) -> Message:
     reasons = [GAP_REASONS.get(r, r) for r in gap.get("reasons") or []]
     title = defuse(one_line(gap.get("title"))) or f"通报 {gap['notice_id']}"
     facts = {"message": "gap", **gap, "title": title, "field_label": field_label,
-             "reason_labels": reasons}
+             "reason_labels": reasons, "runbook": runbook_link(gap.get("runbook"), GAPS_SECTION)}
     return Message(
         key=f"gap:{gap['notice_id']}:{gap['version_no']}:{gap['field']}",
         template="gap",

@@ -14,6 +14,7 @@ reports a failing step itself (``open_incident``, ``close_incident``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,9 @@ DESTINATION_GRACE = timedelta(hours=24)
 # on this many consecutive cycles (removals cannot be confirmed meanwhile), or
 # one article failing for this long (hourly cycles: about 24 tries).
 LIST_INCOMPLETE_CYCLES = 3
+# "Every article blocked" speaks for the whole column only when the cycle fetched a few:
+# one shielded page is that page's trouble (article_failing), not the site shielding us.
+ALL_BLOCKED_MIN_ARTICLES = 3
 ARTICLE_GRACE = timedelta(hours=24)
 # The incidents the alert stage opens and closes from what it sees; others
 # (a failing step) are opened and closed by whoever runs the step.
@@ -39,6 +43,8 @@ CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article
                  "destination_failing", "deliveries_given_up", "alert_flood", "crawl_runaway")
 STEP_FAILED = "step_failed"
 PUBLISH_UNFINISHED = "publish_unfinished"  # the publish step stopped at its time budget
+# The incidents about one stakeholders' destination (subject_key: its url_hash).
+DESTINATION_KINDS = ("destination_failing", "deliveries_given_up", "alert_flood")
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ def _whole_column_trouble(con, source: str, batch_id: str) -> list[Trouble]:
             )
         )
     articles = SQL.execute(con, "articles_blocked", batch_id=batch_id).fetchone()
-    if articles[0] > 0 and articles[1] == articles[0]:
+    if articles[0] >= ALL_BLOCKED_MIN_ARTICLES and articles[1] == articles[0]:
         out.append(
             Trouble(
                 "all_blocked",
@@ -136,16 +142,19 @@ def _destination_trouble(con, stakeholders: list[Destination], now: datetime,
     told = {r[2] for r in SQL.execute(con, "open_incidents",
                                    kinds=["destination_failing"]).fetchall()}
     out = []
+    # named as the logs name it (scheme, host, a hash of its secret), not Apprise's privacy URL
+    labels = {t.url_hash: t.label for t in stakeholders}
     for h in destination_health(con, [t.url_hash for t in stakeholders], STAKEHOLDERS):
+        name = labels.get(h.url_hash, h.masked)
         last_run = h.pending and h.most_attempts >= max_attempts - 1
         if last_run or (h.failing_since is not None and (
                 now - h.failing_since >= DESTINATION_GRACE or h.given_up_while_failing
                 or h.url_hash in told)):
-            out.append(Trouble("destination_failing", h.url_hash, h.masked,
+            out.append(Trouble("destination_failing", h.url_hash, name,
                                _failing_detail(h, max_attempts)))
         if h.given_up:
             how = f"; 重新发送: {resend_hint}" if resend_hint else ""
-            out.append(Trouble("deliveries_given_up", h.url_hash, h.masked,
+            out.append(Trouble("deliveries_given_up", h.url_hash, name,
                                f"{h.given_up} 条告警在连续 {max_attempts} 次运行发送失败后已放弃, "
                                f"最近一次于 {shanghai_time(h.last_given_up)}{how}"))
     return out
@@ -153,7 +162,7 @@ def _destination_trouble(con, stakeholders: list[Destination], now: datetime,
 
 def flood_trouble(destination: Destination, messages: int, threshold: int) -> Trouble:
     """``alert_flood``: one run would have sent ``messages`` messages to ``destination``."""
-    return Trouble("alert_flood", destination.url_hash, destination.masked,
+    return Trouble("alert_flood", destination.url_hash, destination.label,
                    f"本轮应发 {messages} 条告警, 超过每轮上限 {threshold} 条 (flood_threshold), "
                    "已合并为一条汇总发送; 栏目是否在大量产生新通报?")
 
@@ -192,20 +201,26 @@ def _facts(row) -> dict:
     }
 
 
-def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime) -> tuple[int, int]:
+def reconcile(con, troubles: list[Trouble], batch_id: str | None, now: datetime,
+              checked_destinations: Iterable[str] | None = None) -> tuple[int, int]:
     """Open an incident for each new trouble, close the checked ones that are over.
 
     Returns (opened, closed). Only incidents of ``CHECKED_KINDS`` are closed
-    here: a failing step's incident is closed by the step's next success.
+    here: a failing step's incident is closed by the step's next success. An
+    incident about a destination not in ``checked_destinations`` (the url hashes
+    this run looked at; None: all) stays open: a run configured without that
+    destination cannot know that its cause is gone.
     """
     rows = SQL.execute(con, "open_incidents", kinds=list(CHECKED_KINDS)).fetchall()
     is_open = {(r[1], r[2]): r[0] for r in rows}
     now_true = {(t.kind, t.subject_key): t for t in troubles}
     opened = sum(open_incident(con, t, batch_id, now) for k, t in now_true.items()
                  if k not in is_open)
+    checked = None if checked_destinations is None else set(checked_destinations)
     closed = 0
     for key, incident_id in is_open.items():
-        if key not in now_true:
+        unseen = key[0] in DESTINATION_KINDS and checked is not None and key[1] not in checked
+        if key not in now_true and not unseen:
             SQL.execute(con, "close_incident", now=now, batch_id=batch_id, incident_id=incident_id)
             closed += 1
     return opened, closed
@@ -231,18 +246,21 @@ def close_incident(con, kind: str, subject_key: str, now: datetime,
     return bool(found)
 
 
-def enqueue_notices(con, operators: list[Destination], now: datetime) -> int:
+def enqueue_notices(con, operators: list[Destination], now: datetime,
+                    runbook: str | None = None) -> int:
     """Queue each open incident's start and each closed incident's end for every operator.
 
     An end is queued only where its start was, so a destination added later
     does not hear of old trouble, and nobody hears of an end without a start.
+    ``runbook`` (the runbook's address) lets each start link its section.
     """
     queued = 0
+    extra = {"runbook": runbook} if runbook else {}
     open_rows = SQL.execute(con, "all_open_incidents").fetchall()
     for destination in operators:
         for row in open_rows:
-            queued += enqueue_message(con, destination, f"incident:{row[0]}:start", _facts(row),
-                                      now)
+            queued += enqueue_message(con, destination, f"incident:{row[0]}:start",
+                                      {**_facts(row), **extra}, now)
         ended = SQL.execute(con, "ended_incidents_told", url_hash=destination.url_hash).fetchall()
         for row in ended:
             queued += enqueue_message(con, destination, f"incident:{row[0]}:end", _facts(row), now)

@@ -225,3 +225,9 @@ def retry_failed(con, hashes: Iterable[str], now: datetime) -> int:
     count = execute(con, "record_resends", hashes=hashes, now=now).fetchone()[0]
     execute(con, "retry_failed", hashes=hashes)
     return count
+
+
+def failed_elsewhere(con, hashes: Iterable[str]) -> list[tuple[str, int]]:
+    """(masked destination, deliveries given up) of destinations not in ``hashes``."""
+    return [(channel, n) for channel, n in SQL.rows(con, "failed_elsewhere",
+                                                    hashes=list(hashes))]

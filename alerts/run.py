@@ -27,6 +27,7 @@ class AlertConfig:
     source: str = ""  # the column, named in operators' messages
     resend_hint: str = ""  # how operators re-send given-up deliveries (the application's command)
     site_url: str | None = None  # the history site's public base URL: alerts link to it
+    runbook: str | None = None  # the operators' runbook (address or file): messages link it
     # more messages than this for one destination in one run: one digest and an incident
     flood_threshold: int = FLOOD_MESSAGES
 
@@ -47,6 +48,8 @@ class AlertReport:
     incidents_closed: int = 0
     dry_run: bool = False
     planned: list[tuple[str, str]] = field(default_factory=list)  # (masked channel, subject)
+    # deliveries given up to destinations not configured in this run: (masked channel, count)
+    failed_elsewhere: list[tuple[str, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # masked
 
     def __str__(self) -> str:
@@ -130,15 +133,16 @@ def _stage(
         resend_hint=config.resend_hint,
     )
     report.incidents_opened, report.incidents_closed = operators.reconcile(
-        con, troubles + floods, batch_id, clock()
+        con, troubles + floods, batch_id, clock(), [t.url_hash for t in stakeholders]
     )
-    report.queued += operators.enqueue_notices(con, ops, clock())
-    report.queued += gaps.enqueue_gaps(con, ops, clock())
+    report.queued += operators.enqueue_notices(con, ops, clock(), config.runbook)
+    report.queued += gaps.enqueue_gaps(con, ops, clock(), config.runbook)
     stats.add(send(outbox.pending(con, [d.url_hash for d in ops], OPERATORS), channels))
 
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
     report.waiting, report.errors, report.messages = stats.waiting, stats.errors, stats.messages
     report.pending = len(outbox.pending(con, [d.url_hash for d in destinations]))
+    report.failed_elsewhere = outbox.failed_elsewhere(con, [d.url_hash for d in destinations])
 
 
 def run_alerts(
@@ -215,7 +219,7 @@ def send_to_operators(
     with masking([s for d in ops for s in d.secrets]):
         for d in ops:
             outbox.register(con, d, clock())
-        report.queued = operators.enqueue_notices(con, ops, clock())
+        report.queued = operators.enqueue_notices(con, ops, clock(), config.runbook)
         stats = send_pending(con, outbox.pending(con, [d.url_hash for d in ops], OPERATORS),
                              _open_channels(ops), clock=clock, max_attempts=config.max_attempts,
                              pauses=retry_pauses, sleep=sleep)

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from core.errors import ConfigError, StageFailed, ZgwatchError
+from zgwatch.airflow.tasks import SETTINGS_VARIABLE
 from zgwatch.config import Settings, load_settings
 
 
@@ -55,7 +56,9 @@ def _port(text: str) -> int:
     return value
 
 
-def _cycle_options() -> argparse.ArgumentParser:
+def _cycle_options(*, airflow: bool = False) -> argparse.ArgumentParser:
+    """The options of a cycle; ``airflow``: as ``zgwatch airflow`` hands them to its DAGs
+    (no ``--as-of``: each run's date is its logical date; ``--operators-notify`` too)."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("cycle options (also from ZGWATCH_* variables or a TOML file)")
     g.add_argument("--config", type=Path, help="TOML settings file (default ./zgwatch.toml)")
@@ -64,7 +67,12 @@ def _cycle_options() -> argparse.ArgumentParser:
     g.add_argument("--data-dir", type=Path, metavar="DIR", help="raw snapshots and batches")
     g.add_argument("--notify", action="append", metavar="URL",
                    help="alert destination as an Apprise URL (repeatable)")
-    g.add_argument("--as-of", metavar="YYYY-MM-DD", help="the cycle's date")
+    if airflow:
+        g.add_argument("--operators-notify", action="append", metavar="URL",
+                       help="operators' destination (pipeline trouble) as an Apprise URL "
+                            "(repeatable)")
+    else:
+        g.add_argument("--as-of", metavar="YYYY-MM-DD", help="the cycle's date")
     g.add_argument("--warn-days", metavar="N", help="warn this many days before a period ends")
     g.add_argument("--delay", metavar="SECONDS", help="pause between two requests to the site")
     g.add_argument("--timeout", metavar="SECONDS", help="how long one request may take")
@@ -135,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sources_parser(sub)
     d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
     d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
-    af = sub.add_parser("airflow", parents=[opts],
+    af = sub.add_parser("airflow", parents=[_cycle_options(airflow=True)],
                         help="run Airflow locally with zgwatch's DAGs until stopped")
     af.add_argument("--port", type=_port, default=8080, help="the UI/API port on 127.0.0.1")
     return parser
@@ -183,10 +191,22 @@ def _check_source(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     flags = {
         name: getattr(args, name, None)
-        for name in ("source", "db", "data_dir", "notify", "as_of", "warn_days", "delay",
-                     "timeout")
+        for name in ("source", "db", "data_dir", "notify", "operators_notify", "as_of",
+                     "warn_days", "delay", "timeout")
     }
-    return load_settings(flags, config_file=getattr(args, "config", None))
+    layers = []
+    if args.command != "airflow" and (os.environ.get("AIRFLOW_HOME")
+                                      or os.environ.get(AIRFLOW_VARIABLE_ENV)):
+        # The operator's shell of an Airflow deployment (its env.sh sourced): the settings
+        # are the workers', Variable included, so a remedy reaches the same destinations.
+        from zgwatch.airflow.tasks import stored_variable, variable_layer
+
+        layers.append(variable_layer(stored_variable()))
+        _logging(args.command)
+    return load_settings(flags, config_file=getattr(args, "config", None), layers=layers)
+
+
+AIRFLOW_VARIABLE_ENV = f"AIRFLOW_VAR_{SETTINGS_VARIABLE.upper()}"  # Airflow's env form of it
 
 
 WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
@@ -318,13 +338,20 @@ def _cycle_lock(settings: Settings):
 def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
     from zgwatch import pipeline
 
-    if command == "run":
-        report = pipeline.run(settings)
-        print(report.crawl.line())
-        print(f"diff: {report.diff}")
-        print(f"alert: {report.alerts}")
-        print(f"analysts open: {report.analyst_copy}")
-        print(f"history site: {report.site}")
+    if command == "run":  # each stage's line is printed once, when it is done (_logging)
+        live = None
+        if sys.stdout.isatty():
+            from zgwatch.progress import LiveCrawl, StageLines
+
+            live = LiveCrawl(settings.batches_dir)
+            for handler in logging.getLogger().handlers:
+                if isinstance(handler, StageLines):
+                    handler.before = live.stop
+        try:
+            pipeline.run(settings, progress=live)
+        finally:
+            if live is not None:
+                live.stop()
     elif command == "crawl":
         result = pipeline.crawl(settings)
         print(result.line())
@@ -338,6 +365,8 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
     elif command == "alert":
         report = pipeline.alert(settings, dry_run=args.dry_run, retry_failed=args.retry_failed)
         print(f"alert: {report}")
+        if args.retry_failed and report.failed_elsewhere:
+            raise StageFailed(_not_resent(report.failed_elsewhere))
     elif command == "move-column":
         print(pipeline.move_column(settings, args.new_source))
     elif command == "site":
@@ -361,16 +390,40 @@ def log_level(text: str) -> str:
     return level
 
 
+def _logging(command: str) -> None:
+    """The command's logging: INFO lines on stderr (``ZGWATCH_LOG_LEVEL``); set again, over
+    whatever importing Airflow configured, after the Variable has been read."""
+    quiet = "WARNING" if command == "demo" else "INFO"  # the demo tells its own story
+    logging.basicConfig(level=log_level(os.environ.get("ZGWATCH_LOG_LEVEL") or quiet),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    if command == "run":
+        # The stages' lines are the command's output: on stdout, once, whatever the level;
+        # the log on stderr keeps everything else.
+        from zgwatch.progress import STAGE_LOGGER, StageLines, not_stage_line
+
+        root = logging.getLogger()
+        for handler in root.handlers:
+            handler.setLevel(root.level)
+            handler.addFilter(not_stage_line)
+        root.addHandler(StageLines())
+        logging.getLogger(STAGE_LOGGER).setLevel(logging.INFO)
+
+
+def _not_resent(failed_elsewhere: list[tuple[str, int]]) -> str:
+    """Why ``--retry-failed`` left deliveries given up: their destinations are not configured."""
+    total = sum(n for _, n in failed_elsewhere)
+    names = ", ".join(channel for channel, _ in failed_elsewhere[:3])
+    return (f"{total} {'delivery' if total == 1 else 'deliveries'} given up to {names} not "
+            "re-sent: not configured here, so their incidents stay open (give the workers' "
+            "destinations: ZGWATCH_NOTIFY, --notify, the config file, or the Airflow Variable "
+            f"{SETTINGS_VARIABLE} with the deployment's AIRFLOW_HOME set)")
+
+
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
-        # the demo tells its own story; stage logs would drown it
-        quiet = "WARNING" if args.command == "demo" else "INFO"
-        logging.basicConfig(
-            level=log_level(os.environ.get("ZGWATCH_LOG_LEVEL") or quiet),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        _logging(args.command)
         return _dispatch(args)
     except ZgwatchError as exc:
         print(f"zgwatch: {exc}", file=sys.stderr)

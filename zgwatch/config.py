@@ -41,6 +41,8 @@ ENV = {
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
+    "statsd": "ZGWATCH_STATSD",
+    "statsd_prefix": "ZGWATCH_STATSD_PREFIX",
     "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
     "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
 }
@@ -87,11 +89,24 @@ class Settings(BaseModel):
     # public base URL it is served at (links in alerts and the feed; none without it)
     site_dir: Path | None = None
     site_url: str | None = None
+    # metrics (zgwatch/metrics.py): the StatsD collector, host:port, and the names' prefix
+    statsd: str | None = None
+    statsd_prefix: str = Field(default="zgwatch", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 
     @field_validator("source")
     @classmethod
     def _http_url(cls, value: str) -> str:
         return v.column_url(value)  # checked before any request; scheme and host in lower case
+
+    @field_validator("statsd")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port (a StatsD collector, UDP)")
+        return value.strip()
 
     @field_validator("user_agent")
     @classmethod
@@ -144,10 +159,12 @@ class Settings(BaseModel):
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
         from alerts.run import AlertConfig  # late: Apprise and the templates load with it
+        from zgwatch import runbook
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
                            source=self.source, resend_hint=RESEND_COMMAND,
-                           site_url=self.site_url, flood_threshold=self.flood_threshold)
+                           site_url=self.site_url, runbook=runbook.location(),
+                           flood_threshold=self.flood_threshold)
 
     @property
     def batches_dir(self) -> Path:

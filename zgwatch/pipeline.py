@@ -239,8 +239,10 @@ def publish(settings: Settings) -> Published:
     """
     from alerts.operators import PUBLISH_UNFINISHED
     from warehouse.publish import left_over, publish_analyst_copy
+    from zgwatch import metrics
 
-    deadline = time.monotonic() + settings.publish_budget
+    started = time.monotonic()
+    deadline = started + settings.publish_budget
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
                                     deadline=deadline)
@@ -255,7 +257,19 @@ def publish(settings: Settings) -> Published:
         _tell_quietly(settings, left and f"stopped at its budget of "
                       f"{settings.publish_budget:g} s; {left}", step=PUBLISH_STEP,
                       kind=PUBLISH_UNFINISHED)  # fmt: skip
+    metrics.send(settings.statsd, metrics.publish_lines(settings.statsd_prefix,
+                                                        time.monotonic() - started))
     return published
+
+
+def send_cycle_metrics(settings: Settings, cycle: dict, alerts) -> None:
+    """The cycle's counts (``CycleSummary.as_json()``) and the alert stage's deliveries, to
+    the StatsD collector ``settings.statsd`` if there is one (zgwatch/metrics.py)."""
+    from zgwatch import metrics
+
+    prefix = settings.statsd_prefix
+    metrics.send(settings.statsd, [*metrics.cycle_lines(prefix, cycle),
+                                   *metrics.alert_lines(prefix, alerts)])
 
 
 def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,
@@ -298,7 +312,9 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
     A failure opens one incident of ``kind`` (default ``step_failed``) for the
     step, however often it fails; the next success closes it. Each change is
     sent to the operators' destinations at once (the outbox keeps what cannot
-    be sent yet).
+    be sent yet), and the analysts' copy is refreshed: the zgwatch page reads it,
+    and while a cycle keeps failing before its publish step nothing else would
+    bring the incident there.
     """
     from alerts.messages import utc_now
     from alerts.operators import STEP_FAILED, Trouble, close_incident, open_incident
@@ -315,7 +331,21 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
             changed = open_incident(con, Trouble(kind, step, step, detail), None, utc_now())
         if changed:
             send_to_operators(con, settings.alert_config())
+    if changed:
+        _refresh_copy(settings)
     return changed
+
+
+def _refresh_copy(settings: Settings) -> None:
+    """Publish the analysts' copy (not the site) so it shows the incidents as they are now;
+    a failure is a warning (the incident is recorded and told; the next publish catches up)."""
+    from warehouse.publish import publish_analyst_copy
+
+    try:
+        with one_line("publish", settings):
+            publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
+    except Exception as exc:
+        log.warning("the analysts' copy was not refreshed: %s", exc)
 
 
 @dataclass
@@ -329,29 +359,41 @@ class CycleReport:
     publish_left: str | None = None  # what the publish step left for the next cycle
 
 
-def _published(settings: Settings, report: CycleReport) -> None:
+def _published(settings: Settings, report: CycleReport, progress=None) -> None:
     published = publish(settings)
     report.analyst_copy, report.site = published.analyst_copy, published.site
     report.publish_left = published.unfinished
 
 
-# What each step of the cycle does in ``run``, and where its result goes in the report.
+def _alerted(settings: Settings, report: CycleReport, progress=None) -> None:
+    """The alert stage, then the cycle's counts to the StatsD collector, if there is one."""
+    report.alerts = alert(settings)
+    if settings.statsd and report.crawl is not None:
+        summary, _ = cycle_summary(settings, report.crawl.batch_dir.name)
+        if summary is not None:
+            send_cycle_metrics(settings, summary.as_json(), report.alerts)
+
+
+# What each step of the cycle does in ``run``, and where its result goes in the report;
+# ``progress`` is the crawl's live display (``crawl``).
 _STEPS = {
-    "crawl": lambda settings, report: setattr(report, "crawl", crawl(settings)),
-    "load": lambda settings, report: setattr(report, "loads", load(settings)),
-    "diff": lambda settings, report: setattr(report, "diff", diff(settings)),
-    "alert": lambda settings, report: setattr(report, "alerts", alert(settings)),
+    "crawl": lambda settings, report, progress: setattr(report, "crawl",
+                                                        crawl(settings, progress=progress)),
+    "load": lambda settings, report, progress: setattr(report, "loads", load(settings)),
+    "diff": lambda settings, report, progress: setattr(report, "diff", diff(settings)),
+    "alert": _alerted,
     "publish": _published,
 }
 
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
 
 
-def run(settings: Settings) -> CycleReport:
+def run(settings: Settings, *, progress=None) -> CycleReport:
     """One monitoring cycle: crawl, load, diff, alert, publish (analysts' copy and site).
 
-    A column that cannot be read still gets its failed fetches loaded and its
-    date-driven events (publicity periods) raised, then ``ColumnUnreadable``
+    ``progress`` is the crawl's (``crawl``). A column that cannot be read still gets its
+    failed fetches loaded and its date-driven events (publicity periods) raised, then
+    ``ColumnUnreadable``
     (the alert stage's own incident tells operators). Any other failure of a
     stage is told to operators once, as is the first cycle that works again.
     """
@@ -359,7 +401,7 @@ def run(settings: Settings) -> CycleReport:
     try:
         for step in step_names():  # crawl, load, diff, alert, publish (zgwatch.steps)
             pause_point(f"before:{step}")
-            _STEPS[step](settings, report)
+            _STEPS[step](settings, report, progress)
     except ConfigError:
         raise
     except Exception as exc:

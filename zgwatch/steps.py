@@ -8,9 +8,11 @@ there each step is one or more tasks, in this order:
 
 - ``crawl`` is ``snapshot_known`` then ``crawl``: the snapshot holds the
   warehouse (its pool) for a moment, the crawl holds only the site's pool;
-- ``alert`` is ``alert`` then ``verify_column``: the run fails when the
-  column was unreadable, after the alert stage has recorded the incident
-  (``zgwatch run`` does the same check after publishing).
+- ``alert`` is ``alert``, ``verify_column`` and ``cycle_health``: the run fails
+  when the column was unreadable, after the alert stage has recorded the
+  incident (``zgwatch run`` does the same check after publishing); a partial
+  failure (fetches failed, the list read in part) leaves ``cycle_health``
+  skipped, a pink square in the grid (``zgwatch run`` says it in the crawl's line).
 
 Imports nothing: the DAG files read it at parse time.
 """
@@ -35,7 +37,7 @@ CYCLE: tuple[Step, ...] = (
     Step("crawl", MONITOR, ("snapshot_known", "crawl")),
     Step("load", MONITOR, ("load",)),
     Step("diff", MONITOR, ("diff",)),
-    Step("alert", MONITOR, ("alert", "verify_column")),
+    Step("alert", MONITOR, ("alert", "verify_column", "cycle_health")),
     Step("publish", PUBLISH, ("publish",)),
 )
 

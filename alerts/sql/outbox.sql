@@ -135,3 +135,10 @@ WHERE status = 'failed' AND list_contains($hashes::VARCHAR[], url_hash);
 -- Failed deliveries of these destinations are tried again, from a fresh count of runs.
 UPDATE outbox SET status = 'pending', attempts = 0
 WHERE status = 'failed' AND list_contains($hashes::VARCHAR[], url_hash);
+
+-- name: failed_elsewhere
+-- Deliveries given up (failed) to destinations not among these: how many, per destination
+-- (masked), so a re-send run without them says what it could not re-send.
+SELECT channel, count(*) FROM outbox
+WHERE status = 'failed' AND NOT list_contains($hashes::VARCHAR[], url_hash)
+GROUP BY channel ORDER BY channel;

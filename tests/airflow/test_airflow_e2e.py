@@ -10,9 +10,11 @@ headless Chromium, and stopping the launcher must leave no process behind.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -102,15 +104,55 @@ def publish_runs(url: str, token: str) -> list[dict]:
     return [r for r in runs if r["state"] == "success"]
 
 
+class Collector:
+    """A StatsD collector on a free loopback UDP port: a thread keeps every metric name."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.names: set[str] = set()
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while self.running:
+            try:
+                data = self.sock.recv(65536).decode("ascii", "replace")
+            except (TimeoutError, OSError):
+                continue
+            self.names |= {line.split(":")[0] for line in data.splitlines() if ":" in line}
+
+    def wait_for(self, wanted: tuple[str, ...], timeout: float = 60) -> set[str]:
+        """The names received, once one starting with each of ``wanted`` has come."""
+        deadline = time.monotonic() + timeout
+        while not all(any(n.startswith(w) for n in set(self.names)) for w in wanted):
+            if time.monotonic() > deadline:
+                pytest.fail(f"no {wanted} metric; got {sorted(self.names)[:40]}")
+            time.sleep(0.5)
+        return set(self.names)
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
 @pytest.mark.timeout(900)
 def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica, tmp_path):
     data, port = tmp_path / "data", free_port()
     db = data / "zgwatch.duckdb"
-    env = clean_env() | {"ZGWATCH_SCHEDULE": "none",
+    # a deadline of 1.2 s: every run is late, and operators are told (then the run ends it)
+    collector = Collector()
+    env = clean_env() | {"ZGWATCH_SCHEDULE": "none", "ZGWATCH_DEADLINE": "0.02",
+                         "ZGWATCH_STATSD": collector.address,
                          airflow_local.PASSWORD_ENV: PASSWORD}
-    with WebhookSink() as sink:
+    with WebhookSink() as sink, WebhookSink() as ops, contextlib.closing(collector):
         launcher = Launcher(["--port", str(port), "--data-dir", str(data), "--db", str(db),
-                             "--source", replica.url, "--delay", "0", "--notify", sink.url()],
+                             "--source", replica.url, "--delay", "0", "--notify", sink.url(),
+                             "--operators-notify", ops.url("/ops")],
                             env, tmp_path)
         try:
             ready = launcher.wait_for(r"ready in (\d+) s", timeout=240)
@@ -142,13 +184,41 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             states = task_states(url, token, "zgwatch_monitor", second["dag_run_id"])
             assert second["state"] == "success", states
             assert {t: s for t, (s, _) in states.items()} == dict.fromkeys(
-                ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"], "success")
+                ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
+                 "cycle_health"], "success")
             assert states["load"][1] == "zgwatch_duckdb" and states["crawl"][1] == "zgwatch_site"
             assert second["conf"] == {"warn_days": 5}
 
             # the alert reached the sink, once
             messages = sink.wait_for(1, timeout=30)
             assert sum(TITLE in str(m["json"]) for m in messages) == 1
+
+            # metrics: zgwatch's per-cycle counts and Airflow's own, under one prefix
+            names = collector.wait_for(("zgwatch.cycle.requests", "zgwatch.airflow."))
+            assert all(n.startswith("zgwatch.") for n in names), names
+
+            # the DeadlineAlert: the triggerer told operators that a cycle was late
+            wait_until(lambda: [m for m in ops.messages if "周期超时" in str(m["json"])], 120,
+                       "the deadline's message to operators")
+
+            # an old logical date from an operator's shell (env.sh only) while the scheduler
+            # runs: every task runs, as of that date, against the workers' column and warehouse
+            schedule = airflow_api.api(url, token, "/dags/zgwatch_monitor")["timetable_summary"]
+            home = data / "airflow"
+            old = subprocess.run(
+                ["/bin/sh", "-c", f". '{home / 'env.sh'}' && airflow dags test zgwatch_monitor "
+                                  "2024-10-20"],
+                env={"HOME": str(tmp_path), "LANG": "C.UTF-8"}, cwd=tmp_path, capture_output=True,
+                text=True, timeout=600)
+            assert old.returncode == 0, old.stdout[-3000:] + old.stderr[-3000:]
+            runs = airflow_api.api(url, token, "/dags/zgwatch_monitor/dagRuns")["dag_runs"]
+            [past] = [r for r in runs if (r["logical_date"] or "").startswith("2024-10-19T16:00")]
+            states = task_states(url, token, "zgwatch_monitor", past["dag_run_id"])
+            assert {t: s for t, (s, _) in states.items()} == dict.fromkeys(
+                ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
+                 "cycle_health"], "success")
+            after = airflow_api.api(url, token, "/dags/zgwatch_monitor")["timetable_summary"]
+            assert after == schedule  # the DAG was not re-serialised with another schedule
 
             # chromium comes with the test set-up (scripts/bootstrap.sh --browser)
             assert shutil.which("chromium"), "chromium missing: run scripts/bootstrap.sh --browser"
@@ -159,6 +229,8 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             png = shot.read_bytes()
             assert png.startswith(b"\x89PNG") and len(png) > 20_000
             print(f"\nAirflow ready in {ready.group(1)} s; first run {first_seconds:.0f} s")
+            # the API server's token key is long enough: no warning per token signed
+            assert "HMAC key" not in (home / "logs" / "components" / "api-server.log").read_text()
         finally:
             left = launcher.stop()
         assert left == [], f"processes left after stopping zgwatch airflow: {left}"
@@ -167,11 +239,13 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
 
     with duckdb.connect(str(db), read_only=True) as con:
         baseline = con.execute("SELECT count(*) FROM changes WHERE baseline").fetchone()[0]
+        batches = con.execute("SELECT count(*) FROM batches").fetchone()[0]
         new = con.execute("SELECT change_id, kind FROM changes WHERE title = ?",
                           [TITLE]).fetchall()
         sent = con.execute("SELECT status FROM deliveries WHERE change_id = ?",
                            [new[0][0]]).fetchall()
     assert baseline >= 45
+    assert batches == 3  # the two triggered runs and the one for 20 October 2024
     assert [k for _, k in new] == ["new"]
     assert sent == [("sent",)]
     assert (data / "zgwatch.analyst.duckdb").exists()  # published by zgwatch_publish

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from tests.airflow.conftest import HERE, airflow_env, run_python
 from zgwatch.sinks import WebhookSink
 
 ALL_DONE = {t: "success" for t in
-            ("snapshot_known", "crawl", "load", "diff", "alert", "verify_column")}
+            ("snapshot_known", "crawl", "load", "diff", "alert", "verify_column", "cycle_health")}
 
 pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
 
@@ -103,3 +104,18 @@ def test_airflow_dags_test_runs_every_task_for_a_day_before_the_dag_existed(
                                   [run_id]).fetchall())
     assert state == "success" and tasks == ALL_DONE
     assert query(db, "SELECT DISTINCT as_of FROM changes") == [(date(2024, 10, 20),)]
+
+    # A backfill of an old range (docs/operators.md, "Rerunning a day"): Airflow 3 plans one
+    # run per hour of it, nothing refused for being before any deployment (no start_date).
+    backfill = subprocess.run([str(Path(sys.executable).parent / "airflow"), "backfill",
+                               "create", "--dag-id", "zgwatch_monitor",
+                               "--from-date", "2024-10-20T00:00:00+08:00",
+                               "--to-date", "2024-10-20T03:00:00+08:00",
+                               "--reprocess-behavior", "completed", "--dry-run"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
+    table = backfill.stdout.split("Runs to be attempted", 1)[1]  # not the printed params
+    planned = {datetime.fromisoformat(p).astimezone(UTC) for p in re.findall(
+        r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[+-]\d\d:\d\d", table)}
+    assert sorted(planned) == [datetime(2024, 10, 19, h, tzinfo=UTC) for h in (16, 17, 18, 19)
+                               ], backfill.stdout[-3000:]

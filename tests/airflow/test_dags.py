@@ -43,9 +43,12 @@ def test_every_dag_serializes_as_the_dag_processor_stores_it(dag_report):
 
 def test_monitor_runs_the_cycle_in_order(dag_report):
     tasks = dag_report["dags"][MONITOR]["tasks"]
-    assert CYCLE == ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"]
+    assert CYCLE == ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
+                     "cycle_health"]
     assert list(tasks) == CYCLE
     assert list(dag_report["dags"][PUBLISH]["tasks"]) == list(steps.task_ids(steps.PUBLISH))
+    # a partial failure is a pink square at the cycle's end (tasks.cycle_health)
+    assert tasks["cycle_health"]["upstream"] == ["crawl", "verify_column"]
     for before, after in itertools.pairwise(CYCLE):
         assert before in tasks[after]["upstream"]
     assert tasks["verify_column"]["upstream"] == ["alert", "crawl"]  # reads crawl's XCom
@@ -60,7 +63,13 @@ def test_monitor_schedule_and_run_limits(dag_report):
     assert "timezone='Asia/Shanghai'" in dag["timetable_repr"]
     assert dag["catchup"] is False
     assert dag["max_active_runs"] == 1
-    assert dag["dagrun_timeout"] == 3 * 3600
+    # Late runs are told, counted from the queueing: Airflow counts dagrun_timeout from a
+    # run's start, which `airflow dags test … 2024-10-20` sets to the logical date, so such
+    # a run timed out at once and went green with every task skipped.
+    assert dag["dagrun_timeout"] is None
+    assert dag["deadlines"] == [{"reference": "DagRunQueuedAtDeadline", "seconds": 3 * 3600,
+                                 "callback": "zgwatch.airflow.tasks.cycle_late",
+                                 "kwargs": {"column_settings": {}}}]
     assert dag["tags"] == ["zgwatch"]
     schedules = dag_report["schedules"]
     assert schedules["none"] == schedules["manual"] == "None"
@@ -114,8 +123,8 @@ def test_retries_back_off_exponentially_and_every_task_has_a_timeout(dag_report)
     for dag in dag_report["dags"].values():
         for task_id, t in dag["tasks"].items():
             assert t["execution_timeout"] and t["execution_timeout"] <= 3600, task_id
-            if task_id == "verify_column":
-                assert t["retries"] == 0  # a retry cannot make the column readable
+            if task_id in ("verify_column", "cycle_health"):
+                assert t["retries"] == 0  # a retry cannot make the column readable (or whole)
                 continue
             assert t["retries"] == 3
             assert t["retry_exponential_backoff"] == 2.0
@@ -126,9 +135,12 @@ def test_retries_back_off_exponentially_and_every_task_has_a_timeout(dag_report)
 def test_failures_reach_the_operators(dag_report):
     for dag in dag_report["dags"].values():
         for task_id, t in dag["tasks"].items():
-            expected = 0 if task_id == "verify_column" else 1  # the alert stage tells them
-            assert t["on_failure_callback"] == expected, task_id
-            assert t["on_success_callback"] == expected, task_id
+            if task_id == "cycle_health":  # the note and the incidents tell of it
+                assert t["on_failure_callback"] == t["on_success_callback"] == 0
+                continue
+            last = task_id == "verify_column"
+            assert t["on_failure_callback"] == (0 if last else 1), task_id  # the alert stage's
+            assert t["on_success_callback"] == 1, task_id  # verify_column's: the cycle ended
 
 
 def test_every_task_that_opens_the_warehouse_uses_the_one_slot_pool(dag_report):
@@ -173,4 +185,5 @@ def test_another_column_gets_its_own_dags_assets_and_settings(dag_report):
     assert "expression='30 * * * *'" in other["monitor"]["timetable_repr"]
     column_settings = {"source": "http://127.0.0.1:9/other/", "db": "/srv/other.duckdb"}
     assert other["op_args"]["load"] == [column_settings]  # every task gets the column's settings
+    assert other["monitor"]["deadlines"][0]["kwargs"] == {"column_settings": column_settings}
     assert other["op_args"]["crawl"][1] == column_settings

@@ -46,6 +46,14 @@ def test_the_password_is_generated_once_kept_private_and_can_be_chosen(tmp_path)
     assert airflow_local.ensure_password(tmp_path) == "chosen"
 
 
+def test_the_api_token_key_is_long_enough_for_hs512_made_once_and_kept_private(tmp_path):
+    """Airflow's own key is 16 bytes: PyJWT warned on every token the API server signed."""
+    secret = airflow_local.ensure_jwt_secret(tmp_path)
+    assert len(bytes.fromhex(secret)) >= 64
+    assert airflow_local.ensure_jwt_secret(tmp_path) == secret
+    assert stat.S_IMODE((tmp_path / "jwt_secret").stat().st_mode) == 0o600
+
+
 def test_the_set_up_imports_exactly_the_declared_pools(tmp_path):
     data = json.loads(airflow_local.pools_file(tmp_path).read_text())
     assert data == {n: {"slots": p.slots, "description": p.description} for n, p in POOLS.items()}
@@ -64,13 +72,27 @@ def test_zgwatch_settings_reach_airflow_as_absolute_paths_and_given_flags(tmp_pa
     assert "ZGWATCH_WARN_DAYS" not in env and "ZGWATCH_AS_OF" not in env
 
 
-def test_env_sh_points_the_cli_at_the_instance_without_secrets(tmp_path):
-    env = airflow_local.airflow_env(tmp_path, 18080, base={})
-    env["ZGWATCH_NOTIFY"] = "mailto://user:secret@example.org"
-    env["AIRFLOW_CONN_ZGWATCH_AIRFLOW_API"] = airflow_local.api_connection("http://x", "secret")
-    text = airflow_local._write_env_sh(tmp_path, env).read_text()
-    assert f"export AIRFLOW_HOME={tmp_path}" in text
-    assert "AIRFLOW__CORE__DAGS_FOLDER" in text and "secret" not in text
+def test_env_sh_gives_an_operators_shell_the_workers_settings_and_only_its_owner_reads_it(
+        tmp_path):
+    """An ``airflow …`` or ``zgwatch …`` typed after ``source env.sh`` reads the column, the
+    warehouse, the destinations, the schedule and the API connection the workers read."""
+    env = airflow_local.airflow_env(tmp_path, 18080, base={"PATH": "/usr/bin:/bin"})
+    workers = {"ZGWATCH_SOURCE": "http://127.0.0.1:9/xunshizgls/", "ZGWATCH_SCHEDULE": "none",
+               "ZGWATCH_DB": "/srv/z w/zgwatch.duckdb", "ZGWATCH_NOTIFY": "mailto://u:pw@x.org",
+               "AIRFLOW_CONN_ZGWATCH_AIRFLOW_API":
+                   airflow_local.api_connection("http://x", "s'cret")}
+    env.update(workers)
+    (tmp_path / "env.sh").write_text("old\n")
+    (tmp_path / "env.sh").chmod(0o644)
+    path = airflow_local._write_env_sh(tmp_path, {**env, "HOME": "/nowhere"})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    shell = subprocess.run(["/bin/sh", "-c", f". '{path}' && env"], env={}, capture_output=True,
+                           text=True, check=True)
+    seen = dict(line.split("=", 1) for line in shell.stdout.splitlines() if "=" in line)
+    assert {k: seen.get(k) for k in workers} == workers
+    assert seen["AIRFLOW_HOME"] == str(tmp_path) and seen["PATH"] == env["PATH"]
+    assert seen["AIRFLOW__CORE__DAGS_FOLDER"] == env["AIRFLOW__CORE__DAGS_FOLDER"]
+    assert "HOME" not in seen  # the launcher's own environment is not copied wholesale
 
 
 def test_the_ui_page_and_its_time_zone_come_with_the_launcher(tmp_path):
@@ -101,6 +123,32 @@ def test_cli_has_the_airflow_command():
     args = build_parser().parse_args(["airflow", "--port", "18080", "--source",
                                       "http://127.0.0.1:9/xunshizgls/"])
     assert (args.command, args.port, args.source) == ("airflow", 18080, "http://127.0.0.1:9/xunshizgls/")
+
+
+def test_with_a_statsd_collector_airflow_metrics_go_there_under_zgwatchs_prefix():
+    settings = load_settings(env={"ZGWATCH_STATSD": "127.0.0.1:8125",
+                                  "ZGWATCH_STATSD_PREFIX": "ops.zg"})
+    env = airflow_local.metrics_env(settings)
+    assert env["AIRFLOW__METRICS__STATSD_ON"] == "True"
+    assert (env["AIRFLOW__METRICS__STATSD_HOST"], env["AIRFLOW__METRICS__STATSD_PORT"]) == (
+        "127.0.0.1", "8125")
+    assert env["AIRFLOW__METRICS__STATSD_PREFIX"] == "ops.zg.airflow"
+    assert env["ZGWATCH_STATSD"] == "127.0.0.1:8125" and env["ZGWATCH_STATSD_PREFIX"] == "ops.zg"
+    assert airflow_local.metrics_env(load_settings(env={})) == {}
+
+
+def test_airflow_help_offers_what_the_dags_read_and_not_as_of(tmp_path, monkeypatch):
+    """``--as-of`` is each run's logical date, never a setting; operators' destinations are."""
+    helptext = build_parser()._subparsers._group_actions[0].choices["airflow"].format_help()
+    assert "--operators-notify" in helptext and "--as-of" not in helptext
+    monkeypatch.chdir(tmp_path)
+    ops = ["json://127.0.0.1:9/ops", "json://127.0.0.1:9/ops2"]
+    args = build_parser().parse_args(["airflow", "--operators-notify", ops[0],
+                                      "--operators-notify", ops[1]])
+    given = vars(args)
+    settings = load_settings({"operators_notify": given["operators_notify"]}, env={})
+    env = airflow_local.zgwatch_env(settings, given)
+    assert env["ZGWATCH_OPERATORS_NOTIFY"] == " ".join(ops)
 
 
 @pytest.mark.parametrize("argv", [["airflow", "--port", "70000"],

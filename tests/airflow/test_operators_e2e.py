@@ -38,8 +38,8 @@ from zgwatch.sinks import WebhookSink, free_port
 
 PASSWORD = "zgwatch-e2e-operators"
 SECRET = "s3cr3t-hook-pw"
-ALL_DONE = dict.fromkeys(["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"],
-                         "success")
+ALL_DONE = dict.fromkeys(["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
+                          "cycle_health"], "success")
 INCOMPLETE = "栏目列表持续不完整"
 
 pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
@@ -155,6 +155,13 @@ def test_operators_see_each_cycle_what_failed_and_what_to_do(replica, tmp_path):
             wait_until(lambda: airflow_api.api(url, token, "/dags/zgwatch_monitor"), 120,
                        "the DAG processor to register zgwatch_monitor")
 
+            # destinations kept in the Variable: the UI (which reads this API) shows no secret
+            airflow_api.api(url, token, "/variables", {
+                "key": "zgwatch_settings", "value": json.dumps({"notify": [secret_hook]})})
+            shown = json.dumps([airflow_api.api(url, token, "/variables"),
+                                airflow_api.api(url, token, "/variables/zgwatch_settings")])
+            assert SECRET not in shown and "zgwatch_settings" in shown
+
             runs.append(trigger(url, token, first))  # the baseline, clean
             assert runs[-1]["note"].startswith("✓ new 45, edited 0"), runs[-1]["note"]
 
@@ -171,6 +178,9 @@ def test_operators_see_each_cycle_what_failed_and_what_to_do(replica, tmp_path):
                     site.add_notice(title="关于端到端测试整改进展情况的通报")  # read fine
                 runs.append(trigger(url, token, first + timedelta(minutes=i)))
                 assert runs[-1]["state"] == "success"  # a partial failure fails no task
+                # ... and is a pink square in the grid: cycle_health skipped
+                health = task_states(url, token, "zgwatch_monitor", runs[-1]["dag_run_id"])
+                assert health["cycle_health"][0] == "skipped", health
                 warnings = [e["event"] for e in task_log(url, token, runs[-1]["dag_run_id"],
                                                          "crawl") if e.get("level") == "warning"]
                 for failed_url, outcome in failing.items():  # each one named, with its outcome

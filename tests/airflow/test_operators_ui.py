@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from alerts.messages import INCIDENT_ACTIONS, INCIDENT_LABELS
+from alerts.messages import (
+    GAPS_SECTION,
+    INCIDENT_ACTIONS,
+    INCIDENT_LABELS,
+    INCIDENT_SECTIONS,
+    incident_message,
+)
 from alerts.operators import Trouble, open_incident
+from alerts.render import render
 from core import sitemap
 from core.errors import (
     ColumnMismatch,
@@ -81,11 +89,31 @@ def test_the_page_shows_the_cycles_incidents_and_failures_from_the_analysts_copy
     # the failed fetches of the last cycle with their reasons
     assert "index_2.html" in html and "post_1005.html" in html and ">412<" in html
     # the open incident, with what to do
-    assert "栏目列表持续不完整" in html and "List incomplete" in html
+    assert "栏目列表持续不完整" in html and 'href="runbook#list-incomplete"' in html
     # the latest changes, escaped
     assert "&lt;b&gt;端到端&lt;/b&gt;" in html and "<b>端到端" not in html
     assert "notices/2000.html" not in html  # no history site built: no dead links
     assert 'href="runbook"' in html
+
+
+def test_a_failing_step_reaches_the_page_at_once_and_so_does_its_recovery(warehouse):
+    """While runs fail before publish, the page (which reads the analysts' copy) must still
+    show the step failing; its recovery too."""
+    from zgwatch import pipeline
+    from zgwatch.config import load_settings
+
+    db, _ = warehouse
+    settings = load_settings({"db": db, "data_dir": db.parent}, env={})
+    copy = db.with_name("zgwatch.analyst.duckdb")
+
+    def open_kinds():
+        data = page.read_copy(page.PageData("zgwatch_monitor"), copy)
+        return sorted(i["kind"] for i in data.incidents if i["ended_at"] is None)
+
+    assert pipeline.tell_operators(settings, "zgwatch_monitor.load", "disk full")
+    assert open_kinds() == ["list_incomplete", "step_failed"]
+    assert pipeline.tell_operators(settings, "zgwatch_monitor.load", None)
+    assert open_kinds() == ["list_incomplete"]
 
 
 def test_notice_links_point_into_the_history_site_when_it_exists(warehouse):
@@ -119,6 +147,20 @@ def test_the_run_note_leads_with_what_went_wrong_and_fits_the_api(warehouse):
     assert f"{partial.requests} requests" in text and len(text) <= notes.MAX_NOTE
     clean = notes.note_text(baseline, [], {})
     assert clean.startswith("✓ new 29, edited 0") and "(baseline)" in clean
+
+
+def test_a_delivery_that_failed_in_this_run_is_on_the_note_at_once(warehouse):
+    """Not a ✓ until the destination's incident opens (a day, or runs, later)."""
+    from alerts.run import AlertReport
+
+    db, batches = warehouse
+    with connect(db, read_only=True) as con:
+        baseline = cycle_summary(con, batches[0])
+    failing = notes.note_text(baseline, [], {}, AlertReport(sent=3, retry_later=2))
+    assert failing.startswith("⚠ deliveries failed: 2 to retry · new 29"), failing
+    given_up = notes.note_text(baseline, [], {}, AlertReport(retry_later=0, failed=1))
+    assert given_up.startswith("⚠ deliveries failed: 0 to retry, 1 given up · ")
+    assert notes.note_text(baseline, [], {}, AlertReport(sent=5)).startswith("✓ ")
 
 
 @pytest.mark.parametrize(("error", "final", "section"), [
@@ -174,11 +216,18 @@ def test_a_stage_failing_on_a_full_disk_points_to_the_disk_section(cause, caplog
 
 def test_every_incident_kind_says_what_to_do_and_where_to_read():
     html = runbook.html()
-    assert set(INCIDENT_ACTIONS) == set(INCIDENT_LABELS)
-    for kind, action in INCIDENT_ACTIONS.items():
-        section = action.rsplit("「", 1)[1].rstrip("」")
-        anchor = section.lower().replace(" ", "-")
-        assert f'id="{anchor}"' in html and f">{section}</h3>" in html, kind
+    assert set(INCIDENT_ACTIONS) == set(INCIDENT_LABELS) == set(INCIDENT_SECTIONS)
+    for kind, anchor in {**INCIDENT_SECTIONS, "gaps": GAPS_SECTION}.items():
+        assert f'id="{anchor}"' in html, kind
+    for action in INCIDENT_ACTIONS.values():  # Chinese text, no English section names
+        assert not re.search(r"[A-Z][a-z]+ [a-z]+", action), action
+    # the message links the section, wherever the runbook is served
+    message = incident_message({"incident_id": 7, "kind": "all_blocked", "subject": "http://x/",
+                                "detail": "批次 b: 3 篇文章全部被拦截", "started_at": NOW,
+                                "ended_at": None, "runbook": "http://af:8080/zgwatch/runbook"},
+                               "start")
+    text = render(message, "txt")
+    assert "运维手册: http://af:8080/zgwatch/runbook#shield-pages" in text
 
 
 def test_an_unknown_failure_keeps_its_traceback():

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import ConfigError
 from zgwatch.airflow import tasks
@@ -152,3 +154,20 @@ def test_broken_run_settings_still_reach_operators_through_the_environment(
         monkeypatch.setattr(tasks, "current_settings", broken)
         tasks.notify_operators({"ti": _TI(), "exception": "bad settings"}, failed=True)
         assert "运行步骤失败" in str(sink.wait_for(1)[0]["json"])
+
+
+OUTCOMES = st.sampled_from(["ok", "not_modified", "not_found", "server_error", "timeout",
+                            "blocked", "truncated", "wrong_page", "empty_list", "error"])
+
+
+@given(outcomes=st.dictionaries(OUTCOMES, st.integers(0, 500)),
+       list_complete=st.sampled_from([True, False, None]))
+def test_a_crawl_is_partial_exactly_when_a_fetch_brought_nothing_or_the_list_was_cut(
+        outcomes, list_complete):
+    """What makes ``cycle_health`` skip (pink in the grid): the note's ⚠, in one line."""
+    line = tasks.partial_failure({"outcomes": outcomes, "list_complete": list_complete})
+    failed = {k: n for k, n in outcomes.items() if k not in ("ok", "not_modified") and n}
+    assert (line is None) == (not failed and list_complete is not False)
+    for outcome, n in failed.items():
+        assert f"{outcome} {n}" in line
+    assert ("list INCOMPLETE" in (line or "")) == (list_complete is False)

@@ -180,6 +180,9 @@ class Warehouse:
         ).fetchall()
 
 
+RUNBOOK = "http://127.0.0.1:8080/zgwatch/runbook"  # as zgwatch airflow serves it
+
+
 def config(
     *notify: str,
     destinations: tuple[Destination, ...] = (),
@@ -196,5 +199,6 @@ def config(
         ),
         max_attempts=max_attempts,
         source=SOURCE,
+        runbook=RUNBOOK,
         site_url=site_url,
     )

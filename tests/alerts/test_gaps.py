@@ -84,6 +84,7 @@ def test_a_gap_message_in_every_format_escapes_the_site():
         "details": ["the end (2024-09-01) is before the start (2024-09-26)"],
         "title": EVIL, "url": "javascript:alert(1)", "document_kind": "rectification",
         "published_on": "2024-09-26", "raw": "公开期限:<b>2024年9月26日至9月1日</b>",
+        "runbook": "http://af:8080/zgwatch/runbook",
     }  # fmt: skip
     msg = gap_message(gap)
     assert msg.key == "gap:9:2:publicity_period"
@@ -91,4 +92,9 @@ def test_a_gap_message_in_every_format_escapes_the_site():
     html, md, txt = (render(msg, fmt) for fmt in ("html", "md", "txt"))
     assert "<script>" not in html and "&lt;b&gt;" in html and 'href="javascript' not in html
     assert "[点我](javascript" not in md and "\\<script\\>" in md
-    assert "第 2 版" in txt and "the end (2024-09-01)" in txt
+    assert "第 2 版" in txt and "原文: 公开期限:<b>2024年9月26日至9月1日</b>" in txt
+    # Chinese for operators (the analysts' English detail stays in parse_gaps), and where
+    # to read what to do
+    for body in (html, md, txt):
+        assert "the end (2024-09-01)" not in body and "parse_gaps" not in body
+        assert "http://af:8080/zgwatch/runbook#parse-gaps" in body

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from alerts.operators import LIST_INCOMPLETE_CYCLES
+import pytest
+
+from alerts.destinations import Destination
+from alerts.operators import ALL_BLOCKED_MIN_ARTICLES, LIST_INCOMPLETE_CYCLES
 from alerts.run import run_alerts
-from tests.alerts.helpers import NO_PAUSE, T0, config
+from tests.alerts.helpers import NO_PAUSE, RUNBOOK, T0, config
 from zgwatch.sinks import WebhookSink
 
 
@@ -64,12 +68,27 @@ def test_every_article_blocked(wh, con):
         ]
 
 
+@pytest.mark.parametrize("blocked", [1, ALL_BLOCKED_MIN_ARTICLES - 1])
+def test_a_few_shielded_articles_are_not_the_whole_column_blocked(wh, con, blocked):
+    """One shielded page is not "every article blocked": no start and end two minutes apart
+    for one page (its own trouble is article_failing, after a day)."""
+    with WebhookSink() as ops:
+        s = config(operators=(ops.url(),))
+        wh.batch("20250602T000000Z-000001", articles=("blocked",) * blocked)
+        run(con, s)
+        wh.batch("20250602T000200Z-000002", articles=("ok",))
+        run(con, s, T0 + timedelta(minutes=2))
+        assert titles(ops) == []
+    assert con.execute("SELECT count(*) FROM incidents").fetchone() == (0,)
+
+
 def test_a_destination_failing_for_a_day(wh, con):
     wh.notice("101", "通报")
     wh.event("101", "new")
     up = {"ok": False}
     with WebhookSink(status=lambda n: 200 if up["ok"] else 500) as chat, WebhookSink() as ops:
-        s = config(chat.url(), operators=(ops.url(),), max_attempts=50)
+        secret_url = chat.url().replace("json://", "json://zg:pw-4711@")
+        s = config(secret_url, operators=(ops.url(),), max_attempts=50)
         for hours in (0, 1, 12, 23):  # failing, but not yet for a day
             run(con, s, T0 + timedelta(hours=hours))
         assert ops.messages == []
@@ -77,7 +96,10 @@ def test_a_destination_failing_for_a_day(wh, con):
             run(con, s, T0 + timedelta(hours=hours))
         assert len(ops.accepted) == 1
         start = ops.accepted[0]["json"]
-        assert start["title"].startswith("[zgwatch] 运行故障: 告警渠道持续发送失败 | json://")
+        # named as the alert log names it (scheme, host, hash of the secret), no secret
+        label = Destination(url=secret_url).label
+        assert start["title"] == f"[zgwatch] 运行故障: 告警渠道持续发送失败 | {label}"
+        assert "#" in label and "pw-4711" not in json.dumps(start)
         assert "待重试 1 条" in start["message"]
         up["ok"] = True
         run(con, s, T0 + timedelta(hours=31))
@@ -134,7 +156,8 @@ def test_a_list_incomplete_for_three_cycles_opens_once_and_closes_once(wh, con):
                      if "运行故障: 栏目列表持续不完整" in m["json"]["title"])
         assert f"连续 {LIST_INCOMPLETE_CYCLES} 个周期" in start
         assert "列表页读到 2/3" in start and "index_2.html server_error (HTTP 503)" in start
-        assert "处理: " in start and "List incomplete" in start  # what to do, and where to read
+        assert "处理: " in start  # what to do, and where to read it: a link to its section
+        assert f"运维手册: {RUNBOOK}#list-incomplete" in start
 
 
 def test_two_incomplete_cycles_are_not_an_incident(wh, con):

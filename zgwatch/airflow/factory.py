@@ -8,14 +8,18 @@ DuckDB or Apprise: the DAG processor runs this at every parse.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import (
     Asset,
+    AsyncCallback,
     BaseNotifier,
     CronTriggerTimetable,
+    DeadlineAlert,
+    DeadlineReference,
     ExceptionRetryPolicy,
     Param,
     RetryAction,
@@ -38,6 +42,7 @@ TIMEOUTS = {
     "diff": timedelta(minutes=15),
     "alert": timedelta(minutes=30),  # SMTP/webhook retries happen inside the stage
     "verify_column": timedelta(minutes=5),
+    "cycle_health": timedelta(minutes=5),
     "publish": timedelta(minutes=15),
 }
 
@@ -75,13 +80,51 @@ PARAMS = {
 class OperatorsNotifier(BaseNotifier):
     """Tells operators once when a task fails for good, and once when it works again."""
 
-    def __init__(self, *, failed: bool, column_settings: Mapping[str, Any] | None = None):
+    def __init__(self, *, failed: bool, column_settings: Mapping[str, Any] | None = None,
+                 step: str | None = None):
         super().__init__()
         self.failed = failed
         self.column_settings = dict(column_settings or {})
+        self.step = step  # a format of the dag_id (tasks.LATE_STEP); default: the task
 
     def notify(self, context):
-        tasks.notify_operators(context, failed=self.failed, column_settings=self.column_settings)
+        tasks.notify_operators(context, failed=self.failed, column_settings=self.column_settings,
+                               step=self.step)
+
+
+DEADLINE_ENV = "ZGWATCH_DEADLINE"  # minutes a cycle may take, from being queued, before
+DEFAULT_DEADLINE = timedelta(hours=3)  # operators hear that it is late (parse-time setting)
+
+
+def deadline_from(minutes: str | None, column_settings: Mapping[str, Any]
+                  ) -> DeadlineAlert | None:
+    """Operators are told (``tasks.cycle_late``, in the triggerer) when a run has not finished
+    ``minutes`` after it was queued; ``none`` for no deadline.
+
+    None, too, inside ``airflow dags test``: Airflow 3.3's ``dag.test()`` keeps the
+    deadline unsaved, and marking the finished run then fails (``DeadlineAlertModel.get_by_id``
+    of a dict): the run would end red after every task worked. A test run has no queue time,
+    so it would get no deadline anyway.
+
+    Counted from the queueing, never from the logical date: a run for an old day
+    (``airflow dags test … 2024-10-20``, a backfill) is not late for being old. It
+    replaces ``dagrun_timeout``, which Airflow counts from the run's start, and
+    ``dags test`` starts a run at its logical date: every task was skipped, green.
+    Each task's own timeout still stops a stuck step.
+    """
+    interval = DEFAULT_DEADLINE
+    if (minutes or "").strip().lower() == "none" or sys.argv[1:3] == ["dags", "test"]:
+        return None
+    if minutes and minutes.strip():
+        try:
+            interval = timedelta(minutes=float(minutes))
+        except ValueError:
+            interval = timedelta(0)
+        if interval <= timedelta(0):  # fail the import, loudly: the UI shows the error
+            raise ValueError(f"{DEADLINE_ENV}: minutes > 0, got {minutes!r}")
+    return DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=interval,
+                         callback=AsyncCallback(tasks.cycle_late,
+                                                kwargs={"column_settings": dict(column_settings)}))
 
 
 def schedule_from(expr: str | None):
@@ -119,7 +162,7 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
     # went green having done nothing. Without one, any logical date runs the cycle as of
     # that date; catchup is off, so the schedule still starts at the latest interval.
     @dag(dag_id=dag_id, schedule=schedule, catchup=False, max_active_runs=1,
-         dagrun_timeout=timedelta(hours=3),
+         deadline=deadline_from(os.environ.get(DEADLINE_ENV), column_settings),
          default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
          params=PARAMS, tags=["zgwatch"], doc_md=monitor_doc())
     def monitor():
@@ -133,10 +176,19 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
             "alert": lambda: _step(tasks.alert, pool=pool, outlets=[warehouse])(
                 made["crawl"], column_settings),
             # An unreadable column already reached operators through the alert stage's
-            # incidents (once, not every hour): no callback here, and no retry.
-            "verify_column": lambda: _step(tasks.verify_column, retries=0,
-                                           on_failure_callback=None, on_success_callback=None)(
+            # incidents (once, not every hour): no failure callback here, and no retry. Its
+            # success ends the cycle: a "late" incident (the deadline) is over.
+            "verify_column": lambda: _step(
+                tasks.verify_column, retries=0, on_failure_callback=None,
+                on_success_callback=OperatorsNotifier(failed=False,
+                                                      column_settings=column_settings,
+                                                      step=tasks.LATE_STEP))(
                 made["crawl"], column_settings),
+            # A partial failure (fetches failed, the list read in part) is a pink square in
+            # the grid: skipped, so the run stays green (tasks.cycle_health says why).
+            "cycle_health": lambda: _step(tasks.cycle_health, retries=0,
+                                          on_failure_callback=None, on_success_callback=None)(
+                made["crawl"]),
         }  # fmt: skip
         previous = None
         for task_id in steps.task_ids(steps.MONITOR):  # the cycle's order, written once
@@ -189,7 +241,8 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
 MONITOR_DOC = """\
 ### zgwatch: one monitoring cycle of the 整改落实 column
 
-`snapshot_known` → `crawl` → `load` → `diff` → `alert` → `verify_column`.
+`snapshot_known` → `crawl` → `load` → `diff` → `alert` → `verify_column`, and
+`cycle_health`, **skipped (pink)** when fetches failed or the list was read in part.
 The run's logical date (Asia/Shanghai) is the cycle's `as_of`; manual runs take
 `source` and `warn_days`. Each run's **note** sums it up: events by kind,
 requests, failed fetches by outcome, whether the list was read in full, open

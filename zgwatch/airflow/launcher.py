@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from core.errors import ConfigError, StageFailed
+from zgwatch.airflow import logfiles
 from zgwatch.airflow.notes import CONNECTION
 from zgwatch.airflow.plugin import UI_TIMEZONE_ENV
 from zgwatch.airflow.tasks import POOLS
@@ -46,9 +47,10 @@ COMPONENTS = {
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer", "--skip-serve-logs"],
 }
+SENSITIVE_KEYS = "notify,destinations"  # matched inside names: operators_notify too
 HEALTH = ("metadatabase", "scheduler", "dag_processor", "triggerer")
 # Cycle options handed to the Airflow processes as ZGWATCH_* (as_of comes from each run).
-PASSED_ON = ("source", "notify", "warn_days", "delay", "timeout")
+PASSED_ON = ("source", "notify", "operators_notify", "warn_days", "delay", "timeout")
 
 
 def airflow_env(home: Path, port: int, *, parallelism: int = 2,
@@ -84,6 +86,9 @@ def airflow_env(home: Path, port: int, *, parallelism: int = 2,
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        # The keys of the Variable zgwatch_settings that hold destinations (and so passwords,
+        # bot keys): the UI and the API show them as *** (docs/operators.md, "Secrets").
+        "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES": SENSITIVE_KEYS,
     })
     return env
 
@@ -110,6 +115,26 @@ def ensure_password(home: Path, wanted: str | None = None) -> str:
         path.write_text(json.dumps(users) + "\n", encoding="utf-8")
         path.chmod(0o600)
     return users[USER]
+
+
+JWT_SECRET_BYTES = 64  # HS512's key size: Airflow's generated 16 bytes made PyJWT warn per token
+
+
+def ensure_jwt_secret(home: Path) -> str:
+    """The key every component signs and checks the API's tokens with: made once
+    (``JWT_SECRET_BYTES`` random bytes, hex) and kept in ``<home>/jwt_secret``, mode 600."""
+    path = home / "jwt_secret"
+    try:
+        secret = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        secret = ""
+    if len(secret) < 2 * JWT_SECRET_BYTES:
+        secret = secrets.token_hex(JWT_SECRET_BYTES)
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secret + "\n")
+    return secret
 
 
 def pools_file(home: Path) -> Path:
@@ -182,9 +207,11 @@ def descendants(pid: int) -> list[int]:
 class LocalAirflow:
     """The Airflow components of one AIRFLOW_HOME, as one process group."""
 
-    def __init__(self, home: Path, port: int, env: Mapping[str, str]):
+    def __init__(self, home: Path, port: int, env: Mapping[str, str],
+                 log_bytes: int = logfiles.MAX_BYTES):
         self.home, self.port, self.env = home, port, dict(env)
         self.logs = home / "logs" / "components"
+        self.log_bytes = log_bytes  # each component's log rotates at this size
         self.procs: dict[str, subprocess.Popen] = {}
         self.seen: dict[int, str] = {}  # pid -> start time: every process below the components
 
@@ -198,10 +225,11 @@ class LocalAirflow:
         self.logs.mkdir(parents=True, exist_ok=True)
         airflow = str(Path(sys.executable).parent / "airflow")
         for name, argv in COMPONENTS.items():
-            with (self.logs / f"{name}.log").open("ab") as out:
-                self.procs[name] = subprocess.Popen(
-                    [airflow, *argv], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, start_new_session=True)
+            log = logfiles.RotatingLog(self.logs / f"{name}.log", self.log_bytes)
+            self.procs[name] = subprocess.Popen(
+                [airflow, *argv], env=self.env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            logfiles.pump(self.procs[name].stdout, log)
 
     def health(self) -> dict:
         """``/api/v2/monitor/health`` ({} while the API is not up)."""
@@ -301,11 +329,31 @@ def zgwatch_env(settings, given: Mapping[str, object]) -> dict[str, str]:
     return env
 
 
+def metrics_env(settings) -> dict[str, str]:
+    """With a StatsD collector (``statsd``): Airflow's own metrics on, sent there under
+    ``<statsd_prefix>.airflow``, beside zgwatch's per-cycle counts (``zgwatch.metrics``)."""
+    if not settings.statsd:
+        return {}
+    host, _, port = settings.statsd.rpartition(":")
+    return {ENV["statsd"]: settings.statsd, ENV["statsd_prefix"]: settings.statsd_prefix,
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": host.strip("[]"),
+            "AIRFLOW__METRICS__STATSD_PORT": port,
+            "AIRFLOW__METRICS__STATSD_PREFIX": f"{settings.statsd_prefix}.airflow"}
+
+
 def _write_env_sh(home: Path, env: Mapping[str, str]) -> Path:
-    """``<home>/env.sh``: source it to point the ``airflow`` CLI at this instance (no secrets)."""
-    keys = sorted(k for k in env if k == "AIRFLOW_HOME" or k.startswith("AIRFLOW__"))
+    """``<home>/env.sh``: source it and an operator's shell is the workers' (``airflow …``,
+    ``zgwatch …``): the same Airflow settings, connections, ``ZGWATCH_*`` settings (column,
+    warehouse, destinations, schedule) and PATH. It holds the API login and the destinations'
+    secrets, so only its owner may read it (mode 600, set before anything is written)."""
+    keys = sorted(k for k in env if k in ("AIRFLOW_HOME", "PATH")
+                  or k.startswith(("AIRFLOW__", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZGWATCH_")))
     path = home / "env.sh"
-    path.write_text("".join(f"export {k}={shlex.quote(env[k])}\n" for k in keys), encoding="utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older env.sh may have been readable by others
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("".join(f"export {k}={shlex.quote(env[k])}\n" for k in keys))
     return path
 
 
@@ -322,19 +370,38 @@ def _check_port_free(port: int) -> None:
                               ) from None
 
 
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number from ``env[name]`` (default when unset); exit 2 when it is not one."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name}: must be a number > 0 (got {raw!r})")
+    return value
+
+
 def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism: int = 2) -> int:
     """Set up and start Airflow, print where and how to log in, run until stopped."""
+    log_bytes = int(_number(os.environ, logfiles.LOG_MAX_MB_ENV,
+                            logfiles.MAX_BYTES / 2**20) * 2**20)
+    task_log_days = _number(os.environ, logfiles.TASK_LOG_DAYS_ENV, logfiles.TASK_LOG_DAYS)
     _check_port_free(port)
     home = (settings.data_dir / "airflow").resolve()
     env = airflow_env(home, port, parallelism=parallelism)
     env.update(zgwatch_env(settings, given))
+    env.update(metrics_env(settings))
     password = ensure_password(home, env.pop(PASSWORD_ENV, None))
+    env["AIRFLOW__API_AUTH__JWT_SECRET"] = ensure_jwt_secret(home)
     env[f"AIRFLOW_CONN_{CONNECTION.upper()}"] = api_connection(env["AIRFLOW__API__BASE_URL"],
                                                                password)
     started = time.monotonic()
     print(f"zgwatch airflow: AIRFLOW_HOME {home}; setting up (db migrate, pools "
           f"{', '.join(POOLS)})", flush=True)
-    airflow = LocalAirflow(home, port, env)
+    airflow = LocalAirflow(home, port, env, log_bytes)
     airflow.logs.mkdir(parents=True, exist_ok=True)
     setup(env, airflow.logs / "setup.log")
     stop_now: list[int] = []
@@ -356,11 +423,15 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
               f"  logs:   {airflow.logs}\n"
               f"  CLI:    source {_write_env_sh(home, env)}\n"
               f"Ctrl-C stops Airflow.", flush=True)
+        pruned_at = -logfiles.PRUNE_EVERY
         while not stop_now:
             if name := airflow.dead():
                 raise StageFailed(f"Airflow {name} exited; see {airflow.logs / (name + '.log')}")
             airflow.reap()
             airflow.track()
+            if time.monotonic() - pruned_at >= logfiles.PRUNE_EVERY:
+                logfiles.prune_task_logs(home / "logs", task_log_days)
+                pruned_at = time.monotonic()
             time.sleep(0.5)
         return 0
     finally:

@@ -24,15 +24,21 @@ CONNECTION = "zgwatch_airflow_api"
 MAX_NOTE = 1000  # characters: the REST API refuses longer notes
 
 
-def note_text(summary, incidents: list[Mapping], labels: Mapping[str, str]) -> str:
+def note_text(summary, incidents: list[Mapping], labels: Mapping[str, str],
+              alerts=None) -> str:
     """The note (Markdown) for a cycle; the UI shows its first line on the run.
 
-    First line: what went wrong, if anything (``⚠ failed fetches: …; list incomplete``),
-    then the events by kind. Then requests, crawl time, the list, the batch; then the
-    open incidents. ``summary`` is a ``warehouse.cycles.CycleSummary``; ``labels``
-    names incident kinds.
+    First line: what went wrong, if anything (``⚠ failed fetches: …; list incomplete;
+    deliveries failed: 2 to retry``), then the events by kind. Then requests, crawl time,
+    the list, the batch; then the open incidents. ``summary`` is a
+    ``warehouse.cycles.CycleSummary``; ``labels`` names incident kinds; ``alerts`` is the
+    alert stage's ``AlertReport`` of this run: a delivery that failed in it is trouble
+    now, not when its incident opens a day (or a few runs) later.
     """
     problems = []
+    if alerts is not None and (alerts.retry_later or alerts.failed):
+        given_up = f", {alerts.failed} given up" if alerts.failed else ""
+        problems.append(f"deliveries failed: {alerts.retry_later} to retry{given_up}")
     if summary.failed:
         problems.append("failed fetches: " + summary.failed_line())
     if not summary.list_complete:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from alerts.messages import INCIDENT_ACTIONS, INCIDENT_LABELS
+from alerts.messages import INCIDENT_ACTIONS, INCIDENT_LABELS, INCIDENT_SECTIONS
 from core import sitemap
 from core.vocabulary import KIND_LABELS, shanghai_time
 from warehouse.cycles import EVENT_KINDS, Change, CycleSummary, FailedFetch
@@ -128,5 +128,6 @@ def render(data: PageData) -> str:
         d=data, kinds=EVENT_KINDS,
         kind_labels={k.value: label for k, label in KIND_LABELS.items()},
         incident_labels=INCIDENT_LABELS, incident_actions=INCIDENT_ACTIONS,
+        incident_sections=INCIDENT_SECTIONS,
         open_incidents=[i for i in data.incidents if not i["ended_at"]],
         closed_incidents=[i for i in data.incidents if i["ended_at"]][:5])

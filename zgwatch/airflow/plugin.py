@@ -109,13 +109,10 @@ SITE_HEADERS = {
 
 def _settings():
     """The column's settings as the tasks see them, minus the run: environment and Variable."""
-    from airflow.models.variable import Variable
-
     from core.vocabulary import today_in_shanghai
-    from zgwatch.airflow.tasks import SETTINGS_VARIABLE, cycle_settings
+    from zgwatch.airflow.tasks import cycle_settings, stored_variable
 
-    variable = Variable.get(SETTINGS_VARIABLE, default_var=None, deserialize_json=True)
-    return cycle_settings(as_of=today_in_shanghai(), variable=variable)
+    return cycle_settings(as_of=today_in_shanghai(), variable=stored_variable())
 
 
 def airflow_runs(dag_id: str = DAG_ID, limit: int = RUNS_SHOWN):

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
 from functools import cache
-from pathlib import Path
 
 from core import errors
+from zgwatch.runbook import PATH, RUNBOOK, base_url, url
 
-RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
-PATH = "zgwatch/runbook"  # under the API server's root, served by zgwatch.airflow.plugin
+__all__ = ["PATH", "RUNBOOK", "SECTIONS", "base_url", "html", "section_for", "url"]
 
 # The section (its anchor, as GitHub and Python-Markdown both make it) for each failure.
 SECTIONS: dict[type[BaseException], str] = {
@@ -29,21 +27,6 @@ SECTIONS: dict[type[BaseException], str] = {
     errors.BatchError: "a-step-failing",
     errors.StageFailed: "a-step-failing",
 }
-
-
-def base_url() -> str:
-    """The API server's address without a trailing slash ('' when not configured)."""
-    url = os.environ.get("AIRFLOW__API__BASE_URL")
-    if url is None and "airflow.sdk" in sys.modules:  # inside Airflow: airflow.cfg as well
-        from airflow.sdk.configuration import conf
-
-        url = conf.get("api", "base_url", fallback="")
-    return (url or "").rstrip("/")
-
-
-def url(anchor: str = "") -> str:
-    """The runbook (or one section of it) as the UI serves it."""
-    return f"{base_url()}/{PATH}" + (f"#{anchor}" if anchor else "")
 
 
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)

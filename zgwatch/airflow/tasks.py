@@ -122,19 +122,52 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
     A bad value is a ``ConfigError`` naming where it came from: the Trigger
     form's field, the Variable's key, the DAG's setting, a ``ZGWATCH_*`` variable.
     """
-    from core.errors import ConfigError
     from zgwatch.config import load_settings
 
-    if variable is not None and not isinstance(variable, Mapping):
-        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: must be a JSON object")
     layers = [
-        (f"Airflow Variable {SETTINGS_VARIABLE} key {{}}",
-         _known(variable, f"Airflow Variable {SETTINGS_VARIABLE}")),
+        variable_layer(variable),
         ("DAG setting {}", _known(column_settings, "DAG setting")),
         ("Trigger form field {}", {k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS}),
         ("the run's logical date ({})", {"as_of": as_of.isoformat()}),
     ]
     return load_settings(env=None if env is None else dict(env), layers=layers)
+
+
+def variable_layer(variable: Any) -> tuple[str, dict[str, Any]]:
+    """The Variable ``zgwatch_settings`` (its JSON value, or None) as a settings layer."""
+    from core.errors import ConfigError
+
+    if variable is not None and not isinstance(variable, Mapping):
+        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: must be a JSON object")
+    return (f"Airflow Variable {SETTINGS_VARIABLE} key {{}}",
+            _known(variable, f"Airflow Variable {SETTINGS_VARIABLE}"))
+
+
+def stored_variable() -> Any:
+    """The Variable ``zgwatch_settings`` read outside a task (the CLI, the zgwatch page), from
+    where the tasks read it: the secrets backends, ``AIRFLOW_VAR_ZGWATCH_SETTINGS``, then
+    the metadata database of ``AIRFLOW_HOME``; None when it is nowhere.
+
+    A backend that cannot be read (a database not set up, a vault refusing) is a
+    ``ConfigError`` naming it, rather than settings silently missing the destinations.
+    """
+    from airflow.configuration import ensure_secrets_loaded
+
+    from core.errors import ConfigError
+
+    for backend in ensure_secrets_loaded():
+        try:
+            value = backend.get_variable(key=SETTINGS_VARIABLE)
+        except Exception as exc:
+            reason = " ".join(str(exc).split("\n")[0].split())[:200]
+            raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: cannot read it from "
+                              f"{type(backend).__name__}: {reason}") from None
+        if value is not None:
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: not JSON") from None
+    return None
 
 
 def _mask_destinations(settings) -> None:
@@ -277,13 +310,15 @@ def alert(crawled: Mapping[str, Any], column_settings: Mapping[str, Any] | None 
             batch_id = Path(crawled["batch_dir"]).name  # (runs from before batch_id was in XCom)
             summary, incidents = pipeline.cycle_summary(settings, batch_id)
     cycle = summary.as_json() if summary is not None else {"batch_id": batch_id}
+    if summary is not None:
+        pipeline.send_cycle_metrics(settings, cycle, report)
     cycle["incidents_open"] = len(incidents)
-    _publish_summary(cycle, summary, incidents)
+    _publish_summary(cycle, summary, incidents, report)
     return {"queued": report.queued, "sent": report.sent, "pending": report.pending,
             "failed": report.failed, "cycle": cycle}
 
 
-def _publish_summary(cycle: dict, summary, incidents: list) -> None:
+def _publish_summary(cycle: dict, summary, incidents: list, alerts=None) -> None:
     """The summary as the extra of this task's asset events, and as the run's note."""
     from airflow.sdk import get_current_context
 
@@ -298,7 +333,7 @@ def _publish_summary(cycle: dict, summary, incidents: list) -> None:
         return
     run = context["dag_run"]
     notes.set_run_note(run.dag_id, run.run_id, notes.note_text(summary, incidents,
-                                                               INCIDENT_LABELS))
+                                                               INCIDENT_LABELS, alerts))
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
@@ -328,11 +363,47 @@ def verify_column(crawled: Mapping[str, Any],
     return {"column_readable": True}
 
 
+def partial_failure(crawled: Mapping[str, Any]) -> str | None:
+    """What the crawl (its XCom) did not get, in one line; None when it read everything.
+
+    Failed fetches are those that brought no content, by outcome (as the run's note
+    counts them); an incomplete list is one whose announced pages were not all read.
+    """
+    from core.vocabulary import CONTENT_OUTCOMES
+
+    failed = {k: n for k, n in sorted((crawled.get("outcomes") or {}).items())
+              if k not in CONTENT_OUTCOMES and n}
+    parts = []
+    if failed:
+        parts.append("failed fetches: " + ", ".join(f"{k} {n}" for k, n in failed.items()))
+    if crawled.get("list_complete") is False:
+        parts.append("list INCOMPLETE")
+    return "; ".join(parts) or None
+
+
+def cycle_health(crawled: Mapping[str, Any]) -> dict:
+    """Mark a partial failure in the grid: **skipped** (pink) when fetches failed or the list was
+    read only in part, with one line saying what; success when the crawl got everything.
+
+    Skipped, not failed: the cycle did its work (failures are recorded and retried next
+    cycle, exit 0 for the CLI), so the run stays green and retries and failure messages
+    stay for real failures; the pink square is what an operator scanning the grid sees.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if trouble := partial_failure(crawled):
+        log.warning("partial: %s (the run's note and the crawl's log name each one)", trouble)
+        raise AirflowSkipException(f"partial: {trouble}")
+    log.info("the crawl read every page it asked for")
+    return {"partial": None}
+
+
 # ---- operators' messages -------------------------------------------------------------------
 
 
 def notify_operators(context: Mapping[str, Any], *, failed: bool,
-                     column_settings: Mapping[str, Any] | None = None) -> None:
+                     column_settings: Mapping[str, Any] | None = None,
+                     step: str | None = None) -> None:
     """Tell operators once when a task starts failing (retries exhausted) and once when it recovers.
 
     Through the one incident system (``zgwatch.pipeline.tell_operators``): a
@@ -342,16 +413,13 @@ def notify_operators(context: Mapping[str, Any], *, failed: bool,
     from zgwatch import pipeline
 
     ti = context["ti"]
-    step = f"{ti.dag_id}.{ti.task_id}"
+    step = step.format(dag_id=ti.dag_id) if step else f"{ti.dag_id}.{ti.task_id}"
     try:
         settings = current_settings(column_settings, context, announce=False)
     except Exception:  # the run's settings may be what is broken (the task said why)
         log.warning("the run's settings are unusable: telling operators with the workers' "
                     "ZGWATCH_* environment")
-        try:
-            settings = cycle_settings(as_of=as_of_for(datetime.now(UTC)))
-        except Exception as again:
-            log.error("cannot tell operators about %s: %s", step, again)
+        if (settings := _fallback_settings(step)) is None:
             return
     error = None
     if failed:
@@ -364,3 +432,43 @@ def notify_operators(context: Mapping[str, Any], *, failed: bool,
         pipeline.tell_operators(settings, step, error)
     except Exception as exc:  # the warehouse itself may be what is broken
         log.error("cannot record the incident of %s: %s", step, exc)
+
+
+def _fallback_settings(step: str, column_settings: Mapping[str, Any] | None = None):
+    """The workers' ``ZGWATCH_*`` settings (and the DAG's column), to tell operators about
+    ``step`` when the run's own cannot be had; None (logged) when even those are bad."""
+    try:
+        return cycle_settings(as_of=as_of_for(datetime.now(UTC)), column_settings=column_settings)
+    except Exception as exc:
+        log.error("cannot tell operators about %s: %s", step, exc)
+        return None
+
+
+LATE_STEP = "{dag_id} 周期超时"  # the step a late cycle is told as; its verify_column ends it
+
+
+async def cycle_late(context: Mapping[str, Any] | None = None, *,
+                     column_settings: Mapping[str, Any] | None = None, **_: Any) -> None:
+    """The DAG's ``DeadlineAlert``: a run has not finished in time (run in the triggerer).
+
+    Opens one incident (``step_failed``, step ``<dag_id> 周期超时``) for operators, whatever
+    number of runs are late; the next run that gets to its end (``verify_column``) closes it.
+    """
+    import asyncio
+
+    from zgwatch import pipeline
+
+    run = (context or {}).get("dag_run") or {}
+    deadline = (context or {}).get("deadline") or {}
+    step = LATE_STEP.format(dag_id=run.get("dag_id", "zgwatch_monitor"))
+    try:  # the triggerer may read the Variable as the API server does
+        settings = cycle_settings(as_of=as_of_for(datetime.now(UTC)), variable=stored_variable(),
+                                  column_settings=column_settings)
+    except Exception as exc:
+        log.warning("the Variable %s could not be read (%s): the workers' ZGWATCH_* settings",
+                    SETTINGS_VARIABLE, exc)
+        if (settings := _fallback_settings(step, column_settings)) is None:
+            return
+    detail = (f"运行 {run.get('run_id')} 在期限 {deadline.get('deadline_time')} 前未完成"
+              f" (排队于 {run.get('queued_at')}); 状态 {run.get('state')}")
+    await asyncio.to_thread(pipeline.tell_operators, settings, step, detail)
