@@ -34,6 +34,7 @@ from zgwatch.lock import held_fds
 
 if TYPE_CHECKING:
     from history import SiteReport
+    from warehouse.lake import LakeReport
 
 log = logging.getLogger("zgwatch")
 
@@ -198,20 +199,36 @@ class Published:
 
     analyst_copy: Path
     site: SiteReport
+    lake: LakeReport | None = None
 
 
 def publish(settings: Settings) -> Published:
-    """Replace the analysts' read-only copy of the warehouse, then bring the site up to date.
+    """Replace the analysts' read-only copy of the warehouse, then bring the site up to date,
+    then (with ``lake`` set) add the copy to the lake as this source's latest snapshot.
 
-    The site is read from the fresh copy, so building it holds no lock on the
-    pipeline's warehouse.
+    The site and the lake are read from the fresh copy, so neither holds a lock
+    on the pipeline's warehouse.
     """
     from warehouse.publish import publish_analyst_copy
 
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
     log.info("analyst copy published: %s", path)
-    return Published(path, build_site(settings, db=path))
+    site = build_site(settings, db=path)
+    return Published(path, site, publish_lake(settings, path))
+
+
+def publish_lake(settings: Settings, copy: Path) -> LakeReport | None:
+    """A source's publish → the lake: insert the analyst copy ``copy`` as the latest snapshot
+    of ``settings.source_id`` (nothing without ``settings.lake``)."""
+    if not settings.lake:
+        return None
+    from warehouse.lake import publish_to_lake
+
+    report = publish_to_lake(copy, catalog=settings.lake, data_path=settings.lake_data,
+                             source_id=settings.source_id)
+    log.info("%s", report)
+    return report
 
 
 def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,
