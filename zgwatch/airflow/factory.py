@@ -25,6 +25,7 @@ from airflow.sdk import (
 )
 
 from zgwatch.airflow import runbook, tasks
+from zgwatch.airflow.placement import source_queue
 
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_SCHEDULE = "@hourly"
@@ -48,17 +49,6 @@ RETRY_POLICY = ExceptionRetryPolicy(rules=[
                          "zgwatch.airflow.tasks.FinalTaskFailed"],
               action=RetryAction.FAIL, reason="bad settings or unreadable column"),
 ])
-
-
-def source_queue(queue: str | None = None) -> str:
-    """The Celery queue of a source's tasks: the queue of the machine whose disk holds the
-    source's warehouse and data dir (``queue``), else ``$ZGWATCH_QUEUE``, else ``default``.
-
-    Queue per warehouse location (docs/scale.md): only that machine's workers serve the
-    queue, so each warehouse has one writer at a time on a local disk (the cycle lock and
-    the pools keep its tasks in turn), and no warehouse sits on a shared file system.
-    """
-    return queue or os.environ.get("ZGWATCH_QUEUE") or "default"
 
 
 DEFAULT_ARGS: dict[str, Any] = {
