@@ -170,21 +170,20 @@ def test_two_sources_run_on_two_workers_and_analysts_read_both_in_the_lake(
         for name in ("gd", "sz"):
             wait_until(lambda n=name: published(url, token, f"zgwatch_publish__{n}"), 180,
                        f"the publish of {name}")
+        # analysts: one session, every source (the catalog lives in the stack's database)
+        rows = lake_rows(catalog, workdir / "data" / "lake",
+                         "SELECT source_id, count(*), count(DISTINCT notice_id) "
+                         "FROM lake.notices GROUP BY ALL ORDER BY 1")
+        assert rows == [("gd", 12, 12), ("sz", 7, 7)]
+        kinds = lake_rows(catalog, workdir / "data" / "lake",
+                          "SELECT DISTINCT source_id FROM lake.changes WHERE kind = 'new'")
+        assert sorted(kinds) == [("gd",), ("sz",)]
         print(f"\nCelery stack ready in {ready.group(1)} s")
     finally:
         if extra is not None:
             os.killpg(extra.pid, signal.SIGTERM)
             extra.wait(timeout=60)
         stop_stack(launcher)
-
-    rows = lake_rows(catalog, workdir / "data" / "lake",
-                     "SELECT source_id, count(*), count(DISTINCT notice_id) FROM lake.notices "
-                     "GROUP BY ALL ORDER BY 1")
-    assert rows == [("gd", 12, 12), ("sz", 7, 7)]
-    # one query across sources: the latest changes of every source
-    kinds = lake_rows(catalog, workdir / "data" / "lake",
-                      "SELECT DISTINCT source_id FROM lake.changes WHERE kind = 'new'")
-    assert sorted(kinds) == [("gd",), ("sz",)]
 
 
 def worker_running(url: str, token: str, dag_id: str, run_id: str, task_id: str) -> str | None:
