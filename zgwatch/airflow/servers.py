@@ -78,6 +78,13 @@ class Broker:
         except OSError:
             return False
 
+    def __enter__(self) -> Broker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM (Valkey flushes its file), SIGKILL after ``grace``."""
         if self.proc is None:
