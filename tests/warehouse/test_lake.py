@@ -5,6 +5,7 @@ is one line and nothing written."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,31 @@ def test_a_failed_insert_leaves_nothing_in_the_lake(lake, tmp_path):
 ])
 def test_messages_never_show_the_catalogs_password(given, shown):
     assert masked(given) == shown
+
+
+def zgwatch_run(replica, data: Path, **env: str) -> subprocess.CompletedProcess:
+    from tests.support.processes import ZGWATCH, clean_env
+
+    return subprocess.run([str(ZGWATCH), "run", "--source", replica.url, "--delay", "0",
+                           "--data-dir", str(data), "--db", str(data / "zgwatch.duckdb")],
+                          env=clean_env(**env), capture_output=True, text=True, timeout=300)
+
+
+def test_a_cycle_publishes_its_source_into_the_lake(lake, make_replica, tmp_path):
+    replica = make_replica(notices=5, seed=2)
+    done = zgwatch_run(replica, tmp_path / "d", ZGWATCH_LAKE=lake[0],
+                       ZGWATCH_LAKE_DATA=str(lake[1]), ZGWATCH_SOURCE_ID="gd-zgls")
+    assert done.returncode == 0, done.stderr
+    assert read(lake, "SELECT source_id, count(*) FROM lake.notices GROUP BY ALL"
+                ) == [("gd-zgls", 5)]
+
+
+def test_a_cycle_whose_lake_is_out_of_reach_fails_in_one_line_exit_1(make_replica, tmp_path):
+    replica = make_replica(notices=3, seed=2)
+    done = zgwatch_run(replica, tmp_path / "d",
+                       ZGWATCH_LAKE=f"postgresql://zg@127.0.0.1:{free_port()}/lake",
+                       ZGWATCH_LAKE_DATA=str(tmp_path / "lake"))
+    assert done.returncode == 1
+    assert re.fullmatch(r"zgwatch: lake catalog postgresql://zg@127\.0\.0\.1:\d+/lake: cannot "
+                        r"attach it: .+\n", done.stderr), done.stderr
+    assert (tmp_path / "d" / "zgwatch.analyst.duckdb").exists()  # the cycle itself is whole
