@@ -167,3 +167,19 @@ def test_a_cycle_whose_lake_is_out_of_reach_fails_in_one_line_exit_1(make_replic
     assert re.fullmatch(r"zgwatch: lake catalog postgresql://zg@127\.0\.0\.1:\d+/lake: cannot "
                         r"attach it: .+\n", done.stderr), done.stderr
     assert (tmp_path / "d" / "zgwatch.analyst.duckdb").exists()  # the cycle itself is whole
+
+
+def test_the_guides_query_across_sources_runs_on_the_lake(lake, tmp_path):
+    from tests.warehouse.test_analysts import DOC, LAKE_SECTION, sql_blocks
+
+    blocks = [sql for label, sql in sql_blocks(DOC.read_text("utf-8"))
+              if label.endswith(LAKE_SECTION)]
+    attach_sql, query = blocks
+    assert "ATTACH 'ducklake:postgres:" in attach_sql and "READ_ONLY" in attach_sql
+    for source, n in (("gd", 3), ("sz", 2)):
+        publish_to_lake(source_copy(tmp_path, source, n), catalog=lake[0], data_path=lake[1],
+                        source_id=source)
+    rows = read(lake, query)
+    assert {r[0] for r in rows} <= {"gd", "sz"}
+    assert read(lake, "SELECT source_id, notices FROM lake.snapshots ORDER BY 1"
+                ) == [("gd", 3), ("sz", 2)]
