@@ -22,12 +22,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from datetime import datetime
@@ -36,14 +33,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.airflow_start import clean_env, pss_kib, tree_pss_mib, wait  # noqa: E402
+from bench.airflow_start import (  # noqa: E402
+    PASSWORD,
+    pss_kib,
+    start_launcher,
+    stop_launcher,
+    tree_pss_mib,
+    wait,
+)
 from replica import running  # noqa: E402
 from tests.support import airflow_api  # noqa: E402
 from zgwatch.airflow import launcher as airflow_local  # noqa: E402
 from zgwatch.sinks import free_port  # noqa: E402
 
 ZGWATCH = str(Path(sys.executable).parent / "zgwatch")
-PASSWORD = "bench-only-password"
 DAG = "zgwatch_monitor"
 
 
@@ -93,20 +96,11 @@ def bench(notices: int, workers: int, delay: float) -> dict:
     with running(notices, 1) as replica, tempfile.TemporaryDirectory(prefix="zgw-celery-") as tmp:
         data = Path(tmp) / "data"
         port = free_port()
-        env = clean_env() | {"ZGWATCH_SCHEDULE": "none", airflow_local.PASSWORD_ENV: PASSWORD}
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [ZGWATCH, "airflow", "--executor", "celery", "--workers", str(workers), "--port",
-             str(port), "--data-dir", str(data), "--source", replica.url, "--delay", str(delay)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines: list[str] = []
-        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+        proc, out["stack ready (s)"] = start_launcher(
+            ["--executor", "celery", "--workers", str(workers), "--port", str(port),
+             "--data-dir", str(data), "--source", replica.url, "--delay", str(delay)],
+            timeout=600)
         try:
-            wait(lambda: any("ready in" in x for x in lines) or proc.poll() is not None, 600,
-                 "the stack to be ready")
-            if proc.poll() is not None:
-                raise SystemExit("zgwatch airflow exited:\n" + "".join(lines))
-            out["stack ready (s)"] = time.monotonic() - started
             url = f"http://127.0.0.1:{port}"
             token = airflow_api.api_token(url, PASSWORD)
             wait(lambda: airflow_api.api(url, token, f"/dags/{DAG}"), 180, "the DAG parsed")
@@ -123,10 +117,7 @@ def bench(notices: int, workers: int, delay: float) -> dict:
             out["PSS after per worker (MiB)"] = ", ".join(
                 f"{m:.0f}" for m in worker_pss_mib(proc.pid))
         finally:
-            stopping = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=180)
-            out["stop (s)"] = time.monotonic() - stopping
+            out["stop (s)"] = stop_launcher(proc, timeout=180)
     return out
 
 
