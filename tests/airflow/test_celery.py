@@ -2,9 +2,10 @@
 Airflow's scheduler, API server, DAG processor and triggerer, Celery workers.
 
 1. Two sources, each on the queue of its warehouse's machine: the launcher's worker
-   serves one, a second worker added with ``zgwatch worker`` (its settings from
-   ``worker.env``) serves the other; every task shows the worker that ran it, and
-   analysts find both sources in the lake.
+   serves one; the other's first task waits in the broker, the broker is restarted,
+   and a second worker added with ``zgwatch worker`` (its settings from
+   ``worker.env``) runs the queued work; every task shows the worker that ran it,
+   and analysts find both sources in the lake.
 2. A worker killed mid-crawl: the crawl is retried on the other worker, the run
    succeeds, and every event is recorded, and alerted, once.
 
@@ -30,9 +31,10 @@ import pytest
 from tests.airflow.conftest import clean_env
 from tests.airflow.test_airflow_e2e import Launcher
 from tests.support import airflow_api
-from tests.support.processes import ZGWATCH, running, wait_until
+from tests.support.processes import ZGWATCH, processes_mentioning, running, wait_until
 from warehouse.lake import attach
 from zgwatch.airflow import launcher as airflow_local
+from zgwatch.airflow.servers import Broker
 from zgwatch.sinks import WebhookSink, free_port
 
 pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
@@ -137,7 +139,7 @@ def test_two_sources_run_on_two_workers_and_analysts_read_both_in_the_lake(
     gd, sz = make_replica(notices=12, seed=3), make_replica(notices=7, seed=5)
     launcher = start_stack(workdir, [("gd", gd.url, "machine-a"), ("sz", sz.url, "machine-b")],
                            workers=1, queue="machine-a")
-    extra = None
+    extra = restarted = None
     try:
         ready = launcher.wait_for(r"ready in (\d+) s", timeout=300)
         url = launcher.wait_for(r"UI:\s+(http://127\.0\.0\.1:\d+)/", timeout=5).group(1)
@@ -146,6 +148,14 @@ def test_two_sources_run_on_two_workers_and_analysts_read_both_in_the_lake(
         assert oct(worker_env.stat().st_mode & 0o777) == "0o600"
         assert re.search(r"^AIRFLOW__API_AUTH__JWT_SECRET=\S{86}$",
                          worker_env.read_text(encoding="utf-8"), re.MULTILINE)
+
+        token = airflow_api.api_token(url, PASSWORD)
+        runs = {name: trigger(url, token, f"zgwatch_monitor__{name}") for name in ("gd", "sz")}
+        # machine-b has no worker yet: sz's first task waits in the broker, which restarts
+        wait_until(lambda: ti_state(url, token, "zgwatch_monitor__sz", runs["sz"],
+                                    "snapshot_known") == "queued", 180, "sz's task queued")
+        broker_url = launcher.wait_for(r"broker: (\S+)", timeout=5).group(1)
+        restarted = restart_broker(workdir / "data" / "airflow" / "valkey", broker_url)
 
         # the command that adds a worker on another machine, with that machine's queue
         settings = dict(line.split("=", 1) for line in
@@ -158,8 +168,6 @@ def test_two_sources_run_on_two_workers_and_analysts_read_both_in_the_lake(
                                      stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
-        token = airflow_api.api_token(url, PASSWORD)
-        runs = {name: trigger(url, token, f"zgwatch_monitor__{name}") for name in ("gd", "sz")}
         hosts = {}
         for name, run_id in runs.items():
             finished(url, token, f"zgwatch_monitor__{name}", run_id, timeout=300)
@@ -184,6 +192,27 @@ def test_two_sources_run_on_two_workers_and_analysts_read_both_in_the_lake(
             os.killpg(extra.pid, signal.SIGTERM)
             extra.wait(timeout=60)
         stop_stack(launcher)
+        if restarted is not None:
+            restarted.stop()
+
+
+def ti_state(url: str, token: str, dag_id: str, run_id: str, task_id: str) -> str | None:
+    quoted = urllib.parse.quote(run_id, safe="")
+    return airflow_api.api(url, token,
+                           f"/dags/{dag_id}/dagRuns/{quoted}/taskInstances/{task_id}")["state"]
+
+
+def restart_broker(folder: Path, url: str) -> Broker:
+    """Stop the stack's Valkey (SIGTERM: it writes its append-only file) and start it again
+    on the same folder and port, as an operator restarting the broker would."""
+    port = urllib.parse.urlsplit(url).port
+    (pid,) = [p for p in processes_mentioning(f"127.0.0.1:{port}")
+              if "valkey" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not running(pid), 30, "the broker stopped")
+    broker = Broker(folder, port)
+    broker.start()
+    return broker
 
 
 def worker_running(url: str, token: str, dag_id: str, run_id: str, task_id: str) -> str | None:
