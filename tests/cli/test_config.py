@@ -119,3 +119,14 @@ def test_secret_in_bad_destination_is_not_echoed():
     with pytest.raises(ConfigError) as err:
         load_settings({"notify": ["nosuchscheme://user:s3cretpass@host/"]}, env={})
     assert "s3cretpass" not in str(err.value)
+
+
+def test_a_lake_needs_its_data_folder_and_a_source_id_is_a_short_slug():
+    s = load_settings({}, env={"ZGWATCH_LAKE": "postgresql://u@h/lake",
+                               "ZGWATCH_LAKE_DATA": "/srv/lake", "ZGWATCH_SOURCE_ID": "gd-zgls"})
+    assert (s.lake, s.lake_data, s.source_id) == ("postgresql://u@h/lake", "/srv/lake", "gd-zgls")
+    assert load_settings({}, env={"ZGWATCH_LAKE": " "}).lake is None  # blank: no lake
+    with pytest.raises(ConfigError, match="lake_data .ZGWATCH_LAKE_DATA. must be set with lake"):
+        load_settings({}, env={"ZGWATCH_LAKE": "postgresql://u@h/lake"})
+    with pytest.raises(ConfigError, match="ZGWATCH_SOURCE_ID"):
+        load_settings({}, env={"ZGWATCH_SOURCE_ID": "Not A Slug"})
