@@ -111,6 +111,7 @@ def test_every_process_gets_the_same_settings_and_env_sh_holds_no_secret(tmp_pat
     values = dict(line.split("=", 1) for line in text.splitlines())
     assert values["AIRFLOW__CORE__FERNET_KEY"] == celery_stack.ensure_secrets(home)["fernet_key"]
     assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD" not in values
+    assert values["AIRFLOW_HOME"] == str(home)  # a worker here logs where the UI reads
 
 
 @pytest.mark.parametrize(("url", "error"), [

@@ -126,7 +126,7 @@ def test_a_lake_needs_its_data_folder_and_a_source_id_is_a_short_slug():
                                "ZGWATCH_LAKE_DATA": "/srv/lake", "ZGWATCH_SOURCE_ID": "gd-zgls"})
     assert (s.lake, s.lake_data, s.source_id) == ("postgresql://u@h/lake", "/srv/lake", "gd-zgls")
     assert load_settings({}, env={"ZGWATCH_LAKE": " "}).lake is None  # blank: no lake
-    with pytest.raises(ConfigError, match="lake_data .ZGWATCH_LAKE_DATA. must be set with lake"):
+    with pytest.raises(ConfigError, match=r"lake_data \(ZGWATCH_LAKE_DATA\) must be set with lake"):
         load_settings({}, env={"ZGWATCH_LAKE": "postgresql://u@h/lake"})
     with pytest.raises(ConfigError, match="ZGWATCH_SOURCE_ID"):
         load_settings({}, env={"ZGWATCH_SOURCE_ID": "Not A Slug"})

@@ -155,7 +155,6 @@ class CeleryStack:
         env["AIRFLOW__CORE__EXECUTOR"] = "CeleryExecutor"
         if self.lake is not None:
             env[ENV["lake"]], env[ENV["lake_data"]] = self.lake
-        env["AIRFLOW__CORE__PARALLELISM"] = str(max(2, self.workers_count))
         for name, option in SECRET_OPTIONS.items():
             path = home / "secrets" / name
             if name not in ("jwt_secret", "fernet_key"):
@@ -183,8 +182,8 @@ class CeleryStack:
 def write_worker_env(home: Path, env: Mapping[str, str]) -> Path:
     """``<home>/worker.env`` (mode 600): every AIRFLOW_* and ZGWATCH_* setting a worker
     needs, the secrets written out (a worker elsewhere has not got this machine's files)."""
-    wanted = {k: v for k, v in env.items()
-              if k.startswith(("AIRFLOW__", "AIRFLOW_CONN_")) or k in ENV.values()}
+    wanted = {k: v for k, v in env.items() if k == "AIRFLOW_HOME"  # its task logs go there
+              or k.startswith(("AIRFLOW__", "AIRFLOW_CONN_")) or k in ENV.values()}
     for option in SECRET_OPTIONS.values():
         if f"{option}_CMD" in wanted:
             path = shlex.split(wanted.pop(f"{option}_CMD"))[1]
