@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--name", help="shown as <host>-NAME on the tasks it runs")
     w.add_argument("--concurrency", type=_positive_int, default=1,
                    help="tasks it runs at once")
+    w.add_argument("--log-port", type=_port, metavar="PORT",
+                   help="serve its task logs on PORT, every interface (a worker on another "
+                        "machine than the API server); default: no log server")
     return parser
 
 
@@ -234,7 +237,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from zgwatch.airflow import celery_stack
 
         return celery_stack.worker(name=args.name, queue=args.queue,
-                                   concurrency=args.concurrency)
+                                   concurrency=args.concurrency, log_port=args.log_port)
     settings = _settings(args)
     if command in WRITING:
         _check_writable(settings)

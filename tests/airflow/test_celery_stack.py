@@ -186,3 +186,14 @@ def test_a_worker_that_cannot_reach_the_broker_says_so_in_one_line(tmp_path):
     assert done.returncode == 1
     assert re.fullmatch(r"zgwatch: broker redis://127\.0\.0\.1:\d+/0: unreachable \(.+\)\n",
                         done.stderr)
+
+
+def test_a_worker_serves_no_logs_unless_given_a_port_and_shows_its_name_when_given_one():
+    argv, env = celery_stack.worker_command(None, "machine-b", 2, None)
+    assert argv[1:] == ["celery", "worker", "--queues", "machine-b", "--concurrency", "2",
+                        "--skip-serve-logs"]
+    assert env == {}
+    argv, env = celery_stack.worker_command("w1", "default", 1, 8793)
+    assert "--skip-serve-logs" not in argv and argv[-2] == "--celery-hostname"
+    assert env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] == "8793"
+    assert env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] == celery_stack.HOSTNAME_CALLABLE

@@ -237,12 +237,16 @@ def run(settings, given: Mapping[str, object], *, port: int, workers: int,
         stack.stop_servers()
 
 
-def worker(*, name: str | None, queue: str | None, concurrency: int) -> int:
+def worker(*, name: str | None, queue: str | None, concurrency: int,
+           log_port: int | None = None) -> int:
     """``zgwatch worker``: one Celery worker of an existing stack, on this machine.
 
     Needs the stack's settings in the environment (``worker.env``), and reach to the
     broker, the database and the API server; its tasks need the data dirs of the
     sources on its queue. Replaces this process with ``airflow celery worker``.
+    Without ``log_port`` it serves no logs (the API server reads them from this
+    machine's disk); with it, Airflow's log server listens on that port on every
+    interface, for an API server on another machine.
     """
     env = dict(os.environ)
     if missing := [k for k in WORKER_NEEDS if k not in env and f"{k}_CMD" not in env]:
@@ -252,16 +256,29 @@ def worker(*, name: str | None, queue: str | None, concurrency: int) -> int:
         raise ConfigError("--concurrency: must be 1 or more")
     check_reachable(_option(env, "AIRFLOW__CELERY__BROKER_URL"),
                     _option(env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"))
-    queue = queue or source_queue()
+    argv, extra = worker_command(name, queue or source_queue(), concurrency, log_port)
+    env.update(extra)
+    sys.stdout.flush()
+    os.execve(argv[0], argv, env)
+    return 0  # not reached
+
+
+def worker_command(name: str | None, queue: str, concurrency: int,
+                   log_port: int | None) -> tuple[list[str], dict[str, str]]:
+    """The ``airflow celery worker`` command of ``zgwatch worker``, and what it adds to the
+    environment (see ``worker``)."""
     argv = [str(Path(sys.executable).with_name("airflow")), "celery", "worker",
-            "--queues", queue, "--concurrency", str(concurrency), "--skip-serve-logs"]
+            "--queues", queue, "--concurrency", str(concurrency)]
+    env = {}
+    if log_port is None:
+        argv.append("--skip-serve-logs")
+    else:
+        env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(log_port)
     if name:
         env[WORKER_NAME_ENV] = name
         env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] = HOSTNAME_CALLABLE
         argv += ["--celery-hostname", f"{name}@{socket.gethostname()}"]
-    sys.stdout.flush()
-    os.execve(argv[0], argv, env)
-    return 0  # not reached
+    return argv, env
 
 
 def _option(env: Mapping[str, str], option: str) -> str:
