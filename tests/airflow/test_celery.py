@@ -86,11 +86,13 @@ def start_stack(workdir: Path, sources: list[tuple[str, str, str]], *, workers: 
                      *extra], env, workdir)
 
 
-def stop_stack(launcher: Launcher) -> None:
+def stop_stack(launcher: Launcher, workdir: Path) -> None:
     left = launcher.stop()
     assert left == [], f"processes left after stopping zgwatch airflow: {left}"
     assert launcher.proc.returncode == 0
     assert launcher.lines[-1] == "zgwatch airflow: stopped"
+    # PostgreSQL runs detached (pg_ctl), so it is no descendant: found by its folder
+    assert processes_mentioning(str(workdir)) == []
 
 
 def trigger(url: str, token: str, dag_id: str) -> str:
@@ -191,7 +193,7 @@ def test_two_sources_run_on_two_workers_and_analysts_read_both_in_the_lake(
         if extra is not None:
             os.killpg(extra.pid, signal.SIGTERM)
             extra.wait(timeout=60)
-        stop_stack(launcher)
+        stop_stack(launcher, workdir)
         if restarted is not None:
             restarted.stop()
 
@@ -262,7 +264,7 @@ def test_a_worker_killed_mid_crawl_the_crawl_runs_again_on_the_other_and_every_e
             assert launcher.proc.poll() is None  # the stack carried on with one worker
             messages = sink.wait_for(1, timeout=60)
         finally:
-            stop_stack(launcher)
+            stop_stack(launcher, workdir)
 
     db = workdir / "data" / "gd" / "zgwatch.duckdb"
     with duckdb.connect(str(db), read_only=True) as con:
