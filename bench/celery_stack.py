@@ -12,7 +12,7 @@
    each: trigger to success, the sum of its tasks' durations (the worker-seconds
    it occupies: each worker runs one task at a time), and the pick-up time of
    each task (queued → started on a worker), median and max. Also the requests
-   of the crawl (from the batch's summary).
+   of the crawl (from the crawl task's XCom).
 
 Everything listens on 127.0.0.1; every process started here is stopped.
 """
@@ -79,16 +79,19 @@ def cycle(url: str, token: str) -> dict:
     pickup = [(_instant(t["start_date"]) - _instant(t["queued_when"])).total_seconds()
               for t in tis if t["queued_when"] and t["start_date"]]
     crawl = next(t for t in tis if t["task_id"] == "crawl")
-    return {"state": result["state"], "trigger to success (s)": wall,
+    return {"state": result["state"], "requests": requests_of(url, token, path),
+            "trigger to success (s)": wall,
             "worker-seconds (sum of task durations)": sum(t["duration"] or 0 for t in tis),
             "crawl (s)": crawl["duration"],
             "pick-up median (s)": statistics.median(pickup), "pick-up max (s)": max(pickup)}
 
 
-def requests_of_last_batch(data: Path) -> int:
-    batches = sorted((data / "batches").glob("*/summary.json"))
-    summary = json.loads(batches[-1].read_text(encoding="utf-8"))
-    return sum(summary.get("outcomes", {}).values())
+def requests_of(url: str, token: str, path: str) -> int:
+    """The requests of the run's crawl: the sum of its fetch outcomes (the task's XCom)."""
+    entry = airflow_api.api(url, token, f"{path}/taskInstances/crawl/xcomEntries/return_value")
+    value = entry["value"]
+    crawled = json.loads(value) if isinstance(value, str) else value
+    return sum(crawled["outcomes"].values())
 
 
 def bench(notices: int, workers: int, delay: float) -> dict:
@@ -112,7 +115,6 @@ def bench(notices: int, workers: int, delay: float) -> dict:
             for name in ("first cycle", "second cycle"):
                 for key, value in cycle(url, token).items():
                     out[f"{name}: {key}"] = value
-                out[f"{name}: requests"] = requests_of_last_batch(data)
             out["PSS after, whole stack (MiB)"] = tree_pss_mib(proc.pid)
             out["PSS after per worker (MiB)"] = ", ".join(
                 f"{m:.0f}" for m in worker_pss_mib(proc.pid))
