@@ -74,6 +74,8 @@ def cycle(url: str, token: str) -> dict:
     path = f"/dags/{DAG}/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
     result = wait(lambda: (r := airflow_api.api(url, token, path))["state"]
                   in ("success", "failed") and r, 3600, "the DAG run")
+    if result["state"] != "success":
+        raise SystemExit(f"the run {run['dag_run_id']} failed: nothing to measure")
     wall = time.monotonic() - triggered
     tis = airflow_api.api(url, token, f"{path}/taskInstances")["task_instances"]
     pickup = [(_instant(t["start_date"]) - _instant(t["queued_when"])).total_seconds()
@@ -99,7 +101,8 @@ def bench(notices: int, workers: int, delay: float) -> dict:
         port = free_port()
         proc, out["stack ready (s)"] = start_launcher(
             ["--executor", "celery", "--workers", str(workers), "--port", str(port),
-             "--data-dir", str(data), "--source", replica.url, "--delay", str(delay)],
+             "--data-dir", str(data), "--db", str(data / "zgwatch.duckdb"), "--source",
+             replica.url, "--delay", str(delay)],
             timeout=600)
         try:
             url = f"http://127.0.0.1:{port}"
