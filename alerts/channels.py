@@ -81,11 +81,6 @@ class Channel(abc.ABC):
         scheme = destination.url.split("://", 1)[0].lower()
         return Channel._by_scheme.get(scheme, ChatChannel)(destination, plugin)
 
-    @classmethod
-    def for_scheme(cls, scheme: str) -> type[Channel]:
-        """The class serving a scheme (``ChatChannel`` when none registered it)."""
-        return cls._by_scheme.get(scheme.lower(), ChatChannel)
-
     # -- what subclasses decide -------------------------------------------------
     @abc.abstractmethod
     def compose(self, message: Message) -> Outgoing:

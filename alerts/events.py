@@ -8,46 +8,17 @@ warehouse has it). Queries are in ``sql/facts.sql``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
+from core.contacts import Contacts
 from core.sqlfiles import SqlFile
 from core.textdiff import parse_diff
 from core.vocabulary import KIND_LABELS
 
 SQL = SqlFile(Path(__file__).parent / "sql" / "facts.sql")
 execute = SQL.execute  # run a statement of this file by name
-
-
-@dataclass(frozen=True)
-class Contacts:
-    """How to send an opinion: ``notice_versions.contacts`` without its raw text."""
-
-    phones: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    postcode: str | None = None
-    address: str | None = None
-
-    @classmethod
-    def from_json(cls, value: str | dict | None) -> Contacts:
-        """From the stored JSON (text or decoded); anything missing is empty."""
-        data = json.loads(value) if isinstance(value, str) else (value or {})
-        return cls(
-            phones=tuple(str(p) for p in data.get("phones") or () if p),
-            emails=tuple(str(e) for e in data.get("emails") or () if e),
-            postcode=data.get("postcode") or None,
-            address=data.get("address") or None,
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self.phones or self.emails or self.postcode or self.address)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"phones": list(self.phones), "emails": list(self.emails),
-                "postcode": self.postcode, "address": self.address}
 
 
 # parse_gaps.field in the words of the notice (见 docs/alerts.md): the fields alerts speak
@@ -100,13 +71,6 @@ class ChangeEvent:
     @property
     def label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
-
-    @property
-    def days_left(self) -> int | None:
-        """Days from the event's ``as_of`` to the end of the publicity period (公开期限)."""
-        if self.publicity_end is None:
-            return None
-        return (self.publicity_end - self.as_of).days
 
 
 def _event(row: tuple) -> ChangeEvent:

@@ -18,9 +18,9 @@ from pathlib import Path
 from alerts.destinations import Destination
 from alerts.events import GAP_FIELDS
 from alerts.outbox import enqueue_message
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile
 
-SQL = statements(Path(__file__).parent / "sql" / "gaps.sql")
+SQL = SqlFile(Path(__file__).parent / "sql" / "gaps.sql")
 COLUMNS = ("notice_id", "version_no", "field", "reasons", "details", "title", "url",
            "document_kind", "published_on", "raw")  # fmt: skip
 
@@ -32,9 +32,7 @@ def gap_key(notice_id: str, version_no: int, field: str) -> str:
 
 def new_gaps(con, destination: Destination) -> list[dict]:
     """The gaps ``destination`` has not been told of, as message payloads."""
-    sql = SQL["new_gaps"]
-    params = {"url_hash": destination.url_hash, "fields": list(GAP_FIELDS)}
-    rows = con.execute(sql, used_params(sql, params)).fetchall()
+    rows = SQL.rows(con, "new_gaps", url_hash=destination.url_hash, fields=list(GAP_FIELDS))
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 

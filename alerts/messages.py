@@ -25,6 +25,7 @@ from typing import Any
 
 from alerts.events import GAP_FIELDS, ChangeEvent, Contacts, Gap
 from core import sitemap
+from core.periods import Phase, period_facts
 from core.textdiff import hunks, widen_numbers
 from core.vocabulary import SHANGHAI, Kind
 
@@ -113,17 +114,6 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def period_state(start: date | None, end: date | None, as_of: date) -> str:
-    """Where ``as_of`` stands in a publicity period: open, upcoming, closed or unknown."""
-    if end is None:
-        return "unknown"
-    if as_of > end:
-        return "closed"
-    if start is not None and as_of < start:
-        return "upcoming"
-    return "open"
-
-
 def gap_facts(gaps: Iterable[Gap]) -> list[dict[str, str]]:
     """Each unread or doubtful field with the sentence a reader sees ("公开期限未能识别")."""
     out, seen = [], set()
@@ -165,8 +155,7 @@ def notice_facts(
     unread: a reader can still try); ``gone`` notices link to the archived copy
     of their last version instead of the page that no longer answers.
     """
-    state = period_state(publicity_start, publicity_end, as_of)
-    days = (publicity_end - as_of).days if publicity_end else None
+    period = period_facts(publicity_start, publicity_end, as_of)
     archive = None
     if version_no:
         archive = _site_link(site_url, lambda: sitemap.archived_copy(notice_id, version_no))
@@ -178,12 +167,13 @@ def notice_facts(
         "publicity_start": _iso(publicity_start),
         "publicity_end": _iso(publicity_end),
         "as_of": as_of.isoformat(),
-        "days_left": days,
-        "period": state,
+        "days_left": period.days_left,
+        "days_label": period.label,
+        "period": str(period.phase),
         "version_no": version_no,
         "gone": gone,
         "contacts": {**contacts.as_json(), "address": defuse(contacts.address)},
-        "show_contacts": bool(contacts) and state != "closed",
+        "show_contacts": bool(contacts) and period.phase != Phase.CLOSED,
         "gaps": gap_facts(gaps),
         "page_url": _site_link(site_url, lambda: sitemap.notice_page(notice_id)),
         "archive_url": archive,
@@ -304,11 +294,6 @@ def notice_message(events: Sequence[ChangeEvent], key: str | None = None, *,
         change_ids=tuple(e.change_id for e in ordered),
     )
     return msg.with_hunks(MAX_EMAIL_HUNKS)
-
-
-def event_message(event: ChangeEvent, *, site_url: str | None = None) -> Message:
-    """The message of one event alone (a notice message with one event)."""
-    return notice_message([event], f"change:{event.change_id}", site_url=site_url)
 
 
 # -- the baseline -------------------------------------------------------------------------------

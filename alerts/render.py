@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from alerts.messages import Message
 from core.sitemap import safe_url
 from core.textdiff import hunk_to_text
-from core.vocabulary import SHANGHAI
+from core.vocabulary import shanghai_time
 
 FORMATS = ("html", "md", "txt")
 
@@ -217,19 +217,11 @@ def marked_ops(text: str | None) -> list[tuple[int, str]]:
     return ops
 
 
-def _days_left(days: int | None) -> str:
-    if days is None:
-        return ""
-    if days > 0:
-        return f"剩 {days} 天"
-    return "今日截止" if days == 0 else f"已过 {-days} 天"
-
-
 def local_time(iso: str | None) -> str:
     """An ISO 8601 instant as people in Guangdong read it (北京时间), to the minute."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return shanghai_time(datetime.fromisoformat(iso))
 
 
 @cache
@@ -248,7 +240,6 @@ def environment(fmt: str) -> Environment:
     )
     env.filters.update(
         safe_url=safe_url,
-        days_left=_days_left,
         local_time=local_time,
         text_hunk=text_hunk,
         html_hunk=html_hunk,

@@ -3,7 +3,6 @@ and of what the parser could not read (parse gaps)."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from alerts.destinations import OPERATORS, STAKEHOLDERS, Destination, unique
 from alerts.dispatch import RETRY_PAUSES, SendStats, plan, send_pending
 from alerts.logs import masking
 from alerts.messages import utc_now
+from core.sqlfiles import transaction
 from core.vocabulary import MAX_ATTEMPTS
 
 
@@ -181,30 +181,15 @@ def run_alerts(
     with masking(secrets):
         if not dry_run:
             if retry_failed:
-                con.begin()
-                try:
+                with transaction(con):
                     report.resent = outbox.retry_failed(con, hashes, clock())
-                    con.commit()
-                except BaseException:
-                    rollback(con)
-                    raise
             _stage(con, config, destinations, report, clock, send)
         else:
-            con.begin()
-            try:
+            with transaction(con, commit=False):  # a dry run keeps nothing
                 if retry_failed:
                     report.resent = outbox.retry_failed(con, hashes, clock())
                 _stage(con, config, destinations, report, clock, send)
-            finally:
-                rollback(con)
     return report
-
-
-def rollback(con) -> None:
-    """Roll back the open transaction; one DuckDB already ended (a failed write on a full
-    disk invalidates it) is not a second error hiding the first."""
-    with contextlib.suppress(Exception):  # the error being raised is the one that matters
-        con.rollback()
 
 
 def send_to_operators(

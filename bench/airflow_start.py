@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from replica import running  # noqa: E402
-from tests.support import airflow_api  # noqa: E402
+from testkit import airflow_api  # noqa: E402
 from zgwatch.airflow import launcher as airflow_local  # noqa: E402
 from zgwatch.sinks import free_port  # noqa: E402
 

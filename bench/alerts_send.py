@@ -28,7 +28,7 @@ from alerts.channels import Channel  # noqa: E402
 from alerts.destinations import Destination  # noqa: E402
 from alerts.digest import digest_items, digest_message  # noqa: E402
 from alerts.events import ChangeEvent  # noqa: E402
-from alerts.messages import event_message  # noqa: E402
+from alerts.messages import notice_message  # noqa: E402
 from alerts.render import render  # noqa: E402
 from alerts.run import run_alerts  # noqa: E402
 from warehouse.db import connect  # noqa: E402
@@ -98,7 +98,7 @@ def render_only(path: Path) -> tuple[int, float]:
         events: dict[int, ChangeEvent] = load_events(con, ids)
     t = time.perf_counter()
     for e in events.values():
-        msg = event_message(e)
+        msg = notice_message([e], f"change:{e.change_id}")
         for fmt in ("html", "md", "txt"):
             render(msg, fmt)
     return len(events), time.perf_counter() - t

@@ -173,10 +173,11 @@ def simulate_week(known_path: Path, list_pages: int, start: datetime, *, hours: 
 
 def parse_cost(batch_dir: Path, raw_dir: Path, limit: int = 400) -> float:
     """Milliseconds of ``classify_article`` (the crawler's page reading) per stored article."""
+    from core.batch import Batch
     from crawler.parsing.classify import classify_article
 
     pages = []
-    with (batch_dir / "notices.jsonl").open(encoding="utf-8") as fh:
+    with Batch(batch_dir).notices.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             sha = row["raw_sha256"]
@@ -195,8 +196,9 @@ def parse_cost(batch_dir: Path, raw_dir: Path, limit: int = 400) -> float:
 
 
 def bench_size(n: int, runs: int, concurrencies: list[int], work: Path) -> dict:
-    from crawler.runner import new_batch_id
-    from warehouse.known import export_known
+    from core.batch import KNOWN, new_batch_id
+    from warehouse.db import connect
+    from warehouse.known import write_known
     from zgwatch import pipeline
     from zgwatch.config import Settings
 
@@ -237,8 +239,9 @@ def bench_size(n: int, runs: int, concurrencies: list[int], work: Path) -> dict:
                 t1 = time.perf_counter()
                 pipeline.diff(settings)
                 loads.append((t1 - t0, time.perf_counter() - t1))
-                known = data / "known.jsonl"
-                export_known(settings.db, known, lock_wait=5)
+                known = data / KNOWN
+                with connect(settings.db, lock_wait=5) as con:
+                    write_known(con, known)
                 spread = data / "known-spread.jsonl"
                 respread(known, spread, today)
                 for label, path in (("as served", known), ("3-year spread", spread)):

@@ -79,7 +79,7 @@ def run_scrapy(urls: list[str], concurrency: int, work: Path) -> dict:
 
 
 def one_latency(notices: int, latency_ms: int, runs: int, concurrency: int, work: Path) -> dict:
-    from crawler.runner import new_batch_id
+    from core.batch import new_batch_id
     from zgwatch.config import Settings
 
     rows: dict[str, list[dict]] = {c: [] for c in CLIENTS}

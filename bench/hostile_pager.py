@@ -43,8 +43,11 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def _list_rows(batch: Path) -> list[dict]:
+    sys.path.insert(0, str(ROOT))
+    from core.batch import Batch
+
     try:
-        rows = [json.loads(x) for x in (batch / "fetches.jsonl").read_text().splitlines() if x]
+        rows = [json.loads(x) for x in Batch(batch).fetches.read_text().splitlines() if x]
     except OSError:
         return []
     return [r for r in rows if r["page_kind"] == "list"]

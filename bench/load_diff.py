@@ -35,8 +35,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from core.batch import NOTICES  # noqa: E402
 from core.textdiff import compute_diff  # noqa: E402
-from tests.warehouse.batches import FakeColumn  # noqa: E402
+from testkit.batches import FakeColumn  # noqa: E402
 from warehouse.summaries import VersionFacts, edit_summary  # noqa: E402
 
 SEED = REPO / "tests" / "data" / "seeds" / "000_99f024742a5b7e23.txt"
@@ -134,9 +135,9 @@ def run_child(db: Path, batches: Path, steps: int) -> tuple[dict, float]:
 def bench_size(size: int, runs: int, work: Path) -> None:
     t0 = time.perf_counter()
     batches = build(work / f"n{size}", size)
-    mb = sum(f.stat().st_size for f in batches.rglob("notices.jsonl")) / 2**20
+    mb = sum(f.stat().st_size for f in batches.rglob(NOTICES)) / 2**20
     print(f"\n{size} notices: batches built in {time.perf_counter() - t0:.1f} s "
-          f"({mb:.0f} MB of notices.jsonl)")  # fmt: skip
+          f"({mb:.0f} MB of {NOTICES})")  # fmt: skip
     results = {"baseline": [], "cycle": []}
     for run in range(runs):
         db = work / f"n{size}-{run}.duckdb"

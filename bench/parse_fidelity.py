@@ -74,17 +74,18 @@ def parsed(page) -> dict:
 
 def flagged(records: list, batch_root: Path) -> dict[str, set[str]]:
     """{bench field: notice ids flagged} from the parse_gaps of a scratch warehouse."""
+    from core.batch import Batch
     from warehouse.db import connect
     from warehouse.load import load_batch
 
-    batch = batch_root / "20260101T000000000Z-00be0c"
-    batch.mkdir(parents=True)
+    batch = Batch(batch_root / "20260101T000000000Z-00be0c")
+    batch.dir.mkdir(parents=True)
     lines = [json.dumps(asdict(r), ensure_ascii=False, default=str) for r in records]
-    (batch / "notices.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (batch / "summary.json").write_text(json.dumps({"list_complete": True}), encoding="utf-8")
-    (batch / "DONE").write_text("", encoding="utf-8")
+    batch.notices.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch.write_summary({"list_complete": True})
+    batch.mark_done()
     with connect(batch_root / "bench.duckdb", lock_wait=5) as con:
-        load_batch(con, batch)
+        load_batch(con, batch.dir)
         gaps = con.execute("SELECT DISTINCT notice_id, field FROM parse_gaps").fetchall()
     by_gap_field: dict[str, set[str]] = {}
     for notice_id, field in gaps:

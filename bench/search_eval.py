@@ -46,7 +46,7 @@ import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from replica.state import Replica  # noqa: E402
-from tests.warehouse.batches import FakeColumn  # noqa: E402
+from testkit.batches import FakeColumn  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.diff import detect_changes  # noqa: E402
 from warehouse.load import load_pending  # noqa: E402

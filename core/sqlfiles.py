@@ -4,12 +4,16 @@ A file holds statements each headed by a ``-- name: <name>`` line (the
 convention of yesql and aiosql); ``statements(path)`` maps each name to its
 SQL, and ``SqlFile(path).execute(con, name, **params)`` runs one with the
 parameters it names. Data-changing SQL lives in such files as the warehouse's views live in
-theirs, so it reads, diffs and lints as SQL.
+theirs, so it reads, diffs and lints as SQL. No other module runs a named statement
+by hand. ``transaction(con)`` is the one way a stage groups statements into one
+transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -62,3 +66,41 @@ class SqlFile:
         """Run statement ``name`` on ``con`` with the entries of ``params`` it names."""
         sql = self._sql[name]
         return con.execute(sql, used_params(sql, params))
+
+    def changed(self, con, name: str, /, **params) -> int:
+        """Run the INSERT, UPDATE or DELETE ``name``; the number of rows it changed."""
+        return self.execute(con, name, **params).fetchone()[0]
+
+    def rows(self, con, name: str, /, **params) -> list[tuple]:
+        """Run the query ``name``; all its rows."""
+        return self.execute(con, name, **params).fetchall()
+
+
+@contextlib.contextmanager
+def transaction(con, *, commit: bool = True) -> Iterator:
+    """Run the block in one transaction: committed at its end, rolled back if it raises.
+
+    ``commit=False`` rolls back even a block that succeeds (a dry run). The
+    rollback never hides the error that caused it: a failed COMMIT (a full
+    disk refusing the write-ahead log) has already ended the transaction, and
+    the "no transaction is active" its ROLLBACK would raise is dropped.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        _rollback(con)
+        raise
+    if commit:
+        try:
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+    else:
+        _rollback(con)
+
+
+def _rollback(con) -> None:
+    with contextlib.suppress(Exception):  # the error being raised is the one that matters
+        con.execute("ROLLBACK")

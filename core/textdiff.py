@@ -162,11 +162,6 @@ def hunk_to_text(hunk: Iterable[Op]) -> str:
     return "".join(marks[op].format(text) for op, text in hunk)
 
 
-def diff_to_text(diff: Sequence[Op] | None, context: int = CONTEXT) -> str:
-    """Every hunk of ``diff`` in plain text, hunks separated by a line holding ``…``."""
-    return f"\n{ELLIPSIS}\n".join(hunk_to_text(h) for h in hunks(diff, context))
-
-
 # -- numbers and dates, widened for people -------------------------------------------------------
 
 DIGITS = frozenset("0123456789０１２３４５６７８９")

@@ -103,13 +103,7 @@ class NoticeRecord:
             publicity_end_derived=period.end_derived,
             publicity_days=period.days,
             publicity_raw=period.raw,
-            contacts={
-                "phones": list(contacts.phones),
-                "emails": list(contacts.emails),
-                "postcode": contacts.postcode,
-                "address": contacts.address,
-                "raw": contacts.raw,
-            },
+            contacts=contacts.stored_json(),
             inspection={
                 "group": inspection.group,
                 "start": _iso(inspection.start),

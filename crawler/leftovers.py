@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.batch import Batch
+
 FAILED_KEPT = 20  # incomplete batches kept in failed/ for a look, newest first
 SNAPSHOT_MAX_AGE = 24 * 3600.0  # seconds a batch with only known.jsonl may wait for its crawl
 
@@ -60,7 +62,7 @@ def sweep(batches_dir: Path, raw_dir: Path, failed_dir: Path, *,
     swept = Swept()
     if Path(batches_dir).is_dir():
         for batch in sorted(Path(batches_dir).iterdir()):
-            if batch.is_dir() and not (batch / "DONE").exists():
+            if batch.is_dir() and not Batch(batch).is_done():
                 _sweep_batch(batch, Path(failed_dir), now, swept)
     swept.pruned = _prune(Path(failed_dir))
     swept.temp_files = _delete_temp_files(Path(raw_dir))
@@ -68,12 +70,11 @@ def sweep(batches_dir: Path, raw_dir: Path, failed_dir: Path, *,
 
 
 def _sweep_batch(batch: Path, failed_dir: Path, now: float, swept: Swept) -> None:
-    names = {p.name for p in batch.iterdir()}
-    if not names:
+    if not any(batch.iterdir()):
         batch.rmdir()
         swept.removed += 1
         return
-    if names == {"known.jsonl"} and now - batch.stat().st_mtime < SNAPSHOT_MAX_AGE:
+    if Batch(batch).is_snapshot_only() and now - batch.stat().st_mtime < SNAPSHOT_MAX_AGE:
         return  # a snapshot waiting for its crawl
     failed_dir.mkdir(parents=True, exist_ok=True)
     target = failed_dir / batch.name

@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from core.batch import Batch
 from core.errors import os_error_text
 from crawler.items import STORAGE_ERROR, STORE_FAILED, ListingEntry, Page
 
@@ -44,11 +45,11 @@ class BatchWriterPipeline:
 
     def open_spider(self, spider=None):
         self.batch_dir.mkdir(parents=True, exist_ok=True)
-        self.fetches = (self.batch_dir / "fetches.jsonl").open("w", encoding="utf-8", buffering=1)
-        self.notices = (self.batch_dir / "notices.jsonl").open("w", encoding="utf-8")
+        self.fetches = Batch(self.batch_dir).fetches.open("w", encoding="utf-8", buffering=1)
+        self.notices = Batch(self.batch_dir).notices.open("w", encoding="utf-8")
 
     def close_spider(self, spider=None):
-        listings = self.batch_dir / "listings.jsonl"
+        listings = Batch(self.batch_dir).listings
         try:
             if self.failure is None:
                 ranked = sorted(self.listings.values(),

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core import vocabulary as v
+from core.batch import Batch
 from core.errors import os_error_text
 from crawler.items import STORAGE_ERROR
 
@@ -42,7 +43,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-dir", type=Path, required=True)
     p.add_argument("--raw-dir", type=Path, required=True)
     p.add_argument("--known", type=Path)
-    p.add_argument("--as-of", required=True)
+    p.add_argument("--as-of", type=date.fromisoformat, required=True)  # the caller decides
     p.add_argument("--delay", type=float, default=v.DELAY)
     p.add_argument("--timeout", type=float, default=v.TIMEOUT)
     p.add_argument("--user-agent", default=v.USER_AGENT)
@@ -78,7 +79,7 @@ def scrapy_settings(args: argparse.Namespace):
         "ZGWATCH_RAW_DIR": str(args.raw_dir),
         "ZGWATCH_READ_WORKERS": args.read_workers,
         "ZGWATCH_MAX_LIST_PAGES": args.max_list_pages,
-        "LOG_FILE": str(args.batch_dir / "crawl.log"),
+        "LOG_FILE": str(Batch(args.batch_dir).log),
         "LOG_LEVEL": args.log_level,
         "USER_AGENT": args.user_agent,
     }, priority="cmdline")
@@ -95,7 +96,7 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
     """Counts by outcome and page kind from fetches.jsonl, plus the spider's own stats."""
     outcomes: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    with (batch_dir / "fetches.jsonl").open(encoding="utf-8") as fh:
+    with Batch(batch_dir).fetches.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             outcomes[row["outcome"]] += 1
@@ -123,16 +124,6 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE = 5.0  # seconds a graceful stop may take after SIGTERM/SIGINT
 SAYS = "crawl: "  # how this process's one line for the caller (crawler.runner) begins
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """``path`` holds ``text`` whole, or does not exist (a full disk leaves no half file)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -212,11 +203,12 @@ def _crawl(args: argparse.Namespace) -> int:
     process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats()
     summary = summarise(args.batch_dir, args.source, stats, time.monotonic() - started)
-    _write_whole(args.batch_dir / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1))
+    batch = Batch(args.batch_dir)
+    batch.write_summary(summary)
     if summary["storage_error"] or summary["finish_reason"] != "finished":
         print(_early_end_line(summary), file=sys.stderr)
         return 1
-    (args.batch_dir / "DONE").write_text("", encoding="utf-8")
+    batch.mark_done()
     return 0
 
 

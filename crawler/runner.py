@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,10 +23,11 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from core import vocabulary as v
+from core.batch import Batch
 from core.errors import StageFailed
 from crawler.process import SAYS
 
@@ -76,7 +76,7 @@ class CrawlResult:
     def failures(self) -> list[dict]:
         """The batch's fetches that brought no content (``fetches.jsonl`` rows), in crawl order."""
         out = []
-        with (self.batch_dir / "fetches.jsonl").open(encoding="utf-8") as fh:
+        with Batch(self.batch_dir).fetches.open(encoding="utf-8") as fh:
             for line in fh:
                 row = json.loads(line)
                 if row.get("outcome") not in v.CONTENT_OUTCOMES:
@@ -89,12 +89,6 @@ def failure_line(fetch: dict) -> str:
     status = f" (HTTP {fetch['http_status']})" if fetch.get("http_status") else ""
     reason = " ".join((fetch.get("reason") or "no reason given").split())[:200]
     return f"failed fetch: {fetch['url']} {fetch['outcome']}{status}: {reason}"
-
-
-def new_batch_id(now: datetime | None = None) -> str:
-    """``YYYYMMDDTHHMMSSmmmZ-xxxxxx`` (UTC, milliseconds): sorts in time order, unique."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
 
 
 def _count_lines(path: Path) -> int:
@@ -149,6 +143,7 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
     """
     check_raw_dir(options.raw_dir)
     batch_dir.mkdir(parents=True, exist_ok=True)
+    batch = Batch(batch_dir)
     cmd = [
         sys.executable, "-m", "crawler.process",
         "--source", options.source,
@@ -173,21 +168,20 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
     # file stays empty and the reason with it. The last lines are kept for the message.
     with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           pass_fds=inherit_fds) as proc:
-        tail = _StderrTail(proc.stderr, batch_dir / "crawl.stderr")
+        tail = _StderrTail(proc.stderr, batch.stderr)
         try:
-            _wait(proc, batch_dir / "fetches.jsonl", progress)
+            _wait(proc, batch.fetches, progress)
         except BaseException:  # Ctrl-C, SIGTERM, a failing progress display: stop it too
             _stop(proc)
             raise
         finally:
             tail.join()
-    summary_path = batch_dir / "summary.json"
-    if proc.returncode != 0 or not (batch_dir / "DONE").exists():
+    if proc.returncode != 0 or not batch.is_done():
         raise StageFailed(
             f"crawl of {options.source} did not finish (exit {proc.returncode}): "
-            f"{tail.reason()}; log: {batch_dir / 'crawl.log'}"
+            f"{tail.reason()}; log: {batch.log}"
         )
-    return CrawlResult(batch_dir, json.loads(summary_path.read_text(encoding="utf-8")))
+    return CrawlResult(batch_dir, batch.read_summary())
 
 
 def _wait(proc: subprocess.Popen, fetches: Path, progress: Callable[[int], None] | None) -> None:

@@ -24,13 +24,14 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from core import sitemap
-from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome
+from core.periods import Phase, period_facts
+from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_date
 from history import read
 from history.archive import ARCHIVE_CSP, decode, read_stored, sanitise
 from history.diffs import all_pairs
 from history.feed import FEED_LIMIT, atom_feed
 from history.files import Manifest, read_manifest, write_atomic, write_manifest
-from history.pages import STATUS_LABELS, days_left_label, render, when
+from history.pages import STATUS_LABELS, render, when
 
 PACKAGE = Path(__file__).parent
 CHANGES_LIMIT = 1000  # events on changes.html (older ones are on each notice's page)
@@ -73,11 +74,14 @@ def code_fingerprint() -> str:
 
 
 def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = None,
-               full: bool = False, now: datetime | None = None) -> SiteReport:  # fmt: skip
+               full: bool = False, now: datetime | None = None,
+               as_of: date | None = None) -> SiteReport:  # fmt: skip
     """Write (or bring up to date) the site in ``site_dir``; see the module docstring.
 
     ``site_url`` is the public base URL the site is served at (absolute links
-    in the feed); ``full`` rewrites every page. ``site_dir`` must be new, empty,
+    in the feed); ``full`` rewrites every page. Days left count from the latest
+    cycle's date; ``as_of`` is the caller's "today" for a warehouse with no cycle
+    yet (default: the day of ``now`` in Asia/Shanghai). ``site_dir`` must be new, empty,
     or a site an earlier build wrote (``ConfigError`` otherwise).
     """
     t0 = time.monotonic()
@@ -87,7 +91,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     if previous is None:  # mark the folder as a site before anything else lands in it
         previous = Manifest()
         write_manifest(site_dir, previous)
-    as_of = read.latest_as_of(con)
+    as_of = read.latest_as_of(con) or as_of or shanghai_date(built_at)
     source = read.column_source(con)
     base = sitemap.normalise_base(site_url) if site_url else None
     # Pages link within the site by relative paths: only the feed (rewritten every
@@ -160,15 +164,6 @@ def archived_copy(version: read.Version, raw_dir: Path) -> str:
 # -- the pages rewritten every build -------------------------------------------------------
 
 
-def period_phase(start: date | None, end: date | None, as_of: date) -> str:
-    """Where ``as_of`` stands in a publicity period: open, upcoming, closed, or none."""
-    if end is None:
-        return "none"
-    if start is not None and as_of < start:
-        return "upcoming"
-    return "open" if as_of <= end else "closed"
-
-
 INDEX_PAGE = 200  # rows the index shows at a time (and writes into its HTML)
 
 
@@ -184,10 +179,22 @@ class IndexRow(NamedTuple):
     end: str | None
     days_label: str  # 剩 3 天, 今日截止, 已过 2 天, 未开始, —
     days: int | None
-    phase: str  # open, upcoming, closed, none
+    phase: str  # open, upcoming, closed, unknown (core.periods.Phase)
     kind: str | None  # the latest event
     change: int  # its time, epoch seconds (0: none)
     change_text: str  # its time as people read it
+
+
+def index_row(s: read.NoticeSummary, as_of: date, issuer: int) -> IndexRow:
+    """The index's row of one notice on ``as_of`` (``issuer``: its place in ``issuers``)."""
+    period = period_facts(s.publicity_start, s.publicity_end, as_of)
+    return IndexRow(
+        s.notice_id, s.title, s.status, issuer,
+        _iso(s.published_on), _iso(s.publicity_start), _iso(s.publicity_end),
+        period.label, period.days_left, str(period.phase), s.last_kind,
+        int(s.last_change_at.timestamp()) if s.last_change_at else 0,
+        when(s.last_change_at) if s.last_change_at else "",
+    )  # fmt: skip
 
 
 def _index(summaries: list[read.NoticeSummary], as_of: date, common: dict) -> str:
@@ -196,17 +203,10 @@ def _index(summaries: list[read.NoticeSummary], as_of: date, common: dict) -> st
     issuer_no = {name: i for i, name in enumerate(issuers)}
     rows, counts = [], {"active": 0, "removed": 0, "open": 0}
     for s in summaries:
-        phase = period_phase(s.publicity_start, s.publicity_end, as_of)
+        row = index_row(s, as_of, issuer_no.get(s.issuer, -1))
         counts[s.status] = counts.get(s.status, 0) + 1
-        counts["open"] += phase == "open" and s.status == "active"
-        days = s.days_left(as_of)
-        rows.append(IndexRow(
-            s.notice_id, s.title, s.status, issuer_no.get(s.issuer, -1),
-            _iso(s.published_on), _iso(s.publicity_start), _iso(s.publicity_end),
-            days_left_label(days, s.publicity_start, as_of), days, phase, s.last_kind,
-            int(s.last_change_at.timestamp()) if s.last_change_at else 0,
-            when(s.last_change_at) if s.last_change_at else "",
-        ))  # fmt: skip
+        counts["open"] += row.phase == Phase.OPEN and s.status == "active"
+        rows.append(row)
     index = {
         "as_of": as_of.isoformat(), "columns": IndexRow._fields, "page_size": INDEX_PAGE,
         "notice_page": sitemap.NOTICE_PAGE, "issuers": issuers, "rows": rows,

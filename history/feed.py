@@ -18,6 +18,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from core import sitemap
+from core.periods import period_facts
 from core.textdiff import hunks, parse_diff
 from core.vocabulary import KIND_LABELS, Kind
 from history.pages import render
@@ -62,7 +63,7 @@ def _content(e: FeedEvent, site_url: str | None) -> str:
                if e.to_version else None)  # fmt: skip
     return render(
         "feed_entry.html.j2", e=e, label=KIND_LABELS.get(e.kind, e.kind), title=e.title,
-        days_left=(e.publicity_end - e.as_of).days if e.publicity_end else None,
+        period=period_facts(e.publicity_start, e.publicity_end, e.as_of),
         hunks=cut[:HUNKS_SHOWN], omitted=max(0, len(cut) - HUNKS_SHOWN),
         page_url=_href(site_url, _page_path(e)), archive_url=archive,
     )  # fmt: skip

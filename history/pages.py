@@ -65,18 +65,6 @@ def json_script(value) -> Markup:
     return Markup(text)
 
 
-def days_left_label(days: int | None, start: date | None = None,
-                    as_of: date | None = None) -> str:  # fmt: skip
-    """``剩 3 天``, ``今日截止``, ``已过 2 天``, ``未开始``: the alerts' words."""
-    if days is None:
-        return "—"
-    if start is not None and as_of is not None and as_of < start:
-        return "未开始"
-    if days > 0:
-        return f"剩 {days} 天"
-    return "今日截止" if days == 0 else f"已过 {-days} 天"
-
-
 def when(instant: datetime | None) -> str:
     """An instant in Beijing time, to the minute."""
     return shanghai_time(instant) if instant else "—"
@@ -102,7 +90,7 @@ def environment() -> Environment:
     )
     env.filters.update(
         safe_url=sitemap.safe_url, nl2br=nl2br, hunk_html=hunk_html, json_script=json_script,
-        when=when, cn_day=cn_day, kind_label=kind_label, days_left=days_left_label,
+        when=when, cn_day=cn_day, kind_label=kind_label,
         status_label=lambda s: STATUS_LABELS.get(s, s),
         outcome_label=lambda o: OUTCOME_LABELS.get(o, o),
     )  # fmt: skip

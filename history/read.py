@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from core.sqlfiles import statements, used_params
-from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, CONTENT_OUTCOMES, today_in_shanghai
+from core.sqlfiles import SqlFile
+from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, CONTENT_OUTCOMES
 
-SQL = statements(Path(__file__).parent / "sql" / "site.sql")
-
-
-def _run(con, name: str, **params) -> list[tuple]:
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params)).fetchall()
+SQL = SqlFile(Path(__file__).parent / "sql" / "site.sql")
 
 
 def _csv(values: Sequence[str]) -> str:
@@ -45,21 +40,21 @@ def _has_table(con, name: str) -> bool:
     ).fetchone()[0])  # fmt: skip
 
 
-def latest_as_of(con) -> date:
+def latest_as_of(con) -> date | None:
     """The date of the latest cycle: its diff run's ``as_of`` (days left count from it).
 
     A warehouse from before ``diff_runs`` falls back to its newest event's
-    ``as_of``, and an empty one to today in Asia/Shanghai.
+    ``as_of``; an empty one has none.
     """
-    if _has_table(con, "diff_runs") and (row := _run(con, "latest_as_of")):
+    if _has_table(con, "diff_runs") and (row := SQL.rows(con, "latest_as_of")):
         return row[0][0]
-    found = _run(con, "latest_event_as_of")[0][0]
-    return found or today_in_shanghai()
+    found = SQL.rows(con, "latest_event_as_of")[0][0]
+    return found
 
 
 def column_source(con) -> str | None:
     """The column URL the newest batch was crawled from."""
-    rows = _run(con, "column_source")
+    rows = SQL.rows(con, "column_source")
     return rows[0][0] if rows else None
 
 
@@ -83,16 +78,12 @@ class NoticeSummary:
     last_change_at: datetime | None
     fingerprint: str  # moves whenever anything the notice's own page shows changes
 
-    def days_left(self, as_of: date) -> int | None:
-        """Days from ``as_of`` to the end of the publicity period (negative once it is over)."""
-        return None if self.publicity_end is None else (self.publicity_end - as_of).days
-
 
 def notice_summaries(con) -> list[NoticeSummary]:
     """Every notice ever seen, newest publication first."""
     return [
         NoticeSummary(*row[:10], _instant(row[10]), row[11])
-        for row in _run(con, "index_rows")
+        for row in SQL.rows(con, "index_rows")
     ]
 
 
@@ -186,14 +177,14 @@ def notice_histories(con, notice_ids: Sequence[str], chunk: int = 500) -> Iterat
     """The full history of each of ``notice_ids``, read ``chunk`` notices at a time."""
     for i in range(0, len(notice_ids), chunk):
         ids = list(notice_ids[i : i + chunk])
-        pages = {r[0]: _history(r) for r in _run(con, "notice_fields", ids=_csv(ids))}
-        rows = _run(con, "notice_versions", ids=_csv(ids))
+        pages = {r[0]: _history(r) for r in SQL.rows(con, "notice_fields", ids=_csv(ids))}
+        rows = SQL.rows(con, "notice_versions", ids=_csv(ids))
         shas = sorted({r[8] for r in rows if r[8]})
-        encodings = dict(_run(con, "raw_encodings", shas=_csv(shas))) if shas else {}
+        encodings = dict(SQL.rows(con, "raw_encodings", shas=_csv(shas))) if shas else {}
         for r in rows:
             version = Version(r[0], r[1], _instant(r[2]), *r[3:], encoding=encodings.get(r[8]))
             pages[r[0]].versions.append(version)
-        for r in _run(con, "notice_events", ids=_csv(ids)):
+        for r in SQL.rows(con, "notice_events", ids=_csv(ids)):
             pages[r[1]].events.append(Event(r[0], r[1], r[2], _instant(r[3]), *r[4:]))
         for notice_id in ids:
             if notice_id in pages:
@@ -226,7 +217,7 @@ class ChangeRow:
 
 def recent_changes(con, limit: int) -> list[ChangeRow]:
     """The newest ``limit`` events alerted one by one, newest first."""
-    rows = _run(con, "recent_changes", limit=limit,
+    rows = SQL.rows(con, "recent_changes", limit=limit,
                 baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
     return [ChangeRow(*r[:5], _instant(r[5]), *r[6:]) for r in rows]
 
@@ -234,7 +225,7 @@ def recent_changes(con, limit: int) -> list[ChangeRow]:
 def baseline_counts(con) -> dict[str, tuple[dict[str, int], datetime, date]]:
     """``{batch_id: ({kind: count}, detected_at, as_of)}`` of the baseline events."""
     found: dict[str, tuple[dict[str, int], datetime, date]] = {}
-    for batch_id, kind, n, detected, as_of in _run(con, "baseline_counts"):
+    for batch_id, kind, n, detected, as_of in SQL.rows(con, "baseline_counts"):
         counts = found.setdefault(batch_id, ({}, _instant(detected), as_of))[0]
         counts[kind] = n
     return found
@@ -278,19 +269,19 @@ class Cycle:
 
 def cycles(con, limit: int, failures_per_cycle: int = 20) -> list[Cycle]:
     """The newest ``limit`` cycles, newest first, with outcome counts and first failures."""
-    found = [Cycle(r[0], _instant(r[1]), *r[2:]) for r in _run(con, "cycles", limit=limit)]
+    found = [Cycle(r[0], _instant(r[1]), *r[2:]) for r in SQL.rows(con, "cycles", limit=limit)]
     by_id = {c.batch_id: c for c in found}
     ids = _csv(list(by_id))
     if not ids:
         return []
     if _has_table(con, "diff_runs"):
-        for batch_id, as_of in _run(con, "cycle_as_of", batches=ids):
+        for batch_id, as_of in SQL.rows(con, "cycle_as_of", batches=ids):
             by_id[batch_id].as_of = as_of
-    for batch_id, outcome, n in _run(con, "cycle_outcomes", batches=ids):
+    for batch_id, outcome, n in SQL.rows(con, "cycle_outcomes", batches=ids):
         by_id[batch_id].outcomes[outcome] = n
-    for batch_id, kind, n in _run(con, "cycle_events", batches=ids):
+    for batch_id, kind, n in SQL.rows(con, "cycle_events", batches=ids):
         by_id[batch_id].events[kind] = n
-    for r in _run(con, "cycle_failures", batches=ids, per_cycle=failures_per_cycle):
+    for r in SQL.rows(con, "cycle_failures", batches=ids, per_cycle=failures_per_cycle):
         by_id[r[0]].failures.append(Failure(_instant(r[1]), *r[2:]))
     return found
 
@@ -318,6 +309,6 @@ class FeedEvent:
 
 def feed_events(con, limit: int) -> list[FeedEvent]:
     """The newest ``limit`` alerted events, newest first."""
-    rows = _run(con, "feed_events", limit=limit, alerted=sorted(ALERTED_KINDS),
+    rows = SQL.rows(con, "feed_events", limit=limit, alerted=sorted(ALERTED_KINDS),
                 baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
     return [FeedEvent(*r[:7], _instant(r[7]), *r[8:]) for r in rows]

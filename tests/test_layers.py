@@ -30,7 +30,7 @@ LAYERS = {
     "plugins": 4,  # Airflow's plugins folder: loads zgwatch.airflow.plugin, like dags/ loads DAGs
 }
 STAGES = {name for name, layer in LAYERS.items() if layer == 1}
-OTHERS = {"replica", "tests", "bench"}
+OTHERS = {"replica", "tests", "bench", "testkit"}
 
 
 def layer_of(module: str) -> str | None:
@@ -78,7 +78,7 @@ def violations(path: Path, repo: Path = REPO) -> list[str]:
         where = f"{path.relative_to(repo)}:{line} imports {module}"
         if target == "replica" and LAYERS[own] >= LAYERS["zgwatch"]:
             continue  # the application serves the replica (zgwatch replica, the demo)
-        if target in ("tests", "bench", "replica"):
+        if target in ("tests", "bench", "testkit", "replica"):
             bad.append(f"{where} (test or replica code in the product)")
         elif LAYERS[target] > LAYERS[own]:
             bad.append(f"{where} (upward: {own} is below {target})")
@@ -106,6 +106,7 @@ def test_the_replica_imports_nothing_of_the_product():
     ("crawler/pages.py", "from . import items\nfrom ..zgwatch import cli\n", "upward"),
     ("zgwatch/cli.py", "import tests.support.screenshots\n", "test or replica"),
     ("warehouse/load.py", "from replica import Replica\n", "test or replica"),
+    ("warehouse/load.py", "from testkit.batches import FakeColumn\n", "test or replica"),
     ("zgwatch/pipeline.py", "from zgwatch.airflow import tasks\n", "upward"),
 ])
 def test_an_import_against_the_direction_is_caught(tmp_path, where, code, why):
@@ -114,3 +115,11 @@ def test_an_import_against_the_direction_is_caught(tmp_path, where, code, why):
     module.write_text(code, encoding="utf-8")
     (found,) = violations(module, repo=tmp_path)
     assert why in found and where in found
+
+
+def test_benchmarks_import_no_test_module():
+    """What benchmarks share with tests lives in testkit/, never in tests/."""
+    found = [f"{p.relative_to(REPO)}:{line} imports {m}"
+             for p in sorted((REPO / "bench").rglob("*.py"))
+             for line, m in imports_of(p) if layer_of(m) == "tests"]
+    assert found == [], "\n".join(found)

@@ -15,7 +15,6 @@ changes, every view is recreated in dependency order (recorded in
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import time
@@ -24,8 +23,10 @@ from pathlib import Path
 
 import duckdb
 
+from core import periods
 from core.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
-from core.vocabulary import CONTENT_OUTCOMES
+from core.sqlfiles import transaction
+from core.vocabulary import CONTENT_OUTCOMES, KINDS_WITH_WINDOW
 
 SQL_DIR = Path(__file__).parent / "sql"
 VIEWS_DIR = SQL_DIR / "views"
@@ -46,7 +47,7 @@ SESSION = {
 
 
 @dataclass(frozen=True)
-class SqlFile:
+class SchemaFile:
     """A migration (``version`` > 0) or a view definition (``version`` 0)."""
 
     version: int
@@ -67,19 +68,19 @@ class SqlFile:
         return [n.strip() for n in names if n.strip()]
 
 
-def migrations() -> list[SqlFile]:
+def migrations() -> list[SchemaFile]:
     """The schema steps shipped with the code, in the order they apply."""
     steps = []
     for path in SQL_DIR.glob("*.sql"):
         if m := MIGRATION_NAME.match(path.name):
-            steps.append(SqlFile(int(m[1]), m[2], path))
+            steps.append(SchemaFile(int(m[1]), m[2], path))
     return sorted(steps, key=lambda s: s.version)
 
 
-def view_files() -> list[SqlFile]:
+def view_files() -> list[SchemaFile]:
     """The analyst views shipped with the code, each after the views it depends on."""
-    views = {p.stem: SqlFile(0, p.stem, p) for p in sorted(VIEWS_DIR.glob("*.sql"))}
-    ordered: dict[str, SqlFile] = {}
+    views = {p.stem: SchemaFile(0, p.stem, p) for p in sorted(VIEWS_DIR.glob("*.sql"))}
+    ordered: dict[str, SchemaFile] = {}
 
     def visit(name: str, path: tuple[str, ...]) -> None:
         if name in path:
@@ -173,12 +174,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def vocabulary_sql() -> str:
-    """Macros that give SQL the words of ``core.vocabulary`` (written there, once).
+    """Macros that give SQL the words and rules of ``core`` (written there, once).
 
-    ``is_content(outcome)``: the fetch brought content (ok, 304), not a fault.
+    ``is_content(outcome)``: the fetch brought content (ok, 304), not a fault;
+    ``states_window(document_kind)``: a notice of this kind states a window for
+    the public (one without it is a parse gap);
+    ``period_phase``, ``days_left``, ``days_label``: a publicity period on a
+    day, as ``core.periods.period_facts`` gives it.
     """
     outcomes = ", ".join(f"'{o}'" for o in sorted(CONTENT_OUTCOMES))
-    return f"CREATE OR REPLACE MACRO is_content(outcome) AS outcome IN ({outcomes})"
+    window_kinds = ", ".join(f"'{k}'" for k in sorted(KINDS_WITH_WINDOW))
+    macros = [f"CREATE OR REPLACE MACRO is_content(outcome) AS outcome IN ({outcomes})",
+              "CREATE OR REPLACE MACRO states_window(document_kind) AS "
+              f"coalesce(document_kind, 'other') IN ({window_kinds})",
+              *periods.sql_macros()]
+    return ";\n".join(macros)
 
 
 def _apply_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -205,31 +215,15 @@ def _apply_views(con: duckdb.DuckDBPyConnection) -> None:
     _in_transaction(con, "views", statements)
 
 
-def rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back the open transaction, if DuckDB still has one.
-
-    A failed COMMIT (a full disk refusing the write-ahead log) has already ended the
-    transaction, and ``ROLLBACK`` would then raise "cannot rollback - no transaction is
-    active", hiding the error that matters. Nothing of the transaction is kept either way.
-    """
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
-
-
 def _in_transaction(
     con: duckdb.DuckDBPyConnection, what: str, statements: list[tuple[str, list | None]]
 ) -> None:
-    con.execute("BEGIN TRANSACTION")
     try:
-        for sql, params in statements:
-            con.execute(sql, params)
-        con.execute("COMMIT")
+        with transaction(con):
+            for sql, params in statements:
+                con.execute(sql, params)
     except duckdb.Error as exc:
-        rollback(con)
         raise StageFailed(f"warehouse schema: {what} failed: {reason(exc)}") from exc
-    except BaseException:
-        rollback(con)
-        raise
 
 
 _PREFIX = re.compile(r"^(?:\w+ Error: |Failed to commit: )+")

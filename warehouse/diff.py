@@ -30,18 +30,17 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile, transaction
 from core.testhook import pause_point
 from core.textdiff import compute_diff, diff_to_json, parse_diff
 from core.vocabulary import Kind
-from warehouse.db import rollback
 from warehouse.summaries import VersionFacts, edit_summary, passages
 
 # The order the rules run in: a removal is settled before a return, and both
 # before the date rules, which only look at active notices.
 ORDER = (Kind.REMOVED, Kind.RESTORED, Kind.NEW, Kind.EDITED, Kind.EXPIRING, Kind.EXPIRED)
 EDIT_CHUNK = 200  # versions diffed per round trip: bounds the texts held in memory
-SQL = statements(Path(__file__).parent / "sql" / "stages" / "diff.sql")
+SQL = SqlFile(Path(__file__).parent / "sql" / "stages" / "diff.sql")
 # State the diff stage owns: a confirmed removal, and a return, flip the status.
 STATUS_UPDATES = {Kind.REMOVED: "mark_removed", Kind.RESTORED: "mark_restored"}
 
@@ -92,8 +91,7 @@ def detect_changes(
         "warn_days": warn_days,
         "now": (now or datetime.now(UTC)).isoformat(),
     }
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         params["baseline"] = con.execute("SELECT count(*) = 0 FROM change_events").fetchone()[0]
         params["batch_id"] = con.execute("SELECT max(batch_id) FROM batches").fetchone()[0]
         counts = {}
@@ -101,39 +99,29 @@ def detect_changes(
             if kind == Kind.EDITED:
                 counts[kind.value] = _insert_edits(con, params)
             else:
-                _execute(con, f"candidate_{kind}", params)
+                SQL.execute(con, f"candidate_{kind}", **params)
                 counts[kind.value] = _insert_candidates(con, params)
             if kind in STATUS_UPDATES:
-                _execute(con, STATUS_UPDATES[kind], params)
+                SQL.execute(con, STATUS_UPDATES[kind], **params)
         _insert_hunks(con)
-        _execute(con, "record_run", {**params, "events": sum(counts.values())})
+        SQL.execute(con, "record_run", **params, events=sum(counts.values()))
         pause_point("diff:commit")
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)  # a failed COMMIT ended it already
-        raise
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
-
-
-def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict):
-    """Run the statement ``name`` of diff.sql with the parameters it uses."""
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))
 
 
 def _insert_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> int:
     """Insert the staged candidate events whose key is not recorded yet; return how many."""
-    return _execute(con, "insert_candidates", params).fetchone()[0]
+    return SQL.changed(con, "insert_candidates", **params)
 
 
 def _insert_edits(con: duckdb.DuckDBPyConnection, params: dict) -> int:
     """Diff each version > 1 that has no ``edited`` event against its predecessor."""
-    pending = _execute(con, "pending_edits", params).fetchall()
+    pending = SQL.rows(con, "pending_edits", **params)
     added = 0
     for i in range(0, len(pending), EDIT_CHUNK):
         chunk = pending[i : i + EDIT_CHUNK]
-        rows = _execute(con, "edit_texts", {"ids": [c[0] for c in chunk],
-                                             "versions": [c[1] for c in chunk]}).fetchall()
+        rows = SQL.rows(con, "edit_texts", ids=[c[0] for c in chunk],
+                        versions=[c[1] for c in chunk])
         events = pa.Table.from_pylist([_edit_event(row) for row in rows], schema=EDIT_SCHEMA)
         con.register("edit_events", events)
         try:
@@ -164,7 +152,7 @@ def _edit_event(row: tuple) -> dict:
 def _insert_hunks(con: duckdb.DuckDBPyConnection) -> int:
     """Cut the passages of every edited event that has none yet; return how many rows."""
     added, after = 0, -1
-    while chunk := _execute(con, "pending_hunks", {"after": after, "limit": EDIT_CHUNK}).fetchall():
+    while chunk := SQL.rows(con, "pending_hunks", after=after, limit=EDIT_CHUNK):
         rows = [
             {"change_id": change_id, **vars(p)}
             for change_id, diff in chunk
@@ -172,7 +160,7 @@ def _insert_hunks(con: duckdb.DuckDBPyConnection) -> int:
         ]
         con.register("hunk_rows", pa.Table.from_pylist(rows, schema=HUNK_SCHEMA))
         try:
-            _execute(con, "insert_hunks", {})
+            SQL.execute(con, "insert_hunks")
         finally:
             con.unregister("hunk_rows")
         added += len(rows)

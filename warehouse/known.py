@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from warehouse.db import connect
-
 ISO_UTC = "%Y-%m-%dT%H:%M:%S+00:00"  # the session is UTC (warehouse.db.connect)
 KNOWN_QUERY = f"""
     SELECT s.notice_id, s.url, s.status,
@@ -22,32 +20,15 @@ KNOWN_QUERY = f"""
 """
 
 
-def export_known(db_path: Path, out: Path, lock_wait: float = 120.0) -> int:
+def write_known(con, out: Path) -> int:
     """Write one JSON line per known notice to ``out``; return how many.
 
     Fields: notice_id, url, status, published_on, publicity_start,
     publicity_end, first_seen, last_checked_at, etag, last_modified (dates
     ISO, instants ISO 8601 UTC, null where unknown). A notice listed but never
-    read has ``last_checked_at`` null. With no warehouse yet, the file is empty.
+    read has ``last_checked_at`` null. The file appears whole or not at all
+    (written beside it, then renamed; the temporary file never stays behind).
     """
-    db_path, out = Path(db_path), Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not db_path.exists():
-        tmp = out.with_name(f".{out.name}.tmp")
-        try:
-            tmp.write_text("", encoding="utf-8")
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return 0
-    # Opened for writing, like every stage, so a newer schema is migrated first.
-    with connect(db_path, lock_wait=lock_wait) as con:
-        return write_known(con, out)
-
-
-def write_known(con, out: Path) -> int:
-    """``export_known`` on an open warehouse connection: the file appears whole or not at
-    all (written beside it, then renamed; the temporary file never stays behind)."""
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp")
     try:

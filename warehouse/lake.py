@@ -15,7 +15,6 @@ share, or object storage). The SQL is in ``sql/lake.sql``.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StageFailed
-from core.sqlfiles import SqlFile
+from core.sqlfiles import SqlFile, transaction
 from warehouse.db import reason
 from warehouse.extensions import load_extension, quoted
 
@@ -91,15 +90,11 @@ def publish_to_lake(copy: Path, *, catalog: str, data_path: str | Path, source_i
     params = {"source_id": source_id, "snapshot_id": snapshot_id(at), "published_at": at}
     con = _open(copy, catalog, data_path)
     try:
-        con.execute("BEGIN")
-        for name in INSERTS:
-            SQL.execute(con, name, **params)
-        counts = con.execute(
-            "SELECT notices, changes FROM lake.snapshots WHERE source_id = $s "
-            "AND snapshot_id = $i", {"s": source_id, "i": params["snapshot_id"]}).fetchone()
-        con.execute("COMMIT")
+        with transaction(con):
+            for name in INSERTS:
+                SQL.execute(con, name, **params)
+            counts = SQL.rows(con, "snapshot_counts", **params)[0]
     except duckdb.Error as exc:
-        _rollback(con)
         raise StageFailed(f"lake catalog {masked(catalog)}: source {source_id} not "
                           f"published, nothing written: {_why(exc)}") from None
     finally:
@@ -138,8 +133,3 @@ def _open(copy: Path, catalog: str, data_path: str | Path) -> duckdb.DuckDBPyCon
 def _why(exc: duckdb.Error) -> str:
     """DuckDB's reason in one line, any password in it masked."""
     return masked(" ".join(reason(exc).split()))
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # no transaction was open
-        con.execute("ROLLBACK")

@@ -21,25 +21,21 @@ Rules (docs/warehouse.md, "Load"):
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from core.batch import Batch, batch_started_at, is_batch_id
 from core.errors import BatchError
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile, transaction
 from core.testhook import pause_point
 from core.vocabulary import Outcome
 from warehouse import column
-from warehouse.db import rollback
 
-SQL = statements(Path(__file__).parent / "sql" / "stages" / "load.sql")
-
-# YYYYMMDDTHHMMSS[mmm]Z-xxxxxx (crawler.runner.new_batch_id): sorts in time order
-BATCH_ID = re.compile(r"^(\d{8}T\d{6})(\d{3})?Z-[0-9a-f]{6}$")
+SQL = SqlFile(Path(__file__).parent / "sql" / "stages" / "load.sql")
 
 # The columns read from each file, with their types (crawler/items.py).
 FETCH_COLUMNS = {
@@ -86,15 +82,6 @@ class LoadResult:
         )
 
 
-def batch_started_at(batch_id: str) -> datetime:
-    """The UTC instant a batch id names (``YYYYMMDDTHHMMSSmmmZ-xxxxxx``)."""
-    m = BATCH_ID.match(batch_id)
-    if not m:
-        raise BatchError(f"{batch_id!r} is not a batch id (YYYYMMDDTHHMMSSmmmZ-xxxxxx)")
-    at = datetime.strptime(m[1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-    return at + timedelta(milliseconds=int(m[2] or 0))
-
-
 def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path) -> list[LoadResult]:
     """Load every complete batch under ``batches_dir`` newer than the last loaded, oldest first.
 
@@ -106,25 +93,23 @@ def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path) -> list[Load
     newest = _newest_batch(con) or ""
     due = sorted(
         d for d in batches_dir.iterdir()
-        if BATCH_ID.match(d.name) and d.name > newest and (d / "DONE").exists()
+        if is_batch_id(d.name) and d.name > newest and Batch(d).is_done()
     )  # fmt: skip
     return [load_batch(con, d) for d in due]
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
     """Load one complete batch in one transaction; a batch already loaded changes nothing."""
-    batch_dir = Path(batch_dir)
-    batch_id = batch_dir.name
+    batch = Batch(batch_dir)
+    batch_id = batch.id
     started_at = batch_started_at(batch_id)
-    if not (batch_dir / "DONE").exists():
-        raise BatchError(f"batch {batch_dir} is incomplete (no DONE file); not loaded")
-    summary = json.loads((batch_dir / "summary.json").read_text(encoding="utf-8"))
+    if not batch.is_done():
+        raise BatchError(f"batch {batch.dir} is incomplete (no DONE file); not loaded")
+    summary = batch.read_summary()
     t0 = time.monotonic()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchone():
-            con.execute("ROLLBACK")
-            return LoadResult(batch_id, loaded=False)
+            return LoadResult(batch_id, loaded=False)  # nothing written: the commit keeps nothing
         newest = _newest_batch(con)
         if newest and batch_id < newest:
             raise BatchError(
@@ -135,13 +120,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
                             summary.get("first_page_outcome") == Outcome.OK)
         complete = bool(summary.get("list_complete"))
         counts = _load(con, batch_dir, batch_id, started_at, complete)
-        _run(con, "insert_batch", batch_id=batch_id, at=started_at, source=summary.get("source"),
-             list_complete=complete, summary=json.dumps(summary, ensure_ascii=False), **counts)
+        SQL.execute(con, "insert_batch", batch_id=batch_id, at=started_at,
+                    source=summary.get("source"), list_complete=complete,
+                    summary=json.dumps(summary, ensure_ascii=False), **counts)
         pause_point("load:commit")
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)  # a failed COMMIT ended it already
-        raise
     return LoadResult(batch_id, loaded=True, seconds=time.monotonic() - t0, **counts)
 
 
@@ -161,25 +143,17 @@ def _file_view(con, name: str, path: Path, columns: dict[str, str]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
 
 
-def _run(con, name: str, **params) -> int | None:
-    """Run the statement ``name`` of load.sql; the rows it changed, for INSERT/UPDATE."""
-    sql = SQL[name]
-    con.execute(sql, used_params(sql, params))
-    if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
-        return con.fetchone()[0]  # DuckDB answers a write with the number of rows it changed
-    return None
-
-
 def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool) -> dict:
-    _file_view(con, "batch_fetch_file", batch_dir / "fetches.jsonl", FETCH_COLUMNS)
-    _file_view(con, "batch_listing_file", batch_dir / "listings.jsonl", LISTING_COLUMNS)
-    _file_view(con, "batch_notice_file", batch_dir / "notices.jsonl", NOTICE_COLUMNS)
+    batch = Batch(batch_dir)
+    _file_view(con, "batch_fetch_file", batch.fetches, FETCH_COLUMNS)
+    _file_view(con, "batch_listing_file", batch.listings, LISTING_COLUMNS)
+    _file_view(con, "batch_notice_file", batch.notices, NOTICE_COLUMNS)
     for name in ("stage_fetches", "stage_listings", "stage_notices", "insert_fetches",
                  "insert_listings"):
-        _run(con, name, batch_id=batch_id)
-    new_notices = _run(con, "insert_new_notices", batch_id=batch_id, at=at)
+        SQL.execute(con, name, batch_id=batch_id)
+    new_notices = SQL.changed(con, "insert_new_notices", batch_id=batch_id, at=at)
     new_versions = _insert_new_versions(con, batch_id)
-    _run(con, "update_state", batch_id=batch_id, at=at, list_complete=list_complete)
+    SQL.execute(con, "update_state", batch_id=batch_id, at=at, list_complete=list_complete)
     return {
         "fetches": _count(con, "batch_fetches"),
         "listings": _count(con, "batch_listings"),
@@ -200,15 +174,16 @@ def _insert_new_versions(con, batch_id: str) -> int:
     read a second time, streaming, and joined to it. The hash is computed
     from the text itself, so a version is exactly "the text changed".
     """
-    _run(con, "stage_new_versions")
+    SQL.execute(con, "stage_new_versions")
+    SQL.execute(con, "version_rows")
     # DuckDB cannot tell how many lines the file has (it guesses a few dozen) and
     # would build its hash table from the texts. Keeping the join as written
     # makes the staged keys the build side and streams the file past them.
     con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
     try:
-        added = _run(con, "insert_versions", batch_id=batch_id)
-        added += _run(con, "insert_versions_written_twice", batch_id=batch_id)
+        added = SQL.changed(con, "insert_versions", batch_id=batch_id)
+        added += SQL.changed(con, "insert_versions_written_twice", batch_id=batch_id)
     finally:
         con.execute("RESET disabled_optimizers")
-    _run(con, "set_latest_version", batch_id=batch_id)
+    SQL.execute(con, "set_latest_version", batch_id=batch_id)
     return added

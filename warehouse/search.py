@@ -21,11 +21,11 @@ from pathlib import Path
 
 import duckdb
 
-from core.sqlfiles import statements, used_params
+from core.sqlfiles import SqlFile, transaction
 from warehouse.extensions import load_extension, quoted
 
 SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
-SQL = statements(SQL_PATH)
+SQL = SqlFile(SQL_PATH)
 MACROS = ("fold_macro", "words_macro", "tokens_macro")
 log = logging.getLogger(__name__)
 SLICE = 256  # notice_versions rows tokenised per statement: bounds the token lists in memory
@@ -55,7 +55,7 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The tokeniser macros (``search_fold``, ``search_words``, ``search_tokens``)."""
     for name in MACROS:
-        con.execute(SQL[name])
+        SQL.execute(con, name)
 
 
 def build_search_index(
@@ -82,25 +82,21 @@ def build_search_index(
     # fts writes a paragraph's tokens in order only if rows keep their order:
     # the positions (sql/search.sql, paragraph_starts) are read from that order.
     con.execute("SET preserve_insertion_order = true")
-    con.execute("BEGIN TRANSACTION")
     try:
-        create_macros(con)
-        con.execute(SQL["create_text"])
-        if params["reused"]:
-            _copy_previous(con)
-        else:
-            params["per_notice"] = _build(con)
-        for step in ("drop_text", "version_index"):
-            _execute(con, step, params)
-        params["seconds"] = time.monotonic() - t0
-        params["built_at"] = (now or datetime.now(UTC)).isoformat()
-        _execute(con, "info_table", params)
-        con.execute(SQL["search_macro"])  # after search_index: the macro reads it
-        notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            create_macros(con)
+            SQL.execute(con, "create_text")
+            if params["reused"]:
+                _copy_previous(con)
+            else:
+                params["per_notice"] = _build(con)
+            for step in ("drop_text", "version_index"):
+                SQL.execute(con, step, **params)
+            params["seconds"] = time.monotonic() - t0
+            params["built_at"] = (now or datetime.now(UTC)).isoformat()
+            SQL.execute(con, "info_table", **params)
+            SQL.execute(con, "search_macro")  # after search_index: the macro reads it
+            notices, terms = con.execute("SELECT notices, terms FROM search_index").fetchone()
     finally:
         if params["reused"]:
             con.execute("DETACH prev")
@@ -111,16 +107,16 @@ def _build(con: duckdb.DuckDBPyConnection) -> int:
     """Tokenise every notice's latest version and index it; return ``per_notice``."""
     rows = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM notice_versions").fetchone()[0]
     for first in range(0, rows, SLICE):
-        _execute(con, "fill_text", {"first": first, "count": SLICE})
+        SQL.execute(con, "fill_text", first=first, count=SLICE)
     # paragraphs are numbered nid * per_notice + n: per_notice, a power of two above
     # the most paragraphs any notice has, keeps the numbers apart
     most = con.execute("SELECT coalesce(max(para), 0) FROM search_text").fetchone()[0]
     params = {"per_notice": 1 << (most + 1).bit_length()}
-    con.execute(SQL["create_index"])
+    SQL.execute(con, "create_index")
     con.execute("SET preserve_insertion_order = false")  # order is read; let the rest spill
     for step in ("paragraph_starts", "sort_terms", "swap_terms", "renumber_docs",
                  "notice_docs"):
-        _execute(con, step, params)
+        SQL.execute(con, step, **params)
     return params["per_notice"]
 
 
@@ -130,8 +126,8 @@ def _copy_previous(con: duckdb.DuckDBPyConnection) -> None:
     fts's PRAGMA over the empty ``search_text`` makes the schema and its own
     macros (``match_bm25``); its empty tables are then replaced by prev's.
     """
-    con.execute(SQL["create_index"])
-    for (table,) in _execute(con, "previous_tables", {}).fetchall():
+    SQL.execute(con, "create_index")
+    for (table,) in SQL.rows(con, "previous_tables"):
         name = f'fts_main_search_text."{table}"'
         con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute(f'CREATE TABLE {name} AS SELECT * FROM prev.fts_main_search_text."{table}"')
@@ -139,7 +135,7 @@ def _copy_previous(con: duckdb.DuckDBPyConnection) -> None:
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """What the index would be made of, and by which code (this module and search.sql)."""
-    (data,) = con.execute(SQL["fingerprint"]).fetchone()
+    (data,) = SQL.execute(con, "fingerprint").fetchone()
     code = hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
     return f"{code}:{data}"
 
@@ -157,7 +153,7 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint
         log.info("search index: previous copy %s not readable (%s); building", previous, e)
         return None
     try:
-        row = _execute(con, "previous_index", {"fingerprint": fingerprint}).fetchone()
+        row = SQL.execute(con, "previous_index", fingerprint=fingerprint).fetchone()
     except duckdb.Error:  # no search_index, or one without a fingerprint: an older copy
         row = None
     if row is None:
@@ -166,6 +162,3 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint
     return row[0]
 
 
-def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict):
-    sql = SQL[name]
-    return con.execute(sql, used_params(sql, params))

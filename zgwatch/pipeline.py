@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.batch import Batch, new_batch_id
 from core.errors import (
     ColumnMismatch,
     ColumnUnreadable,
@@ -28,9 +29,10 @@ from core.errors import (
 )
 from core.testhook import pause_point
 from crawler.leftovers import sweep
-from crawler.runner import CrawlResult, failure_line, new_batch_id, run_crawl
+from crawler.runner import CrawlResult, failure_line, run_crawl
 from zgwatch.config import Settings
 from zgwatch.lock import held_fds
+from zgwatch.steps import step_names
 
 if TYPE_CHECKING:
     from history import SiteReport
@@ -87,7 +89,7 @@ def snapshot_known(settings: Settings) -> Path:
         batch_dir = settings.batches_dir / new_batch_id()
         batch_dir.mkdir(parents=True)
         try:
-            write_known(con, batch_dir / "known.jsonl")
+            write_known(con, Batch(batch_dir).known)
         except BaseException:
             shutil.rmtree(batch_dir, ignore_errors=True)  # no batch folder without its input
             raise
@@ -118,7 +120,7 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     ``progress(n)`` is called with the number of fetches so far, for a live display.
     """
     with one_line("crawl", settings):
-        result = run_crawl(settings.crawl_options(), batch_dir, batch_dir / "known.jsonl",
+        result = run_crawl(settings.crawl_options(), batch_dir, Batch(batch_dir).known,
                            progress=progress, inherit_fds=held_fds(settings.data_dir))
     log.info(result.line())
     for fetch in result.failures():  # each one named where operators look: the crawl's log
@@ -245,7 +247,7 @@ def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | N
     with one_line("site", settings), \
             connect(db or settings.db, read_only=True, lock_wait=settings.lock_wait) as con:
         report = build(con, settings.raw_dir, site_dir or settings.site_folder,
-                       site_url=settings.site_url, full=full)
+                       site_url=settings.site_url, full=full, as_of=settings.as_of)
     log.info("%s", report)
     return report
 
@@ -289,13 +291,27 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
 
 @dataclass
 class CycleReport:
-    crawl: CrawlResult
+    crawl: CrawlResult | None = None
     loads: list = field(default_factory=list)
     diff: object = None
     alerts: object = None
     analyst_copy: Path | None = None
     site: SiteReport | None = None
 
+
+def _published(settings: Settings, report: CycleReport) -> None:
+    published = publish(settings)
+    report.analyst_copy, report.site = published.analyst_copy, published.site
+
+
+# What each step of the cycle does in ``run``, and where its result goes in the report.
+_STEPS = {
+    "crawl": lambda settings, report: setattr(report, "crawl", crawl(settings)),
+    "load": lambda settings, report: setattr(report, "loads", load(settings)),
+    "diff": lambda settings, report: setattr(report, "diff", diff(settings)),
+    "alert": lambda settings, report: setattr(report, "alerts", alert(settings)),
+    "publish": _published,
+}
 
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
 
@@ -308,18 +324,11 @@ def run(settings: Settings) -> CycleReport:
     (the alert stage's own incident tells operators). Any other failure of a
     stage is told to operators once, as is the first cycle that works again.
     """
+    report = CycleReport()
     try:
-        pause_point("before:crawl")
-        report = CycleReport(crawl=crawl(settings))
-        pause_point("before:load")
-        report.loads = load(settings)
-        pause_point("before:diff")
-        report.diff = diff(settings)
-        pause_point("before:alert")
-        report.alerts = alert(settings)
-        pause_point("before:publish")
-        published = publish(settings)
-        report.analyst_copy, report.site = published.analyst_copy, published.site
+        for step in step_names():  # crawl, load, diff, alert, publish (zgwatch.steps)
+            pause_point(f"before:{step}")
+            _STEPS[step](settings, report)
     except ConfigError:
         raise
     except Exception as exc:

@@ -34,8 +34,7 @@ SELECT n.notice_id, n.url, n.title, n.issuer, n.publicity_start, n.publicity_end
        n.versions, n.contacts
 FROM notices AS n
 WHERE n.status = 'active'
-  AND n.publicity_end >= $as_of
-  AND (n.publicity_start IS NULL OR n.publicity_start <= $as_of)
+  AND period_phase(n.publicity_start, n.publicity_end, $as_of::DATE) = 'open'
   AND (len($keywords::VARCHAR[]) = 0
        OR list_bool_or([contains(coalesce(n.title, ''), k) OR contains(coalesce(n.issuer, ''), k)
                         FOR k IN $keywords::VARCHAR[]]))

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from core.contacts import Contacts  # the parser's output, stored and alerted as is
+
 
 @dataclass(frozen=True)
 class PublicityPeriod:
@@ -30,22 +32,6 @@ class PublicityPeriod:
     estimated: bool = False  # a working-day end computed beyond the holiday calendar's years
     source: str = "none"  # label | role | none
     confidence: float = 0.0
-
-
-@dataclass(frozen=True)
-class Contacts:
-    """联系方式: how the public reaches the issuer."""
-
-    phones: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    postcode: str | None = None
-    address: str | None = None
-    raw: str | None = None
-    # How each field was read: label (in its labelled segment), role (by its shape), none.
-    phones_source: str = "none"
-    emails_source: str = "none"
-    postcode_source: str = "none"
-    address_source: str = "none"
 
 
 @dataclass(frozen=True)

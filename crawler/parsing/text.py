@@ -68,11 +68,6 @@ def normalize_lines(lines: Iterable[str]) -> list[str]:
     return out
 
 
-def normalize_text(text: str) -> str:
-    """Normalise a block: lines normalised, blank lines dropped, joined by ``"\\n"``."""
-    return "\n".join(normalize_lines(text.splitlines()))
-
-
 _CN_DIGITS = {
     "〇": 0,
     "零": 0,

@@ -34,7 +34,6 @@ from core.vocabulary import (
     REVISIT_DAYS,
     Outcome,
     PageKind,
-    today_in_shanghai,
 )
 from crawler.items import STORAGE_ERROR, STORE_FAILED, FetchRecord, ListingEntry, Page, RawPage
 from crawler.pages import ArticleReading, PagePool, default_workers, store_raw
@@ -78,13 +77,14 @@ def _transport_outcome(failure) -> tuple[str, str]:
 class ColumnSpider(scrapy.Spider):
     """Harvest one column of the 广东省巡视巡察工作专栏 (e.g. 整改落实).
 
-    Arguments (``-a``): ``source`` the column's index URL, ``known`` a known.jsonl
-    path, ``as_of`` YYYY-MM-DD, ``recent_days``, ``revisit_days``.
+    Arguments (from ``crawler.process``): ``source`` the column's index URL,
+    ``as_of`` the cycle's date (a ``date``, required: the caller decides "today"),
+    ``known`` the batch's known-notices snapshot, ``recent_days``, ``revisit_days``.
     """
 
     name = "column"
 
-    def __init__(self, source: str, known: str | None = None, as_of: str | None = None,
+    def __init__(self, source: str, *, as_of: date, known: str | None = None,
                  recent_days: str = str(RECENT_DAYS), revisit_days: str = str(REVISIT_DAYS),
                  **kwargs):
         super().__init__(**kwargs)
@@ -94,7 +94,7 @@ class ColumnSpider(scrapy.Spider):
         self.column_prefix = urljoin(source, ".")  # the column's folder
         self.known = read_known(Path(known) if known else None)
         self.policy = RevisitPolicy(
-            as_of=date.fromisoformat(as_of) if as_of else today_in_shanghai(),
+            as_of=as_of,  # the cycle's date, decided once by its caller (Settings.as_of)
             now=datetime.now(UTC),
             recent_days=int(recent_days),
             revisit_days=float(revisit_days),

@@ -26,7 +26,7 @@
     var count = byId("f-count"), empty = byId("f-empty"), more = byId("f-more");
     var pageSize = index.page_size || 200;
     var collator = window.Intl ? new Intl.Collator("zh-CN") : null;
-    var phaseOrder = { open: 0, upcoming: 1, closed: 2, none: 3 };
+    var phaseOrder = { open: 0, upcoming: 1, closed: 2, unknown: 3 };
     var shown = [], limit = pageSize;
 
     var sorters = {

@@ -25,8 +25,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from testkit import airflow_api
 from tests.airflow.conftest import clean_env
-from tests.support import airflow_api
 from zgwatch.airflow import launcher as airflow_local
 from zgwatch.sinks import WebhookSink, free_port
 

@@ -6,11 +6,12 @@ import itertools
 
 import pytest
 
+from zgwatch import steps
 from zgwatch.airflow.tasks import DUCKDB_POOL, POOLS
 
 MONITOR = "zgwatch_monitor"
 PUBLISH = "zgwatch_publish"
-CYCLE = ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"]
+CYCLE = list(steps.task_ids(steps.MONITOR))  # the cycle's one description (zgwatch.steps)
 # Tasks that open the DuckDB file (crawl does not: it reads known.jsonl).
 WAREHOUSE_TASKS = {MONITOR: {"snapshot_known", "load", "diff", "alert"}, PUBLISH: {"publish"}}
 # Reading the time-zone database (Asia/Shanghai) is the only file a parse may open.
@@ -42,7 +43,9 @@ def test_every_dag_serializes_as_the_dag_processor_stores_it(dag_report):
 
 def test_monitor_runs_the_cycle_in_order(dag_report):
     tasks = dag_report["dags"][MONITOR]["tasks"]
+    assert CYCLE == ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column"]
     assert list(tasks) == CYCLE
+    assert list(dag_report["dags"][PUBLISH]["tasks"]) == list(steps.task_ids(steps.PUBLISH))
     for before, after in itertools.pairwise(CYCLE):
         assert before in tasks[after]["upstream"]
     assert tasks["verify_column"]["upstream"] == ["alert", "crawl"]  # reads crawl's XCom

@@ -29,9 +29,9 @@ import pytest
 
 from core.vocabulary import SHANGHAI
 from replica.state import article_path, list_path
+from testkit import airflow_api
 from tests.airflow.conftest import clean_env
 from tests.airflow.test_airflow_e2e import Launcher, task_states, wait_until
-from tests.support import airflow_api
 from warehouse.cycles import EVENT_KINDS
 from zgwatch.airflow import launcher as airflow_local
 from zgwatch.sinks import WebhookSink, free_port

@@ -21,7 +21,7 @@ from core.errors import (
     StageFailed,
     WarehouseBusy,
 )
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from warehouse.cycles import cycle_summary
 from warehouse.db import connect
 from warehouse.diff import detect_changes

@@ -84,29 +84,6 @@ def test_jsonable_keeps_xcom_small_and_plain():
     assert out == {"path": "/x", "day": "2026-03-02", "counts": {"new": 1}, "items": [1, "a"]}
 
 
-def test_a_retried_crawl_gets_a_fresh_batch_with_the_same_snapshot(tmp_path):
-    batch = tmp_path / "20260302T010000Z-aaaaaa"
-    batch.mkdir()
-    (batch / "known.jsonl").write_text('{"notice_id": "1"}\n')
-    assert tasks._fresh_batch(batch) == batch  # first try: the snapshot's own batch
-    (batch / "fetches.jsonl").write_text("partial\n")  # the first try wrote here, then died
-    fresh = tasks._fresh_batch(batch)
-    assert fresh != batch and fresh.parent == batch.parent
-    assert (fresh / "known.jsonl").read_text() == '{"notice_id": "1"}\n'
-    assert sorted(p.name for p in fresh.iterdir()) == ["known.jsonl"]
-
-
-def test_a_retried_crawl_finds_its_snapshot_in_failed_after_a_cleanup(tmp_path):
-    """A CLI run between two tries moved the first try's batch to failed/ (crawler.leftovers)."""
-    batches, failed = tmp_path / "batches", tmp_path / "failed"
-    moved = failed / "20260302T010000Z-aaaaaa"
-    moved.mkdir(parents=True)
-    batches.mkdir()
-    (moved / "known.jsonl").write_text('{"notice_id": "1"}\n')
-    fresh = tasks._fresh_batch(batches / moved.name, failed)
-    assert fresh.parent == batches and (fresh / "known.jsonl").read_text() == '{"notice_id": "1"}\n'
-
-
 class _TI:
     dag_id, task_id, run_id, try_number = "zgwatch_monitor", "crawl", "scheduled__x", 4
     log_url = "http://127.0.0.1:8080/dags/zgwatch_monitor/runs/x/tasks/crawl"

@@ -18,11 +18,12 @@ from alerts.channels import Channel
 from alerts.destinations import Destination
 from alerts.digest import digest_items, digest_message, items_of
 from alerts.events import ChangeEvent, Contacts
-from alerts.messages import baseline_message, defuse, event_message, notice_message
+from alerts.messages import baseline_message, defuse, notice_message
 from alerts.run import run_alerts
 from core.textdiff import compute_diff
 from tests.alerts.helpers import CONTACTS, NO_PAUSE, config
 from tests.alerts.test_render import CHAT_URLS
+from tests.support.alerting import event_message
 from zgwatch.sinks import WebhookSink
 
 MENTIONS = "@all @everyone @here @channel <!channel> <!here> <@U024BE7LH> <#C1> <@&42>"

@@ -13,10 +13,11 @@ from apprise.conversion import convert_between
 from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
 from alerts.destinations import Destination
 from alerts.events import ChangeEvent
-from alerts.messages import baseline_message, event_message, incident_message
+from alerts.messages import baseline_message, incident_message
 from alerts.render import md_escape, render
 from core.textdiff import compute_diff
 from core.vocabulary import KIND_LABELS
+from tests.support.alerting import event_message
 
 EVIL = '关于<script>alert("x")</script>&nbsp;[点我](javascript:alert(1)) **粗** 的通报'
 
@@ -157,13 +158,13 @@ def test_channel_is_chosen_by_scheme_and_registers_by_subclassing():
     assert isinstance(channel("json://127.0.0.1:8080/hook"), JsonChannel)
     for url in CHAT_URLS.values():
         assert isinstance(channel(url), ChatChannel)
-    assert Channel.for_scheme("ntfy") is ChatChannel  # unclaimed schemes are chats
+    assert type(channel("ntfy://127.0.0.1/topic")) is ChatChannel  # unclaimed schemes: chats
 
     class NtfyChannel(ChatChannel, schemes=("ntfy",)):
         """A test-only channel."""
 
     try:
-        assert Channel.for_scheme("ntfy") is NtfyChannel
+        assert type(channel("ntfy://127.0.0.1/topic")) is NtfyChannel
     finally:
         Channel._by_scheme.pop("ntfy")
 

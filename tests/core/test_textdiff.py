@@ -7,7 +7,8 @@ import re
 import pytest
 
 from alerts.render import html_hunk
-from core.textdiff import compute_diff, diff_to_json, diff_to_text, hunks, parse_diff
+from core.textdiff import compute_diff, diff_to_json, hunks, parse_diff
+from tests.support.alerting import diff_to_text
 
 OLD = "一、总体情况\n开展专项整治,查处一批违纪违法问题。\n二、下一步打算\n坚持标准不降、力度不减。"
 

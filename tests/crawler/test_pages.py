@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 
 import psutil
 import pytest
@@ -109,7 +110,7 @@ def test_a_page_the_reader_fails_on_is_recorded_as_an_error():
         return [item async for item in spider.parse_article(response)]
 
     url = "http://127.0.0.1/xunshizgls/content/post_7.html"
-    spider = ColumnSpider(source="http://127.0.0.1/xunshizgls/")
+    spider = ColumnSpider(source="http://127.0.0.1/xunshizgls/", as_of=date(2026, 3, 2))
     spider.pages = Failing()
     request = Request(url, meta={"notice_id": "7", "page_kind": "article", "t0": 0.0})
     response = HtmlResponse(url, status=200, body=b"<html></html>", request=request)

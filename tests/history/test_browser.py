@@ -237,7 +237,7 @@ def test_a_big_index_shows_a_page_of_rows_at_a_time(tmp_path, tab):
     from datetime import date, timedelta
 
     from history import build_site
-    from tests.warehouse.batches import FakeColumn
+    from testkit.batches import FakeColumn
     from warehouse.db import connect
     from warehouse.diff import detect_changes
     from warehouse.load import load_pending

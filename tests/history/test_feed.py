@@ -13,7 +13,7 @@ from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, KIND_LABELS
 from history import build_site
 from history.feed import FEED_LIMIT, entry_id
 from history.read import column_source
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from warehouse.db import connect
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending

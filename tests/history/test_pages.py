@@ -347,3 +347,17 @@ def test_a_notice_listed_but_never_read_gets_a_page_saying_so(tmp_path):
     page = doc((tmp_path / "site" / sitemap.notice_page("202118")).read_text(encoding="utf-8"))
     assert "未读通报" in page.xpath("//h1")[0].text_content()
     assert "没有读到联系方式" in page.xpath("//section[@id='contacts']")[0].text_content()
+
+
+def test_a_warehouse_with_no_cycle_counts_from_the_callers_day(tmp_path):
+    """The site has no "today" of its own: before any cycle it counts from the as_of given."""
+    from warehouse.db import connect
+
+    db = tmp_path / "w.duckdb"
+    connect(db, lock_wait=5).close()
+    with connect(db, read_only=True) as con:
+        report = build_site(con, tmp_path / "raw", tmp_path / "site", as_of=date(2030, 1, 2))
+        assert report.as_of == date(2030, 1, 2)
+        later = build_site(con, tmp_path / "raw", tmp_path / "site2",
+                           now=datetime(2031, 5, 6, 20, tzinfo=UTC))
+        assert later.as_of == date(2031, 5, 7)  # the day of `now` in Asia/Shanghai

@@ -8,7 +8,7 @@ import pytest
 
 from crawler.parsing.dates import parse_date_line
 from crawler.parsing.document import decode
-from crawler.parsing.text import cn_number, normalize_line, normalize_text, to_ascii
+from crawler.parsing.text import cn_number, normalize_line, normalize_lines, to_ascii
 
 
 @pytest.mark.parametrize(
@@ -29,11 +29,10 @@ def test_normalize_line(raw: str, expected: str) -> None:
     assert normalize_line(raw) == expected
 
 
-def test_normalize_text_keeps_paragraphs_and_drops_blank_lines() -> None:
-    assert (
-        normalize_text("  一、标题\n\n\n  正文。 \r\n\u3000\n  二、标题")
-        == "一、标题\n正文。\n二、标题"
-    )
+def test_normalize_lines_keeps_paragraphs_and_drops_blank_lines() -> None:
+    assert normalize_lines("  一、标题\n\n\n  正文。 \r\n\u3000\n  二、标题".splitlines()) == [
+        "一、标题", "正文。", "二、标题",
+    ]
 
 
 def test_to_ascii_keeps_offsets() -> None:

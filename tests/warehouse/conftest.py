@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from warehouse.db import connect
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from core.textdiff import diff_to_text, parse_diff
+from core.textdiff import parse_diff
+from tests.support.alerting import diff_to_text
 from warehouse.diff import detect_changes
 from warehouse.load import load_pending
 

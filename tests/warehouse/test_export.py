@@ -15,7 +15,7 @@ from core.errors import WarehouseMissing
 from crawler.revisit import read_known
 from tests.warehouse.conftest import REPO
 from warehouse.export import export_parquet
-from warehouse.known import export_known
+from warehouse.known import write_known
 from warehouse.publish import publish_analyst_copy
 
 # Holds the warehouse open for writing until its stdin closes (a cycle's stage).
@@ -107,9 +107,8 @@ def test_known_lists_every_notice_for_the_revisit_policy(db, column, cycle, con,
     column.remove(1)
     cycle(faults={"2": "server_error"})
     cycle(faults={"2": "server_error"})
-    con.close()
-    out = tmp_path / "batch" / "known.jsonl"
-    assert export_known(db, out, lock_wait=5) == 2
+    out = tmp_path / "known.jsonl"
+    assert write_known(con, out) == 2
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [list(r) for r in rows] == [KNOWN_FIELDS, KNOWN_FIELDS]
     one, two = rows
@@ -122,9 +121,3 @@ def test_known_lists_every_notice_for_the_revisit_policy(db, column, cycle, con,
     assert known["1"].publicity_end == date(2024, 10, 25)
     assert known["2"].last_checked_at is None
 
-
-def test_known_without_a_warehouse_is_empty(tmp_path):
-    out = tmp_path / "known.jsonl"
-    assert export_known(tmp_path / "none.duckdb", out, lock_wait=0) == 0
-    assert out.read_text() == ""
-    assert not (tmp_path / "none.duckdb").exists()

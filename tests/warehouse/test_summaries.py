@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from core.textdiff import compute_diff
-from tests.warehouse.batches import sample_body
+from testkit.batches import sample_body
 from warehouse.summaries import VersionFacts, cn_date, edit_summary, section_of
 
 BODY = sample_body(1, date(2024, 9, 26), date(2024, 10, 25), "中共测试市委")

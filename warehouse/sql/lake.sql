@@ -46,3 +46,7 @@ SELECT $source_id AS source_id, $snapshot_id AS snapshot_id, * FROM copy.changes
 INSERT INTO lake.snapshots
 SELECT $source_id, $snapshot_id, $published_at,
        (SELECT count(*) FROM copy.notices), (SELECT count(*) FROM copy.changes);
+
+-- name: snapshot_counts
+SELECT notices, changes FROM lake.snapshots
+WHERE source_id = $source_id AND snapshot_id = $snapshot_id;

@@ -24,6 +24,7 @@ from airflow.sdk import (
     task,
 )
 
+from zgwatch import steps
 from zgwatch.airflow import runbook, tasks
 from zgwatch.airflow.placement import source_queue
 
@@ -123,16 +124,27 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
          dagrun_timeout=timedelta(hours=3), default_args=default_args,
          params=PARAMS, tags=["zgwatch"], doc_md=monitor_doc())
     def monitor():
-        known = _step(tasks.snapshot_known, pool=pool)(column_settings)
-        crawled = _step(tasks.crawl, pool=tasks.SITE_POOL)(known, column_settings)
-        loaded = _step(tasks.load, pool=pool)(column_settings)
-        diffed = _step(tasks.diff, pool=pool)(column_settings)
-        alerted = _step(tasks.alert, pool=pool, outlets=[warehouse])(crawled, column_settings)
-        # An unreadable column already reached operators through the alert stage's
-        # incidents (once, not every hour): no callback here, and no retry.
-        verified = _step(tasks.verify_column, retries=0, on_failure_callback=None,
-                         on_success_callback=None)(crawled, column_settings)
-        crawled >> loaded >> diffed >> alerted >> verified
+        made = {}  # task id -> its output (XCom), for the tasks that read another's
+        make = {
+            "snapshot_known": lambda: _step(tasks.snapshot_known, pool=pool)(column_settings),
+            "crawl": lambda: _step(tasks.crawl, pool=tasks.SITE_POOL)(
+                made["snapshot_known"], column_settings),
+            "load": lambda: _step(tasks.load, pool=pool)(column_settings),
+            "diff": lambda: _step(tasks.diff, pool=pool)(column_settings),
+            "alert": lambda: _step(tasks.alert, pool=pool, outlets=[warehouse])(
+                made["crawl"], column_settings),
+            # An unreadable column already reached operators through the alert stage's
+            # incidents (once, not every hour): no callback here, and no retry.
+            "verify_column": lambda: _step(tasks.verify_column, retries=0,
+                                           on_failure_callback=None, on_success_callback=None)(
+                made["crawl"], column_settings),
+        }  # fmt: skip
+        previous = None
+        for task_id in steps.task_ids(steps.MONITOR):  # the cycle's order, written once
+            made[task_id] = make[task_id]()
+            if previous is not None:
+                previous >> made[task_id]
+            previous = made[task_id]
 
     return monitor()
 
@@ -149,7 +161,8 @@ def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
          max_active_runs=1, default_args=default_args,
          tags=["zgwatch"], doc_md=PUBLISH_DOC + f"\n[Runbook]({runbook.url()})\n")
     def publish():
-        _step(tasks.publish, pool=pool, outlets=[analyst_copy])(column_settings)
+        (task_id,) = steps.task_ids(steps.PUBLISH)
+        _step(getattr(tasks, task_id), pool=pool, outlets=[analyst_copy])(column_settings)
 
     return publish()
 

@@ -25,12 +25,12 @@ import contextlib
 import dataclasses
 import json
 import logging
-import shutil
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from core.batch import Batch, fresh_batch
 from core.vocabulary import shanghai_date
 
 log = logging.getLogger("zgwatch.tasks")
@@ -214,30 +214,8 @@ def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
         settings = current_settings(column_settings)
         with _locked(settings):
             batch_dir = pipeline.snapshot_known(settings)
-    log.info("known notices written to %s", batch_dir / "known.jsonl")
+    log.info("known notices written to %s", Batch(batch_dir).known)
     return {"batch_dir": str(batch_dir)}
-
-
-def _fresh_batch(batch_dir: Path, failed_dir: Path | None = None) -> Path:
-    """The batch to crawl into: ``batch_dir``, or a new one if an earlier try wrote there.
-
-    An earlier try's batch may have been moved to ``failed_dir`` since (a run
-    between the tries cleaned it up, ``crawler.leftovers``): its snapshot is read there.
-    """
-    from crawler.runner import new_batch_id
-
-    if not batch_dir.exists() and failed_dir is not None \
-            and (failed_dir / batch_dir.name / "known.jsonl").exists():
-        known = failed_dir / batch_dir.name / "known.jsonl"
-    elif {p.name for p in batch_dir.iterdir()} <= {"known.jsonl"}:
-        return batch_dir
-    else:
-        known = batch_dir / "known.jsonl"
-    fresh = batch_dir.parent / new_batch_id()
-    fresh.mkdir()
-    shutil.copyfile(known, fresh / "known.jsonl")
-    log.info("an earlier try used %s; crawling into %s", batch_dir.name, fresh.name)
-    return fresh
 
 
 def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None = None) -> dict:
@@ -250,7 +228,10 @@ def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None
     with known_failures():
         settings = current_settings(column_settings)
         with _locked(settings):
-            batch_dir = _fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
+            batch_dir = fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
+            if batch_dir != Path(snapshot["batch_dir"]):
+                log.info("an earlier try used %s; crawling into %s",
+                         Path(snapshot["batch_dir"]).name, batch_dir.name)
             result = pipeline.crawl_batch(settings, batch_dir)
     s = result.summary
     return {
@@ -344,7 +325,7 @@ def verify_column(crawled: Mapping[str, Any],
     with known_failures():
         settings = current_settings(column_settings)
         batch_dir = Path(crawled["batch_dir"])
-        summary = json.loads((batch_dir / "summary.json").read_text(encoding="utf-8"))
+        summary = Batch(batch_dir).read_summary()
         pipeline.require_readable(CrawlResult(batch_dir, summary), settings.source)
     return {"column_readable": True}
 

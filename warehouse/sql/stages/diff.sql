@@ -80,7 +80,7 @@ SELECT 'expiring:' || s.notice_id || ':' || v.publicity_end AS event_key,
        CASE WHEN v.publicity_end = $as_of
             THEN '公开期限今天(' || strftime(v.publicity_end, '%-m月%-d日') || ')截止'
             ELSE '公开期限 ' || strftime(v.publicity_end, '%-m月%-d日') || ' 截止,还有 '
-                 || (v.publicity_end - $as_of) || ' 天' END AS summary,
+                 || days_left(v.publicity_end, $as_of::DATE) || ' 天' END AS summary,
        s.latest_version AS to_version, v.publicity_start, v.publicity_end
 FROM notice_state AS s
 JOIN notice_versions AS v ON v.notice_id = s.notice_id AND v.version_no = s.latest_version

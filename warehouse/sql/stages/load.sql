@@ -49,37 +49,35 @@ LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
 WHERE v.text_sha256 IS DISTINCT FROM b.text_sha256;
 
--- name: insert_versions
--- The file is read a second time, streaming, and joined to the staged keys
--- (load.py keeps DuckDB's join order as written, so the keys are the build side).
-INSERT INTO notice_versions BY NAME
+-- name: version_rows
+-- The new versions' rows: the file is read a second time, streaming, and joined to
+-- the staged keys (load.py keeps DuckDB's join order as written, so the keys are the
+-- build side). A view: the two inserts below read it, each in one pass.
+CREATE OR REPLACE TEMP VIEW batch_version_rows AS
 SELECT n.* EXCLUDE (fetched_at, etag, last_modified, publicity_end_derived),
        k.text_sha256,
        k.version_no,
        coalesce(n.publicity_end_derived, false)  AS publicity_end_derived,
-       $batch_id                                 AS first_seen_batch,
-       k.fetched_at                              AS first_seen_at
+       k.fetched_at                              AS first_seen_at,
+       k.copies
 FROM batch_notice_file AS n
 JOIN batch_new_versions AS k
   ON k.notice_id = n.notice_id AND k.fetched_at = n.fetched_at::TIMESTAMPTZ
- AND k.text_sha256 = sha256(n.title || chr(10) || n.body)
-WHERE k.copies = 1;
+ AND k.text_sha256 = sha256(n.title || chr(10) || n.body);
+
+-- name: insert_versions
+INSERT INTO notice_versions BY NAME
+SELECT * EXCLUDE (copies), $batch_id AS first_seen_batch
+FROM batch_version_rows
+WHERE copies = 1;
 
 -- name: insert_versions_written_twice
 -- A line the crawler wrote twice: keep one (a window over a handful of rows).
 INSERT INTO notice_versions BY NAME
-SELECT n.* EXCLUDE (fetched_at, etag, last_modified, publicity_end_derived),
-       k.text_sha256,
-       k.version_no,
-       coalesce(n.publicity_end_derived, false)  AS publicity_end_derived,
-       $batch_id                                 AS first_seen_batch,
-       k.fetched_at                              AS first_seen_at
-FROM batch_notice_file AS n
-JOIN batch_new_versions AS k
-  ON k.notice_id = n.notice_id AND k.fetched_at = n.fetched_at::TIMESTAMPTZ
- AND k.text_sha256 = sha256(n.title || chr(10) || n.body)
-WHERE k.copies > 1
-QUALIFY row_number() OVER (PARTITION BY n.notice_id) = 1;
+SELECT * EXCLUDE (copies), $batch_id AS first_seen_batch
+FROM batch_version_rows
+WHERE copies > 1
+QUALIFY row_number() OVER (PARTITION BY notice_id) = 1;
 
 -- name: set_latest_version
 UPDATE notice_state AS s SET latest_version = v.version_no

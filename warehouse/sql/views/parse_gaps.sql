@@ -24,8 +24,7 @@ WITH versions AS (
     SELECT
         v.*,
         coalesce(v.document_kind, 'other')                                  AS kind,
-        coalesce(v.document_kind, 'other') IN ('rectification', 'inspection_announcement')
-                                                                            AS states_window,
+        states_window(v.document_kind)                                      AS states_window,
         array_to_string(string_split(v.body, chr(10))[1:2], chr(10))        AS opening,
         regexp_matches(opening, '巡视|巡察')                                AS names_inspection
     FROM notice_versions AS v

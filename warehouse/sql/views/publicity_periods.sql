@@ -1,6 +1,7 @@
 -- depends: notices, latest_cycle
 -- publicity_periods: each notice's 公开期限 and where the latest completed cycle's
--- date (as_of, from latest_cycle; NULL before the first cycle) stands in it.
+-- date (as_of, from latest_cycle; NULL before the first cycle) stands in it: phase,
+-- days_left and days_label by the macros of core/periods.py (warehouse.db.vocabulary_sql).
 CREATE OR REPLACE VIEW publicity_periods AS
 SELECT
     n.notice_id,
@@ -16,12 +17,9 @@ SELECT
     n.publicity_end_derived,
     n.publicity_raw,
     c.as_of,
-    CASE
-        WHEN c.as_of < n.publicity_start THEN 'upcoming'
-        WHEN c.as_of <= n.publicity_end THEN 'open'
-        WHEN c.as_of > n.publicity_end THEN 'closed'
-    END                                                         AS phase,
-    n.publicity_end - c.as_of                                   AS days_left
+    period_phase(n.publicity_start, n.publicity_end, c.as_of)   AS phase,
+    days_left(n.publicity_end, c.as_of)                         AS days_left,
+    days_label(n.publicity_start, n.publicity_end, c.as_of)     AS days_label
 FROM notices AS n
 LEFT JOIN latest_cycle AS c ON true
 WHERE n.publicity_end IS NOT NULL;

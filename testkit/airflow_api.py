@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.screenshots import shoot
+from testkit.screenshots import shoot
 from zgwatch.airflow.launcher import USER
 
 

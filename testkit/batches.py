@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from core.batch import Batch
 from crawler.items import FetchRecord, ListingEntry, NoticeRecord
 
 BASE = "http://127.0.0.1:8000/xunshizgls/"
@@ -230,13 +231,13 @@ class FakeColumn:
 
 def write_batch(batch: Path, fetches, listings, notices, summary: dict, *, done: bool = True):
     """Write records as the crawler does; ``DONE`` last."""
-    batch.mkdir(parents=True, exist_ok=True)
-    for name, records in (("fetches", fetches), ("listings", listings), ("notices", notices)):
-        with (batch / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
+    files = Batch(batch)
+    files.dir.mkdir(parents=True, exist_ok=True)
+    for path, records in ((files.fetches, fetches), (files.listings, listings),
+                          (files.notices, notices)):
+        with path.open("w", encoding="utf-8") as fh:
             for r in records:
                 fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
-    (batch / "summary.json").write_text(
-        json.dumps({"batch_id": batch.name, **summary}, ensure_ascii=False), encoding="utf-8"
-    )
+    files.write_summary({"batch_id": batch.name, **summary})
     if done:
-        (batch / "DONE").write_text("", encoding="utf-8")
+        files.mark_done()
