@@ -42,7 +42,7 @@ from bench.airflow_start import (  # noqa: E402
     wait,
 )
 from replica import running  # noqa: E402
-from tests.support import airflow_api  # noqa: E402
+from testkit import airflow_api  # noqa: E402
 from zgwatch.airflow import launcher as airflow_local  # noqa: E402
 from zgwatch.sinks import free_port  # noqa: E402
 

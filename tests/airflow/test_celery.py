@@ -28,9 +28,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from testkit import airflow_api
 from tests.airflow.conftest import clean_env
 from tests.airflow.test_airflow_e2e import Launcher
-from tests.support import airflow_api
 from tests.support.processes import ZGWATCH, processes_mentioning, running, wait_until
 from warehouse.lake import attach
 from zgwatch.airflow import launcher as airflow_local

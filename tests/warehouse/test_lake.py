@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from core.errors import StageFailed
-from tests.warehouse.batches import FakeColumn
+from testkit.batches import FakeColumn
 from tests.warehouse.conftest import REPO
 from warehouse.db import connect
 from warehouse.diff import detect_changes
