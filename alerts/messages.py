@@ -50,6 +50,8 @@ INCIDENT_LABELS = {
     "destination_failing": "告警渠道持续发送失败",
     "deliveries_given_up": "告警已放弃发送",
     "step_failed": "运行步骤失败",
+    "alert_flood": "告警过多, 已合并为汇总",
+    "crawl_runaway": "抓取失控, 已提前停止",
 }
 # What to do first, in one line; the runbook (docs/operators.md) has a section per kind.
 INCIDENT_ACTIONS = {
@@ -61,6 +63,8 @@ INCIDENT_ACTIONS = {
     "destination_failing": "检查该渠道的地址与密钥; 见运维手册「Destination failing」",
     "deliveries_given_up": "渠道恢复后按上面的重新发送命令补发; 见运维手册「Deliveries given up」",
     "step_failed": "打开日志链接看原因; 见运维手册「A step failing」",
+    "alert_flood": "在浏览器打开栏目核对新通报是否真实; 见运维手册「Alert flood」",
+    "crawl_runaway": "在浏览器打开栏目核对 (新通报数量、分页); 见运维手册「Crawl runaway」",
 }
 
 UNREAD_REASONS = frozenset({"missing", "unknown", "none"})  # the field is not there at all

@@ -36,7 +36,7 @@ ARTICLE_GRACE = timedelta(hours=24)
 # The incidents the alert stage opens and closes from what it sees; others
 # (a failing step) are opened and closed by whoever runs the step.
 CHECKED_KINDS = ("column_unreadable", "all_blocked", "list_incomplete", "article_failing",
-                 "destination_failing", "deliveries_given_up")
+                 "destination_failing", "deliveries_given_up", "alert_flood", "crawl_runaway")
 STEP_FAILED = "step_failed"
 
 
@@ -57,6 +57,7 @@ def _column_trouble(con, source: str, now: datetime) -> tuple[str | None, list[T
     batch_id = latest[0]
     whole = _whole_column_trouble(con, source, batch_id)
     lasting = _list_incomplete(con, source, batch_id) + _articles_failing(con, now)
+    lasting += _runaway(con, source, batch_id)
     if whole:  # keep partial-failure incidents already open; open none beside the whole column's
         is_open = {(r[1], r[2]) for r in SQL.execute(con, "open_incidents",
                                                   kinds=list(CHECKED_KINDS)).fetchall()}
@@ -88,6 +89,15 @@ def _whole_column_trouble(con, source: str, batch_id: str) -> list[Trouble]:
             )
         )
     return out
+
+
+def _runaway(con, source: str, batch_id: str) -> list[Trouble]:
+    """``crawl_runaway``: the latest crawl stopped itself (invented notices, time budget)."""
+    (why,) = SQL.execute(con, "batch_runaway", batch_id=batch_id).fetchone()
+    if not why:
+        return []
+    return [Trouble("crawl_runaway", "", source,
+                    f"批次 {batch_id}: 抓取已提前停止, 列表未读全, 撤下无法确认: {why}")]
 
 
 def _list_incomplete(con, source: str, batch_id: str) -> list[Trouble]:
@@ -138,6 +148,13 @@ def _destination_trouble(con, stakeholders: list[Destination], now: datetime,
                                f"{h.given_up} 条告警在连续 {max_attempts} 次运行发送失败后已放弃, "
                                f"最近一次于 {shanghai_time(h.last_given_up)}{how}"))
     return out
+
+
+def flood_trouble(destination: Destination, messages: int, threshold: int) -> Trouble:
+    """``alert_flood``: one run would have sent ``messages`` messages to ``destination``."""
+    return Trouble("alert_flood", destination.url_hash, destination.masked,
+                   f"本轮应发 {messages} 条告警, 超过每轮上限 {threshold} 条 (flood_threshold), "
+                   "已合并为一条汇总发送; 栏目是否在大量产生新通报?")
 
 
 def _failing_detail(h: Health, max_attempts: int) -> str:

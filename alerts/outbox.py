@@ -80,6 +80,17 @@ def enqueue_events(con, destination: Destination, now: datetime, run: int) -> in
                    digest=destination.digest, **_who(destination)).fetchone()[0]
 
 
+def cap_flood(con, destination: Destination, run: int, threshold: int) -> int:
+    """When this run queued more than ``threshold`` messages for ``destination``, make them
+    the run's one digest; the number of messages so merged (0 when under the threshold)."""
+    who = _who(destination)
+    n = execute(con, "run_messages", run=str(run), **who).fetchone()[0]
+    if n <= threshold:
+        return 0
+    execute(con, "flood_to_digest", run=str(run), **who)
+    return n
+
+
 def _listed(n: OpenNotice) -> dict[str, Any]:
     """A notice of the baseline's lists, as stored in the message's payload."""
     return {"notice_id": n.notice_id, "url": n.url, "title": n.title, "issuer": n.issuer,

@@ -15,7 +15,7 @@ from alerts.dispatch import RETRY_PAUSES, SendStats, plan, send_pending
 from alerts.logs import masking
 from alerts.messages import utc_now
 from core.sqlfiles import transaction
-from core.vocabulary import MAX_ATTEMPTS
+from core.vocabulary import FLOOD_MESSAGES, MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class AlertConfig:
     source: str = ""  # the column, named in operators' messages
     resend_hint: str = ""  # how operators re-send given-up deliveries (the application's command)
     site_url: str | None = None  # the history site's public base URL: alerts link to it
+    # more messages than this for one destination in one run: one digest and an incident
+    flood_threshold: int = FLOOD_MESSAGES
 
 
 @dataclass
@@ -73,9 +75,11 @@ class AlertReport:
         return [f"{channel}  {subject}" for channel, subject in self.planned]
 
 
-def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime) -> int:
-    """Queue the baseline summary (first, so it is sent first), then the events."""
-    queued = 0
+def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime,
+                        flood_threshold: int) -> tuple[int, list[operators.Trouble]]:
+    """Queue the baseline summary (first, so it is sent first), then the events; (rows
+    queued, an ``alert_flood`` trouble per destination whose run was a flood)."""
+    queued, floods = 0, []
     run = outbox.next_run(con) if stakeholders else 0
     for t in stakeholders:
         baseline = outbox.baseline_facts(con, t) if t.wants_kind("new") else None
@@ -83,7 +87,9 @@ def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime) -> 
             batch_id, facts = baseline
             queued += outbox.enqueue_message(con, t, f"baseline:{batch_id}", facts, now)
         queued += outbox.enqueue_events(con, t, now, run)
-    return queued
+        if merged := outbox.cap_flood(con, t, run, flood_threshold):
+            floods.append(operators.flood_trouble(t, merged, flood_threshold))
+    return queued, floods
 
 
 def _open_channels(destinations: list[Destination]) -> dict[str, Channel]:
@@ -112,7 +118,8 @@ def _stage(
     for d in destinations:
         outbox.register(con, d, clock())
 
-    report.queued += _queue_stakeholders(con, stakeholders, clock())
+    queued, floods = _queue_stakeholders(con, stakeholders, clock(), config.flood_threshold)
+    report.queued += queued
     first = outbox.pending(con, [t.url_hash for t in stakeholders], STAKEHOLDERS)
     stats = send(first, channels)
 
@@ -123,7 +130,7 @@ def _stage(
         resend_hint=config.resend_hint,
     )
     report.incidents_opened, report.incidents_closed = operators.reconcile(
-        con, troubles, batch_id, clock()
+        con, troubles + floods, batch_id, clock()
     )
     report.queued += operators.enqueue_notices(con, ops, clock())
     report.queued += gaps.enqueue_gaps(con, ops, clock())

@@ -18,8 +18,9 @@ into links with ``join(site_url, path)`` when a public base URL is configured
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin, urlsplit
+
+from core.vocabulary import is_notice_id
 
 INDEX = "index.html"
 CHANGES = "changes.html"
@@ -28,13 +29,12 @@ FEED = "feed.atom"
 NOTICES_DIR = "notices"
 ARCHIVE_DIR = "archive"  # every file under it is an archived copy: served with ARCHIVE_CSP
 
-_NOTICE_ID = re.compile(r"^\d{1,20}$")  # the number in post_N.html (vocabulary.ARTICLE_URL)
-
 
 def _checked(notice_id: str) -> str:
-    """``notice_id`` if it is a notice id; a path must never climb out of its folder."""
+    """``notice_id`` if it is a notice id (``vocabulary.NOTICE_ID``); a path must never climb
+    out of its folder."""
     notice_id = str(notice_id)
-    if not _NOTICE_ID.match(notice_id):
+    if not is_notice_id(notice_id):
         raise ValueError(f"not a notice id: {notice_id!r}")
     return notice_id
 

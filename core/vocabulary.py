@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -112,19 +112,35 @@ class PageKind(StrEnum):
 # -- the site -----------------------------------------------------------------------------------
 
 REAL_COLUMN = "https://www.gdjct.gd.gov.cn/xunshizgls/"
+# A notice's id: the number in post_<id>.html, ASCII digits only (a full-width １ or an
+# Arabic-Indic ١ makes a look-alike page), at most 20 of them (the site's paths, a
+# BIGINT). The one grammar of the crawler, the warehouse's load and the site's paths;
+# ``NOTICE_ID.pattern`` is also a valid regular expression for DuckDB (RE2).
+NOTICE_ID = re.compile(r"[0-9]{1,20}", re.ASCII)
 # The platform's URL shapes: an article is post_<id>.html, a further list page index_<n>.html.
-ARTICLE_URL = re.compile(r"post_(\d+)\.s?html?$")
+ARTICLE_URL = re.compile(r"post_([0-9]+)\.s?html?$", re.ASCII)
+# What looks like an article link whatever its id: one whose id is not a NOTICE_ID is a fault.
+ARTICLE_LIKE_URL = re.compile(r"post_([^/]+?)\.s?html?$")
 LIST_PAGE_URL = re.compile(r"index_(\d+)\.s?html?$")
 _INDEX_PAGE = re.compile(r"(?<=/)index\.s?html?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def is_notice_id(text: object) -> bool:
+    """Whether ``text`` is a notice id (``NOTICE_ID``, the whole of it)."""
+    return isinstance(text, str) and NOTICE_ID.fullmatch(text) is not None
+
+
 def column_url(text: str) -> str:
     """A column's index URL as it is fetched and stored: scheme and host in lower case,
     no default port, no fragment; ``ValueError`` (saying why, never echoing it) when it is
-    not an http(s) URL with a host and a valid port, or when it holds a user name or password.
+    not an http(s) URL with a host and a valid port, or when it holds a user name or password,
+    a space or a control character (``urlsplit`` would quietly drop a line break).
     """
-    parts = urlsplit(text.strip())
+    text = text.strip()
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError("must not hold a space or control character")
+    parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or "://" not in text:
         raise ValueError("must be an http(s) URL of the column's index")
@@ -143,6 +159,17 @@ def column_url(text: str) -> str:
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the default port spelt out; a bad port is None.
+    Nothing the crawler asks for leaves the column's origin."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or ""), port
 
 
 def column_key(url: str) -> str:
@@ -164,8 +191,20 @@ REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
 MAX_ATTEMPTS = 8  # failed runs after which a delivery is given up (failed)
+# More messages than this for one destination in one alert run is a flood (a column
+# inventing notices): that destination gets the run's one digest instead, and operators
+# an incident. A real cycle brings a handful of notices.
+FLOOD_MESSAGES = 20
+# A removal takes two absences (off a complete list, 404/410) on distinct cycles: an
+# absence counts only this long after the last one counted, so a rerun minutes later
+# (after a killed run, or by hand) never confirms one. Hourly cycles are an hour apart.
+ABSENCE_INTERVAL = timedelta(minutes=30)
 # The list walk's hard cap: 40,000 notices at 20 a page, a hundred times the real column.
 MAX_LIST_PAGES = 2000
+# Seconds one crawl may take before it stops with what it has (list incomplete, a
+# crawl_runaway incident): a runaway walk at the cap was 11.7 h at the default delay.
+# Under an hour, so an hourly cycle never runs into the next.
+CRAWL_BUDGET = 3000.0
 # List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager
 # naming pages past them is running away.
 BARREN_LIST_PAGES = 3

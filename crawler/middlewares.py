@@ -1,11 +1,41 @@
-"""Downloader middleware: retries with exponential backoff."""
+"""Downloader middleware: every request on the column's origin; retries with exponential backoff."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+
+from core.vocabulary import origin
+
+log = logging.getLogger(__name__)
+
+
+class SameOriginMiddleware:
+    """No request leaves the column's scheme, host and port: not robots.txt, not a redirect.
+
+    Scrapy's offsite check compares host names only, so a redirect to another port of
+    the same host (another service there) or to another scheme was followed. First in
+    the chain, so a request refused here is never sent.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        source = self.crawler.spider.source
+        if origin(request.url) != origin(source) or origin(source)[2] is None:
+            log.warning("not fetched, another origin than the column's (%s): %s",
+                        "://".join(origin(source)[:2]), request.url)
+            raise IgnoreRequest(f"another origin than the column's: {request.url}")
+        return None
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

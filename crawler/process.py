@@ -53,6 +53,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backoff", type=float, default=1.0)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--max-list-pages", type=int, default=v.MAX_LIST_PAGES)
+    p.add_argument("--budget", type=float, default=v.CRAWL_BUDGET,
+                   help="seconds the crawl may take; then it stops with what it has")
     p.add_argument("--parent-pid", type=int, default=0,
                    help="end at once if this process is not (or no longer) the parent")
     p.add_argument("--read-workers", type=int, default=-1,
@@ -79,6 +81,7 @@ def scrapy_settings(args: argparse.Namespace):
         "ZGWATCH_RAW_DIR": str(args.raw_dir),
         "ZGWATCH_READ_WORKERS": args.read_workers,
         "ZGWATCH_MAX_LIST_PAGES": args.max_list_pages,
+        "CLOSESPIDER_TIMEOUT": args.budget,
         "LOG_FILE": str(Batch(args.batch_dir).log),
         "LOG_LEVEL": args.log_level,
         "USER_AGENT": args.user_agent,
@@ -113,6 +116,7 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
         "list_pages_ok": stats.get("zgwatch/list_pages_ok", 0),
         "listed": stats.get("zgwatch/listed", 0),
         "list_runaway": stats.get("zgwatch/list_runaway"),
+        "runaway": stats.get("zgwatch/runaway"),
         "storage_error": stats.get(STORAGE_ERROR),
         "first_page_outcome": stats.get("zgwatch/first_page_outcome", v.Outcome.ERROR),
         "first_page_reason": stats.get("zgwatch/first_page_reason", ""),
@@ -124,6 +128,9 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE = 5.0  # seconds a graceful stop may take after SIGTERM/SIGINT
 SAYS = "crawl: "  # how this process's one line for the caller (crawler.runner) begins
+# How a crawl that wrote a whole batch ends: done, or stopped at its time budget (what it
+# fetched is recorded; the list is incomplete, the spider says why: summary "runaway").
+WHOLE_BATCH = frozenset({"finished", "closespider_timeout"})
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -205,7 +212,7 @@ def _crawl(args: argparse.Namespace) -> int:
     summary = summarise(args.batch_dir, args.source, stats, time.monotonic() - started)
     batch = Batch(args.batch_dir)
     batch.write_summary(summary)
-    if summary["storage_error"] or summary["finish_reason"] != "finished":
+    if summary["storage_error"] or summary["finish_reason"] not in WHOLE_BATCH:
         print(_early_end_line(summary), file=sys.stderr)
         return 1
     batch.mark_done()

@@ -45,6 +45,7 @@ class CrawlOptions:
     recent_days: int = v.RECENT_DAYS
     revisit_days: float = v.REVISIT_DAYS
     max_list_pages: int = v.MAX_LIST_PAGES
+    crawl_budget: float = v.CRAWL_BUDGET  # seconds; past it the crawl stops with what it has
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
         "--concurrency", str(concurrency),
         "--backoff", str(options.delay if backoff is None else backoff),
         "--max-list-pages", str(options.max_list_pages),
+        "--budget", str(options.crawl_budget),
         "--parent-pid", str(os.getpid()),
     ]
     if known is not None:

@@ -29,6 +29,8 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 30.0
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # a page that stays down is recorded, not an error
 DOWNLOADER_MIDDLEWARES = {
+    # nothing leaves the column's scheme, host and port (robots.txt and redirects included)
+    "crawler.middlewares.SameOriginMiddleware": 50,
     # a page is classified as served: a <meta refresh> page (a shield's, say) is not followed
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # the column is public

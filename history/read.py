@@ -8,15 +8,17 @@ is enough). Notice pages are read in chunks of ids, so a full build of
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from core.sqlfiles import SqlFile
-from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, CONTENT_OUTCOMES
+from core.vocabulary import ALERTED_KINDS, BASELINE_ALERTED, CONTENT_OUTCOMES, is_notice_id
 
 SQL = SqlFile(Path(__file__).parent / "sql" / "site.sql")
+log = logging.getLogger("history")
 
 
 def _csv(values: Sequence[str]) -> str:
@@ -80,11 +82,21 @@ class NoticeSummary:
 
 
 def notice_summaries(con) -> list[NoticeSummary]:
-    """Every notice ever seen, newest publication first."""
-    return [
+    """Every notice ever seen, newest publication first (one whose id is no notice id, which
+    an older version could load, is left out: it has no page, and is logged)."""
+    return _notice_ids_only([
         NoticeSummary(*row[:10], _instant(row[10]), row[11])
         for row in SQL.rows(con, "index_rows")
-    ]
+    ])
+
+
+def _notice_ids_only(rows: list) -> list:
+    """``rows`` without those whose ``notice_id`` is not a notice id (``vocabulary.NOTICE_ID``)."""
+    kept = [r for r in rows if is_notice_id(r.notice_id)]
+    if dropped := [r.notice_id for r in rows if not is_notice_id(r.notice_id)]:
+        log.warning("site: %d row(s) of ids that are no notice id left out (%s)",
+                    len(dropped), ", ".join(repr(i)[:40] for i in dropped[:3]))
+    return kept
 
 
 # -- one notice's page ------------------------------------------------------------------------
@@ -219,7 +231,7 @@ def recent_changes(con, limit: int) -> list[ChangeRow]:
     """The newest ``limit`` events alerted one by one, newest first."""
     rows = SQL.rows(con, "recent_changes", limit=limit,
                 baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
-    return [ChangeRow(*r[:5], _instant(r[5]), *r[6:]) for r in rows]
+    return _notice_ids_only([ChangeRow(*r[:5], _instant(r[5]), *r[6:]) for r in rows])
 
 
 def baseline_counts(con) -> dict[str, tuple[dict[str, int], datetime, date]]:
@@ -311,4 +323,4 @@ def feed_events(con, limit: int) -> list[FeedEvent]:
     """The newest ``limit`` alerted events, newest first."""
     rows = SQL.rows(con, "feed_events", limit=limit, alerted=sorted(ALERTED_KINDS),
                 baseline_alerted=sorted(BASELINE_ALERTED))  # fmt: skip
-    return [FeedEvent(*r[:7], _instant(r[7]), *r[8:]) for r in rows]
+    return _notice_ids_only([FeedEvent(*r[:7], _instant(r[7]), *r[8:]) for r in rows])

@@ -3,12 +3,21 @@ static file server, plus the headers a real host should send too.
 
 Archived copies (``archive/…``) are served with ``ARCHIVE_CSP`` and ``sandbox``:
 the browser runs no script in them even if one got past the sanitiser. Other
-pages get ``PAGE_CSP``, which allows only the site's own script file.
+pages get ``PAGE_CSP``, which allows only the site's own script file. The
+choice is made on the path as it is resolved (``/notices/../archive/…`` is an
+archived copy).
+
+Only regular files inside the folder are served, symbolic links followed only
+while they stay inside it; a directory is its ``index.html`` or a 404 (no
+listing); a path holding NUL is a 400. Each connection may sit idle for
+``IDLE_TIMEOUT`` seconds, and the listen backlog is ``BACKLOG``, so a crowd of
+slow or half-sent requests neither holds threads for ever nor turns others away.
 """
 
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -24,6 +33,8 @@ from history.files import MANIFEST
 from history.pages import PAGE_CSP
 
 HOST = "127.0.0.1"
+BACKLOG = 1024  # connections waiting to be accepted (socketserver's default is 5)
+IDLE_TIMEOUT = 15.0  # seconds a connection may send or take nothing before it is closed
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -34,10 +45,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
                       ".json": "application/json", ".html": "text/html; charset=utf-8",
                       ".css": "text/css; charset=utf-8"}  # fmt: skip
     verbose = False
+    timeout = IDLE_TIMEOUT
+    site_path = ""  # the request's path as resolved: what the CSP is chosen from
 
     def end_headers(self) -> None:
-        path = unquote(urlsplit(self.path).path)
-        if sitemap.is_archived_copy(path):
+        if sitemap.is_archived_copy(self.site_path):
             self.send_header("Content-Security-Policy", f"{ARCHIVE_CSP}; sandbox")
         else:
             self.send_header("Content-Security-Policy", PAGE_CSP)
@@ -46,10 +58,38 @@ class SiteHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self):
-        if Path(unquote(urlsplit(self.path).path)).name == MANIFEST:
-            self.send_error(404)  # the build's bookkeeping is not part of the site
+        self.site_path = ""
+        status, path = self.resolve(unquote(urlsplit(self.path).path))
+        if status != 200:
+            self.send_error(status)
             return None
+        self.path = path  # the standard handler serves what translate_path makes of it
         return super().send_head()
+
+    def resolve(self, path: str) -> tuple[int, str]:
+        """(200, the site path of the regular file to serve), or (400 or 404, "").
+
+        ``path`` is the request's path, percent-decoded.
+        """
+        if "\0" in path:
+            return 400, ""
+        normal = posixpath.normpath("/" + path.lstrip("/"))  # "/.." is "/": never above it
+        root = Path(self.directory).resolve()
+        try:
+            target = (root / normal.lstrip("/")).resolve()
+            if target.is_dir():
+                target, normal = target / sitemap.INDEX, posixpath.join(normal, sitemap.INDEX)
+            if not target.is_relative_to(root) or not target.is_file() or \
+                    target.name == MANIFEST:  # the build's bookkeeping is not part of the site
+                return 404, ""
+        except (OSError, ValueError):  # a name too long, a loop of links
+            return 404, ""
+        self.site_path = normal
+        return 200, normal
+
+    def list_directory(self, path):
+        self.send_error(404)  # never a listing (resolve sends no directory here anyway)
+        return None
 
     def log_message(self, format: str, *args) -> None:
         if self.verbose:
@@ -64,14 +104,22 @@ def check_site(site_dir: Path) -> Path:
     return site_dir
 
 
-def make_server(site_dir: Path, port: int, *, verbose: bool = False) -> ThreadingHTTPServer:
+class SiteServer(ThreadingHTTPServer):
+    """One thread per connection (each closed after ``IDLE_TIMEOUT`` idle), a real backlog."""
+
+    request_queue_size = BACKLOG
+
+
+def make_server(site_dir: Path, port: int, *, verbose: bool = False,
+                idle_timeout: float = IDLE_TIMEOUT) -> ThreadingHTTPServer:
     """A server for ``site_dir`` on 127.0.0.1:``port`` (0: any free port), not started yet.
 
     ``OSError`` when the port cannot be had (in use, not allowed).
     """
-    handler = partial(type("Handler", (SiteHandler,), {"verbose": verbose}),
+    handler = partial(type("Handler", (SiteHandler,), {"verbose": verbose,
+                                                       "timeout": idle_timeout}),
                       directory=str(check_site(site_dir)))  # fmt: skip
-    return ThreadingHTTPServer((HOST, port), handler)
+    return SiteServer((HOST, port), handler)
 
 
 def serve(site_dir: Path, port: int, *, announce=print) -> None:

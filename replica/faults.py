@@ -6,7 +6,9 @@ None of them is a change to a notice: ``gbk`` serves the same text in another
 encoding, ``empty`` an empty list for a while. Two are hostile pagers, which
 a crawler must not follow without end: ``pager_endless`` (every list page links
 a next one, and pages past the last repeat its notices) and ``pager_far_last``
-(尾页 points to page 1,000,000; the pages past the last answer 404).
+(尾页 points to page 1,000,000; the pages past the last answer 404). ``hostile_ids``
+lists, above a list page's notices, links whose id is no notice id (``HOSTILE_IDS``:
+25 digits, full-width and Arabic-Indic digits, letters); their pages answer 404.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from replica.response import Response
 
 FAULT_KINDS = (
     "500", "502", "503", "hang", "blocked", "blocked200", "truncated", "dropped", "gbk",
-    "gbk_as_utf8", "empty", "pager_endless", "pager_far_last",
+    "gbk_as_utf8", "empty", "pager_endless", "pager_far_last", "hostile_ids",
 )
+HOSTILE_IDS = ("1" * 25, "１４００００１", "١٤٠٠٠٠١", "202033abc")
 # List-page faults that change the pager (see Replica.list_page).
 PAGER_FAULTS = ("pager_endless", "pager_far_last")
 FAR_LAST_PAGE = 1_000_000  # where pager_far_last's 尾页 points

@@ -36,6 +36,8 @@ def respond(
 ) -> Response | Hang | Dropped:
     """The answer to a GET of ``target`` (path and query) with request ``headers``."""
     path = urlsplit(target).path
+    if (location := site.redirects.get(path)) is not None:
+        return Response(302, b"", {"Location": location})
     # /xunshizgls/ and /xunshizgls/index.html are one page: a fault on either hits both.
     aliases = (path, COLUMN + "index.html") if path == COLUMN else (path,)
     fault = site.faults.take(*aliases)
@@ -67,7 +69,8 @@ def _route(
         page_no = int(match.group(1) or 1)
         # The platform names page 1 index.html only; index_1.html does not exist.
         pager = list_fault if list_fault in PAGER_FAULTS else None
-        body = (site.list_page(page_no, empty=list_fault == "empty", pager=pager)
+        body = (site.list_page(page_no, empty=list_fault == "empty", pager=pager,
+                               hostile_ids=list_fault == "hostile_ids")
                 if match.group(1) != "1" else None)
         return Response.html(200, body) if body is not None else not_found()
     if match := ARTICLE.match(path):

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from replica.edits import one_character_changed, replaced, with_period
-from replica.faults import FAR_LAST_PAGE, FaultBook
+from replica.faults import FAR_LAST_PAGE, HOSTILE_IDS, FaultBook
 from replica.generator import DEFAULT_TODAY, Listing, build_catalog, notice_rng, write_notice
 from replica.issuers import ISSUERS, find_issuer
 from replica.model import NoticeSpec
@@ -85,6 +85,8 @@ class Replica:
         # (method, path, User-Agent) of the latest requests: what a crawler really asked
         self.requests: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=100_000)
         self.robots_txt: bytes | None = None  # None: the default robots.txt of routes.py
+        # path -> where it redirects (302 with that Location): a site sending a crawler away
+        self.redirects: dict[str, str] = {}
         self.active = self.max_active = 0  # requests being answered now, and the most at once
         self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
         self._lock = threading.RLock()
@@ -135,14 +137,16 @@ class Replica:
     list_path = staticmethod(list_path)
 
     def list_page(
-        self, page_no: int, *, empty: bool = False, pager: str | None = None
+        self, page_no: int, *, empty: bool = False, pager: str | None = None,
+        hostile_ids: bool = False,
     ) -> bytes | None:
         """List page ``page_no`` as HTML, None past the last page; ``empty`` lists nothing.
 
         ``pager`` is a hostile pager: ``pager_endless`` serves every page number,
         those past the last with the last page's notices again (a CMS clamping
         the number), each linking a next page; ``pager_far_last`` points 尾页 at
-        page 1,000,000 (the pages past the last still answer 404).
+        page 1,000,000 (the pages past the last still answer 404). ``hostile_ids`` lists
+        links whose id is no notice id (``faults.HOSTILE_IDS``) above the notices.
         """
         with self._lock:
             pages = page_count(len(self._order))
@@ -150,6 +154,9 @@ class Replica:
                 return None
             shown = min(page_no, pages)
             entries = [] if empty else self._order[(shown - 1) * PAGE_SIZE : shown * PAGE_SIZE]
+            if hostile_ids and entries:
+                entries = [dataclasses.replace(entries[0], notice_id=i) for i in HOSTILE_IDS] \
+                    + entries
             template = self._template
         claimed = {"pager_endless": page_no + 1, "pager_far_last": FAR_LAST_PAGE}.get(pager, pages)
         return render_list(template, page_no, claimed, entries)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from core.vocabulary import NOTICE_ID
+
 ISO_UTC = "%Y-%m-%dT%H:%M:%S+00:00"  # the session is UTC (warehouse.db.connect)
+# An id an older version loaded that is no notice id is not the crawler's to revisit.
+_IS_NOTICE_ID = "regexp_full_match(s.notice_id, '" + NOTICE_ID.pattern + "')"
 KNOWN_QUERY = f"""
     SELECT s.notice_id, s.url, s.status,
            coalesce(v.published_on, s.listed_on)    AS published_on,
@@ -16,6 +20,7 @@ KNOWN_QUERY = f"""
     FROM notice_state AS s
     LEFT JOIN notice_versions AS v
            ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
+    WHERE {_IS_NOTICE_ID}
     ORDER BY s.notice_id
 """
 

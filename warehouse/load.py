@@ -21,9 +21,10 @@ Rules (docs/warehouse.md, "Load"):
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -32,10 +33,11 @@ from core.batch import Batch, batch_started_at, is_batch_id
 from core.errors import BatchError
 from core.sqlfiles import SqlFile, transaction
 from core.testhook import pause_point
-from core.vocabulary import Outcome
+from core.vocabulary import ABSENCE_INTERVAL, NOTICE_ID, Outcome
 from warehouse import column
 
 SQL = SqlFile(Path(__file__).parent / "sql" / "stages" / "load.sql")
+log = logging.getLogger("warehouse")
 
 # The columns read from each file, with their types (crawler/items.py).
 FETCH_COLUMNS = {
@@ -82,10 +84,12 @@ class LoadResult:
         )
 
 
-def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path) -> list[LoadResult]:
+def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path, *,
+                 absence_interval: timedelta = ABSENCE_INTERVAL) -> list[LoadResult]:
     """Load every complete batch under ``batches_dir`` newer than the last loaded, oldest first.
 
     Batches still being written (no ``DONE``) are left for a later call.
+    ``absence_interval`` as in ``load_batch``.
     """
     batches_dir = Path(batches_dir)
     if not batches_dir.is_dir():
@@ -95,11 +99,16 @@ def load_pending(con: duckdb.DuckDBPyConnection, batches_dir: Path) -> list[Load
         d for d in batches_dir.iterdir()
         if is_batch_id(d.name) and d.name > newest and Batch(d).is_done()
     )  # fmt: skip
-    return [load_batch(con, d) for d in due]
+    return [load_batch(con, d, absence_interval=absence_interval) for d in due]
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
-    """Load one complete batch in one transaction; a batch already loaded changes nothing."""
+def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, *,
+               absence_interval: timedelta = ABSENCE_INTERVAL) -> LoadResult:
+    """Load one complete batch in one transaction; a batch already loaded changes nothing.
+
+    A notice's absence (off a complete list, its page 404/410) counts towards its removal
+    only ``absence_interval`` or more after the last one counted (a rerun is no new cycle).
+    """
     batch = Batch(batch_dir)
     batch_id = batch.id
     started_at = batch_started_at(batch_id)
@@ -119,7 +128,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> LoadResult:
         column.record_first(con, summary.get("source"), batch_id,
                             summary.get("first_page_outcome") == Outcome.OK)
         complete = bool(summary.get("list_complete"))
-        counts = _load(con, batch_dir, batch_id, started_at, complete)
+        counts = _load(con, batch_dir, batch_id, started_at, complete, absence_interval)
         SQL.execute(con, "insert_batch", batch_id=batch_id, at=started_at,
                     source=summary.get("source"), list_complete=complete,
                     summary=json.dumps(summary, ensure_ascii=False), **counts)
@@ -143,17 +152,24 @@ def _file_view(con, name: str, path: Path, columns: dict[str, str]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
 
 
-def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool) -> dict:
+def _load(con, batch_dir: Path, batch_id: str, at: datetime, list_complete: bool,
+          absence_interval: timedelta) -> dict:
     batch = Batch(batch_dir)
     _file_view(con, "batch_fetch_file", batch.fetches, FETCH_COLUMNS)
     _file_view(con, "batch_listing_file", batch.listings, LISTING_COLUMNS)
     _file_view(con, "batch_notice_file", batch.notices, NOTICE_COLUMNS)
+    # $notice_id: the notice id grammar; an id outside it is never loaded (defence in depth)
+    refused, some = SQL.execute(con, "refused_ids", notice_id=NOTICE_ID.pattern).fetchone()
+    if refused:
+        log.warning("batch %s: %d id(s) that are no notice id not loaded (%s)", batch_id,
+                    refused, ", ".join(repr(i) for i in some))
     for name in ("stage_fetches", "stage_listings", "stage_notices", "insert_fetches",
                  "insert_listings"):
-        SQL.execute(con, name, batch_id=batch_id)
+        SQL.execute(con, name, batch_id=batch_id, notice_id=NOTICE_ID.pattern)
     new_notices = SQL.changed(con, "insert_new_notices", batch_id=batch_id, at=at)
     new_versions = _insert_new_versions(con, batch_id)
-    SQL.execute(con, "update_state", batch_id=batch_id, at=at, list_complete=list_complete)
+    SQL.execute(con, "update_state", batch_id=batch_id, at=at, list_complete=list_complete,
+                absence_interval=absence_interval)
     return {
         "fetches": _count(con, "batch_fetches"),
         "listings": _count(con, "batch_listings"),

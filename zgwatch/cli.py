@@ -194,10 +194,42 @@ def _serve(settings: Settings, site_dir: Path | None, port: int) -> int:
     return 0
 
 
-def _check_writable(settings: Settings) -> None:
-    """The data directory and the warehouse's folder must exist or be creatable (exit 2)."""
-    _writable_folder("--data-dir", settings.data_dir)
-    _writable_folder("--db", settings.db.parent)
+def _check_writable(settings: Settings, command: str) -> list[Path]:
+    """The data directory, the warehouse's folder and (for ``run``, which publishes it) the
+    site folder must exist or be creatable (exit 2); the folders this made, outermost first."""
+    made: list[Path] = []
+    folders = [("--data-dir", settings.data_dir), ("--db", settings.db.parent)]
+    if command == "run":
+        folders.append(("site_dir" if settings.site_dir else "site folder", settings.site_folder))
+    try:
+        for what, folder in folders:
+            made += _missing(folder)
+            _writable_folder(what, folder)
+    except ConfigError:
+        _remove_made(made)
+        raise
+    return made
+
+
+def _missing(folder: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would make for ``folder``, outermost first."""
+    missing = []
+    for f in (folder.absolute(), *folder.absolute().parents):
+        if f.exists():
+            break
+        missing.append(f)
+    return missing[::-1]
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Undo the folders a refused command made: they go if they hold nothing but the
+    cycle's lock file (a refusal before any work leaves no ``data/`` behind)."""
+    from zgwatch.lock import LOCK_NAME
+
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            (folder / LOCK_NAME).unlink(missing_ok=True)
+            folder.rmdir()  # only when empty: never what someone else put there
 
 
 def _site_dir(folder: Path) -> Path:
@@ -239,8 +271,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return celery_stack.worker(name=args.name, queue=args.queue,
                                    concurrency=args.concurrency, log_port=args.log_port)
     settings = _settings(args)
-    if command in WRITING:
-        _check_writable(settings)
+    if command == "move-column":
+        args.new_source = _new_column(args.new_source)  # before anything is made
+    made = _check_writable(settings, command) if command in WRITING else []
     if command == "airflow" and args.executor == "celery":
         from zgwatch.airflow import celery_stack
 
@@ -253,8 +286,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "serve":
         return _serve(settings, args.site_dir, args.port)
     locked = command in LOCKED and not getattr(args, "dry_run", False)
-    with _cycle_lock(settings) if locked else contextlib.nullcontext():
-        _stage(command, args, settings)
+    try:
+        with _cycle_lock(settings) if locked else contextlib.nullcontext():
+            _stage(command, args, settings)
+    except ConfigError:
+        _remove_made(made)
+        raise
     return 0
 
 
@@ -288,7 +325,7 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
         report = pipeline.alert(settings, dry_run=args.dry_run, retry_failed=args.retry_failed)
         print(f"alert: {report}")
     elif command == "move-column":
-        print(pipeline.move_column(settings, _new_column(args.new_source)))
+        print(pipeline.move_column(settings, args.new_source))
     elif command == "site":
         report = pipeline.build_site(settings, _site_dir(args.site_dir), full=args.full)
         print(report)
@@ -298,6 +335,18 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
             print(path)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(text: str) -> str:
+    """``ZGWATCH_LOG_LEVEL`` as a level name (any case); ``ConfigError`` (exit 2) otherwise."""
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"ZGWATCH_LOG_LEVEL: not a log level (got {text!r}); "
+                          f"one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -305,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         # the demo tells its own story; stage logs would drown it
         quiet = "WARNING" if args.command == "demo" else "INFO"
         logging.basicConfig(
-            level=os.environ.get("ZGWATCH_LOG_LEVEL", quiet),
+            level=log_level(os.environ.get("ZGWATCH_LOG_LEVEL") or quiet),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         return _dispatch(args)

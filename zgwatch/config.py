@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import types
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -50,6 +51,7 @@ ENV = {
     "lake": "ZGWATCH_LAKE",
     "lake_data": "ZGWATCH_LAKE_DATA",
     "source_id": "ZGWATCH_SOURCE_ID",
+    "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -67,17 +69,25 @@ class Settings(BaseModel):
     operators_notify: tuple[str, ...] = ()  # operators' destinations (pipeline trouble)
     as_of: date = Field(default_factory=v.today_in_shanghai)
     warn_days: int = Field(default=v.WARN_DAYS, ge=0, le=366)
-    delay: float = Field(default=v.DELAY, ge=0, le=3600)
-    timeout: float = Field(default=v.TIMEOUT, gt=0, le=3600)
+    delay: float = Field(default=v.DELAY, ge=0, le=3600, allow_inf_nan=False)
+    timeout: float = Field(default=v.TIMEOUT, gt=0, le=3600, allow_inf_nan=False)
     # revisit policy (crawler/revisit.py)
-    recent_days: int = Field(default=v.RECENT_DAYS, ge=0)
-    revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0)
+    recent_days: int = Field(default=v.RECENT_DAYS, ge=0, le=500_000)  # a date stays a date
+    revisit_days: float = Field(default=v.REVISIT_DAYS, gt=0, le=3660, allow_inf_nan=False)
     # the list walk's hard cap (crawler/spiders/column.py); past it: list_runaway
-    max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1)
-    # warehouse: how long to wait for a write lock held by another process
-    lock_wait: float = Field(default=v.LOCK_WAIT, ge=0)
+    max_list_pages: int = Field(default=v.MAX_LIST_PAGES, ge=1, le=1_000_000)
+    # seconds a crawl may take; past it, it stops with what it has (crawl_runaway)
+    crawl_budget: float = Field(default=v.CRAWL_BUDGET, gt=0, le=86400, allow_inf_nan=False)
+    # warehouse: how long to wait for a write lock held by another process (a day at most)
+    lock_wait: float = Field(default=v.LOCK_WAIT, ge=0, le=86400, allow_inf_nan=False)
+    # seconds between two absences that count towards a removal (0: every cycle counts;
+    # the demo's and some tests' cycles are seconds apart)
+    absence_interval: float = Field(default=v.ABSENCE_INTERVAL.total_seconds(), ge=0,
+                                    le=30 * 86400, allow_inf_nan=False)
     # alerts: failed runs after which a delivery is marked failed
-    max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1)
+    max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1, le=10_000)
+    # alerts: more messages than this to one destination in one run are sent as one digest
+    flood_threshold: int = Field(default=v.FLOOD_MESSAGES, ge=1, le=100_000)
     user_agent: str = v.USER_AGENT
     # the history site (history/, docs/site.md): where the publish step writes it, and the
     # public base URL it is served at (links in alerts and the feed; none without it)
@@ -106,6 +116,14 @@ class Settings(BaseModel):
     @classmethod
     def _http_url(cls, value: str) -> str:
         return v.column_url(value)  # checked before any request; scheme and host in lower case
+
+    @field_validator("user_agent")
+    @classmethod
+    def _header_value(cls, value: str) -> str:
+        # sent as an HTTP header: a line break would add headers of its own
+        if not value.strip() or not value.isprintable() or len(value) > 300:
+            raise ValueError("must be one line of printable text, at most 300 characters")
+        return value
 
     @field_validator("site_url")
     @classmethod
@@ -144,7 +162,8 @@ class Settings(BaseModel):
         return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
                             recent_days=self.recent_days, revisit_days=self.revisit_days,
-                            max_list_pages=self.max_list_pages)
+                            max_list_pages=self.max_list_pages,
+                            crawl_budget=self.crawl_budget)
 
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
@@ -152,7 +171,7 @@ class Settings(BaseModel):
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
                            source=self.source, resend_hint=RESEND_COMMAND,
-                           site_url=self.site_url)
+                           site_url=self.site_url, flood_threshold=self.flood_threshold)
 
     @property
     def batches_dir(self) -> Path:
@@ -187,8 +206,8 @@ def _read_file(path: Path) -> dict[str, Any]:
     level and under ``[zgwatch]`` is refused rather than one silently winning.
     """
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        # a byte-order mark (Windows editors write one) is not part of the TOML
+        data = tomllib.loads(path.read_bytes().decode("utf-8").removeprefix("\ufeff"))
     except FileNotFoundError:
         raise ConfigError(f"config file {path}: not found") from None
     except UnicodeDecodeError as exc:
@@ -208,7 +227,76 @@ def _read_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"config file {path}: {key} is set both at the top level and "
                               "under [zgwatch]")
         merged[name] = value
+    _check_types(path, merged)
     return merged
+
+
+# What each field's type takes from a TOML file, which has types of its own: no guessing
+# that "3" is a number, true a delay or "yes" a yes (the environment's text is converted).
+_TOML_TYPES: dict[type, tuple[tuple[type, ...], str]] = {
+    bool: ((bool,), "true or false"),
+    int: ((int,), "a whole number"),
+    float: ((int, float), "a number"),
+    str: ((str,), "a string"),
+    Path: ((str,), "a path (a string)"),
+    date: ((date, str), "a date"),
+}
+_TOML_NAMES = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
+               list: "an array", dict: "a table", date: "a date"}
+
+
+def _check_types(path: Path, values: Mapping[str, Any], model: type[BaseModel] = Settings,
+                 where: str = "") -> None:
+    """Refuse a file's value whose TOML type is not its setting's (``ConfigError``, one line,
+    naming the key and the types, never the value: a destination's may hold a secret)."""
+    for name, value in values.items():
+        field = model.model_fields.get(name)
+        if field is None:
+            continue  # unknown keys are refused by the model, naming them
+        if not _fits(field.annotation, value, path, f"{where}{name}"):
+            got = next((n for t, n in _TOML_NAMES.items()
+                        if isinstance(value, t) and not (t is int and isinstance(value, bool))),
+                       type(value).__name__)
+            raise ConfigError(f"{where}{name} in {path}: must be {_expected(field.annotation)},"
+                              f" not {got}")
+
+
+def _fits(annotation, value, path: Path, where: str) -> bool:
+    """Whether a TOML ``value`` has the type ``annotation`` asks for (a table of a model is
+    checked key by key, its errors naming ``where``)."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_fits(a, value, path, where) for a in get_args(annotation))
+    if origin is Literal:
+        return value in get_args(annotation)
+    if origin is tuple:
+        item = get_args(annotation)[0]
+        return isinstance(value, list) and all(_fits(item, x, path, where) for x in value)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not isinstance(value, dict):
+            return False
+        _check_types(path, value, annotation, f"{where}: ")
+        return True
+    if annotation is type(None):
+        return value is None
+    allowed = _TOML_TYPES.get(annotation)
+    if allowed is None:
+        return True
+    return isinstance(value, allowed[0]) and (annotation is bool or not isinstance(value, bool))
+
+
+def _expected(annotation) -> str:
+    """What ``annotation`` takes, in words: "a whole number", "a list", "true or false"."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_expected(a) for a in get_args(annotation) if a is not type(None))
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(annotation))
+    if origin is tuple:
+        return "a list"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a table"
+    return _TOML_TYPES.get(annotation, ((), "another type"))[1]
 
 
 Layer = tuple[str, Mapping[str, Any]]  # (where its values come from, e.g. "--{}", values)

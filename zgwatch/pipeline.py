@@ -16,6 +16,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from core.errors import (
     ColumnUnreadable,
     ConfigError,
     StageFailed,
+    ZgwatchError,
     os_error_text,
 )
 from core.testhook import pause_point
@@ -45,21 +47,28 @@ log = logging.getLogger("zgwatch")
 def one_line(stage: str, settings: Settings):
     """Turn what the file system or DuckDB raises in ``stage`` into ``StageFailed`` (exit 1):
     one line naming the stage, the path and the cause ("No space left on device"), no trace.
+    Anything else a stage raises (a bug, data it did not expect) is one line too, naming
+    the stage and the error; its traceback goes to the log at DEBUG only.
 
     The stages leave nothing half-written: DuckDB rolls back the transaction a failed write
     was in, and temporary files are removed where they are made.
     """
     try:
         yield
+    except ZgwatchError:
+        raise
     except OSError as exc:
         raise StageFailed(f"{stage}: {os_error_text(exc)}") from exc
     except Exception as exc:
         duckdb = sys.modules.get("duckdb")  # loaded by any stage that could raise its errors
-        if duckdb is None or not isinstance(exc, duckdb.Error):
-            raise
-        from warehouse.db import reason
+        if duckdb is not None and isinstance(exc, duckdb.Error):
+            from warehouse.db import reason
 
-        raise StageFailed(f"{stage}: warehouse {settings.db}: {reason(exc)}") from exc
+            raise StageFailed(f"{stage}: warehouse {settings.db}: {reason(exc)}") from exc
+        log.debug("%s failed", stage, exc_info=True)
+        said = " ".join(str(exc).split())[:300]
+        raise StageFailed(f"{stage}: {type(exc).__name__}" + (f": {said}" if said else "")
+                          + f" (where: {DEBUG_HINT})") from exc
 
 
 def snapshot_known(settings: Settings) -> Path:
@@ -97,6 +106,7 @@ def snapshot_known(settings: Settings) -> Path:
 
 
 MOVE_COMMAND = "zgwatch move-column"  # named in the refusal of another column
+DEBUG_HINT = "ZGWATCH_LOG_LEVEL=DEBUG logs the traceback"  # in an unexpected error's line
 
 
 def move_column(settings: Settings, new_source: str) -> str:
@@ -149,7 +159,8 @@ def load(settings: Settings) -> list:
     from warehouse.load import load_pending
 
     with one_line("load", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
-        results = load_pending(con, settings.batches_dir)
+        results = load_pending(con, settings.batches_dir,
+                               absence_interval=timedelta(seconds=settings.absence_interval))
     for r in results:
         log.info("load %s", r)
     return results

@@ -11,6 +11,10 @@ SELECT count(*), count(*) FILTER (WHERE is_content(outcome)),
                coalesce(page_no, 0))
 FROM fetches WHERE batch_id = $batch_id AND page_kind = 'list';
 
+-- name: batch_runaway
+-- Why the batch's crawl ran away (invented notices, its time budget), or NULL.
+SELECT json_extract_string(summary, '$.runaway') FROM batches WHERE batch_id = $batch_id;
+
 -- name: articles_blocked
 SELECT count(*), count(*) FILTER (WHERE outcome = 'blocked')
 FROM fetches WHERE batch_id = $batch_id AND page_kind = 'article';

@@ -33,6 +33,18 @@ WHERE list_contains($kinds::VARCHAR[], e.kind)
 ORDER BY e.change_id
 ON CONFLICT DO NOTHING;
 
+-- name: run_messages
+-- How many messages of one notice each this run queued for a destination.
+SELECT count(DISTINCT message) FROM outbox
+WHERE url_hash = $url_hash AND status = 'pending' AND starts_with(message, 'notice:')
+  AND split_part(message, ':', 3) = $run;
+
+-- name: flood_to_digest
+-- A flood: this run's messages of one notice each become the run's one digest.
+UPDATE outbox SET message = 'digest:' || $run
+WHERE url_hash = $url_hash AND status = 'pending' AND starts_with(message, 'notice:')
+  AND split_part(message, ':', 3) = $run;
+
 -- name: baseline_facts
 -- The baseline a destination would be told of (its keywords apply).
 SELECT min(e.batch_id),

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from core.vocabulary import ARTICLE_URL
+from core.vocabulary import ARTICLE_URL, is_notice_id
 from crawler.parsing.contacts import parse_contacts
 from crawler.parsing.dates import make_date, parse_date_line
 from crawler.parsing.document import (
@@ -99,9 +99,9 @@ def parse_article(body: bytes, url: str, encoding: str | None = None) -> NoticeP
 
 
 def notice_id_of(url: str) -> str:
-    """The N of ``post_N.html`` ('' when the URL names no article)."""
+    """The N of ``post_N.html`` ('' when the URL names no article, or N is no notice id)."""
     m = ARTICLE_URL.search(urlsplit(url).path)
-    return m.group(1) if m else ""
+    return m.group(1) if m and is_notice_id(m.group(1)) else ""
 
 
 def locate(root: etree._Element) -> ArticleLayout:

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from core.vocabulary import ARTICLE_URL, LIST_PAGE_URL
+from core.vocabulary import ARTICLE_LIKE_URL, ARTICLE_URL, LIST_PAGE_URL, is_notice_id
 from crawler.parsing.dates import make_date
 from crawler.parsing.document import base_url, element_text, links, parse_html
 from crawler.parsing.model import ListEntry, ListPage
@@ -45,11 +45,15 @@ def read_list(root: etree._Element, url: str) -> ListPage:
     """``parse_list`` on an already parsed tree."""
     base = base_url(root, url)
     folder = _folder(url)
-    posts, pager = [], []
+    posts, pager, rejected = [], [], []
     for a, href in links(root, base):
-        if m := ARTICLE_URL.search(urlsplit(href).path):
-            if _in_folder(href, folder):  # not a sidebar's article of another column
+        if m := ARTICLE_LIKE_URL.search(urlsplit(href).path):
+            if not _in_folder(href, folder):  # a sidebar's article of another column
+                continue
+            if is_notice_id(m.group(1)):
                 posts.append((a, href, m.group(1)))
+            else:  # post_<25 digits>, post_１４００００１: never a notice, a fault to record
+                rejected.append(href)
         elif _folder(href) == folder:
             word = _PAGER_DECOR.sub("", element_text(a))
             if word.isdigit() or word in _PAGER_WORDS:
@@ -63,6 +67,7 @@ def read_list(root: etree._Element, url: str) -> ListPage:
         next_url=next_url,
         last_url=next((h for _, h, w in pager if w in _LAST), None),
         page_no=_current_page(pager, url) or _page_no_of(url),
+        rejected=tuple(dict.fromkeys(rejected)),
     )
 
 

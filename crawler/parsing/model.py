@@ -101,3 +101,5 @@ class ListPage:
     last_url: str | None = None  # 尾页
     page_no: int | None = None  # the current page, from the pager or the URL
     encoding: str | None = None  # how the page's bytes were read (classify)
+    # article links of the column whose id is not a notice id (vocabulary.NOTICE_ID): faults
+    rejected: tuple[str, ...] = ()

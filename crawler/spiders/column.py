@@ -40,6 +40,8 @@ from crawler.pages import ArticleReading, PagePool, default_workers, store_raw
 from crawler.parsing.classify import classify_list
 from crawler.revisit import RevisitPolicy, read_known
 
+# Why an article link was not followed (vocabulary.NOTICE_ID: ASCII digits, at most 20).
+REJECTED_ID = "not a notice id (post_N.html with N of 1 to 20 ASCII digits): not fetched"
 LIST_PRIORITY = 100  # list pages first: the list decides which articles are due
 LIST_AHEAD = 2  # list pages asked for before the one in hand is read: one fetched, one queued
 # What a list page that adds no notice answered: the site spoke, and said nothing new.
@@ -103,6 +105,7 @@ class ColumnSpider(scrapy.Spider):
         self.pages_done: dict[str, str] = {}  # list page URL -> outcome
         self.listed: set[str] = set()
         self.requested: set[str] = set()  # notice ids with an article request
+        self.rejected: set[str] = set()  # article links whose id is no notice id
         self.tail_scheduled = False
         self.first_page_outcome: tuple[str, str] | None = None
         # The list walk (``_walk``): pages are asked for a few at a time, up to a bound.
@@ -115,6 +118,9 @@ class ColumnSpider(scrapy.Spider):
         self.unnumbered: deque[str] = deque()  # pager links of another shape, to read
         self.barren: list[str] = []  # the latest list pages in a row that added no notice
         self.runaway: str | None = None  # why the walk stopped short (list_runaway)
+        # why the crawl itself ran away (invented notices, the time budget): an incident
+        self.crawl_runaway: str | None = None
+        self.new_listed = 0  # notices listed that the warehouse does not know
         self.storage_error: str | None = None  # why a page could not be stored
 
     @classmethod
@@ -129,8 +135,9 @@ class ColumnSpider(scrapy.Spider):
         spider.max_list_pages = settings.getint("ZGWATCH_MAX_LIST_PAGES", MAX_LIST_PAGES)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
-        # a crawl closed early (a page not stored, a signal) never goes idle: its stats too
-        crawler.signals.connect(spider._final_stats, signal=signals.spider_closed)
+        # a crawl closed early (a page not stored, a signal, the budget) never goes idle
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        spider.budget = settings.getfloat("CLOSESPIDER_TIMEOUT")
         return spider
 
     # -- list pages --------------------------------------------------------
@@ -194,6 +201,8 @@ class ColumnSpider(scrapy.Spider):
         listings, due = [], []
         added = 0
         for index, entry in enumerate(page.entries):
+            if self._invented(entry.notice_id):
+                break
             added += entry.notice_id not in self.listed
             self.listed.add(entry.notice_id)
             listings.append(ListingEntry(
@@ -206,11 +215,39 @@ class ColumnSpider(scrapy.Spider):
                 if known is None or known.status != "active" or self.policy.is_due(known):
                     due.append(self._article_request(entry.url, entry.notice_id, PageKind.ARTICLE))
         yield Page(fetch, listings=listings)
+        yield from self._rejected(page)
+        if self.crawl_runaway and self.runaway is None:  # this page held the notice too many
+            yield self._stop_walk(response.request.url, page_no, self.crawl_runaway,
+                                  fetched=True)
         self._read_pager(page, first=self._is_first_page(response.request.url))
         # the next list pages before this page's articles: one hanging article must not
         # hold up the list (the downloader may take a request as soon as it is yielded)
         yield from self._walk(response.request.url, outcome, added)
         yield from due
+
+    def _invented(self, notice_id: str) -> bool:
+        """Whether ``notice_id`` is one new notice more than the column has ever listed (the
+        warehouse's known notices): a column inventing notices, stopped there. A first
+        cycle (nothing known) lists everything."""
+        if notice_id in self.listed or notice_id in self.known or not self.known:
+            return False
+        if self.new_listed >= len(self.known):
+            self.crawl_runaway = (f"more new notices in one cycle ({self.new_listed + 1} or "
+                                  f"more) than the column has ever listed ({len(self.known)})")
+            return True
+        self.new_listed += 1
+        return False
+
+    def _rejected(self, page):
+        """An article link whose id is no notice id: recorded once as an ``error`` fetch,
+        never requested, never listed (a look-alike or a runaway id must not become a notice)."""
+        for url in page.rejected:
+            if url in self.rejected:
+                continue
+            self.rejected.add(url)
+            self.logger.warning("not a notice id, not fetched: %s", url)
+            yield Page(FetchRecord(url=url, page_kind=PageKind.ARTICLE, outcome=Outcome.ERROR,
+                                   fetched_at=_now(), reason=REJECTED_ID, page_no=page.page_no))
 
     def _stored(self, sha: str | None, body: bytes) -> bool:
         """Keep an ok list page's bytes; False (and ``storage_error``) when they cannot be."""
@@ -300,11 +337,15 @@ class ColumnSpider(scrapy.Spider):
         names = [u.rsplit("/", 1)[-1] for u in sorted(urls, key=lambda u: (len(u), u))]
         return ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
 
-    def _stop_walk(self, url: str, page_no: int | None, reason: str) -> Page:
-        """Record the page not read as a ``list_runaway`` fault; no more list pages."""
+    def _stop_walk(self, url: str, page_no: int | None, reason: str, *,
+                   fetched: bool = False) -> Page:
+        """Record the page not read (or, ``fetched``, read only in part) as a
+        ``list_runaway`` fault; no more list pages."""
         self.runaway = reason
-        self.pages_done[url] = Outcome.LIST_RUNAWAY
-        self.logger.warning("list_runaway: the list walk stopped before %s: %s", url, reason)
+        if not fetched:
+            self.pages_done[url] = Outcome.LIST_RUNAWAY
+        self.logger.warning("list_runaway: the list walk stopped %s %s: %s",
+                            "at" if fetched else "before", url, reason)
         return Page(FetchRecord(url=url, page_kind=PageKind.LIST, outcome=Outcome.LIST_RUNAWAY,
                                 fetched_at=_now(), reason=reason, page_no=page_no))
 
@@ -404,6 +445,17 @@ class ColumnSpider(scrapy.Spider):
             raise DontCloseSpider
         self._final_stats()
 
+    def _closed(self, reason: str) -> None:
+        """The crawl ends: stopped at its time budget, it is a runaway; the final stats."""
+        if reason == "closespider_timeout":
+            self.crawl_runaway = self.crawl_runaway or (
+                f"stopped at the time budget (crawl_budget = {self.budget:g} s) with "
+                f"{len(self.pages_announced)} list pages and {len(self.requested)} articles "
+                "asked for")
+            self.runaway = self.runaway or self.crawl_runaway
+            self.logger.warning("crawl_runaway: %s", self.crawl_runaway)
+        self._final_stats()
+
     def _final_stats(self) -> None:
         """Written when the spider goes idle for good, before pipelines close."""
         stats = self.crawler.stats
@@ -413,6 +465,7 @@ class ColumnSpider(scrapy.Spider):
                         sum(1 for o in self.pages_done.values() if o == Outcome.OK))
         stats.set_value("zgwatch/listed", len(self.listed))
         stats.set_value("zgwatch/list_runaway", self.runaway)
+        stats.set_value("zgwatch/runaway", self.crawl_runaway)
         if self.storage_error:
             stats.set_value(STORAGE_ERROR, self.storage_error)
         stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)

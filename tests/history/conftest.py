@@ -135,6 +135,7 @@ def story(tmp_path_factory) -> Iterator[Story]:
             "source": rep.url, "db": data / "zgwatch.duckdb", "data_dir": data,
             "as_of": site.today.isoformat(), "delay": 0, "timeout": 5, "lock_wait": 30,
             "recent_days": 100_000,  # every notice is read every cycle
+            "absence_interval": 0,  # cycles seconds apart, each a cycle (not a rerun)
         }, env={})  # fmt: skip
         listed = site.notice_ids()
         ids = {"HOSTILE": listed[1], "EDITED": listed[2], "EXPIRING": listed[4],

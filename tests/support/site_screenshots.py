@@ -43,7 +43,8 @@ def build(data: Path) -> tuple[Path, str]:
         site = rep.site
         settings = load_settings({"source": rep.url, "db": data / "zgwatch.duckdb",
                                   "data_dir": data, "as_of": site.today.isoformat(),
-                                  "delay": 0, "timeout": 5}, env={})  # fmt: skip
+                                  "delay": 0, "timeout": 5,
+                                  "absence_interval": 0}, env={})  # fmt: skip  (cycles: seconds)
         pipeline.run(settings)
         ids = site.notice_ids()
         edited = ids[2]

@@ -75,6 +75,7 @@ class Watch:
             "timeout": 2,
             "recent_days": 100_000,  # every notice is due every cycle
             "lock_wait": 10,
+            "absence_interval": 0,  # cycles seconds apart, each a cycle (not a rerun)
             **options,
         }
         self.settings = load_settings(flags, env={})

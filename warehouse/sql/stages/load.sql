@@ -5,11 +5,24 @@
 -- Rules: docs/warehouse.md, "Load".
 
 -- name: stage_fetches
+-- $notice_id is vocabulary.NOTICE_ID: a fetch naming anything else is kept without it.
 CREATE OR REPLACE TEMP TABLE batch_fetches AS
-SELECT * REPLACE (fetched_at::TIMESTAMPTZ AS fetched_at) FROM batch_fetch_file;
+SELECT * REPLACE (fetched_at::TIMESTAMPTZ AS fetched_at,
+                  CASE WHEN regexp_full_match(notice_id, $notice_id) THEN notice_id END
+                      AS notice_id)
+FROM batch_fetch_file;
 
 -- name: stage_listings
-CREATE OR REPLACE TEMP TABLE batch_listings AS SELECT * FROM batch_listing_file;
+-- Defence in depth: an entry or a notice whose id is not a notice id is never loaded
+-- (the crawler records such links as faults and never lists them).
+CREATE OR REPLACE TEMP TABLE batch_listings AS
+SELECT * FROM batch_listing_file WHERE regexp_full_match(notice_id, $notice_id);
+
+-- name: refused_ids
+-- The ids of the batch's listings and notices that are not notice ids (how many, a few).
+SELECT count(DISTINCT notice_id), list(DISTINCT notice_id)[1:3]
+FROM (SELECT notice_id FROM batch_listing_file UNION ALL SELECT notice_id FROM batch_notice_file)
+WHERE NOT coalesce(regexp_full_match(notice_id, $notice_id), false);
 
 -- name: stage_notices
 -- One light row per notice (the last read wins): the texts stay in the file
@@ -21,6 +34,7 @@ FROM (
     SELECT notice_id, url, fetched_at::TIMESTAMPTZ AS fetched_at, etag, last_modified,
            sha256(title || chr(10) || body) AS text_sha256
     FROM batch_notice_file
+    WHERE regexp_full_match(notice_id, $notice_id)
 )
 QUALIFY row_number() OVER (PARTITION BY notice_id ORDER BY fetched_at DESC) = 1;
 
@@ -87,7 +101,8 @@ WHERE v.notice_id = s.notice_id AND v.first_seen_batch = $batch_id;
 -- name: update_state
 -- Fold this batch's sightings and fetches into notice_state. absent_streak
 -- counts consecutive confirmed absences: missing from a complete list and
--- 404/410 in this batch.
+-- 404/410 in this batch, at least $absence_interval after the last one counted
+-- (last_absent_at), so that a rerun of a cycle is not a second absence.
 UPDATE notice_state AS s SET
     url              = coalesce(b.listed_url, s.url),
     list_title       = CASE WHEN b.listed THEN b.list_title ELSE s.list_title END,
@@ -102,15 +117,22 @@ UPDATE notice_state AS s SET
     last_modified    = coalesce(b.last_modified, s.last_modified),
     absent_streak    = CASE
         WHEN b.listed OR b.content THEN 0
-        WHEN $list_complete AND b.gone THEN s.absent_streak + 1
-        ELSE s.absent_streak END
+        WHEN b.absence THEN s.absent_streak + 1
+        ELSE s.absent_streak END,
+    last_absent_at   = CASE
+        WHEN b.listed OR b.content THEN NULL
+        WHEN b.absence THEN $at
+        ELSE s.last_absent_at END
 FROM (
     SELECT s.notice_id,
            l.notice_id IS NOT NULL              AS listed,
            l.url AS listed_url, l.title AS list_title, l.listed_on,
            l.position AS list_position,
            coalesce(f.content, false)           AS content,
-           coalesce(f.gone, false)              AS gone,
+           $list_complete AND coalesce(f.gone, false) AND l.notice_id IS NULL
+               AND NOT coalesce(f.content, false)
+               AND (s.last_absent_at IS NULL OR $at >= s.last_absent_at + $absence_interval)
+                                                AS absence,
            f.last_fetch_at, f.last_fetch_outcome, f.checked_at,
            coalesce(n.etag, f.etag)             AS etag,
            coalesce(n.last_modified, f.last_modified) AS last_modified
