@@ -78,25 +78,39 @@ def wait(check, timeout: float, what: str):
         raise SystemExit(str(exc)) from None
 
 
+def start_launcher(args: list[str], timeout: float) -> tuple[subprocess.Popen, float]:
+    """``zgwatch airflow ARGS`` (manual runs only, the bench's password); return it once
+    ready, with the seconds that took. Exits naming what it printed if it stopped."""
+    env = clean_env() | {"ZGWATCH_SCHEDULE": "none", airflow_local.PASSWORD_ENV: PASSWORD}
+    started = time.monotonic()
+    proc = subprocess.Popen([ZGWATCH, "airflow", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    wait(lambda: any("ready in" in x for x in lines) or proc.poll() is not None, timeout,
+         "zgwatch airflow to be ready")
+    if proc.poll() is not None:
+        raise SystemExit("zgwatch airflow exited:\n" + "".join(lines))
+    return proc, time.monotonic() - started
+
+
+def stop_launcher(proc: subprocess.Popen, timeout: float) -> float:
+    """SIGTERM, as an init system would; the seconds until every process has gone."""
+    stopping = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=timeout)
+    return time.monotonic() - stopping
+
+
 def bench(notices: int, screenshot: Path | None) -> dict:
     out: dict = {}
     with running(notices, 1) as replica, tempfile.TemporaryDirectory(prefix="zgw-bench-") as tmp:
         out["zgwatch run (s)"] = time_zgwatch_run(replica.url, Path(tmp) / "cli")
         data, port = Path(tmp) / "airflow-data", free_port()
-        env = clean_env() | {"ZGWATCH_SCHEDULE": "none", airflow_local.PASSWORD_ENV: PASSWORD}
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [ZGWATCH, "airflow", "--port", str(port), "--data-dir", str(data), "--db",
-             str(data / "zgwatch.duckdb"), "--source", replica.url, "--delay", "0"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines: list[str] = []
-        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+        proc, out["airflow ready (s)"] = start_launcher(
+            ["--port", str(port), "--data-dir", str(data), "--db", str(data / "zgwatch.duckdb"),
+             "--source", replica.url, "--delay", "0"], timeout=300)
         try:
-            wait(lambda: any("ready in" in x for x in lines) or proc.poll() is not None, 300,
-                 "zgwatch airflow to be ready")
-            if proc.poll() is not None:
-                raise SystemExit("zgwatch airflow exited:\n" + "".join(lines))
-            out["airflow ready (s)"] = time.monotonic() - started
             url = f"http://127.0.0.1:{port}"
             token = airflow_api.api_token(url, PASSWORD)
             wait(lambda: airflow_api.api(url, token, "/dags/zgwatch_monitor"), 120,
@@ -127,10 +141,7 @@ def bench(notices: int, screenshot: Path | None) -> dict:
                                          screenshot.resolve())
                 out["screenshot"] = str(screenshot)
         finally:
-            stopping = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=120)
-            out["stop (s)"] = time.monotonic() - stopping
+            out["stop (s)"] = stop_launcher(proc, timeout=120)
     return out
 
 

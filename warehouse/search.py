@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from core.errors import StageFailed
 from core.sqlfiles import SqlFile, transaction
+from warehouse.extensions import load_extension, quoted
 
 SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
 SQL = SqlFile(SQL_PATH)
@@ -57,30 +57,9 @@ class SearchIndex:
                 f"{self.seconds:.1f}s")
 
 
-def fts_extension_path() -> Path:
-    """The fts extension of the installed DuckDB, from the duckdb-extension-fts wheel."""
-    try:
-        import duckdb_extension_fts
-    except ImportError:
-        raise StageFailed(
-            "full-text search: the duckdb-extension-fts package is not installed "
-            "(run scripts/bootstrap.sh)"
-        ) from None
-    path = (
-        Path(duckdb_extension_fts.__file__).parent
-        / "extensions" / f"v{duckdb.__version__}" / "fts.duckdb_extension"
-    )  # fmt: skip
-    if not path.is_file():
-        raise StageFailed(
-            f"full-text search: no fts extension for DuckDB {duckdb.__version__} at {path} "
-            "(duckdb and duckdb-extension-fts must be the same version)"
-        )
-    return path
-
-
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     """Load the fts extension into ``con`` from the wheel's file (never INSTALL: no network)."""
-    con.execute(f"LOAD '{_quoted(fts_extension_path())}'")
+    load_extension(con, "fts", "full-text search")
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -239,7 +218,7 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint
     if not previous.is_file():
         return None
     try:
-        con.execute(f"ATTACH '{_quoted(previous)}' AS prev (READ_ONLY)")
+        con.execute(f"ATTACH '{quoted(previous)}' AS prev (READ_ONLY)")
     except duckdb.Error as e:
         log.info("search index: previous copy %s not readable (%s); building", previous, e)
         return None
@@ -251,7 +230,3 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint
         con.execute("DETACH prev")
         return None
     return row
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

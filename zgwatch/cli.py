@@ -146,6 +146,24 @@ def build_parser() -> argparse.ArgumentParser:
     af = sub.add_parser("airflow", parents=[_cycle_options(airflow=True)],
                         help="run Airflow locally with zgwatch's DAGs until stopped")
     af.add_argument("--port", type=_port, default=8080, help="the UI/API port on 127.0.0.1")
+    af.add_argument("--executor", choices=("local", "celery"), default="local",
+                    help="celery: a broker, a database and Celery workers (docs/operators.md)")
+    af.add_argument("--workers", type=_positive_int, default=2,
+                    help="Celery workers to start on this machine (--executor celery)")
+    af.add_argument("--broker-url", metavar="URL",
+                    help="a running Valkey/Redis (redis://…) instead of the embedded one")
+    af.add_argument("--database-url", metavar="URL",
+                    help="a running PostgreSQL (postgresql://…) instead of the embedded one")
+    w = sub.add_parser("worker", help="one Celery worker of `zgwatch airflow --executor celery`"
+                                      ", on this machine (settings from its worker.env)")
+    w.add_argument("--queue", help="the queue it serves: the machine's (default "
+                                   "$ZGWATCH_QUEUE, else default)")
+    w.add_argument("--name", help="shown as <host>-NAME on the tasks it runs")
+    w.add_argument("--concurrency", type=_positive_int, default=1,
+                   help="tasks it runs at once")
+    w.add_argument("--log-port", type=_port, metavar="PORT",
+                   help="serve its task logs on PORT, every interface (a worker on another "
+                        "machine than the API server); default: no log server")
     return parser
 
 
@@ -309,10 +327,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         from zgwatch.demo import main as demo
 
         return demo(args.data_dir)
+    if command == "worker":
+        from zgwatch.airflow import celery_stack
+
+        return celery_stack.worker(name=args.name, queue=args.queue,
+                                   concurrency=args.concurrency, log_port=args.log_port)
     settings = _settings(args)
     if command == "move-column":
         args.new_source = _new_column(args.new_source)  # before anything is made
     made = _check_writable(settings, command) if command in WRITING else []
+    if command == "airflow" and args.executor == "celery":
+        from zgwatch.airflow import celery_stack
+
+        return celery_stack.run(settings, vars(args), port=args.port, workers=args.workers,
+                                broker_url=args.broker_url, database_url=args.database_url)
     if command == "airflow":
         from zgwatch.airflow import launcher
 

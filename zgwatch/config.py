@@ -15,7 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alerts.destinations import OPERATORS, Destination, check_url
 from core import sitemap
@@ -43,6 +50,9 @@ ENV = {
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
     "statsd": "ZGWATCH_STATSD",
     "statsd_prefix": "ZGWATCH_STATSD_PREFIX",
+    "lake": "ZGWATCH_LAKE",
+    "lake_data": "ZGWATCH_LAKE_DATA",
+    "source_id": "ZGWATCH_SOURCE_ID",
     "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
     "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
 }
@@ -92,6 +102,24 @@ class Settings(BaseModel):
     # metrics (zgwatch/metrics.py): the StatsD collector, host:port, and the names' prefix
     statsd: str | None = None
     statsd_prefix: str = Field(default="zgwatch", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    # the lake past one machine (warehouse/lake.py, docs/scale.md): the DuckLake catalog (a
+    # PostgreSQL URL), the folder of its data files, and this source's id in it. Without
+    # `lake` the publish step writes the analyst copy only.
+    lake: str | None = None
+    lake_data: str | None = None
+    source_id: str = Field(default="default", pattern=r"^[a-z0-9-]{1,40}$")
+
+    @field_validator("lake", "lake_data")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _lake_whole(self):
+        if self.lake and not self.lake_data:
+            raise ValueError("lake_data (ZGWATCH_LAKE_DATA) must be set with lake: the folder "
+                             "every worker and analyst reaches for the lake's files")
+        return self
 
     @field_validator("source")
     @classmethod

@@ -39,6 +39,7 @@ from zgwatch.steps import step_names
 
 if TYPE_CHECKING:
     from history import SiteReport
+    from warehouse.lake import LakeReport
 
 log = logging.getLogger("zgwatch")
 
@@ -213,6 +214,7 @@ class Published:
     analyst_copy: Path
     site: SiteReport
     unindexed: int = 0  # notices the search index leaves for the next publish
+    lake: LakeReport | None = None
 
     @property
     def unfinished(self) -> str | None:
@@ -226,10 +228,11 @@ PUBLISH_STEP = "publish"  # the subject of the incident of a publish past its bu
 
 
 def publish(settings: Settings) -> Published:
-    """Replace the analysts' read-only copy of the warehouse, then bring the site up to date.
+    """Replace the analysts' read-only copy of the warehouse, then bring the site up to date,
+    then (with ``lake`` set) add the copy to the lake as this source's latest snapshot.
 
-    The site is read from the fresh copy, so building it holds no lock on the
-    pipeline's warehouse. The step has ``settings.publish_budget`` seconds: past
+    The site and the lake are read from the fresh copy, so neither holds a lock
+    on the pipeline's warehouse. The step has ``settings.publish_budget`` seconds: past
     them, the index's tokenising and the site's notice pages stop between two
     pieces of work (what is published stays whole: the copy, search over the
     notices indexed, the pages written), the step says so in one line and in an
@@ -248,7 +251,8 @@ def publish(settings: Settings) -> Published:
                                     deadline=deadline)
         unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
     log.info("analyst copy published: %s", path)
-    published = Published(path, build_site(settings, db=path, deadline=deadline), unindexed)
+    published = Published(path, build_site(settings, db=path, deadline=deadline), unindexed,
+                          publish_lake(settings, path))
     left = published.unfinished
     if left:
         log.warning("publish: stopped at its budget of %g s; %s; the next cycle does them",
@@ -270,6 +274,19 @@ def send_cycle_metrics(settings: Settings, cycle: dict, alerts) -> None:
     prefix = settings.statsd_prefix
     metrics.send(settings.statsd, [*metrics.cycle_lines(prefix, cycle),
                                    *metrics.alert_lines(prefix, alerts)])
+
+
+def publish_lake(settings: Settings, copy: Path) -> LakeReport | None:
+    """A source's publish → the lake: insert the analyst copy ``copy`` as the latest snapshot
+    of ``settings.source_id`` (nothing without ``settings.lake``)."""
+    if not settings.lake:
+        return None
+    from warehouse.lake import publish_to_lake
+
+    report = publish_to_lake(copy, catalog=settings.lake, data_path=settings.lake_data,
+                             source_id=settings.source_id)
+    log.info("%s", report)
+    return report
 
 
 def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | None = None,

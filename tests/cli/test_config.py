@@ -148,3 +148,14 @@ def test_the_publish_budget_from_file_and_environment(tmp_path):
                          config_file=cfg).publish_budget == 5  # fmt: skip
     with pytest.raises(ConfigError, match="ZGWATCH_PUBLISH_BUDGET"):
         load_settings({}, env={"ZGWATCH_PUBLISH_BUDGET": "0"})
+
+
+def test_a_lake_needs_its_data_folder_and_a_source_id_is_a_short_slug():
+    s = load_settings({}, env={"ZGWATCH_LAKE": "postgresql://u@h/lake",
+                               "ZGWATCH_LAKE_DATA": "/srv/lake", "ZGWATCH_SOURCE_ID": "gd-zgls"})
+    assert (s.lake, s.lake_data, s.source_id) == ("postgresql://u@h/lake", "/srv/lake", "gd-zgls")
+    assert load_settings({}, env={"ZGWATCH_LAKE": " "}).lake is None  # blank: no lake
+    with pytest.raises(ConfigError, match=r"lake_data \(ZGWATCH_LAKE_DATA\) must be set with lake"):
+        load_settings({}, env={"ZGWATCH_LAKE": "postgresql://u@h/lake"})
+    with pytest.raises(ConfigError, match="ZGWATCH_SOURCE_ID"):
+        load_settings({}, env={"ZGWATCH_SOURCE_ID": "Not A Slug"})

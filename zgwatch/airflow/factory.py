@@ -30,6 +30,7 @@ from airflow.sdk import (
 
 from zgwatch import steps
 from zgwatch.airflow import runbook, tasks
+from zgwatch.airflow.placement import source_queue
 
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_SCHEDULE = "@hourly"
@@ -55,10 +56,10 @@ RETRY_POLICY = ExceptionRetryPolicy(rules=[
               action=RetryAction.FAIL, reason="bad settings or unreadable column"),
 ])
 
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "zgwatch",
-    # CeleryExecutor: every zgwatch task on the queue served by the warehouse's machine
-    "queue": os.environ.get("ZGWATCH_QUEUE") or "default",
+    "queue": source_queue(),
     "retries": 3,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": 2.0,  # 1, 2, 4 minutes
@@ -154,16 +155,17 @@ def _step(fn, *, pool: str | None = None, **kwargs):
 
 
 def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, Any] | None = None,
-                schedule=None, pool: str = tasks.DUCKDB_POOL):
+                schedule=None, pool: str = tasks.DUCKDB_POOL, queue: str | None = None):
     """One monitoring cycle: snapshot_known → crawl → load → diff → alert → verify_column."""
     column_settings = dict(column_settings or {})
+    default_args = {**DEFAULT_ARGS, **_callbacks(column_settings), "queue": source_queue(queue)}
 
     # No start_date: Airflow creates no task for a logical date before it, and such a run
     # went green having done nothing. Without one, any logical date runs the cycle as of
     # that date; catchup is off, so the schedule still starts at the latest interval.
     @dag(dag_id=dag_id, schedule=schedule, catchup=False, max_active_runs=1,
          deadline=deadline_from(os.environ.get(DEADLINE_ENV), column_settings),
-         default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
+         default_args=default_args,
          params=PARAMS, tags=["zgwatch"], doc_md=monitor_doc())
     def monitor():
         made = {}  # task id -> its output (XCom), for the tasks that read another's
@@ -201,12 +203,15 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
 
 
 def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
-                column_settings: Mapping[str, Any] | None = None, pool: str = tasks.DUCKDB_POOL):
-    """Refresh the analysts' read-only copy whenever a cycle has updated the warehouse."""
+                column_settings: Mapping[str, Any] | None = None, pool: str = tasks.DUCKDB_POOL,
+                queue: str | None = None):
+    """Refresh the analysts' read-only copy (and the lake) whenever a cycle has updated the
+    warehouse."""
     column_settings = dict(column_settings or {})
+    default_args = {**DEFAULT_ARGS, **_callbacks(column_settings), "queue": source_queue(queue)}
 
     @dag(dag_id=dag_id, schedule=[warehouse], catchup=False,
-         max_active_runs=1, default_args={**DEFAULT_ARGS, **_callbacks(column_settings)},
+         max_active_runs=1, default_args=default_args,
          tags=["zgwatch"], doc_md=PUBLISH_DOC + f"\n[Runbook]({runbook.url()})\n")
     def publish():
         (task_id,) = steps.task_ids(steps.PUBLISH)
@@ -216,7 +221,8 @@ def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
 
 
 def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None = None,
-                schedule: str | None = None, pool: str = tasks.DUCKDB_POOL):
+                schedule: str | None = None, pool: str = tasks.DUCKDB_POOL,
+                queue: str | None = None):
     """The monitor and publish DAGs of one column, with their assets.
 
     ``column`` '' gives ``zgwatch_monitor``/``zgwatch_publish`` and the assets
@@ -225,6 +231,8 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
     settings (at least ``source``, ``db`` and ``data_dir``: one warehouse per column).
     ``schedule`` defaults to ``$ZGWATCH_SCHEDULE``, else hourly. ``pool`` must be one
     of ``zgwatch.airflow.tasks.POOLS`` (one per warehouse file lets columns load in parallel).
+    ``queue`` is the Celery queue of the machine holding the column's warehouse
+    (``source_queue``; ignored by the LocalExecutor).
     """
     suffix = f"__{column}" if column else ""
     warehouse = Asset(f"zgwatch_warehouse{suffix}", group="zgwatch")
@@ -232,9 +240,10 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
     when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
     monitor = monitor_dag(f"zgwatch_monitor{suffix}", warehouse=warehouse,
                           column_settings=column_settings,
-                          schedule=when, pool=pool)
+                          schedule=when, pool=pool, queue=queue)
     publish = publish_dag(f"zgwatch_publish{suffix}", warehouse=warehouse,
-                          analyst_copy=analyst_copy, column_settings=column_settings, pool=pool)
+                          analyst_copy=analyst_copy, column_settings=column_settings, pool=pool,
+                          queue=queue)
     return monitor, publish
 
 

@@ -62,7 +62,8 @@ def airflow_env(home: Path, port: int, *, parallelism: int = 2,
     env.update({
         "PATH": bindir + os.pathsep + env.get("PATH", ""),
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        # the repository's dags/, unless a folder of one's own DAG files is set (several columns)
+        "AIRFLOW__CORE__DAGS_FOLDER": env.get("AIRFLOW__CORE__DAGS_FOLDER") or str(DAGS),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
         # A date typed without a zone (the CLI's `airflow dags test … 2024-10-20`) is
         # Shanghai's; the UI's default zone is set by the zgwatch plugin (Airflow 3 has
@@ -208,8 +209,10 @@ class LocalAirflow:
     """The Airflow components of one AIRFLOW_HOME, as one process group."""
 
     def __init__(self, home: Path, port: int, env: Mapping[str, str],
+                 workers: Mapping[str, list[str]] | None = None,
                  log_bytes: int = logfiles.MAX_BYTES):
         self.home, self.port, self.env = home, port, dict(env)
+        self.workers = dict(workers or {})  # name -> whole command (celery_stack)
         self.logs = home / "logs" / "components"
         self.log_bytes = log_bytes  # each component's log rotates at this size
         self.procs: dict[str, subprocess.Popen] = {}
@@ -224,12 +227,19 @@ class LocalAirflow:
         only the launcher, which then stops them in order)."""
         self.logs.mkdir(parents=True, exist_ok=True)
         airflow = str(Path(sys.executable).parent / "airflow")
-        for name, argv in COMPONENTS.items():
-            log = logfiles.RotatingLog(self.logs / f"{name}.log", self.log_bytes)
-            self.procs[name] = subprocess.Popen(
-                [airflow, *argv], env=self.env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-            logfiles.pump(self.procs[name].stdout, log)
+        for name, argv in {**{n: [airflow, *a] for n, a in COMPONENTS.items()},
+                           **self.workers}.items():
+            self.spawn(name, argv)
+
+    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        """Start one process of the group, its output in ``<logs>/<name>.log`` (rotated at
+        ``log_bytes``)."""
+        log = logfiles.RotatingLog(self.logs / f"{name}.log", self.log_bytes)
+        self.procs[name] = subprocess.Popen(
+            argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        logfiles.pump(self.procs[name].stdout, log)
+        return self.procs[name]
 
     def health(self) -> dict:
         """``/api/v2/monitor/health`` ({} while the API is not up)."""
@@ -240,8 +250,11 @@ class LocalAirflow:
             return {}
 
     def dead(self) -> str | None:
-        """The name of a component that exited, if any."""
-        return next((n for n, p in self.procs.items() if p.poll() is not None), None)
+        """The name of a component that exited, if any; a worker only once no worker is left
+        (the others take over its queue, and Airflow retries what it was running)."""
+        gone = [n for n, p in self.procs.items() if p.poll() is not None]
+        workers_left = any(n not in gone for n in self.workers)
+        return next((n for n in gone if n not in self.workers or not workers_left), None)
 
     def wait_ready(self, timeout: float = 180.0, stop=lambda: False) -> float:
         """Block until every component reports healthy (or ``stop()``); seconds waited."""
@@ -342,6 +355,11 @@ def metrics_env(settings) -> dict[str, str]:
             "AIRFLOW__METRICS__STATSD_PREFIX": f"{settings.statsd_prefix}.airflow"}
 
 
+def airflow_home(settings) -> Path:
+    """AIRFLOW_HOME of the data directory: ``<data_dir>/airflow``."""
+    return (settings.data_dir / "airflow").resolve()
+
+
 def _write_env_sh(home: Path, env: Mapping[str, str]) -> Path:
     """``<home>/env.sh``: source it and an operator's shell is the workers' (``airflow …``,
     ``zgwatch …``): the same Airflow settings, connections, ``ZGWATCH_*`` settings (column,
@@ -384,24 +402,31 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism: int = 2) -> int:
-    """Set up and start Airflow, print where and how to log in, run until stopped."""
+def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism: int = 2,
+        stack=None) -> int:
+    """Set up and start Airflow, print where and how to log in, run until stopped.
+
+    ``stack`` (``celery_stack.CeleryStack``) adds the CeleryExecutor's settings and workers.
+    """
     log_bytes = int(_number(os.environ, logfiles.LOG_MAX_MB_ENV,
                             logfiles.MAX_BYTES / 2**20) * 2**20)
     task_log_days = _number(os.environ, logfiles.TASK_LOG_DAYS_ENV, logfiles.TASK_LOG_DAYS)
     _check_port_free(port)
-    home = (settings.data_dir / "airflow").resolve()
+    home = airflow_home(settings)
     env = airflow_env(home, port, parallelism=parallelism)
     env.update(zgwatch_env(settings, given))
     env.update(metrics_env(settings))
+    if stack is not None:  # its own JWT secret and keys, through files every worker reads
+        env.update(stack.env(home))
     password = ensure_password(home, env.pop(PASSWORD_ENV, None))
-    env["AIRFLOW__API_AUTH__JWT_SECRET"] = ensure_jwt_secret(home)
+    if stack is None:
+        env["AIRFLOW__API_AUTH__JWT_SECRET"] = ensure_jwt_secret(home)
     env[f"AIRFLOW_CONN_{CONNECTION.upper()}"] = api_connection(env["AIRFLOW__API__BASE_URL"],
                                                                password)
     started = time.monotonic()
     print(f"zgwatch airflow: AIRFLOW_HOME {home}; setting up (db migrate, pools "
           f"{', '.join(POOLS)})", flush=True)
-    airflow = LocalAirflow(home, port, env, log_bytes)
+    airflow = LocalAirflow(home, port, env, stack.workers(home) if stack else None, log_bytes)
     airflow.logs.mkdir(parents=True, exist_ok=True)
     setup(env, airflow.logs / "setup.log")
     stop_now: list[int] = []
@@ -422,7 +447,8 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
               f"  login:  {USER} / {password}\n"
               f"  logs:   {airflow.logs}\n"
               f"  CLI:    source {_write_env_sh(home, env)}\n"
-              f"Ctrl-C stops Airflow.", flush=True)
+              + (stack.describe(home, env) if stack else "")
+              + "Ctrl-C stops Airflow.", flush=True)
         pruned_at = -logfiles.PRUNE_EVERY
         while not stop_now:
             if name := airflow.dead():

@@ -337,7 +337,8 @@ def _publish_summary(cycle: dict, summary, incidents: list, alerts=None) -> None
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
-    """Replace the analysts' read-only copy of the warehouse; bring the history site up to date."""
+    """Replace the analysts' read-only copy of the warehouse; bring the history site up to date;
+    with a lake set (``ZGWATCH_LAKE``), add the copy to it as this source's latest snapshot."""
     from zgwatch import pipeline
 
     with known_failures():
@@ -346,7 +347,8 @@ def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
             published = pipeline.publish(settings)
     site = published.site
     return {"analyst_copy": str(published.analyst_copy), "site": str(site.site_dir),
-            "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site)}
+            "site_pages": site.pages_written, "site_full": site.full, "site_line": str(site),
+            "lake": str(published.lake) if published.lake else None}
 
 
 def verify_column(crawled: Mapping[str, Any],
