@@ -15,7 +15,7 @@ into links with ``join(site_url, path)`` when a public base URL is configured
     notices/<notice_id>.html#diff-<a>-<b>  the diff from version a to version b
     archive/<notice_id>/v<n>.html       the archived copy of version n (as fetched, sanitised)
     search/                             Pagefind's static index of the notice pages
-    feeds/issuer/<slug>.atom            an Atom feed of one issuer's alerted events
+    feeds/issuer/<name>.atom            an Atom feed of one issuer's alerted events (issuer_slug)
 """
 
 from __future__ import annotations
@@ -79,17 +79,21 @@ def archived_copy(notice_id: str, version_no: int) -> str:
 
 
 def issuer_slug(issuer: str) -> str:
-    """A file name for an issuer: its name's letters and digits (NFKC, at most 40; every
-    run of anything else one ``_``) and 8 hex digits of its SHA-256, so two names that
-    read alike never share a file, and no name climbs out of its folder or hides."""
+    """A file name for an issuer: its name itself when that is only letters and digits
+    (Chinese too, at most 40: ``feeds/issuer/中共珠海市金湾区委.atom``, docs/interfaces.md);
+    otherwise the name's letters and digits (NFKC; every run of anything else one ``_``)
+    and ``-`` and 8 hex digits of its SHA-256, so two names that read alike never share a
+    file (a plain name has no ``-``), and no name climbs out of its folder or hides."""
     name = unicodedata.normalize("NFKC", issuer).strip()
     safe = _UNSAFE.sub("_", name).strip("_")[:SLUG_CHARS]
+    if issuer == safe:
+        return issuer
     digest = hashlib.sha256(issuer.encode("utf-8")).hexdigest()[:8]
-    return f"{safe}-{digest}" if safe else digest
+    return f"{safe}-{digest}" if safe else f"-{digest}"
 
 
 def issuer_feed(issuer: str) -> str:
-    """``feeds/issuer/<slug>.atom``: the Atom feed of one issuer's alerted events."""
+    """``feeds/issuer/<name>.atom`` (``issuer_slug``): one issuer's alerted events."""
     return f"{ISSUER_FEEDS}/{issuer_slug(issuer)}.atom"
 
 

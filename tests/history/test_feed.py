@@ -136,9 +136,10 @@ def test_each_issuer_has_a_feed_of_its_events_linked_from_its_notices_pages(tmp_
         source = column_source(con)
     site = tmp_path / "site"
     path = site / sitemap.issuer_feed("中共珠海市金湾区委")
-    assert path.parent == site / "feeds" / "issuer" and path.name.startswith("中共珠海市金湾区委-")
+    assert path.parent == site / "feeds" / "issuer" and path.name == "中共珠海市金湾区委.atom"
     odd = site / sitemap.issuer_feed("中共广州市委/../../x")
     assert odd.parent == path.parent and odd.is_file()  # a name never climbs out
+    assert odd.name.startswith("中共广州市委_x-")  # ...and never takes a plain name's file
     feed = parse(path)
     assert [e.id for e in feed.entries] == [entry_id(source, e[1]) for e in mine]
     assert {e[3] for e in mine} == {"new", "expiring"}
