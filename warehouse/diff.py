@@ -204,14 +204,20 @@ def _insert_hunks(con: duckdb.DuckDBPyConnection) -> int:
             for change_id, diff in chunk
             for p in passages(parse_diff(diff) or [])
         ]
-        con.register("hunk_rows", pa.Table.from_pylist(rows, schema=HUNK_SCHEMA))
-        try:
-            SQL.execute(con, "insert_hunks")
-        finally:
-            con.unregister("hunk_rows")
+        _insert_rows(con, "hunk_rows", rows, HUNK_SCHEMA, "insert_hunks")
         added += len(rows)
         after = chunk[-1][0]
     return added
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, view: str, rows: list[dict], schema,
+                 statement: str) -> None:
+    """Run ``statement`` of diff.sql over ``rows``, seen by it as the Arrow view ``view``."""
+    con.register(view, pa.Table.from_pylist(rows, schema=schema))
+    try:
+        SQL.execute(con, statement)
+    finally:
+        con.unregister(view)
 
 
 def _insert_pairs(con: duckdb.DuckDBPyConnection) -> int:
@@ -225,11 +231,7 @@ def _insert_pairs(con: duckdb.DuckDBPyConnection) -> int:
             for p in passages(compute_diff(VersionFacts(*texts[:2]).text,
                                            VersionFacts(*texts[2:]).text))
         ]  # fmt: skip
-        con.register("pair_rows", pa.Table.from_pylist(rows, schema=PAIR_SCHEMA))
-        try:
-            SQL.execute(con, "insert_pairs")
-        finally:
-            con.unregister("pair_rows")
+        _insert_rows(con, "pair_rows", rows, PAIR_SCHEMA, "insert_pairs")
         added += len(rows)
         nid, a, b = chunk[-1][:3]
         after = {"after_id": nid, "after_b": b, "after_a": a}
