@@ -355,12 +355,17 @@ def tell_operators(settings: Settings, step: str, error: BaseException | str | N
 
 def _refresh_copy(settings: Settings) -> None:
     """Publish the analysts' copy (not the site) so it shows the incidents as they are now;
-    a failure is a warning (the incident is recorded and told; the next publish catches up)."""
+    a failure is a warning (the incident is recorded and told; the next publish catches up).
+
+    It tokenises nothing (its deadline is now): the search index keeps what the last
+    publish indexed, so telling operators never spends a publish's budget twice.
+    """
     from warehouse.publish import publish_analyst_copy
 
     try:
         with one_line("publish", settings):
-            publish_analyst_copy(settings.db, lock_wait=settings.lock_wait)
+            publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
+                                 deadline=time.monotonic())
     except Exception as exc:
         log.warning("the analysts' copy was not refreshed: %s", exc)
 
