@@ -45,13 +45,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.hanzi import to_simplified
+from core.regions import GUANGDONG
 
 PROVINCE = "广东省"
-# Guangdong's 21 prefecture-level cities (without 市).
-CITIES = (
-    "广州", "深圳", "珠海", "汕头", "佛山", "韶关", "河源", "梅州", "惠州", "汕尾", "东莞",
-    "中山", "江门", "阳江", "湛江", "茂名", "肇庆", "清远", "潮州", "揭阳", "云浮",
-)  # fmt: skip
+# Guangdong's 21 prefecture-level cities (without 市), from the one table of them.
+CITIES = tuple(city.removesuffix("市") for city in GUANGDONG)
 _CITY = "|".join(CITIES)
 
 _SHORT = re.compile(
