@@ -26,8 +26,10 @@ from pydantic import (
 
 from alerts.destinations import OPERATORS, Destination, check_url
 from core import sitemap
+from core import sources as src
 from core import vocabulary as v
 from core.errors import ConfigError
+from core.sources import Source
 
 DEFAULT_CONFIG = Path("zgwatch.toml")
 # How operators re-send deliveries given up (docs/alerts.md); named in their message.
@@ -57,6 +59,54 @@ ENV = {
     "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
+
+
+class SourceEntry(BaseModel):
+    """One ``[[sources]]`` table of zgwatch.toml (or an item of the Variable's ``sources``):
+    checked here, carried on as a ``core.sources.Source`` (docs/sources.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    url: str
+    name: str
+    kind: Literal["rectification", "stationing", "feedback", "other"] = src.DEFAULT_KIND
+    profile: str = "auto"
+    db: Path | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not src.is_source_id(value):
+            raise ValueError("id must be 1 to 40 of a-z, 0-9 and '-' (it keys everything "
+                             f"the source owns; got {value[:60]!r})")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _list_url(cls, value: str) -> str:
+        return v.column_url(value)
+
+    @field_validator("name")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        if not value.strip() or not value.isprintable() or len(value) > 100:
+            raise ValueError("name must be one line of printable text, at most 100 characters")
+        return value.strip()
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        from crawler.profiles import AUTO, PROFILES
+
+        if value != AUTO and value not in PROFILES:
+            raise ValueError(f"profile must be auto or one of {', '.join(sorted(PROFILES))}"
+                             f" (got {value[:40]!r})")
+        return value
+
+    def source(self) -> Source:
+        return Source(id=self.id, url=self.url, name=self.name, kind=self.kind,
+                      profile=self.profile, db=self.db)
 
 
 class Settings(BaseModel):
@@ -107,7 +157,35 @@ class Settings(BaseModel):
     # `lake` the publish step writes the analyst copy only.
     lake: str | None = None
     lake_data: str | None = None
-    source_id: str = Field(default="default", pattern=r"^[a-z0-9-]{1,40}$")
+    source_id: str = Field(default=src.DEFAULT_SOURCE_ID, pattern=r"^[a-z0-9-]{1,40}$")
+    # the registry of sources (docs/sources.md); empty: `source` is the one, default source
+    sources: tuple[SourceEntry, ...] = ()
+    # the site profile of `source` (crawler/profiles.py); a registry source brings its own
+    profile: str = "auto"
+    # the data folder the registry's sources live under; set by `for_source`, never by hand
+    data_root: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _registry_whole(self):
+        ids, keys = set(), {}
+        for entry in self.sources:
+            if entry.id in ids:
+                raise ValueError(f"sources: id {entry.id!r} is given twice")
+            ids.add(entry.id)
+            key = v.column_key(entry.url)
+            if key in keys:
+                raise ValueError(f"sources: {entry.id!r} and {keys[key]!r} watch the same list "
+                                 f"({entry.url})")
+            keys[key] = entry.id
+        if self.sources and "source" in self.model_fields_set and self.data_root is None:
+            raise ValueError("source (--source, ZGWATCH_SOURCE) cannot be given with a "
+                             "[[sources]] registry: pick one of its sources with --only ID")
+        return self
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_name(cls, value: str) -> str:
+        return SourceEntry._known_profile(value)
 
     @field_validator("lake", "lake_data")
     @classmethod
@@ -182,7 +260,7 @@ class Settings(BaseModel):
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
                             recent_days=self.recent_days, revisit_days=self.revisit_days,
                             max_list_pages=self.max_list_pages,
-                            crawl_budget=self.crawl_budget)
+                            crawl_budget=self.crawl_budget, profile=self.profile)
 
     def alert_config(self):
         """What the alert stage takes of these settings (``alerts.run.AlertConfig``)."""
@@ -193,6 +271,54 @@ class Settings(BaseModel):
                            source=self.source, resend_hint=RESEND_COMMAND,
                            site_url=self.site_url, runbook=runbook.location(),
                            flood_threshold=self.flood_threshold)
+
+    # -- sources (core/sources.py, docs/sources.md) --------------------------------------
+
+    @property
+    def has_registry(self) -> bool:
+        """Whether zgwatch.toml (or the Variable) lists ``[[sources]]``."""
+        return bool(self.sources)
+
+    @property
+    def source_list(self) -> tuple[Source, ...]:
+        """Every source, in the registry's order; without one, the default source of
+        ``source`` (id ``source_id``, the paths ``db`` and ``data_dir`` as they are)."""
+        if self.sources:
+            return tuple(entry.source() for entry in self.sources)
+        return (Source(id=self.source_id, url=self.source, profile=self.profile),)
+
+    @property
+    def current_source(self) -> Source:
+        """The source these settings run a cycle of (after ``for_source``; without a
+        registry, the default source)."""
+        return next((s for s in self.source_list if s.id == self.source_id),
+                    self.source_list[0])
+
+    def select(self, only: str | None = None) -> tuple[Source, ...]:
+        """The sources a command runs: all of them, or the one of id ``only``
+        (``ConfigError`` naming the known ids when there is none)."""
+        if only is None:
+            return self.source_list
+        found = [s for s in self.source_list if s.id == only]
+        if not found:
+            known = ", ".join(s.id for s in self.source_list)
+            raise ConfigError(f"--only {only}: no such source (the sources are: {known})")
+        return tuple(found)
+
+    def for_source(self, source: Source) -> Settings:
+        """These settings for one cycle of ``source``: its URL, id, profile, warehouse and data
+        folder (``Source.data_dir``: the default source keeps ``db`` and ``data_dir``; a
+        registry source gets ``<data_dir>/sources/<id>/``, its ``db`` there unless it names
+        one). Every other setting is shared. Idempotent: applied twice, the same paths."""
+        if not self.sources:
+            return self
+        root = self.data_root or self.data_dir
+        folder = source.data_dir(root, implicit=False)
+        return self.model_copy(update={
+            "source": source.url, "source_id": source.id, "profile": source.profile,
+            "data_dir": folder, "db": source.db or folder / "zgwatch.duckdb",
+            "data_root": root,
+        })
 
     @property
     def batches_dir(self) -> Path:
@@ -372,6 +498,8 @@ def load_settings(
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err["loc"] else "settings"
         where = origin.get(name, name)
+        if name == "sources" and len(err["loc"]) > 2:  # which entry and key: ("sources", 1, "url")
+            where = f"{where}: source {err['loc'][1] + 1} {err['loc'][2]}"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown setting" if len(err["loc"]) == 1 else f"unknown key {err['loc'][-1]!r}"
