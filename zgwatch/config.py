@@ -47,6 +47,7 @@ ENV = {
     "timeout": "ZGWATCH_TIMEOUT",
     "operators_notify": "ZGWATCH_OPERATORS_NOTIFY",
     "lock_wait": "ZGWATCH_LOCK_WAIT",
+    "host_wait": "ZGWATCH_HOST_WAIT",
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
@@ -133,6 +134,8 @@ class Settings(BaseModel):
     crawl_budget: float = Field(default=v.CRAWL_BUDGET, gt=0, le=86400, allow_inf_nan=False)
     # warehouse: how long to wait for a write lock held by another process (a day at most)
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0, le=86400, allow_inf_nan=False)
+    # how long a crawl waits for its host, crawled by another source (zgwatch.lock.host_lock)
+    host_wait: float = Field(default=v.HOST_WAIT, ge=0, le=86400, allow_inf_nan=False)
     # seconds between two absences that count towards a removal (0: every cycle counts;
     # the demo's and some tests' cycles are seconds apart)
     absence_interval: float = Field(default=v.ABSENCE_INTERVAL.total_seconds(), ge=0,
