@@ -210,6 +210,7 @@ def column_key(url: str) -> str:
 # -- defaults -------------------------------------------------------------------------------------
 
 USER_AGENT = "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch; watches the 整改落实 column)"
+CONFIG_FILE = "zgwatch.toml"  # the settings file read when none is named (zgwatch.config)
 DELAY = 1.0  # seconds between two requests to the site
 TIMEOUT = 30.0  # seconds one request may take
 RECENT_DAYS = 30  # notices published this recently are fetched every cycle

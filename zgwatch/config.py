@@ -31,7 +31,7 @@ from core import vocabulary as v
 from core.errors import ConfigError
 from core.sources import Source
 
-DEFAULT_CONFIG = Path("zgwatch.toml")
+DEFAULT_CONFIG = Path(v.CONFIG_FILE)
 # How operators re-send deliveries given up (docs/alerts.md); named in their message.
 RESEND_COMMAND = "zgwatch alert --retry-failed"
 
@@ -74,6 +74,8 @@ class SourceEntry(BaseModel):
     kind: Literal["rectification", "stationing", "feedback", "other"] = src.DEFAULT_KIND
     profile: str = "auto"
     db: Path | None = None
+    # the Celery queue of the machine holding its warehouse (docs/scale.md); else the default
+    queue: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,100}$")
 
     @field_validator("id")
     @classmethod
@@ -107,7 +109,7 @@ class SourceEntry(BaseModel):
 
     def source(self) -> Source:
         return Source(id=self.id, url=self.url, name=self.name, kind=self.kind,
-                      profile=self.profile, db=self.db)
+                      profile=self.profile, db=self.db, queue=self.queue)
 
 
 class Settings(BaseModel):

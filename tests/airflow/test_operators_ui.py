@@ -4,6 +4,7 @@ one-line failures, and the UI's default time zone. The e2e test runs them in Air
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import logging
 import re
@@ -29,6 +30,7 @@ from core.errors import (
     StageFailed,
     WarehouseBusy,
 )
+from core.sources import Source
 from testkit.batches import FakeColumn
 from warehouse.cycles import cycle_summary
 from warehouse.db import connect
@@ -132,6 +134,51 @@ def test_without_an_analysts_copy_the_page_says_so_and_still_lists_the_runs(tmp_
     html = page.render(data)
     assert "does not exist" in data.problem and "zgwatch_publish" in data.problem
     assert "manual__1" in html and "not in the analysts' copy yet" in html
+
+
+def _second_source(tmp_path):
+    """A second source's warehouse (one cycle of three notices), its copy published."""
+    db = tmp_path / "b" / "zgwatch.duckdb"
+    column = FakeColumn(tmp_path / "b" / "batches")
+    for i in range(1, 4):
+        column.add(5000 + i)
+    with connect(db, lock_wait=5) as con:
+        column.crawl()
+        load_pending(con, column.batches_dir)
+        detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
+        (batch,) = [r[0] for r in con.execute("SELECT batch_id FROM batches").fetchall()]
+    return publish_analyst_copy(db, lock_wait=5), batch
+
+
+def test_with_several_sources_each_row_names_its_source_and_links_its_dag(warehouse, tmp_path):
+    db, batches = warehouse
+    copy_b, batch_b = _second_source(tmp_path)
+    rows = [dataclasses.replace(r, dag_id="zgwatch_gd-zgls", source_id="gd-zgls",
+                                source_name="南粤清风网 · 整改落实") for r in runs(batches)]
+    rows.append(page.RunRow("manual__b", "success", NOW, batch_id=batch_b, dag_id="zgwatch_qy",
+                            source_id="qy", source_name="清远廉政网 · 巡察整改"))
+    data = page.PageData("zgwatch_gd-zgls, zgwatch_qy", runs=rows)
+    for copy in (db.with_name("zgwatch.analyst.duckdb"), copy_b):
+        page.read_copy(data, copy)
+    html = page.render(data)
+    assert {batches[1], batch_b} <= set(data.cycles)  # both sources' cycles, from both copies
+    assert data.cycles[batch_b].events["new"] == 3
+    assert "<code>gd-zgls</code>" in html and "南粤清风网 · 整改落实" in html
+    assert "<code>qy</code>" in html and "清远廉政网 · 巡察整改" in html
+    assert 'href="../dags/zgwatch_qy/runs/manual__b"' in html
+    assert 'href="../dags/zgwatch_gd-zgls/runs/manual__1/tasks/verify_column"' in html
+    assert "栏目列表持续不完整" in html  # the first source's incident stays on the page
+
+
+def test_the_run_note_names_the_source(warehouse):
+    db, batches = warehouse
+    with connect(db, read_only=True) as con:
+        baseline = cycle_summary(con, batches[0])
+    source = Source(id="gd-xsgg", url="http://127.0.0.1:9/swxsnew/xsgg/",
+                    name="南粤清风网 · 巡视公告")
+    lines = notes.note_text(baseline, [], {}, source=source).split("  \n")
+    assert lines[0].startswith("✓ new 29")  # the UI shows the first line: still the news
+    assert lines[1] == "source `gd-xsgg` · 南粤清风网 · 巡视公告"
 
 
 def test_the_run_note_leads_with_what_went_wrong_and_fits_the_api(warehouse):
