@@ -27,6 +27,7 @@ from core.errors import (
     ColumnUnreadable,
     ConfigError,
     CycleRunning,
+    HostBusy,
     StageFailed,
     WarehouseBusy,
 )
@@ -219,6 +220,9 @@ def test_a_delivery_that_failed_in_this_run_is_on_the_note_at_once(warehouse):
     (ColumnMismatch("w.duckdb", "http://a/", "http://b/"), True, "bad-settings"),
     (CycleRunning("another cycle is running on /srv/data: pid 7 on h (zgwatch run); lock "
                   "/srv/data/zgwatch.lock"), False, "another-cycle-running"),
+    (HostBusy("host 127.0.0.1:8000 is busy: another crawl held it for more than 3600 s "
+              "(host_wait): pid 7 on h (zgwatch run); lock /srv/data/hosts/h.lock"), False,
+     "a-host-busy-for-too-long"),
 ])
 def test_a_known_failure_is_one_line_with_its_runbook_section_and_no_traceback(
         error, final, section, caplog, monkeypatch):
