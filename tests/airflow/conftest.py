@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_registry import TWO
 from zgwatch.airflow import launcher as airflow_local
 
 HERE = Path(__file__).parent
@@ -53,24 +54,14 @@ def airflow_home(tmp_path_factory) -> Path:
     return home
 
 
-# Three sources: two columns of one site (one host), and a site on another port.
-REGISTRY = """
-[[sources]]
-id = "gd-zgls"
-url = "http://127.0.0.1:8000/xunshizgls/"
-name = "南粤清风网 · 整改落实"
-
-[[sources]]
-id = "gd-xsgg"
-url = "http://127.0.0.1:8000/swxsnew/xsgg/"
-name = "南粤清风网 · 巡视公告"
-kind = "stationing"
-queue = "machine-b"
-
+# Three sources: two columns of one site (one host), and a site on another port whose
+# warehouse is on another machine (its Celery queue).
+REGISTRY = TWO + """
 [[sources]]
 id = "qy-xszg"
 url = "http://127.0.0.1:8001/trs/xszg/"
 name = "清远廉政网 · 巡察整改"
+queue = "machine-b"
 """
 
 

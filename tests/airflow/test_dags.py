@@ -245,7 +245,7 @@ def test_sources_on_one_host_share_its_pool_and_every_pool_is_created(dag_report
 
 def test_a_source_with_a_queue_sends_every_task_there(dag_report):
     dags = dag_report["registry"]["dags"]
-    assert dags["zgwatch_gd-xsgg"]["queues"] == dags["zgwatch_gd-xsgg_publish"]["queues"] == [
+    assert dags["zgwatch_qy-xszg"]["queues"] == dags["zgwatch_qy-xszg_publish"]["queues"] == [
         "machine-b"]
     assert dags["zgwatch_gd-zgls"]["queues"] == ["default"]
 

@@ -44,26 +44,34 @@ from zgwatch.airflow.plugin import DefaultTimezone
 NOW = datetime(2024, 10, 1, 3, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def warehouse(tmp_path):
-    """Two cycles (a baseline, then a partial failure) and an open incident; the copy published."""
-    db = tmp_path / "data" / "zgwatch.duckdb"
-    column = FakeColumn(tmp_path / "data" / "batches")
-    for i in range(1, 30):
-        column.add(1000 + i)
+def _cycles(folder, first_id: int, notices: int, faults_by_cycle, con_hook=None):
+    """A warehouse in ``folder`` after one FakeColumn cycle per item of ``faults_by_cycle``
+    (``{notice_id: outcome}``; a later cycle adds notice 2000 and fails a list page), with
+    ``con_hook(con)`` run at the end; its copy published. The warehouse and its batch ids."""
+    db = folder / "zgwatch.duckdb"
+    column = FakeColumn(folder / "batches")
+    for i in range(1, notices + 1):
+        column.add(first_id + i)
     with connect(db, lock_wait=5) as con:
-        for faults in ({}, {1005: "blocked"}):
+        for faults in faults_by_cycle:
             if faults:
                 column.add(2000, title="关于<b>端到端</b>整改进展情况的通报")
             column.crawl(faults=faults, list_fault="server_error" if faults else None)
             load_pending(con, column.batches_dir)
             detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
-        open_incident(con, Trouble("list_incomplete", "", "http://x/", "连续 3 个周期…"), None,
-                      NOW)
+        if con_hook is not None:
+            con_hook(con)
         batches = [r[0] for r in con.execute("SELECT batch_id FROM batches ORDER BY 1")
                    .fetchall()]
     publish_analyst_copy(db, lock_wait=5)
     return db, batches
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    """Two cycles (a baseline, then a partial failure) and an open incident; the copy published."""
+    return _cycles(tmp_path / "data", 1000, 29, ({}, {1005: "blocked"}), lambda con: open_incident(
+        con, Trouble("list_incomplete", "", "http://x/", "连续 3 个周期…"), None, NOW))
 
 
 def runs(batches):
@@ -137,23 +145,10 @@ def test_without_an_analysts_copy_the_page_says_so_and_still_lists_the_runs(tmp_
     assert "manual__1" in html and "not in the analysts' copy yet" in html
 
 
-def _second_source(tmp_path):
-    """A second source's warehouse (one cycle of three notices), its copy published."""
-    db = tmp_path / "b" / "zgwatch.duckdb"
-    column = FakeColumn(tmp_path / "b" / "batches")
-    for i in range(1, 4):
-        column.add(5000 + i)
-    with connect(db, lock_wait=5) as con:
-        column.crawl()
-        load_pending(con, column.batches_dir)
-        detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
-        (batch,) = [r[0] for r in con.execute("SELECT batch_id FROM batches").fetchall()]
-    return publish_analyst_copy(db, lock_wait=5), batch
-
-
 def test_with_several_sources_each_row_names_its_source_and_links_its_dag(warehouse, tmp_path):
     db, batches = warehouse
-    copy_b, batch_b = _second_source(tmp_path)
+    db_b, (batch_b,) = _cycles(tmp_path / "b", 5000, 3, ({},))  # a second source: one cycle
+    copy_b = db_b.with_name("zgwatch.analyst.duckdb")
     rows = [dataclasses.replace(r, dag_id="zgwatch_gd-zgls", source_id="gd-zgls",
                                 source_name="南粤清风网 · 整改落实") for r in runs(batches)]
     rows.append(page.RunRow("manual__b", "success", NOW, batch_id=batch_b, dag_id="zgwatch_qy",
