@@ -34,7 +34,7 @@ from core.testhook import pause_point
 from crawler.leftovers import sweep
 from crawler.runner import CrawlResult, failure_line, run_crawl
 from zgwatch.config import Settings
-from zgwatch.lock import cycle_lock, held_fds
+from zgwatch.lock import cycle_lock, held_fds, host_lock
 from zgwatch.steps import step_names
 
 if TYPE_CHECKING:
@@ -132,10 +132,17 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     """Crawl the column into ``batch_dir`` (made by ``snapshot_known``); no warehouse access.
 
     ``progress(n)`` is called with the number of fetches so far, for a live display.
+    The crawl holds its host's lock (``zgwatch.lock.host_lock``): another source's crawl on
+    the same host, in any process, waits for it (up to ``host_wait``), and starts no sooner
+    than ``delay`` after its last request. The crawl subprocess inherits both locks.
     """
-    with one_line("crawl", settings):
+    with one_line("crawl", settings), host_lock(settings, settings.source) as turn:
+        if turn.waited >= 1:
+            log.info("waited %.0f s for host %s (another source's crawl)", turn.waited,
+                     settings.current_source.host)
         result = run_crawl(settings.crawl_options(), batch_dir, Batch(batch_dir).known,
-                           progress=progress, inherit_fds=held_fds(settings.data_dir))
+                           progress=progress,
+                           inherit_fds=held_fds(settings.data_dir) + turn.fds)
     log.info(result.line())
     for fetch in result.failures():  # each one named where operators look: the crawl's log
         log.warning(failure_line(fetch))
