@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,6 +95,14 @@ class Batch:
     @property
     def stderr(self) -> Path:
         return self.dir / STDERR
+
+    def fetch_rows(self) -> Iterator[dict]:
+        """``fetches.jsonl``'s rows in crawl order. A last line cut short (no newline: a
+        write the disk refused) is not a row; the crawl's storage error tells of it."""
+        with self.fetches.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.endswith("\n"):
+                    yield json.loads(line)
 
     def is_done(self) -> bool:
         """Whether the crawl finished writing it (its ``DONE`` file exists)."""

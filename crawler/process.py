@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
-import json
 import logging
 import os
 import signal
@@ -102,11 +101,9 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
     """Counts by outcome and page kind from fetches.jsonl, plus the spider's own stats."""
     outcomes: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    with Batch(batch_dir).fetches.open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            outcomes[row["outcome"]] += 1
-            kinds[row["page_kind"]] += 1
+    for row in Batch(batch_dir).fetch_rows():
+        outcomes[row["outcome"]] += 1
+        kinds[row["page_kind"]] += 1
     return {
         "batch_id": batch_dir.name,
         "source": source,

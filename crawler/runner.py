@@ -13,7 +13,6 @@ on, and if the caller is killed outright the kernel stops it
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import subprocess
@@ -78,13 +77,8 @@ class CrawlResult:
 
     def failures(self) -> list[dict]:
         """The batch's fetches that brought no content (``fetches.jsonl`` rows), in crawl order."""
-        out = []
-        with Batch(self.batch_dir).fetches.open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                if row.get("outcome") not in v.CONTENT_OUTCOMES:
-                    out.append(row)
-        return out
+        return [row for row in Batch(self.batch_dir).fetch_rows()
+                if row.get("outcome") not in v.CONTENT_OUTCOMES]
 
 
 def failure_line(fetch: dict) -> str:

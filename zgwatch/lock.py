@@ -132,6 +132,9 @@ def host_lock(where, url: str, wait: float | None = None, *,
         if pause > 0:
             time.sleep(pause)  # the host's delay, across sources and processes
         _write_holder(fd, url=url)
+    except OSError as exc:
+        os.close(fd)
+        raise StageFailed(f"host lock {path}: cannot write it ({exc.strerror or exc})") from None
     except BaseException:
         os.close(fd)
         raise

@@ -58,7 +58,8 @@ def test_an_empty_list_page_exits_2(replica) -> None:
 @pytest.mark.parametrize(("args", "needle"), [
     (["sources", "check", "ftp://example.org/x/"], "http(s) URL"),
     (["sources", "check", "--profile", "nosuch", "http://127.0.0.1/x/"], "unknown profile"),
-    (["sources"], "required"),
+    (["sources", "check"], "required: URL"),
+    (["sources", "frob"], "invalid choice"),
 ])
 def test_bad_usage_exits_2(args, needle, tmp_path) -> None:
     assert needle in one_line_error(zgwatch(*args, cwd=tmp_path), 2)
