@@ -69,7 +69,11 @@ def cycle_lock(data_dir: Path, *, wait: float = 0.0) -> Iterator[Path]:
     path = lock_path(data_dir)
     fd = _acquire(path, "cycle lock", wait, lambda holder: CycleRunning(
         f"another cycle is running on {path.parent}: {holder}; lock {path}"))
-    _write_holder(fd)
+    try:
+        _write_holder(fd, path)
+    except BaseException:
+        os.close(fd)
+        raise
     _held[key] = fd
     try:
         yield path
@@ -131,10 +135,7 @@ def host_lock(where, url: str, wait: float | None = None, *,
         pause = _pause_after(_facts(fd), delay)
         if pause > 0:
             time.sleep(pause)  # the host's delay, across sources and processes
-        _write_holder(fd, url=url)
-    except OSError as exc:
-        os.close(fd)
-        raise StageFailed(f"host lock {path}: cannot write it ({exc.strerror or exc})") from None
+        _write_holder(fd, path, url=url)
     except BaseException:
         os.close(fd)
         raise
@@ -195,11 +196,16 @@ def _acquire(path: Path, what: str, wait: float, busy: Callable[[str], ZgwatchEr
             pause = min(pause * 2, 2.0)
 
 
-def _write_holder(fd: int, **more: str) -> None:
-    """Who holds the lock, for the next one's message (the file's old content is dropped)."""
-    _write(fd, {"pid": os.getpid(), "host": socket.gethostname(),
-                "since": datetime.now(UTC).isoformat(timespec="seconds"),
-                "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:300], **more})
+def _write_holder(fd: int, path: Path, **more: str) -> None:
+    """Who holds the lock, for the next one's message (the file's old content is dropped);
+    ``StageFailed`` naming ``path`` when the disk refuses it."""
+    try:
+        _write(fd, {"pid": os.getpid(), "host": socket.gethostname(),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:300],
+                    **more})
+    except OSError as exc:
+        raise StageFailed(f"lock {path}: cannot write it ({exc.strerror or exc})") from None
 
 
 def _write(fd: int, facts: dict) -> None:
