@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError
 from core.sources import host_pool
 from core.vocabulary import REAL_COLUMN
 from zgwatch.airflow import launcher as airflow_local
@@ -219,3 +220,15 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_any_set_up(tmp_path, capsys
         assert main(["airflow", "--port", str(port), "--data-dir", str(tmp_path)]) == 2
     assert f"127.0.0.1:{port} is not free" in capsys.readouterr().err
     assert not (tmp_path / "airflow").exists()
+
+
+def test_a_source_names_its_queue_in_one_word(tmp_path):
+    cfg = tmp_path / "zgwatch.toml"
+    cfg.write_text(REGISTRY.replace('name = "清远"', 'name = "清远"\nqueue = "machine-b"'),
+                   encoding="utf-8")
+    sources, _ = registry({"ZGWATCH_CONFIG": str(cfg)})
+    assert [s.queue for s in sources] == [None, None, "machine-b"]
+    cfg.write_text(REGISTRY.replace('name = "清远"', 'name = "清远"\nqueue = "machine b"'),
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="source 3 queue"):
+        registry({"ZGWATCH_CONFIG": str(cfg)})

@@ -203,3 +203,12 @@ def test_a_source_dag_whose_source_left_the_registry_fails_in_one_line():
     with pytest.raises(ConfigError, match="DAG file did not see"):
         tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={"sources": REGISTRY},
                              column_settings={})
+    # a worker without the registry the DAG file saw: never the default column instead
+    with pytest.raises(ConfigError, match="list no \\[\\[sources\\]\\]: give it the DAG file's "
+                                          "ZGWATCH_CONFIG"):
+        tasks.cycle_settings(as_of=date(2026, 3, 2), env={},
+                             column_settings={"source_id": "gd-zgls"})
+    # a DAG file of column_dags names its column itself (and may give it an id of its own)
+    own = tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, column_settings={
+        "source": "http://127.0.0.1:9/x/", "source_id": "sz"})
+    assert (own.source, own.source_id) == ("http://127.0.0.1:9/x/", "sz")

@@ -55,6 +55,25 @@ def test_one_lock_file_per_host_under_the_data_root(tmp_path):
     assert a.parent == tmp_path / HOSTS_FOLDER and a.suffix == ".lock"
 
 
+_HOSTS = st.sampled_from(["127.0.0.1", "www.gdjct.gd.gov.cn", "WWW.GDJCT.GD.GOV.CN",
+                          "qyljw.gov.cn", "a-b.example.org"])
+_PORTS = st.one_of(st.none(), st.integers(1, 65535))
+_PATHS = st.from_regex(r"/[a-z0-9/_-]{0,30}", fullmatch=True)
+
+
+@given(host=_HOSTS, port=_PORTS, path=_PATHS, other_host=_HOSTS, other_port=_PORTS,
+       other_path=_PATHS, scheme=st.sampled_from(["http", "https"]))
+def test_two_urls_share_a_lock_file_exactly_when_they_share_a_host(
+        host, port, path, other_host, other_port, other_path, scheme):
+    def url(h, p, rest):
+        return f"{scheme}://{h}{f':{p}' if p else ''}{rest}"
+
+    a, b = url(host, port, path), url(other_host, other_port, other_path)
+    same_host = host_key(a) == host_key(b)
+    assert (host_lock_path(Path("/d"), a) == host_lock_path(Path("/d"), b)) is same_host
+    assert same_host is (host.lower() == other_host.lower() and port == other_port)
+
+
 def test_a_busy_host_is_refused_past_the_wait_naming_the_holder(tmp_path, hold_host):
     url = "http://127.0.0.1:8000/xunshizgls/"
     holder = hold_host(url)

@@ -135,17 +135,23 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
     settings = load_settings(env=None if env is None else dict(env), layers=layers)
     if column_settings is None:  # not a DAG's (the zgwatch page): every source's settings
         return settings
+    if "source" in column_settings:  # a column_dags DAG: its settings name its column
+        return settings
     return dag_source(settings, column_settings.get("source_id"))
 
 
 def dag_source(settings, source_id: str | None):
-    """``settings`` for the source a DAG was generated for (``source_id``, its DAG setting:
-    ``Settings.for_source``); unchanged without a registry. A registry without the DAG's
-    source (removed since the DAG file was read), or one the DAG file did not see, is a
-    ``ConfigError`` naming what to do."""
+    """``settings`` for the source a registry's DAG was generated for (``source_id``, its DAG
+    setting: ``Settings.for_source``); unchanged without a registry. A registry without the DAG's
+    source (removed since the DAG file was read), one the DAG file did not see, or none
+    where the DAG file saw one (a worker without ``ZGWATCH_CONFIG``) is a ``ConfigError``
+    naming what to do."""
     from core.errors import ConfigError
 
     if not settings.has_registry:
+        if source_id is not None:  # a worker without the file: never the default column
+            raise ConfigError(f"DAG setting source_id {source_id!r}: this worker's settings "
+                              "list no [[sources]]: give it the DAG file's ZGWATCH_CONFIG")
         return settings
     known = {s.id: s for s in settings.source_list}
     if source_id is None:
