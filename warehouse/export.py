@@ -21,7 +21,12 @@ TABLES = ("batches",)  # tables analysts read directly, beside the views
 
 
 def analyst_relations(con) -> list[str]:
-    """The relations analysts query: every view (``notices``, ``changes``, …) and ``batches``."""
+    """The relations analysts query: every view (``notices``, ``changes``, …) and ``batches``;
+    in the copy across sources (``warehouse.across``), the tables it lists."""
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                   "AND table_name = 'analyst_relations'").fetchone()[0]:
+        return [n for (n,) in con.execute(
+            "SELECT DISTINCT name FROM analyst_relations ORDER BY name").fetchall()]
     rows = con.execute(
         "SELECT view_name FROM duckdb_views() "
         "WHERE NOT internal AND schema_name = 'main' ORDER BY view_name"

@@ -263,7 +263,10 @@ def publish(settings: Settings) -> Published:
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
                                     deadline=deadline)
         unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
+        across = merge_across(settings, path)
     log.info("analyst copy published: %s", path)
+    if across is not None:
+        log.info("copy across sources brought up to date: %s", across)
     published = Published(path, build_site(settings, db=path, deadline=deadline), unindexed,
                           publish_lake(settings, path))
     left = published.unfinished
@@ -277,6 +280,31 @@ def publish(settings: Settings) -> Published:
     metrics.send(settings.statsd, metrics.publish_lines(settings.statsd_prefix,
                                                         time.monotonic() - started))
     return published
+
+
+def merge_across(settings: Settings, copy: Path) -> Path | None:
+    """A registry source's publish → the analysts' copy across sources
+    (``<data_dir>/zgwatch.analyst.duckdb``, ``warehouse.across``): this source's rows
+    replaced from its fresh ``copy``. Nothing without a registry: the default source's own
+    copy is then the analysts' copy. The path of the copy across sources, or None."""
+    if settings.data_root is None:
+        return None
+    from warehouse.across import across_path, merge_source
+
+    source = settings.current_source
+    return merge_source(across_path(settings.data_root), copy, source_id=source.id,
+                        source_name=source.name, lock_wait=settings.lock_wait)
+
+
+def analyst_copy(settings: Settings) -> Path:
+    """The copy analysts read for these settings: with a registry (and no source picked),
+    the copy across sources; else the warehouse's own ``<stem>.analyst.duckdb``."""
+    from warehouse.across import across_path
+    from warehouse.publish import analyst_copy_path
+
+    if settings.has_registry and settings.data_root is None:
+        return across_path(settings.data_dir)
+    return analyst_copy_path(settings.db)
 
 
 def send_cycle_metrics(settings: Settings, cycle: dict, alerts) -> None:
@@ -325,14 +353,14 @@ def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | N
 def export(settings: Settings, out_dir: Path) -> list[Path]:
     """Write every relation of the analyst copy to ``out_dir/<name>.parquet``; the files.
 
-    It reads the copy the last cycle published (``<stem>.analyst.duckdb``), never
-    the warehouse a cycle writes: no lock to wait for, none held.
+    It reads the copy the last cycle published (``analyst_copy``: with a registry the copy
+    across sources, every row with its ``source_id``), never the warehouse a cycle writes:
+    no lock to wait for, none held.
     """
     from warehouse.export import export_parquet
-    from warehouse.publish import analyst_copy_path
 
     with one_line("export", settings):
-        return export_parquet(analyst_copy_path(settings.db), out_dir)
+        return export_parquet(analyst_copy(settings), out_dir)
 
 
 def tell_operators(settings: Settings, step: str, error: BaseException | str | None,

@@ -50,6 +50,20 @@ def test_every_source_runs_and_one_down_stops_none(replica, tmp_path):
     assert notices(data / "sources" / "xsgg" / "zgwatch.duckdb") > 0  # ran after the failure
     assert not (data / "zgwatch.duckdb").exists()  # no warehouse outside the sources' folders
     assert "source xsgg" in proc.stdout and "source zgls" in proc.stdout
+    # the analysts' copy across sources holds each source's rows, and export writes it
+    with duckdb.connect(str(data / "zgwatch.analyst.duckdb"), read_only=True) as con:
+        across = dict(con.execute("SELECT source_id, count(*) FROM notices GROUP BY 1")
+                      .fetchall())
+        assert {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()} == {
+            "zgls", "down", "xsgg"}
+    assert across == {s: notices(data / "sources" / s / "zgwatch.duckdb")
+                      for s in ("zgls", "xsgg")}
+    exported = zgwatch("export", str(tmp_path / "out"), env=QUIET, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    with duckdb.connect() as con:
+        assert dict(con.execute(f"SELECT source_id, count(*) FROM "
+                                f"'{tmp_path / 'out' / 'notices.parquet'}' GROUP BY 1")
+                    .fetchall()) == across
     # zgwatch sources reads each source's analyst copy: a cycle holding a warehouse
     # (here a writer on zgls's) never holds it up
     with duckdb.connect(str(data / "sources" / "zgls" / "zgwatch.duckdb")):
