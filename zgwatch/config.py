@@ -182,6 +182,16 @@ class Settings(BaseModel):
                              "[[sources]] registry: pick one of its sources with --only ID")
         return self
 
+    @model_validator(mode="after")
+    def _followed_sources_known(self):
+        """A destination's ``sources`` name sources of the registry (or the default one)."""
+        known = [s.id for s in self.source_list]
+        for d in self.destinations:
+            if bad := [s for s in d.sources or () if s not in known]:
+                raise ValueError(f"destinations: sources {', '.join(bad)}: no such source "
+                                 f"(the sources are: {', '.join(known)})")
+        return self
+
     @field_validator("profile")
     @classmethod
     def _profile_name(cls, value: str) -> str:
@@ -268,7 +278,8 @@ class Settings(BaseModel):
         from zgwatch import runbook
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
-                           source=self.source, resend_hint=RESEND_COMMAND,
+                           source=self.current_source,
+                           several_sources=len(self.source_list) > 1, resend_hint=RESEND_COMMAND,
                            site_url=self.site_url, runbook=runbook.location(),
                            flood_threshold=self.flood_threshold)
 
