@@ -172,8 +172,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     for name in ASSETS:
         report.bytes_written += write_atomic(site_dir / "assets" / name,
                                              (PACKAGE / "assets" / name).read_bytes())
-    common = {"as_of": as_of, "built_at": built_at, "root": "", "top": top,
-              "source_feed": sitemap.source_feed(watched.id)}
+    common = {"as_of": as_of, "built_at": built_at, "root": "", "top": top}
     _write(report, site_dir / sitemap.INDEX, _index([pages], as_of, common))
     _write(report, site_dir / sitemap.CHANGES, _changes([(con, pages)], common))
     _write(report, site_dir / sitemap.HEALTH, _health([(con, pages)], common))

@@ -280,10 +280,18 @@ class Settings(BaseModel):
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
                            source=self.current_source,
                            several_sources=len(self.source_list) > 1, resend_hint=RESEND_COMMAND,
-                           site_url=self.site_url, runbook=runbook.location(),
+                           site_url=self.source_site_url, runbook=runbook.location(),
                            flood_threshold=self.flood_threshold)
 
     # -- sources (core/sources.py, docs/sources.md) --------------------------------------
+
+    @property
+    def source_site_url(self) -> str | None:
+        """Where the current source's pages are on the history site: ``site_url``, and with
+        a registry its folder there (``sources/<id>/``, docs/site.md)."""
+        if not self.site_url or not self.has_registry:
+            return self.site_url
+        return sitemap.join(self.site_url, sitemap.source_folder(self.current_source.id))
 
     @property
     def has_registry(self) -> bool:
@@ -341,8 +349,9 @@ class Settings(BaseModel):
 
     @property
     def site_folder(self) -> Path:
-        """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site``."""
-        return self.site_dir or self.data_dir / "site"
+        """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site`` (a
+        registry's sources share the one site of the data folder they live under)."""
+        return self.site_dir or (self.data_root or self.data_dir) / "site"
 
     @property
     def failed_dir(self) -> Path:
