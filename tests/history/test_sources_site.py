@@ -5,12 +5,16 @@ the site of one source as it always was, plus its source's and units' feeds."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 from xml.etree import ElementTree
 
+import pytest
+
 from core import sitemap
 from core.units import unit_name
+from history.files import LOCK, read_manifest, site_lock
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -134,3 +138,14 @@ def test_one_source_keeps_its_site_and_gains_its_sources_and_units_feeds(story):
     page = story.page(sitemap.notice_page(notice_id))
     assert "../" + sitemap.href(sitemap.unit_feed(unit)) in alternates(page)
     assert 'data-bundle="../search/"' in page
+
+
+def test_two_builds_of_one_site_take_turns(tmp_path):
+    """Two sources' cycles publishing at once: the second build waits for the site's lock."""
+    site = tmp_path / "site"
+    with site_lock(site), open(site / LOCK, "a+b") as other:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert read_manifest(site) is None  # the lock alone does not make a folder foreign
+    with open(site / LOCK, "a+b") as other:  # released
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
