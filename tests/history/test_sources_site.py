@@ -149,3 +149,14 @@ def test_two_builds_of_one_site_take_turns(tmp_path):
         assert read_manifest(site) is None  # the lock alone does not make a folder foreign
     with open(site / LOCK, "a+b") as other:  # released
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_zgwatch_site_builds_every_sources_site_from_their_analyst_copies(sources_story,
+                                                                         tmp_path):
+    from zgwatch import pipeline
+
+    report = pipeline.build_site(sources_story.settings, tmp_path / "site", full=True)
+    assert report.notices == sum(len(ids) for ids in sources_story.ids.values())
+    index = index_json((tmp_path / "site" / sitemap.INDEX).read_text(encoding="utf-8"))
+    assert index["sources"] == [s.name for s in sources_story.sources]
+    assert (tmp_path / "site" / sitemap.source_folder("gd-zgls") / sitemap.INDEX).is_file()
