@@ -169,9 +169,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
                       top=top)
         report.written_ids.append(history.notice_id)
 
-    for name in ASSETS:
-        report.bytes_written += write_atomic(site_dir / "assets" / name,
-                                             (PACKAGE / "assets" / name).read_bytes())
+    write_assets(report, site_dir)
     common = {"as_of": as_of, "built_at": built_at, "root": "", "top": top}
     _write(report, site_dir / sitemap.INDEX, _index([pages], as_of, common))
     _write(report, site_dir / sitemap.CHANGES, _changes([(con, pages)], common))
@@ -194,6 +192,13 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
                                       built_at=built_at.isoformat()))  # fmt: skip
     report.seconds = time.monotonic() - t0
     return report
+
+
+def write_assets(report: SiteReport, site_dir: Path) -> None:
+    """The pages' style sheet and script, in ``assets/``."""
+    for name in ASSETS:
+        report.bytes_written += write_atomic(site_dir / "assets" / name,
+                                             (PACKAGE / "assets" / name).read_bytes())
 
 
 def _write(report: SiteReport, path: Path, data: str | bytes) -> None:

@@ -25,8 +25,6 @@ from core.sources import Source
 from core.vocabulary import shanghai_date
 from history import search
 from history.build import (
-    ASSETS,
-    PACKAGE,
     SiteReport,
     SourcePages,
     _changes,
@@ -35,9 +33,10 @@ from history.build import (
     _write,
     build_site,
     code_fingerprint,
+    write_assets,
     write_feeds,
 )
-from history.files import Manifest, read_manifest, site_lock, write_atomic, write_manifest
+from history.files import Manifest, read_manifest, site_lock, write_manifest
 
 UP = "../../"  # from sources/<id>/ to the top
 
@@ -103,9 +102,7 @@ def _add(report: SiteReport, sub: SiteReport) -> None:
 def _write_top(report: SiteReport, parts: Sequence[SourceSite], pages: list[SourcePages],
                site_dir: Path, base: str | None, built_at: datetime) -> None:  # fmt: skip
     """The top's pages and feeds, of every source."""
-    for name in ASSETS:
-        report.bytes_written += write_atomic(site_dir / "assets" / name,
-                                             (PACKAGE / "assets" / name).read_bytes())
+    write_assets(report, site_dir)
     common = {"as_of": report.as_of, "built_at": built_at, "root": "", "top": ""}
     cons = [(part.con, p) for part, p in zip(parts, pages, strict=True)]
     _write(report, site_dir / sitemap.INDEX, _index(pages, report.as_of, common))
