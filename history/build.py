@@ -59,6 +59,7 @@ class SiteReport:
     # for the top of a site of several sources: every notice page, and those written now
     notice_ids: list[str] = field(default_factory=list, repr=False)
     written_ids: list[str] = field(default_factory=list, repr=False)
+    manifest: Manifest | None = field(default=None, repr=False)  # a part's, for the top to write
 
     def __str__(self) -> str:
         kind = "full build" if self.full else "incremental build"
@@ -177,19 +178,18 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     _write(report, site_dir / sitemap.FEED,
            atom_feed(pages.events, source=source, site_url=base, built_at=built_at))
     report.notice_ids = list(fingerprints)
-    if top:  # a part of a site of several sources: the top does the rest
-        write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
-                                          built_at=built_at.isoformat()))  # fmt: skip
-        report.seconds = time.monotonic() - t0
-        return report
-    write_feeds(report, site_dir, [pages], site_url=base, built_at=built_at)
-    # Pagefind reads the pages as written: the buckets of those written (before the
-    # manifest, so a build killed before it rewrites those pages, and indexes, next time)
-    if due or full or not search.listing(site_dir):
-        report.search_seconds = search.build_search(
-            site_dir, fingerprints, None if full else due)
-    write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
-                                      built_at=built_at.isoformat()))  # fmt: skip
+    manifest = Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
+                        built_at=built_at.isoformat())  # fmt: skip
+    if top:  # a part of a site of several sources: the top does the rest, then writes it
+        report.manifest = manifest
+    else:
+        write_feeds(report, site_dir, [pages], site_url=base, built_at=built_at)
+        # Pagefind reads the pages as written: the buckets of those written (before the
+        # manifest, so a build killed before it rewrites those pages, and indexes, next time)
+        if due or full or not search.listing(site_dir):
+            report.search_seconds = search.build_search(
+                site_dir, fingerprints, None if full else due)
+        write_manifest(site_dir, manifest)
     report.seconds = time.monotonic() - t0
     return report
 

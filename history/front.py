@@ -71,6 +71,7 @@ def build_sources_site(parts: Sequence[SourceSite], site_dir: Path, *,
         ids: dict[str, list[str]] = {}
         written: dict[str, list[str]] = {}
         pages: list[SourcePages] = []
+        manifests: dict[str, Manifest] = {}
         for part in parts:
             folder = sitemap.source_folder(part.source.id)
             sub = build_site(part.con, part.raw_dir, site_dir / folder,
@@ -78,12 +79,17 @@ def build_sources_site(parts: Sequence[SourceSite], site_dir: Path, *,
                              as_of=as_of, deadline=deadline, source=part.source, top=UP)
             _add(report, sub)
             ids[folder], written[folder] = sub.notice_ids, sub.written_ids
+            manifests[folder] = sub.manifest
             pages.append(SourcePages.read(part.con, part.source, folder))
         _write_top(report, parts, pages, site_dir, base, built_at)
         key = {"code": code_fingerprint(), "sources": [p.source.id for p in parts]}
         if full or previous.key != key or any(written.values()) or not search.listing(site_dir):
             report.search_seconds = search.build_folders_search(
                 site_dir, ids, None if full or previous.key != key else written)
+        # each source's manifest after the search read its pages: a build killed before
+        # rewrites those pages, and indexes them, next time
+        for folder, manifest in manifests.items():
+            write_manifest(site_dir / folder, manifest)
         write_manifest(site_dir, Manifest(key=key, as_of=report.as_of.isoformat(),
                                           built_at=built_at.isoformat()))  # fmt: skip
     report.seconds = time.monotonic() - t0
