@@ -160,3 +160,11 @@ def test_zgwatch_site_builds_every_sources_site_from_their_analyst_copies(source
     index = index_json((tmp_path / "site" / sitemap.INDEX).read_text(encoding="utf-8"))
     assert index["sources"] == [s.name for s in sources_story.sources]
     assert (tmp_path / "site" / sitemap.source_folder("gd-zgls") / sitemap.INDEX).is_file()
+
+
+def test_a_sources_cycle_redraws_only_what_changed(sources_story):
+    """The last publish (the second source's second cycle, one notice added) writes that
+    notice's page and no other, of either source."""
+    last = sources_story.reports[-1]
+    assert (last.pages_written, last.notices) == (1, sum(map(len, sources_story.ids.values())))
+    assert not last.full and last.search_seconds is not None
