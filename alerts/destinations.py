@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from core.regions import known as known_region
 from core.regions import region_of, within
+from core.sources import is_source_id
+from core.units import unit_name
 from core.vocabulary import ALERTED_KINDS, Kind
 
 STAKEHOLDERS = "stakeholders"
@@ -59,7 +61,10 @@ class Destination(BaseModel):
     which the issuer or title must hold one; ``issuers`` the issuers' names
     (whole, as notices sign them); ``regions`` cities or districts of Guangdong
     (``core.regions``: a city takes in its districts), one of which the issuer
-    must sit in. Filters given together must all hold. ``digest`` one message per
+    must sit in; ``units`` inspected units, however written (``core.units.unit_name``:
+    中共珠海市金湾区委 and 珠海市金湾区委员会 are one unit), one of which the issuer
+    must be; ``sources`` the ids of the sources (``[[sources]]``) whose alerts it
+    follows. Filters given together must all hold. ``digest`` one message per
     run listing every event instead of one per notice. Built from ``--notify``,
     ``operators_notify`` and the config file's ``[[destinations]]``.
     """
@@ -71,6 +76,8 @@ class Destination(BaseModel):
     match: tuple[str, ...] | None = None
     issuers: tuple[str, ...] | None = None
     regions: tuple[str, ...] | None = None
+    units: tuple[str, ...] | None = None
+    sources: tuple[str, ...] | None = None  # checked against the registry by the application
     audience: Literal["stakeholders", "operators"] = STAKEHOLDERS
     digest: bool = False
 
@@ -94,6 +101,30 @@ class Destination(BaseModel):
             raise ValueError(f"unknown regions {bad}: a city of Guangdong (珠海市) or one of "
                              "its districts or counties (金湾区), written whole")
         return v
+
+    @field_validator("units")
+    @classmethod
+    def _named_units(cls, v):
+        if v is not None and (bad := [u for u in v if not unit_name(u).key]):
+            raise ValueError(f"units {bad}: each must name a unit (中共珠海市金湾区委)")
+        return v
+
+    @field_validator("sources")
+    @classmethod
+    def _source_ids(cls, v):
+        if v is not None and (bad := [s for s in v if not is_source_id(s)]):
+            raise ValueError(f"sources {bad}: each must be a source's id ([a-z0-9-]{{1,40}})")
+        return v
+
+    @cached_property
+    def unit_keys(self) -> frozenset[str]:
+        """The canonical keys of ``units`` (``core.units.unit_name(...).key``)."""
+        return frozenset(unit_name(u).key for u in self.units or ())
+
+    def wants_source(self, source_id: str) -> bool:
+        """Whether this destination follows the source of id ``source_id`` (``sources``
+        unset: every source). Operators hear of every source."""
+        return self.audience == OPERATORS or self.sources is None or source_id in self.sources
 
     @cached_property
     def masked(self) -> str:
@@ -152,21 +183,25 @@ class Destination(BaseModel):
 
     @property
     def filtered(self) -> bool:
-        """Whether any notice filter is set (``match``, ``issuers``, ``regions``)."""
-        return bool(self.keywords or self.issuers or self.regions)
+        """Whether any notice filter is set (``match``, ``issuers``, ``regions``, ``units``)."""
+        return bool(self.keywords or self.issuers or self.regions or self.units)
 
     @property
     def filter_words(self) -> list[str]:
         """Every word of the notice filters, as the baseline summary names them."""
-        return [*self.keywords, *(self.issuers or ()), *(self.regions or ())]
+        return [*self.keywords, *(self.issuers or ()), *(self.regions or ()),
+                *(self.units or ())]
 
     def wants_notice(self, title: str | None, issuer: str | None) -> bool:
         """Whether a notice passes every notice filter set: a keyword in its title or issuer,
-        its issuer one of ``issuers``, its issuer's region within ``regions``."""
+        its issuer one of ``issuers``, its issuer's region within ``regions``, its issuer
+        one of ``units`` (compared by their keys)."""
         if self.keywords and not any(k in f"{title or ''}\n{issuer or ''}"
                                      for k in self.keywords):
             return False
         if self.issuers and (issuer or "").strip() not in self.issuers:
+            return False
+        if self.units and unit_name((issuer or "").strip()).key not in self.unit_keys:
             return False
         return not self.regions or within(region_of(issuer), self.regions)
 

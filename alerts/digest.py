@@ -20,6 +20,7 @@ from alerts.messages import (
     LABEL_SEPARATOR,
     PREFIX,
     Message,
+    Origin,
     event_facts,
     notice_of,
     urgency,
@@ -52,11 +53,12 @@ def counts(items: Sequence[dict]) -> list[dict[str, Any]]:
 
 
 def digest_message(key: str, items: Sequence[dict], *, totals: Sequence[dict] | None = None,
-                   part: int | None = None, parts: int | None = None) -> Message:
+                   part: int | None = None, parts: int | None = None,
+                   origin: Origin | None = None) -> Message:
     """A run's events for one destination in one message (or part ``part`` of ``parts``).
 
     ``items`` come from ``digest_items``; ``totals`` are the counts of the
-    whole digest when this is one part of it.
+    whole digest when this is one part of it; ``origin`` names the source.
     """
     totals = list(totals if totals is not None else counts(items))
     groups: list[dict[str, Any]] = []
@@ -77,7 +79,7 @@ def digest_message(key: str, items: Sequence[dict], *, totals: Sequence[dict] | 
         "change_ids": list(change_ids),
         "groups": groups,
     }
-    return Message(
+    message = Message(
         key=key,
         template="digest",
         subject=f"{PREFIX} 本轮汇总{numbered}: {counted}",
@@ -85,6 +87,7 @@ def digest_message(key: str, items: Sequence[dict], *, totals: Sequence[dict] | 
         facts=facts,
         change_ids=change_ids,
     )
+    return origin.name(message) if origin else message
 
 
 def items_of(message: Message) -> list[dict]:
@@ -108,7 +111,7 @@ def split(digest: Message, fits: Callable[[Message], bool],
 
     def part(chunk: Sequence[dict]) -> Message:
         return digest_message(digest.key, chunk, totals=totals, part=NUMBERING_ROOM[0],
-                              parts=NUMBERING_ROOM[1])
+                              parts=NUMBERING_ROOM[1], origin=digest.origin)
 
     base = load(part([]))
     chunks: list[list[dict]] = []
@@ -124,7 +127,8 @@ def split(digest: Message, fits: Callable[[Message], bool],
     chunks.append(current)
     fitted = [c for chunk in chunks for c in _halve_until_fits(chunk, part, fits)]
     n = len(fitted)
-    return [digest_message(digest.key, chunk, totals=totals, part=i, parts=n)
+    return [digest_message(digest.key, chunk, totals=totals, part=i, parts=n,
+                           origin=digest.origin)
             for i, chunk in enumerate(fitted, 1)]
 
 

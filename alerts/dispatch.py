@@ -27,6 +27,7 @@ from alerts.digest import digest_items, digest_message
 from alerts.events import ChangeEvent, load_events
 from alerts.messages import (
     Message,
+    Origin,
     baseline_message,
     gap_message,
     incident_message,
@@ -78,24 +79,26 @@ def group(deliveries: list[Delivery]) -> list[list[Delivery]]:
 
 
 def outbound(con, rows: list[Delivery], channel: Channel, events: dict[int, ChangeEvent], *,
-             site_url: str | None = None) -> list[Outbound]:
-    """The message(s) the rows of one outbox message go out as, on this channel.
+             site_url: str | None = None, origin: Origin | None = None) -> list[Outbound]:
+    """The message(s) the rows of one outbox message go out as, on this channel, each
+    naming its source (``origin``).
 
     A digest is cut into the parts the service takes from all of its events
     (sent ones too, so a retry sends the same parts); only parts with a
     pending row are returned, each with its pending rows.
     """
+    named = origin.name if origin else (lambda message: message)
     first = rows[0]
     name = first.message or first.message_key
     family, _, rest = name.partition(":")
     if family in ("notice", "change"):
         message = notice_message([events[d.change_id] for d in rows], name, site_url=site_url)
-        return [Outbound(message, tuple(rows))]
+        return [Outbound(named(message), tuple(rows))]
     if family == "digest":
         ids = message_events(con, first.url_hash, name)
         found = {**load_events(con, [i for i in ids if i not in events]), **events}
         digest = digest_message(name, digest_items([found[i] for i in ids if i in found],
-                                                   site_url))
+                                                   site_url), origin=origin)
         by_event = {d.change_id: d for d in rows}
         out = []
         for part in channel.parts(digest):
@@ -105,20 +108,22 @@ def outbound(con, rows: list[Delivery], channel: Channel, events: dict[int, Chan
         return out
     if family == "baseline":
         message = baseline_message(rest, first.payload or {}, site_url=site_url)
-        return [Outbound(message, (first,))]
+        return [Outbound(named(message), (first,))]
     if family == "incident":
-        return [Outbound(incident_message(first.payload or {}, rest.rsplit(":", 1)[1]), (first,))]
+        message = incident_message(first.payload or {}, rest.rsplit(":", 1)[1])
+        return [Outbound(named(message), (first,))]
     if family == "gap":
-        return [Outbound(gap_message(first.payload or {}), (first,))]
+        return [Outbound(named(gap_message(first.payload or {})), (first,))]
     raise ValueError(f"unknown message {name!r}")
 
 
 def plan(con, deliveries: list[Delivery], channels: dict[str, Channel], *,
-         site_url: str | None = None) -> list[Outbound]:
+         site_url: str | None = None, origin: Origin | None = None) -> list[Outbound]:
     """Every message the pending rows would go out as (a dry run lists their subjects)."""
     events = load_events(con, [d.change_id for d in deliveries if d.change_id is not None])
     return [o for rows in group(deliveries)
-            for o in outbound(con, rows, channels[rows[0].url_hash], events, site_url=site_url)]
+            for o in outbound(con, rows, channels[rows[0].url_hash], events, site_url=site_url,
+                              origin=origin)]
 
 
 def _try(
@@ -147,6 +152,7 @@ def send_pending(
     pauses: tuple[float, ...] = RETRY_PAUSES,
     sleep: Callable[[float], None] = time.sleep,
     site_url: str | None = None,
+    origin: Origin | None = None,
 ) -> SendStats:
     """Send each message (oldest first) and record the outcome of its rows immediately.
 
@@ -182,7 +188,8 @@ def send_pending(
             channel = channels[url_hash]
             shown = channel.destination.label  # scheme, host, hash of the secret: never the secret
             try:
-                messages = outbound(con, rows, channel, events, site_url=site_url)
+                messages = outbound(con, rows, channel, events, site_url=site_url,
+                                    origin=origin)
             except Exception as exc:  # a rendering bug must not hold back the other messages
                 log.exception("cannot build %s for %s", rows[0].message, shown)
                 failed(rows, channel.destination.redact(f"{type(exc).__name__}: {exc}"),

@@ -26,14 +26,15 @@ from typing import Any
 from alerts.events import GAP_FIELDS, ChangeEvent, Contacts, Gap
 from core import sitemap
 from core.periods import Phase, period_facts
+from core.sources import Source
 from core.textdiff import hunks, widen_numbers
 from core.vocabulary import MOVED_PERIOD_WORDS, SHANGHAI, Kind
 
 PREFIX = "[zgwatch]"
 # The webhook payload's "version" (docs/webhook.schema.json). 2 added the kinds
-# period_extended/period_shortened and an event's period_moved and diff_url; every
-# field of 1 keeps its meaning.
-PAYLOAD_VERSION = 2
+# period_extended/period_shortened and an event's period_moved and diff_url; 3 added the
+# ``source`` every message names; every field of 1 and 2 keeps its meaning.
+PAYLOAD_VERSION = 3
 MAX_EMAIL_HUNKS = 30  # a message lists this many changed passages, then says how many more
 DIGEST_HUNKS = 3  # changed passages an edit shows in a digest
 LABEL_SEPARATOR = " · "
@@ -294,6 +295,7 @@ class Message:
     headline: str  # a short title for chat services (the body names the notice)
     facts: Mapping[str, Any] = field(default_factory=dict)
     change_ids: tuple[int, ...] = ()  # the events it carries
+    origin: Origin | None = None  # the source it speaks for, once ``Origin.name`` named it
 
     def variants(self) -> Iterator[Message]:
         """This message, then ever shorter forms of it, for a service with a size limit."""
@@ -323,6 +325,36 @@ class Message:
             events.append({**e, "hunks": keep,
                            "omitted_hunks": e["omitted_hunks"] + len(e["hunks"]) - len(keep)})
         return replace(self, facts={**self.facts, "events": events})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The source a warehouse's messages speak for (one warehouse, one source), and whether
+    the readers follow several sources: then every subject names it."""
+
+    source: Source
+    several: bool = False
+
+    def name(self, message: Message) -> Message:
+        """``message`` naming its source: the ``source`` fact (the webhook's object, the line
+        every body shows), and with several sources the source's name in brackets after the
+        prefix of the subject and headline (``[zgwatch][南粤清风网 · 巡视公告] 新通报 | …``).
+        A message already named is returned as it is."""
+        if message.origin is not None:
+            return message
+        facts = {**message.facts, "source": {**self.source.as_payload(),
+                                             "name": defuse(one_line(self.source.name))}}
+        named = replace(message, facts=facts, origin=self)
+        if not self.several:
+            return named
+        tag = f"{PREFIX}[{defuse(one_line(self.source.name))}]"
+        return replace(named, subject=_retag(message.subject, tag),
+                       headline=_retag(message.headline, tag))
+
+
+def _retag(line: str, tag: str) -> str:
+    """``line`` with its leading ``PREFIX`` replaced by ``tag``."""
+    return tag + line.removeprefix(PREFIX) if line.startswith(PREFIX) else f"{tag} {line}"
 
 
 def _no_hunks(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -246,5 +246,7 @@ def render(message: Message, fmt: str, style: Style | None = None) -> str:
     style = style or (MD_STRIKE if fmt == "md" else TEXT)
     template = environment(fmt).get_template(f"{message.template}.{fmt}.j2")
     legend = MdSafe(style.legend) if fmt == "md" else style.legend
-    text = template.render(subject=message.subject, style=style, legend=legend, **message.facts)
+    # ``source``: the line naming the site and column (a message not yet named has none)
+    facts = {"source": None, **message.facts}
+    text = template.render(subject=message.subject, style=style, legend=legend, **facts)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -13,23 +13,33 @@ from alerts.channels import Channel
 from alerts.destinations import OPERATORS, STAKEHOLDERS, Destination, unique
 from alerts.dispatch import RETRY_PAUSES, SendStats, plan, send_pending
 from alerts.logs import masking
-from alerts.messages import utc_now
+from alerts.messages import Origin, utc_now
+from core.sources import DEFAULT_SOURCE_ID, Source
 from core.sqlfiles import transaction
 from core.vocabulary import FLOOD_MESSAGES, MAX_ATTEMPTS
+
+DEFAULT_SOURCE = Source(id=DEFAULT_SOURCE_ID, url="")  # a config built without one (tests)
 
 
 @dataclass(frozen=True)
 class AlertConfig:
-    """What the alert stage needs: where to send, how long to keep trying, which column."""
+    """What the alert stage needs: where to send, how long to keep trying, which source."""
 
     destinations: tuple[Destination, ...] = ()  # stakeholders' and operators'
     max_attempts: int = MAX_ATTEMPTS  # failed runs after which a delivery is given up
-    source: str = ""  # the column, named in operators' messages
+    # the source this warehouse watches: every message names it, operators' by its column
+    source: Source = DEFAULT_SOURCE
+    several_sources: bool = False  # the registry lists more than one: subjects name the source
     resend_hint: str = ""  # how operators re-send given-up deliveries (the application's command)
     site_url: str | None = None  # the history site's public base URL: alerts link to it
     runbook: str | None = None  # the operators' runbook (address or file): messages link it
     # more messages than this for one destination in one run: one digest and an incident
     flood_threshold: int = FLOOD_MESSAGES
+
+    @property
+    def origin(self) -> Origin:
+        """How messages name the source (``messages.Origin``)."""
+        return Origin(self.source, self.several_sources)
 
 
 @dataclass
@@ -79,10 +89,13 @@ class AlertReport:
 
 
 def _queue_stakeholders(con, stakeholders: list[Destination], now: datetime,
-                        flood_threshold: int) -> tuple[int, list[operators.Trouble]]:
-    """Queue the baseline summary (first, so it is sent first), then the events; (rows
-    queued, an ``alert_flood`` trouble per destination whose run was a flood)."""
+                        config: AlertConfig) -> tuple[int, list[operators.Trouble]]:
+    """Queue the baseline summary (first, so it is sent first), then the events, for each
+    destination that follows this source; (rows queued, an ``alert_flood`` trouble per
+    destination whose run was a flood)."""
     queued, floods = 0, []
+    flood_threshold = config.flood_threshold
+    stakeholders = [t for t in stakeholders if t.wants_source(config.source.id)]
     run = outbox.next_run(con) if stakeholders else 0
     for t in stakeholders:
         baseline = outbox.baseline_facts(con, t) if t.wants_kind("new") else None
@@ -102,8 +115,8 @@ def _open_channels(destinations: list[Destination]) -> dict[str, Channel]:
     return channels
 
 
-def _plan(con, deliveries, channels, report: AlertReport, site_url: str | None) -> None:
-    for out in plan(con, deliveries, channels, site_url=site_url):
+def _plan(con, deliveries, channels, report: AlertReport, config: AlertConfig) -> None:
+    for out in plan(con, deliveries, channels, site_url=config.site_url, origin=config.origin):
         report.planned.append((out.deliveries[0].masked, out.message.subject))
 
 
@@ -121,7 +134,7 @@ def _stage(
     for d in destinations:
         outbox.register(con, d, clock())
 
-    queued, floods = _queue_stakeholders(con, stakeholders, clock(), config.flood_threshold)
+    queued, floods = _queue_stakeholders(con, stakeholders, clock(), config)
     report.queued += queued
     first = outbox.pending(con, [t.url_hash for t in stakeholders], STAKEHOLDERS)
     stats = send(first, channels)
@@ -129,7 +142,7 @@ def _stage(
     # After the stakeholders' sends, so a destination that just recovered ends its incident,
     # and one whose delivery is now a failed run from being given up opens one.
     batch_id, troubles = operators.current_trouble(
-        con, config.source, stakeholders, clock(), max_attempts=config.max_attempts,
+        con, config.source.url, stakeholders, clock(), max_attempts=config.max_attempts,
         resend_hint=config.resend_hint,
     )
     report.incidents_opened, report.incidents_closed = operators.reconcile(
@@ -175,7 +188,7 @@ def run_alerts(
 
     def send(deliveries, channels) -> SendStats:
         if dry_run:
-            _plan(con, deliveries, channels, report, config.site_url)
+            _plan(con, deliveries, channels, report, config)
             return SendStats()
         return send_pending(
             con,
@@ -186,6 +199,7 @@ def run_alerts(
             pauses=retry_pauses,
             sleep=sleep,
             site_url=config.site_url,
+            origin=config.origin,
         )
 
     hashes = [d.url_hash for d in destinations]
@@ -222,7 +236,7 @@ def send_to_operators(
         report.queued = operators.enqueue_notices(con, ops, clock(), config.runbook)
         stats = send_pending(con, outbox.pending(con, [d.url_hash for d in ops], OPERATORS),
                              _open_channels(ops), clock=clock, max_attempts=config.max_attempts,
-                             pauses=retry_pauses, sleep=sleep)
+                             pauses=retry_pauses, sleep=sleep, origin=config.origin)
     report.sent, report.retry_later, report.failed = stats.sent, stats.retry_later, stats.failed
     report.waiting, report.errors, report.messages = stats.waiting, stats.errors, stats.messages
     report.pending = len(outbox.pending(con, [d.url_hash for d in ops]))

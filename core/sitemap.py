@@ -16,6 +16,16 @@ into links with ``join(site_url, path)`` when a public base URL is configured
     archive/<notice_id>/v<n>.html       the archived copy of version n (as fetched, sanitised)
     search/                             Pagefind's static index of the notice pages
     feeds/issuer/<name>.atom            an Atom feed of one issuer's alerted events (issuer_slug)
+    feeds/source/<id>.atom              an Atom feed of one source's alerted events
+    feeds/unit/<unit_id>.atom           an Atom feed of one inspected unit's alerted events, the
+                                        unit_id (core.units.unit_name(issuer).key) named by the
+                                        issuer feeds' rule (issuer_slug)
+
+With a registry of sources (docs/sources.md) each source's pages are a site of their
+own under ``sources/<id>/`` (``source_folder``: its index, changes, health, feed and
+``notices/<notice_id>.html``, so two sources may reuse a notice id), and the root's
+index, changes, health and feeds cover every source; ``search/`` and ``feeds/`` are the
+root's only. Without one, the root is the one source's site, as it always was.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import re
 import unicodedata
 from urllib.parse import quote, urljoin, urlsplit
 
+from core.sources import is_source_id
 from core.vocabulary import is_notice_id
 
 INDEX = "index.html"
@@ -35,6 +46,9 @@ NOTICES_DIR = "notices"
 ARCHIVE_DIR = "archive"  # every file under it is an archived copy: served with ARCHIVE_CSP
 SEARCH_DIR = "search"  # Pagefind's bundle: search/pagefind.js and its index files
 ISSUER_FEEDS = "feeds/issuer"
+SOURCE_FEEDS = "feeds/source"
+UNIT_FEEDS = "feeds/unit"
+SOURCES_DIR = "sources"  # with a registry: sources/<id>/, one source's pages
 _UNSAFE = re.compile(r"[^\w]+")  # \w: letters (Chinese too), digits, _; never / . \ or space
 SLUG_CHARS = 40  # of the issuer's name kept in its feed's file name
 
@@ -95,6 +109,28 @@ def issuer_slug(issuer: str) -> str:
 def issuer_feed(issuer: str) -> str:
     """``feeds/issuer/<name>.atom`` (``issuer_slug``): one issuer's alerted events."""
     return f"{ISSUER_FEEDS}/{issuer_slug(issuer)}.atom"
+
+
+def unit_feed(unit_id: str) -> str:
+    """``feeds/unit/<unit_id>.atom``: one inspected unit's alerted events, its file named as
+    an issuer's is (``issuer_slug``)."""
+    return f"{UNIT_FEEDS}/{issuer_slug(unit_id)}.atom"
+
+
+def source_feed(source_id: str) -> str:
+    """``feeds/source/<id>.atom``: one source's alerted events."""
+    return f"{SOURCE_FEEDS}/{_source_id(source_id)}.atom"
+
+
+def source_folder(source_id: str) -> str:
+    """``sources/<id>/``: the folder of one source's pages on a site of several sources."""
+    return f"{SOURCES_DIR}/{_source_id(source_id)}/"
+
+
+def _source_id(source_id: str) -> str:
+    if not is_source_id(source_id):
+        raise ValueError(f"not a source id: {source_id!r}")
+    return source_id
 
 
 def href(path: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -25,11 +25,13 @@ from markupsafe import Markup
 
 from core import sitemap
 from core.periods import Phase, period_facts
+from core.sources import DEFAULT_SOURCE_ID, Source
+from core.units import unit_name
 from core.vocabulary import CONTENT_OUTCOMES, KIND_LABELS, Outcome, shanghai_date
 from history import read, search
 from history.archive import ARCHIVE_CSP, decode, read_stored, sanitise
 from history.diffs import all_pairs
-from history.feed import FEED_LIMIT, atom_feed
+from history.feed import FEED_LIMIT, Feed, atom_feed
 from history.files import Manifest, read_manifest, write_atomic, write_manifest
 from history.pages import STATUS_LABELS, render, when
 
@@ -54,6 +56,10 @@ class SiteReport:
     bytes_written: int = 0
     search_seconds: float | None = None  # None: the search index was not rebuilt
     seconds: float = 0.0
+    # for the top of a site of several sources: every notice page, and those written now
+    notice_ids: list[str] = field(default_factory=list, repr=False)
+    written_ids: list[str] = field(default_factory=list, repr=False)
+    manifest: Manifest | None = field(default=None, repr=False)  # a part's, for the top to write
 
     def __str__(self) -> str:
         kind = "full build" if self.full else "incremental build"
@@ -79,11 +85,43 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class SourcePages:
+    """One source as the pages every build rewrites and the shared feeds see it: its
+    notices and alerted events, and the folder of its pages (``""``: the site's root)."""
+
+    source: Source
+    folder: str
+    column: str | None  # the column URL its feed entries' ids derive from
+    summaries: list
+    events: list  # its newest FEED_LIMIT alerted events
+    by_issuer: list  # the newest ISSUER_FEED_LIMIT alerted events of each issuer
+
+    @staticmethod
+    def read(con, source: Source, folder: str = "") -> SourcePages:
+        column = read.column_source(con)
+        mark = {"folder": folder, "column": column}
+        return SourcePages(
+            source, folder, column, read.notice_summaries(con),
+            [replace(e, **mark) for e in read.feed_events(con, FEED_LIMIT)],
+            [replace(e, **mark)
+             for e in read.feed_events(con, ISSUER_FEED_LIMIT, per_issuer=True)],
+        )  # fmt: skip
+
+
 def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = None,
                full: bool = False, now: datetime | None = None,
                as_of: date | None = None,
-               deadline: float | None = None) -> SiteReport:  # fmt: skip
+               deadline: float | None = None, source: Source | None = None,
+               top: str = "") -> SiteReport:  # fmt: skip
     """Write (or bring up to date) the site in ``site_dir``; see the module docstring.
+
+    ``source`` is the source the warehouse watches (default: the default source);
+    ``top`` is the way up from ``site_dir`` to the top of a site of several sources
+    (``../../`` for ``sources/<id>/``, ``history.front``): such a part leaves the
+    search index and the feeds of sources, issuers and units to the top. Without
+    ``top`` the site is the whole site of one source, as it always was, plus
+    ``feeds/source/<id>.atom`` and ``feeds/unit/<unit_id>.atom``.
 
     ``site_url`` is the public base URL the site is served at (absolute links
     in the feed); ``full`` rewrites every page. Days left count from the latest
@@ -102,6 +140,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
         previous = Manifest()
         write_manifest(site_dir, previous)
     as_of = read.latest_as_of(con) or as_of or shanghai_date(built_at)
+    watched = source or Source(id=DEFAULT_SOURCE_ID, url="")
     source = read.column_source(con)
     base = sitemap.normalise_base(site_url) if site_url else None
     # Pages link within the site by relative paths: only the feed (rewritten every
@@ -110,7 +149,8 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     full = full or previous.key != key
     report = SiteReport(site_dir, as_of, full=full)
 
-    summaries = read.notice_summaries(con)
+    pages = SourcePages.read(con, watched)
+    summaries = pages.summaries
     report.notices = len(summaries)
     # A page shows its days left while the period runs: a new cycle's date moves it.
     fingerprints = {s.notice_id: s.fingerprint + _days_shown(s, as_of) for s in summaries}
@@ -126,51 +166,87 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
                 fingerprints.pop(notice_id, None)
             report.unwritten = len(left)
             break
-        _write_notice(report, history, raw_dir, site_dir, as_of=as_of, rewrite_archives=full)
+        _write_notice(report, history, raw_dir, site_dir, as_of=as_of, rewrite_archives=full,
+                      top=top)
+        report.written_ids.append(history.notice_id)
 
+    write_assets(report, site_dir)
+    common = {"as_of": as_of, "built_at": built_at, "root": "", "top": top}
+    _write(report, site_dir / sitemap.INDEX, _index([pages], as_of, common))
+    _write(report, site_dir / sitemap.CHANGES, _changes([(con, pages)], common))
+    _write(report, site_dir / sitemap.HEALTH, _health([(con, pages)], common))
+    _write(report, site_dir / sitemap.FEED,
+           atom_feed(pages.events, source=source, site_url=base, built_at=built_at))
+    report.notice_ids = list(fingerprints)
+    manifest = Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
+                        built_at=built_at.isoformat())  # fmt: skip
+    if top:  # a part of a site of several sources: the top does the rest, then writes it
+        report.manifest = manifest
+    else:
+        write_feeds(report, site_dir, [pages], site_url=base, built_at=built_at)
+        # Pagefind reads the pages as written: the buckets of those written (before the
+        # manifest, so a build killed before it rewrites those pages, and indexes, next time)
+        if due or full or not search.listing(site_dir):
+            report.search_seconds = search.build_search(
+                site_dir, fingerprints, None if full else due)
+        write_manifest(site_dir, manifest)
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+def write_assets(report: SiteReport, site_dir: Path) -> None:
+    """The pages' style sheet and script, in ``assets/``."""
     for name in ASSETS:
         report.bytes_written += write_atomic(site_dir / "assets" / name,
                                              (PACKAGE / "assets" / name).read_bytes())
-    common = {"as_of": as_of, "built_at": built_at, "root": ""}
-    _write(report, site_dir / sitemap.INDEX, _index(summaries, as_of, common))
-    _write(report, site_dir / sitemap.CHANGES, _changes(con, common))
-    _write(report, site_dir / sitemap.HEALTH, _health(con, common))
-    events = read.feed_events(con, FEED_LIMIT)
-    _write(report, site_dir / sitemap.FEED,
-           atom_feed(events, source=source, site_url=base, built_at=built_at))
-    _write_issuer_feeds(report, con, site_dir, {s.issuer for s in summaries if s.issuer},
-                        source=source, site_url=base, built_at=built_at)
-    # Pagefind reads the pages as written: the buckets of those written (before the
-    # manifest, so a build killed before it rewrites those pages, and indexes, next time)
-    if due or full or not search.listing(site_dir):
-        report.search_seconds = search.build_search(
-            site_dir, fingerprints, None if full else due)
-    write_manifest(site_dir, Manifest(key=key, notices=fingerprints, as_of=as_of.isoformat(),
-                                      built_at=built_at.isoformat()))  # fmt: skip
-    report.seconds = time.monotonic() - t0
-    return report
 
 
 def _write(report: SiteReport, path: Path, data: str | bytes) -> None:
     report.bytes_written += write_atomic(path, data)
 
 
-def _write_issuer_feeds(report: SiteReport, con, site_dir: Path, issuers: set[str],
-                        **feed) -> None:  # fmt: skip
-    """One feed per issuer of a notice (its newest ``ISSUER_FEED_LIMIT`` alerted events,
-    perhaps none yet: every notice page can link its issuer's), each rewritten like
-    ``feed.atom``; the feed of an issuer no notice names any more is removed."""
-    by_issuer: dict[str, list] = {issuer: [] for issuer in issuers}
-    for e in read.feed_events(con, ISSUER_FEED_LIMIT, per_issuer=True):
+def _newest(events: list, limit: int) -> list:
+    return sorted(events, key=lambda e: e.detected_at, reverse=True)[:limit]
+
+
+def write_feeds(report: SiteReport, site_dir: Path, parts: list[SourcePages], *,
+                site_url: str | None, built_at: datetime, whole: bool = False) -> None:
+    """The feeds of the top of a site: one per source (``feeds/source/<id>.atom``), per
+    issuer and per unit of a notice (their newest ``ISSUER_FEED_LIMIT`` alerted events
+    across the sources, perhaps none yet: every notice page can link its own), and with
+    ``whole`` the site's ``feed.atom`` of every source; each rewritten every build, the
+    feed of an issuer or unit no notice names any more removed."""
+    column = parts[0].column if len(parts) == 1 else None
+    common = {"source": column, "site_url": site_url, "built_at": built_at}
+    if whole:
+        events = _newest([e for p in parts for e in p.events], FEED_LIMIT)
+        _write(report, site_dir / sitemap.FEED, atom_feed(
+            events, feed=Feed(title="巡视整改 · 变化", about="各来源"), **common))
+    for p in parts:
+        _write(report, site_dir / sitemap.source_feed(p.source.id), atom_feed(
+            p.events, source=p.column, site_url=site_url, built_at=built_at,
+            feed=Feed(sitemap.source_feed(p.source.id), f"{p.source.name} · 变化",
+                      p.source.name, p.folder + sitemap.INDEX)))  # fmt: skip
+    by_issuer: dict[str, list] = {s.issuer: [] for p in parts for s in p.summaries if s.issuer}
+    by_unit: dict[str, list] = {unit_name(i).key: [] for i in by_issuer}
+    by_unit.pop("", None)
+    for e in (e for p in parts for e in p.by_issuer):
         by_issuer.setdefault(e.issuer, []).append(e)
-    written = set()
-    for issuer, events in by_issuer.items():
-        path = site_dir / sitemap.issuer_feed(issuer)
-        _write(report, path, atom_feed(events, issuer=issuer, **feed))
-        written.add(path.name)
-    for old in (site_dir / sitemap.ISSUER_FEEDS).glob("*.atom"):
-        if old.name not in written:
-            old.unlink()
+        if key := unit_name(e.issuer).key:
+            by_unit.setdefault(key, []).append(e)
+    feeds = [(sitemap.ISSUER_FEEDS, i, Feed(sitemap.issuer_feed(i), f"{i} · 整改落实变化", i, None),
+              events) for i, events in by_issuer.items()]
+    feeds += [(sitemap.UNIT_FEEDS, u, Feed(sitemap.unit_feed(u), f"{u} · 巡视整改变化", u, None),
+               events) for u, events in by_unit.items()]
+    written: dict[str, set[str]] = {sitemap.ISSUER_FEEDS: set(), sitemap.UNIT_FEEDS: set()}
+    for folder, _, feed, events in feeds:
+        _write(report, site_dir / feed.path,
+               atom_feed(_newest(events, ISSUER_FEED_LIMIT), feed=feed, **common))
+        written[folder].add(Path(feed.path).name)
+    for folder, names in written.items():
+        for old in (site_dir / folder).glob("*.atom"):
+            if old.name not in names:
+                old.unlink()
 
 
 # -- one notice ------------------------------------------------------------------------------
@@ -185,13 +261,15 @@ def _days_shown(s: read.NoticeSummary | read.NoticeHistory, as_of: date) -> str:
 
 
 def _write_notice(report: SiteReport, history: read.NoticeHistory, raw_dir: Path,
-                  site_dir: Path, *, as_of: date, rewrite_archives: bool) -> None:  # fmt: skip
+                  site_dir: Path, *, as_of: date, rewrite_archives: bool,
+                  top: str = "") -> None:  # fmt: skip
     """The notice's page, and the archived copy of each version not written yet."""
     pairs = all_pairs(history.versions)
     default = pairs[-1] if pairs else None  # the last two versions: the latest edit
+    unit = unit_name(history.issuer).key if history.issuer else ""
     page = render("notice.html.j2", n=history, pairs=pairs, default_pair=default,
-                  days_shown=_days_shown(history, as_of), as_of=as_of,
-                  root="../", page="notice")  # fmt: skip
+                  days_shown=_days_shown(history, as_of), as_of=as_of, unit=unit,
+                  root="../", top=top, page="notice")  # fmt: skip
     _write(report, site_dir / sitemap.notice_page(history.notice_id), page)
     report.pages_written += 1
     for version in history.versions:
@@ -235,37 +313,47 @@ class IndexRow(NamedTuple):
     kind: str | None  # the latest event
     change: int  # its time, epoch seconds (0: none)
     change_text: str  # its time as people read it
+    source: int = 0  # position in the index's ``sources`` (and ``folders``)
 
 
-def index_row(s: read.NoticeSummary, as_of: date, issuer: int) -> IndexRow:
-    """The index's row of one notice on ``as_of`` (``issuer``: its place in ``issuers``)."""
+def index_row(s: read.NoticeSummary, as_of: date, issuer: int, source: int = 0) -> IndexRow:
+    """The index's row of one notice on ``as_of`` (``issuer``: its place in ``issuers``,
+    ``source`` in ``sources``)."""
     period = period_facts(s.publicity_start, s.publicity_end, as_of)
     return IndexRow(
         s.notice_id, s.title, s.status, issuer,
         _iso(s.published_on), _iso(s.publicity_start), _iso(s.publicity_end),
         period.label, period.days_left, str(period.phase), s.last_kind,
         int(s.last_change_at.timestamp()) if s.last_change_at else 0,
-        when(s.last_change_at) if s.last_change_at else "",
+        when(s.last_change_at) if s.last_change_at else "", source,
     )  # fmt: skip
 
 
-def _index(summaries: list[read.NoticeSummary], as_of: date, common: dict) -> str:
-    """The index: its JSON (every notice, the rows the script draws) and the newest rows."""
-    issuers = sorted({s.issuer for s in summaries if s.issuer})
+def _index(parts: list[SourcePages], as_of: date, common: dict) -> str:
+    """The index of the notices of ``parts`` (one source, or every source with a filter by
+    source): its JSON (every notice, the rows the script draws) and the newest rows."""
+    summaries = [(no, s) for no, p in enumerate(parts) for s in p.summaries]
+    if len(parts) > 1:  # the newest first, whatever their source
+        summaries.sort(key=lambda x: (x[1].published_on or date.min), reverse=True)
+    issuers = sorted({s.issuer for _, s in summaries if s.issuer})
     issuer_no = {name: i for i, name in enumerate(issuers)}
     rows, counts = [], {"active": 0, "removed": 0, "open": 0}
-    for s in summaries:
-        row = index_row(s, as_of, issuer_no.get(s.issuer, -1))
+    for no, s in summaries:
+        row = index_row(s, as_of, issuer_no.get(s.issuer, -1), no)
         counts[s.status] = counts.get(s.status, 0) + 1
         counts["open"] += row.phase == Phase.OPEN and s.status == "active"
         rows.append(row)
+    sources = [p.source.name for p in parts]
+    folders = [p.folder for p in parts]
     index = {
         "as_of": as_of.isoformat(), "columns": IndexRow._fields, "page_size": INDEX_PAGE,
         "notice_page": sitemap.NOTICE_PAGE, "issuers": issuers, "rows": rows,
+        "sources": sources, "folders": folders,
         "labels": {"status": STATUS_LABELS, "kind": {str(k): v for k, v in KIND_LABELS.items()}},
     }  # fmt: skip
     return render("index.html.j2", first_rows=rows[:INDEX_PAGE], rows_total=len(rows),
                   issuers=issuers, index=index, counts=counts, page_size=INDEX_PAGE,
+                  sources=sources, folders=folders, parts=parts,
                   page="index", **common)  # fmt: skip
 
 
@@ -283,31 +371,48 @@ class CycleChanges:
     baseline: bool
     events: list
     baseline_counts: dict
+    folder: str = ""  # of its source's pages, on a site of several sources
+    source_name: str | None = None  # shown on a site of several sources
 
 
-def _changes(con, common: dict) -> str:
-    recent = read.recent_changes(con, CHANGES_LIMIT)
-    baseline = read.baseline_counts(con)
-    groups: dict[str, CycleChanges] = {}
-    for c in recent:
-        key = c.batch_id or ""
-        if key not in groups:
-            groups[key] = CycleChanges(key, c.detected_at, c.as_of, c.baseline, [], {})
-        groups[key].events.append(c)
-    for batch_id, (counts, detected_at, as_of) in baseline.items():
-        group = groups.setdefault(batch_id or "",
-                                  CycleChanges(batch_id or "", detected_at, as_of, True, [], {}))
-        group.baseline, group.baseline_counts = True, counts
+def _changes(sources: list[tuple[object, SourcePages]], common: dict) -> str:
+    """changes.html of one source, or of several (each cycle naming its source)."""
+    groups: dict[tuple[str, str], CycleChanges] = {}
+    shown = more = 0
+    for con, p in sources:
+        recent = read.recent_changes(con, CHANGES_LIMIT)
+        shown, more = shown + len(recent), more or len(recent) >= CHANGES_LIMIT
+        name = p.source.name if len(sources) > 1 else None
+
+        def cycle(batch_id, detected_at, as_of, baseline, p=p, name=name) -> CycleChanges:
+            return CycleChanges(batch_id, detected_at, as_of, baseline, [], {}, p.folder, name)
+
+        for c in recent:
+            key = (c.batch_id or "", p.folder)
+            if key not in groups:
+                groups[key] = cycle(key[0], c.detected_at, c.as_of, c.baseline)
+            groups[key].events.append(c)
+        for batch_id, (counts, detected_at, as_of) in read.baseline_counts(con).items():
+            group = groups.setdefault((batch_id or "", p.folder),
+                                      cycle(batch_id or "", detected_at, as_of, True))
+            group.baseline, group.baseline_counts = True, counts
     ordered = sorted(groups.values(), key=lambda g: g.batch_id, reverse=True)
-    return render("changes.html.j2", groups=ordered, shown=len(recent),
-                  more=len(recent) >= CHANGES_LIMIT, page="changes", **common)  # fmt: skip
+    return render("changes.html.j2", groups=ordered, shown=shown, more=more,
+                  page="changes", **common)  # fmt: skip
 
 
-def _health(con, common: dict) -> str:
-    cycles = read.cycles(con, CYCLES_LIMIT)
+def _health(sources: list[tuple[object, SourcePages]], common: dict) -> str:
+    """health.html of one source, or of several (each cycle naming its source)."""
+    cycles, names = [], {}
+    for con, p in sources:
+        for c in read.cycles(con, CYCLES_LIMIT):
+            cycles.append(c)
+            if len(sources) > 1:
+                names[c.batch_id] = p.source.name
+    cycles.sort(key=lambda c: c.batch_id, reverse=True)
     seen = {o for c in cycles for o in c.outcomes}
     shown = [o for o in Outcome if o in seen or o in CONTENT_OUTCOMES]
     shown += sorted(seen - set(shown))  # an outcome the vocabulary does not know yet
-    return render("health.html.j2", cycles=cycles, shown_outcomes=shown,
+    return render("health.html.j2", cycles=cycles[:CYCLES_LIMIT], shown_outcomes=shown,
                   more=len(cycles) >= CYCLES_LIMIT, failure_cycles=FAILURE_CYCLES,
-                  page="health", **common)  # fmt: skip
+                  cycle_sources=names, page="health", **common)  # fmt: skip

@@ -10,14 +10,18 @@ says, and the next build's fingerprint check cannot see that; a full build
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ConfigError
 
 MANIFEST = ".zgwatch-site.json"  # in the site's root; its presence marks a folder as a site
+LOCK = ".zgwatch-site.lock"  # in the site's root: one build at a time (``site_lock``)
 FORMAT = 1
 
 
@@ -83,7 +87,7 @@ def read_manifest(site_dir: Path) -> Manifest | None:
     if not path.exists():
         if site_dir.exists() and not site_dir.is_dir():
             raise ConfigError(f"site folder {site_dir}: not a folder")
-        if site_dir.is_dir() and any(site_dir.iterdir()):
+        if site_dir.is_dir() and any(p.name != LOCK for p in site_dir.iterdir()):
             raise ConfigError(f"site folder {site_dir}: not empty and not a zgwatch site "
                               f"(no {MANIFEST}); choose an empty or new folder")
         return None
@@ -95,6 +99,19 @@ def read_manifest(site_dir: Path) -> Manifest | None:
                         as_of=data.get("as_of"), built_at=data.get("built_at"))
     except (OSError, ValueError, AttributeError, TypeError):
         return Manifest()
+
+
+@contextmanager
+def site_lock(site_dir: Path) -> Iterator[None]:
+    """Hold the site's lock while the block runs: two builds of one site (two sources'
+    cycles publishing at once) take turns instead of writing the same files together."""
+    _folder(Path(site_dir))
+    with open(Path(site_dir) / LOCK, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def write_manifest(site_dir: Path, manifest: Manifest) -> None:

@@ -318,6 +318,10 @@ class FeedEvent:
     publicity_end: date | None
     diff: str | None  # change_events.diff as stored (JSON), edits only
     contacts: dict | None = None  # of to_version: how to send an opinion
+    # on a site of several sources: the folder of the event's source (sitemap.source_folder)
+    # and its column's URL (the entry's id derives from it); "" and None: the feed's own
+    folder: str = ""
+    column: str | None = None
 
 
 def feed_events(con, limit: int, *, per_issuer: bool = False) -> list[FeedEvent]:

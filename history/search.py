@@ -19,6 +19,10 @@ other buckets' indexes into it (Pagefind's ``mergeIndex``);
 ``search/buckets.json`` lists the buckets with a hash of their members. A
 bucket's new bundle is written beside the old one and swapped in with two
 renames, so readers never see half an index.
+
+A site of several sources (``sitemap.source_folder``) has one ``search/`` at its
+root over every source's notice pages; each source's notices fill buckets of their
+own (``<id>.0``, ``<id>.1`` …), so one source's new notices leave the others' alone.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from core import sitemap
 from core.errors import StageFailed
 from history.files import write_atomic
 
-GLOB = f"{sitemap.NOTICES_DIR}/*.html"  # only the notice pages are searched
+GLOB = "**/*.html"  # the staged folder holds the bucket's notice pages and nothing else
 ENTRY = "pagefind.js"  # what the pages import, from the first bucket
 LISTING = "buckets.json"  # {"buckets": {"0": <hash of its notice ids>, "1": …}}
 PER_BUCKET = 400  # notices a bucket holds: ~200 MB for Pagefind
@@ -82,20 +86,44 @@ def build_search(site_dir: Path, notice_ids: Iterable[str], changed: Iterable[st
     """Bring ``search/`` up to date for the notice pages of ``notice_ids``: reindex the
     buckets holding one of ``changed`` (None: all), or whose bundle is missing, and drop
     buckets no longer used; return the seconds it took. No notice page, no bundle."""
+    return build_folders_search(site_dir, {"": notice_ids},
+                                None if changed is None else {"": changed},
+                                per_bucket=per_bucket)
+
+
+def _bucket_prefix(folder: str) -> str:
+    """How the buckets of a folder's notices are named: ``0`` … at the root, ``<id>.0`` …
+    for ``sources/<id>/``."""
+    return folder.strip("/").rpartition("/")[2] + "." if folder else ""
+
+
+def build_folders_search(site_dir: Path, folders: dict[str, Iterable[str]],
+                         changed: dict[str, Iterable[str]] | None, *,
+                         per_bucket: int = PER_BUCKET) -> float:  # fmt: skip
+    """``build_search`` over the notice pages of several folders (``{folder: notice ids}``,
+    ``""`` the root, ``sources/<id>/`` a source's), each in buckets of its own; ``changed``
+    the ids whose pages were written, by folder (None: all)."""
     t0 = time.monotonic()
     site_dir = Path(site_dir)
-    ids = sorted(i for i in notice_ids if (site_dir / sitemap.notice_page(i)).is_file())
+    groups: dict[str, list[str]] = {}
+    touched: set[str] = set()
+    for folder, notice_ids in folders.items():
+        ids = sorted(i for i in notice_ids
+                     if (site_dir / folder / sitemap.notice_page(i)).is_file())
+        again = set(ids if changed is None else changed.get(folder, ()))
+        for name, members in buckets(ids, per_bucket).items():
+            groups[_bucket_prefix(folder) + name] = [folder + sitemap.notice_page(i)
+                                                     for i in members]
+            touched.update(folder + sitemap.notice_page(i) for i in again.intersection(members))
     search = site_dir / sitemap.SEARCH_DIR
-    if not ids:
+    if not groups:
         shutil.rmtree(search, ignore_errors=True)
         return time.monotonic() - t0
-    groups = buckets(ids, per_bucket)
     before = listing(site_dir).get("buckets")
     before = before if isinstance(before, dict) else {}
-    changed = set(ids if changed is None else changed)
     hashes = {name: members_hash(members) for name, members in groups.items()}
     for name, members in groups.items():
-        if (before.get(name) != hashes[name] or changed.intersection(members)
+        if (before.get(name) != hashes[name] or touched.intersection(members)
                 or not (search / name / "pagefind-entry.json").is_file()):
             _index_bucket(site_dir, name, members)
     names = list(groups)
@@ -108,12 +136,12 @@ def build_search(site_dir: Path, notice_ids: Iterable[str], changed: Iterable[st
 
 
 def _index_bucket(site_dir: Path, name: str, members: list[str]) -> None:
-    """Run Pagefind over one bucket's pages into ``search/<name>/``, swapped in whole."""
+    """Run Pagefind over one bucket's pages (their paths in the site) into
+    ``search/<name>/``, swapped in whole."""
     stage = site_dir / STAGE / name
     shutil.rmtree(stage, ignore_errors=True)
-    (stage / sitemap.NOTICES_DIR).mkdir(parents=True)
-    for notice_id in members:
-        page = sitemap.notice_page(notice_id)
+    for page in members:
+        (stage / page).parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(site_dir / page, stage / page)
         except OSError:  # another file system: a copy will do

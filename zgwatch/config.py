@@ -187,6 +187,16 @@ class Settings(BaseModel):
                              "[[sources]] registry: pick one of its sources with --only ID")
         return self
 
+    @model_validator(mode="after")
+    def _followed_sources_known(self):
+        """A destination's ``sources`` name sources of the registry (or the default one)."""
+        known = [s.id for s in self.source_list]
+        for d in self.destinations:
+            if bad := [s for s in d.sources or () if s not in known]:
+                raise ValueError(f"destinations: sources {', '.join(bad)}: no such source "
+                                 f"(the sources are: {', '.join(known)})")
+        return self
+
     @field_validator("profile")
     @classmethod
     def _profile_name(cls, value: str) -> str:
@@ -273,11 +283,20 @@ class Settings(BaseModel):
         from zgwatch import runbook
 
         return AlertConfig(destinations=self.all_destinations, max_attempts=self.max_attempts,
-                           source=self.source, resend_hint=RESEND_COMMAND,
-                           site_url=self.site_url, runbook=runbook.location(),
+                           source=self.current_source,
+                           several_sources=len(self.source_list) > 1, resend_hint=RESEND_COMMAND,
+                           site_url=self.source_site_url, runbook=runbook.location(),
                            flood_threshold=self.flood_threshold)
 
     # -- sources (core/sources.py, docs/sources.md) --------------------------------------
+
+    @property
+    def source_site_url(self) -> str | None:
+        """Where the current source's pages are on the history site: ``site_url``, and with
+        a registry its folder there (``sources/<id>/``, docs/site.md)."""
+        if not self.site_url or not self.has_registry:
+            return self.site_url
+        return sitemap.join(self.site_url, sitemap.source_folder(self.current_source.id))
 
     @property
     def has_registry(self) -> bool:
@@ -335,8 +354,9 @@ class Settings(BaseModel):
 
     @property
     def site_folder(self) -> Path:
-        """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site``."""
-        return self.site_dir or self.data_dir / "site"
+        """Where the publish step writes the site: ``site_dir``, else ``<data_dir>/site`` (a
+        registry's sources share the one site of the data folder they live under)."""
+        return self.site_dir or (self.data_root or self.data_dir) / "site"
 
     @property
     def failed_dir(self) -> Path:

@@ -15,7 +15,7 @@ import logging
 import shutil
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -336,8 +336,13 @@ def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | N
 
     Reads ``db`` (default the warehouse ``settings.db``) read-only and the raw
     pages under the data dir; only what changed since the last build is
-    rewritten unless ``full``; ``deadline`` as in ``history.build_site``.
+    rewritten unless ``full``; ``deadline`` as in ``history.build_site``. With a
+    registry of sources the site is every source's (``history.front``): each read
+    from its analyst copy (``db`` for the source of these settings), a source with
+    no warehouse yet left out until its first cycle.
     """
+    if settings.has_registry:
+        return _build_sources_site(settings, site_dir, db=db, full=full, deadline=deadline)
     from history import build_site as build
     from warehouse.db import connect
 
@@ -345,7 +350,33 @@ def build_site(settings: Settings, site_dir: Path | None = None, *, db: Path | N
             connect(db or settings.db, read_only=True, lock_wait=settings.lock_wait) as con:
         report = build(con, settings.raw_dir, site_dir or settings.site_folder,
                        site_url=settings.site_url, full=full, as_of=settings.as_of,
-                       deadline=deadline)
+                       deadline=deadline, source=settings.current_source)
+    log.info("%s", report)
+    return report
+
+
+def _build_sources_site(settings: Settings, site_dir: Path | None, *, db: Path | None,
+                        full: bool, deadline: float | None) -> SiteReport:
+    """``build_site`` of a registry: every source's analyst copy (else its warehouse)."""
+    from history.front import SourceSite, build_sources_site
+    from warehouse.db import connect
+    from warehouse.publish import analyst_copy_path
+
+    with one_line("site", settings), ExitStack() as stack:
+        parts = []
+        for source in settings.source_list:
+            own = settings.for_source(source)
+            mine = db if db is not None and settings.data_root and source.id == settings.source_id \
+                else None  # fmt: skip
+            path = mine or next((p for p in (analyst_copy_path(own.db), own.db) if p.exists()),
+                                None)
+            if path is not None:
+                con = stack.enter_context(connect(path, read_only=True,
+                                                  lock_wait=settings.lock_wait))
+                parts.append(SourceSite(source, con, own.raw_dir))
+        report = build_sources_site(parts, site_dir or settings.site_folder,
+                                    site_url=settings.site_url, full=full,
+                                    as_of=settings.as_of, deadline=deadline)
     log.info("%s", report)
     return report
 

@@ -17,12 +17,14 @@
       var it = {};
       index.columns.forEach(function (name, i) { it[name] = r[i]; });
       it.issuerName = index.issuers[it.issuer] || "";
+      it.folder = (index.folders || [])[it.source || 0] || "";  // a source's pages (several sources)
       it.text = null;
       return it;
     });
     var body = byId("notices").tBodies[0];
     var c = { text: byId("f-text"), status: byId("f-status"), issuer: byId("f-issuer"),
-              period: byId("f-period"), sort: byId("f-sort") };
+              period: byId("f-period"), sort: byId("f-sort"),
+              source: byId("f-source") || { value: "" } };  // the filter exists with several sources
     var count = byId("f-count"), empty = byId("f-empty"), more = byId("f-more");
     var pageSize = index.page_size || 200;
     var collator = window.Intl ? new Intl.Collator("zh-CN") : null;
@@ -56,7 +58,7 @@
       tr.setAttribute("data-id", it.id);
       var first = tr.appendChild(tag("td"));
       var link = first.appendChild(tag("a", "", it.title || "（未读到标题）"));
-      link.href = index.notice_page.replace("{notice_id}", it.id);
+      link.href = it.folder + index.notice_page.replace("{notice_id}", it.id);
       first.appendChild(document.createTextNode(" "));
       first.appendChild(tag("span", "id", "#" + it.id));
       tr.appendChild(tag("td", "", it.issuerName || "—"));
@@ -75,6 +77,7 @@
     }
 
     function matches(it, f) {
+      if (f.source && String(it.source) !== f.source) { return false; }
       if (f.status && it.status !== f.status) { return false; }
       if (f.issuer && it.issuerName !== f.issuer) { return false; }
       if (f.period === "soon") {
@@ -89,12 +92,12 @@
 
     function current() {
       return { text: c.text.value.trim().toLowerCase(), status: c.status.value, issuer: c.issuer.value,
-               period: c.period.value, sort: c.sort.value || "published" };
+               period: c.period.value, sort: c.sort.value || "published", source: c.source.value };
     }
 
     function remember(f) {
       var parts = [];
-      ["status", "issuer", "period", "sort"].forEach(function (k) {
+      ["source", "status", "issuer", "period", "sort"].forEach(function (k) {
         if (f[k] && !(k === "sort" && f[k] === "published")) { parts.push(k + "=" + encodeURIComponent(f[k])); }
       });
       if (f.text) { parts.push("q=" + encodeURIComponent(f.text)); }
@@ -102,7 +105,8 @@
     }
 
     function restore() {  // a filtered view can be bookmarked or shared: #status=removed&sort=change
-      var keys = { q: c.text, status: c.status, issuer: c.issuer, period: c.period, sort: c.sort };
+      var keys = { q: c.text, status: c.status, issuer: c.issuer, period: c.period, sort: c.sort,
+                   source: c.source };
       location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
         var kv = pair.split("=");
         if (keys.hasOwnProperty(kv[0])) { keys[kv[0]].value = decode(kv[1] || ""); }

@@ -12,6 +12,7 @@ import jsonschema
 
 from alerts.destinations import OPERATORS, Destination
 from alerts.run import AlertConfig
+from core.sources import Source
 
 T0 = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)  # 10:00 in Guangdong
 AS_OF = date(2025, 6, 2)
@@ -189,8 +190,11 @@ def config(
     operators: tuple[str, ...] = (),
     max_attempts: int = 3,
     site_url: str | None = None,
+    source: Source | None = None,
+    several_sources: bool = False,
 ) -> AlertConfig:
-    """The alert stage's configuration as the application builds it, pointing at the sinks."""
+    """The alert stage's configuration as the application builds it, pointing at the sinks
+    (the default source of the column ``SOURCE`` unless ``source`` is given)."""
     return AlertConfig(
         destinations=(
             *(Destination(url=u) for u in notify),
@@ -198,7 +202,8 @@ def config(
             *(Destination(url=u, audience=OPERATORS) for u in operators),
         ),
         max_attempts=max_attempts,
-        source=SOURCE,
+        source=source or Source(id="default", url=SOURCE),
+        several_sources=several_sources,
         runbook=RUNBOOK,
         site_url=site_url,
     )

@@ -36,7 +36,7 @@ def test_unreadable_column_start_once_end_once(wh, con, hook):
                 http_status=503,
             )
             assert run(con, s, T0 + timedelta(hours=i + 1)).sent == 0
-        assert titles(ops) == ["[zgwatch] 运行故障: 栏目无法读取 | " + s.source]
+        assert titles(ops) == ["[zgwatch] 运行故障: 栏目无法读取 | " + s.source.url]
         detail = ops.accepted[0]["json"]["message"]
         assert "blocked (HTTP 412)" in detail
 
@@ -45,8 +45,8 @@ def test_unreadable_column_start_once_end_once(wh, con, hook):
         assert report.incidents_closed == 1
         run(con, s, T0 + timedelta(hours=6))
         assert titles(ops) == [
-            "[zgwatch] 运行故障: 栏目无法读取 | " + s.source,
-            "[zgwatch] 已恢复: 栏目无法读取 | " + s.source,
+            "[zgwatch] 运行故障: 栏目无法读取 | " + s.source.url,
+            "[zgwatch] 已恢复: 栏目无法读取 | " + s.source.url,
         ]
         assert "结束: 2025-06-02 15:00 (北京时间)" in ops.accepted[1]["json"]["message"]
     assert hook.messages == []  # stakeholders never hear of pipeline trouble
@@ -150,8 +150,8 @@ def test_a_list_incomplete_for_three_cycles_opens_once_and_closes_once(wh, con):
         run(con, s, T0 + timedelta(hours=10))
         assert report.incidents_closed == 2  # the list, and the unreadable column
         listed = [t for t in titles(ops) if "栏目列表持续不完整" in t]
-        assert listed == ["[zgwatch] 运行故障: 栏目列表持续不完整 | " + s.source,
-                          "[zgwatch] 已恢复: 栏目列表持续不完整 | " + s.source]
+        assert listed == ["[zgwatch] 运行故障: 栏目列表持续不完整 | " + s.source.url,
+                          "[zgwatch] 已恢复: 栏目列表持续不完整 | " + s.source.url]
         start = next(m["json"]["message"] for m in ops.accepted
                      if "运行故障: 栏目列表持续不完整" in m["json"]["title"])
         assert f"连续 {LIST_INCOMPLETE_CYCLES} 个周期" in start

@@ -13,8 +13,15 @@ from apprise.conversion import convert_between
 from alerts.channels import Channel, ChatChannel, EmailChannel, JsonChannel
 from alerts.destinations import Destination
 from alerts.events import ChangeEvent
-from alerts.messages import PAYLOAD_VERSION, baseline_message, incident_message, notice_message
+from alerts.messages import (
+    PAYLOAD_VERSION,
+    Origin,
+    baseline_message,
+    incident_message,
+    notice_message,
+)
 from alerts.render import md_escape, render
+from core.sources import Source
 from core.textdiff import compute_diff
 from core.vocabulary import KIND_LABELS
 from tests.alerts.helpers import schema_validator
@@ -98,9 +105,10 @@ def test_a_moved_deadline_has_its_new_date_in_the_subject_and_both_in_the_body(k
     text = render(msg, "txt")
     assert f"{old.month}月{old.day}日 → {new.month}月{new.day}日" in text
     assert f"至 {new.isoformat()}" in text  # the period line gives the new end
-    envelope = {"version": "1.0", "title": msg.subject, "message": text, "type": "info",
-                "zgwatch": {"version": PAYLOAD_VERSION, "message_key": msg.key, **msg.facts}}
-    schema_validator().validate(envelope)  # the schema (version 2) knows the new kind
+    sent = Origin(Source(id="default", url=EVENT.url)).name(msg)  # as dispatch sends it
+    envelope = {"version": "1.0", "title": sent.subject, "message": text, "type": "info",
+                "zgwatch": {"version": PAYLOAD_VERSION, "message_key": sent.key, **sent.facts}}
+    schema_validator().validate(envelope)  # the schema (version 2 on) knows the new kind
 
 
 def test_an_edit_links_its_diff_on_the_site_and_the_baseline_each_notice_page():

@@ -75,9 +75,13 @@ def test_destinations_follow_issuers_and_regions_from_the_file_and_refuse_unknow
                    encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown regions"):
         load_settings({}, env={}, config_file=cfg)
-    cfg.write_text('[[destinations]]\nurl = "json://127.0.0.1:9/z"\nunits = ["x"]\n',
+    cfg.write_text('[[destinations]]\nurl = "json://127.0.0.1:9/z"\nunits = ["金湾区委"]\n'
+                   'sources = ["default"]\n', encoding="utf-8")
+    (d,) = load_settings({}, env={}, config_file=cfg).destinations
+    assert (d.units, d.sources) == (("金湾区委",), ("default",))
+    cfg.write_text('[[destinations]]\nurl = "json://127.0.0.1:9/z"\nunit = ["x"]\n',
                    encoding="utf-8")
-    with pytest.raises(ConfigError):  # not built yet: a key that would do nothing is refused
+    with pytest.raises(ConfigError):  # a key that would do nothing is refused
         load_settings({}, env={}, config_file=cfg)
 
 

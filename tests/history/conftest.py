@@ -187,3 +187,55 @@ def unique_passage(text: str, paragraph: str, length: int) -> str:
         if text.count(piece) == 1 and "\n" not in piece:
             return piece
     raise AssertionError(f"no unique passage of {length} characters in {paragraph!r}")
+
+
+@dataclass
+class SourcesStory:
+    """A site of two sources (two replicas of one seed: they reuse every notice id)."""
+
+    settings: object  # the registry's Settings
+    site_dir: Path
+    sources: tuple  # core.sources.Source, in the registry's order
+    ids: dict[str, list[str]]  # source id -> its notice ids
+    added: str  # the notice added to the second source in the second cycle
+    reports: list = field(default_factory=list)
+
+
+@pytest.fixture(scope="package")
+def sources_story(tmp_path_factory) -> Iterator[SourcesStory]:
+    """Two sources in ``[[sources]]``, each its own replica; a cycle of each (the baseline),
+    then a new notice in the second and a cycle of each again, the site built by their
+    publish steps as ``zgwatch run`` does."""
+    from contextlib import ExitStack
+
+    from zgwatch import pipeline
+    from zgwatch.config import load_settings
+
+    data = tmp_path_factory.mktemp("sources") / "data"
+    with ExitStack() as stack:
+        first = stack.enter_context(running(notices=8, seed=3))
+        second = stack.enter_context(running(notices=8, seed=3))
+        settings = load_settings({
+            "data_dir": data, "as_of": first.site.today.isoformat(), "delay": 0, "timeout": 5,
+            "lock_wait": 30, "recent_days": 100_000, "absence_interval": 0,
+            "site_url": "https://zg.example.org/watch/",
+            "sources": [
+                {"id": "gd-zgls", "url": first.url, "name": "南粤清风网 · 整改落实"},
+                {"id": "gd-xsgg", "url": second.url, "name": "南粤清风网 · 巡视公告",
+                 "kind": "stationing"},
+            ],
+        }, env={})  # fmt: skip
+        story = SourcesStory(settings, settings.site_folder, settings.source_list,
+                             {"gd-zgls": first.site.notice_ids(),
+                              "gd-xsgg": second.site.notice_ids()}, "")
+
+        def cycles() -> None:
+            for source in settings.source_list:
+                story.reports.append(pipeline.run(settings.for_source(source)).site)
+
+        cycles()
+        story.added = second.site.add_notice(
+            title="中共珠海市金湾区委员会关于巡视整改进展情况的通报", issuer="珠海市金湾区委员会")
+        story.ids["gd-xsgg"].append(story.added)
+        cycles()
+    yield story

@@ -331,3 +331,40 @@ def test_the_search_merges_its_buckets_of_notices(story, site_url, tab, tmp_path
         count, found = _search(tab.open(url + sitemap.INDEX), "巡视整改")
     assert count.startswith(f"找到 {len(holders)} 条通报") and found <= holders
     assert tab.errors() == []
+
+
+def _row_links(page) -> list[str]:
+    return page.eval_on_selector_all("#notices tbody tr a",
+                                     "as => as.map(a => a.getAttribute('href'))")  # fmt: skip
+
+
+def test_the_index_of_several_sources_filters_by_source_and_search_covers_them(
+        sources_story, tab):  # fmt: skip
+    """A site of two sources: the top index's source filter keeps one source's notices (each
+    linking into its folder), survives a reload, and the search box of a source's page
+    finds notices of both sources."""
+    total = sum(len(ids) for ids in sources_story.ids.values())
+    with serving(sources_story.site_dir) as url:
+        page = tab.open(url + sitemap.INDEX)
+        assert len(visible_ids(page)) == total
+        page.select_option("#f-source", "1")
+        links = _row_links(page)
+        assert len(links) == len(sources_story.ids["gd-xsgg"])
+        assert all(h.startswith("sources/gd-xsgg/notices/") for h in links)
+        assert "source=1" in page.url
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        assert _row_links(page) == links
+        page.click(f"tr[data-id='{sources_story.added}'] a")
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith(f"sources/gd-xsgg/notices/{sources_story.added}.html")
+
+        page = tab.open(url + sitemap.source_folder("gd-zgls") + sitemap.INDEX)
+        page.fill("#site-search-q", "巡视整改")
+        page.wait_for_function("() => document.getElementById('site-search-results')"
+                               ".getAttribute('data-query') === '巡视整改'", timeout=30_000)
+        found = page.eval_on_selector_all("#site-search-results li > a",
+                                          "as => as.map(a => a.getAttribute('href'))")
+        assert any("/sources/gd-zgls/notices/" in h for h in found)
+        assert any("/sources/gd-xsgg/notices/" in h for h in found)
+    assert tab.errors() == []
