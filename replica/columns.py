@@ -42,6 +42,9 @@ class ColumnSpec:
     pager: str  # numbered | script | query | currentpage | next
     notices: int = 25
     first_id: int = 300000
+    # another site: served also on a host of its own (a second port), as a site of its own
+    # would be, so the politeness budget per host shows (``replica.server.running``)
+    own_host: bool = False
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
@@ -50,7 +53,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("/swxsnew/xsfk/", "巡视反馈", "南粤清风网", FEEDBACK, "gd", "numbered",
                first_id=320000),
     ColumnSpec("/trs/xszg/", "巡察整改", "清远廉政网", RECTIFICATION, "trs", "script",
-               first_id=1100000),
+               first_id=1100000, own_host=True),
     *(
         ColumnSpec(f"/variant/{pager}/", "整改公开", "清风韶关", RECTIFICATION, "variant", pager,
                    first_id=2000000 + 10000 * n)
@@ -58,6 +61,15 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 _QUERY_KEY = {"query": "page", "currentpage": "currentPage"}
+
+
+def own_hosts() -> dict[str, tuple[str, ...]]:
+    """The sites served on a host of their own: site name -> the folders of its columns."""
+    sites: dict[str, tuple[str, ...]] = {}
+    for column in COLUMNS:
+        if column.own_host:
+            sites[column.site] = (*sites.get(column.site, ()), column.path)
+    return sites
 
 
 @dataclass(frozen=True)

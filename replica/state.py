@@ -29,6 +29,26 @@ from replica.timing import utc
 COLUMN = "/xunshizgls/"
 
 
+class InFlight:
+    """Requests being answered now and the most at once (how polite is the crawler?);
+    ``with in_flight():`` counts one. Thread-safe."""
+
+    def __init__(self) -> None:
+        self.active = self.max_active = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
 @dataclass(frozen=True)
 class Article:
     """A rendered article page with its validators."""
@@ -88,7 +108,7 @@ class Replica:
         self.robots_txt: bytes | None = None  # None: the default robots.txt of routes.py
         # path -> where it redirects (302 with that Location): a site sending a crawler away
         self.redirects: dict[str, str] = {}
-        self.active = self.max_active = 0  # requests being answered now, and the most at once
+        self.in_flight = InFlight()  # requests being answered, on every host it is served on
         self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
         self._lock = threading.RLock()
         self._template = template
@@ -175,17 +195,15 @@ class Replica:
 
     # -- changing ----------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def in_flight(self) -> Iterator[None]:
-        """Count a request being answered (how polite is the crawler?)."""
-        with self._lock:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self.active -= 1
+    @property
+    def active(self) -> int:
+        """Requests being answered now, on every host."""
+        return self.in_flight.active
+
+    @property
+    def max_active(self) -> int:
+        """The most requests answered at once so far, on every host."""
+        return self.in_flight.max_active
 
     def add_notice(
         self,
