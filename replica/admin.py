@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from replica.response import Response
-from replica.state import COLUMN, Replica
+from replica.state import Replica
 
 PREFIX = "/_replica/"
 OPERATIONS = (
@@ -57,16 +57,10 @@ def handle_admin(site: Replica, method: str, path: str, body: bytes) -> Response
 
 
 def _in_column(site: Replica, operation: str, args: dict[str, Any]) -> Any:
-    """``operation`` (add_notice, edit, remove, restore) in the column at ``args["path"]``,
-    with the rest of ``args``; ValueError naming the columns for a path that is none."""
+    """``operation`` (add_notice, edit, remove, restore) in the column at ``args["path"]``
+    (``Replica.column``), with the rest of ``args``."""
     args = dict(args)
-    path = args.pop("path", None)
-    if path == COLUMN:
-        return getattr(site, operation)(**args)
-    if path not in site.columns.all:
-        raise ValueError(f"no column {path!r}; the columns: "
-                         + ", ".join((COLUMN, *site.columns.all)))
-    return getattr(site.columns, operation)(path, **args)
+    return getattr(site.column(args.pop("path", None)), operation)(**args)
 
 
 def state(site: Replica) -> dict[str, Any]:

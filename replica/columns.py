@@ -137,6 +137,10 @@ class Column:
         return tuple(sorted(listed, key=lambda lst: (lst.published_at, int(lst.notice_id)),
                             reverse=True))
 
+    def notice_ids(self) -> list[str]:
+        """The ids of the listed notices, in list order (newest first)."""
+        return [listing.notice_id for listing in self.listings]
+
     def add_notice(self) -> str:
         """Publish a new notice, the newest: it goes on top of page 1, every other one place
         down. Returns its id."""

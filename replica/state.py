@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from replica.columns import Columns
+from replica.columns import Column, Columns
 from replica.edits import one_character_changed, replaced, with_period
 from replica.faults import FAR_LAST_PAGE, HOSTILE_IDS, FaultBook
 from replica.generator import DEFAULT_TODAY, Listing, build_catalog, notice_rng, write_notice
@@ -139,6 +139,17 @@ class Replica:
         """The ids of the listed notices, in list order (newest first)."""
         with self._lock:
             return [listing.notice_id for listing in self._order]
+
+    def column(self, path: str) -> Replica | Column:
+        """The column at ``path``: this one (``/xunshizgls/``) or one of ``columns.all``, each
+        with ``notice_ids``, ``add_notice``, ``edit``, ``remove``, ``restore``; ValueError
+        naming the columns for a path that is none."""
+        if path == COLUMN:
+            return self
+        if path not in self.columns.all:
+            raise ValueError(f"no column {path!r}; the columns: "
+                             + ", ".join((COLUMN, *self.columns.all)))
+        return self.columns.all[path]
 
     def notice(self, notice_id: str) -> NoticeSpec:
         """The current text of a notice (listed or removed); KeyError if there is none."""

@@ -91,15 +91,11 @@ def test_the_admin_api_adds_edits_removes_in_any_column(replica, path) -> None:
     status, added = post(base, "column_add_notice", path=path)
     assert status == 200
     new_id = added["result"]
-    listed = (replica.site.notice_ids() if path == COLUMN
-              else [lst.notice_id for lst in replica.site.columns.all[path].listings])
-    assert listed[0] == new_id
+    assert replica.site.column(path).notice_ids()[0] == new_id
     status, edited = post(base, "column_edit", path=path, notice_id=new_id)
     assert status == 200 and edited["result"]["notice_id"] == new_id
     assert post(base, "column_remove", path=path, notice_id=new_id)[0] == 200
-    listed = (replica.site.notice_ids() if path == COLUMN
-              else [lst.notice_id for lst in replica.site.columns.all[path].listings])
-    assert new_id not in listed
+    assert new_id not in replica.site.column(path).notice_ids()
     assert post(base, "column_restore", path=path, notice_id=new_id)[0] == 200
 
 
