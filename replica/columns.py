@@ -189,9 +189,12 @@ class Column:
     def page_count(self) -> int:
         return max(1, -(-len(self.listings) // COLUMN_PAGE_SIZE))
 
-    def notice(self, listing: Listing) -> NoticeSpec:
-        """The current text of ``listing``'s notice."""
+    def notice(self, listing: Listing | str) -> NoticeSpec:
+        """The current text of ``listing``'s notice, or of the notice of that id (listed or
+        removed; KeyError if there is none), as ``Replica.notice``."""
         with self._lock:
+            if isinstance(listing, str):
+                listing = self._all[listing]
             edited = self._edited.get(listing.notice_id)
         return edited or _written(self.spec, listing, self.seed)
 

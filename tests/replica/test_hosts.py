@@ -94,6 +94,8 @@ def test_the_admin_api_adds_edits_removes_in_any_column(replica, path) -> None:
     assert replica.site.column(path).notice_ids()[0] == new_id
     status, edited = post(base, "column_edit", path=path, notice_id=new_id)
     assert status == 200 and edited["result"]["notice_id"] == new_id
+    column = replica.site.column(path)
+    assert edited["result"]["paragraphs"] == list(column.notice(new_id).paragraphs)
     assert post(base, "column_remove", path=path, notice_id=new_id)[0] == 200
     assert new_id not in replica.site.column(path).notice_ids()
     assert post(base, "column_restore", path=path, notice_id=new_id)[0] == 200
