@@ -55,7 +55,7 @@ def test_demo_watches_four_sources_on_two_templates(tmp_path):
                      r"gd-xsfk; 127\.0\.0\.1:\d+: qy-xczg", out)
     baseline = chapter(out, "1. Baseline")
     assert sorted(re.findall(r"✉ mail +\[zgwatch\] 基线: 已记录 (\d+) 条通报", baseline)) == \
-        ["25", "25", "25", "40"]
+        ["25", "25", "25", "60"]
     # a new notice, an edit and a removal in each source, each alerted once
     for new in alerted_once_each(chapter(out, "2. A new notice")).values():
         assert re.search(rf"新通报 · \d+月\d+日截止 \| .*{re.escape(new)}",
