@@ -8,7 +8,8 @@ import pytest
 from tests.cli.test_cli import one_line_error, zgwatch
 from zgwatch.config import load_settings
 
-pytestmark = pytest.mark.slow  # end to end: tiers in docs/development.md
+# end to end (tiers in docs/development.md): 4 sources x 7 cycles, each crawl a Scrapy process
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def chapter(out: str, title: str) -> str:
@@ -43,7 +44,7 @@ def alerted_once_each(text: str, alerted: str | None = None) -> dict[str, str]:
 
 
 def test_demo_watches_four_sources_on_two_templates(tmp_path):
-    proc = zgwatch("demo", "--data-dir", str(tmp_path / "demo"), cwd=tmp_path, timeout=600)
+    proc = zgwatch("demo", "--data-dir", str(tmp_path / "demo"), cwd=tmp_path, timeout=850)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     # the registry it wrote and watches: the site's three columns and a TRS site on its own host
@@ -68,6 +69,7 @@ def test_demo_watches_four_sources_on_two_templates(tmp_path):
     due = chapter(out, "4. A publicity period about to end")
     assert due.count("公开期限将至 · 期限缩短至11月28日 · 内容修改 |") == 2
     assert due.count("✉ mail") == 1
+    assert re.findall(r"^   ([a-z0-9-]+): crawl ", due, re.M) == ["gd-zgls"]  # --only
     assert "alerts: none" in chapter(out, "5. A removal")
     removals = chapter(out, "5b. The removal confirmed")
     alerted_once_each(chapter(out, "5. A removal"), removals)
