@@ -221,8 +221,7 @@ def main(data_dir: Path) -> int:
                       f"{_title(columns[source.id], edited[source.id])}")
         story.cycle()
 
-        ending = next(nid for nid in site.notice_ids()[3:]  # recent: revisited every cycle
-                      if site.notice(nid).kind == "rectification")
+        ending = site.notice_ids()[3]  # recent: revisited every cycle
         site.set_period(ending, settings.as_of - timedelta(days=27),
                         settings.as_of + timedelta(days=2))
         story.chapter("4. A publicity period about to end",
