@@ -10,10 +10,14 @@ import urllib.error
 import urllib.request
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.sources import host_key
-from replica import running
+from replica import Replica, running
+from replica.admin import handle_admin
 from replica.columns import COLUMNS
+from replica.routes import respond
 from replica.state import COLUMN
 from tests.support.processes import wait_until
 
@@ -106,3 +110,29 @@ def test_the_admin_api_names_the_columns_for_a_path_that_is_none(replica) -> Non
     assert status == 400 and "/trs/xszg/" in answer["error"] and COLUMN in answer["error"]
     status, answer = post(replica.server.base_url, "column_remove", path=TRS, notice_id="9")
     assert status == 404 and "9" in answer["error"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.one_of(st.text(max_size=40), st.sampled_from(ALL_COLUMNS).map(lambda p: p + "x"),
+                      st.none(), st.integers()),
+       operation=st.sampled_from(("column_add_notice", "column_edit", "column_remove")))
+def test_any_other_path_is_a_400_naming_the_columns(path, operation) -> None:
+    site = _SITE
+    answer = handle_admin(site, "POST", f"/_replica/{operation}",
+                          json.dumps({"path": path, "notice_id": "1"}).encode())
+    if path in ALL_COLUMNS:
+        return
+    assert answer.status == 400
+    assert TRS in json.loads(answer.body)["error"]
+
+
+@given(path=st.text(max_size=30).map(lambda p: "/" + p))
+def test_a_host_of_one_site_serves_its_folders_and_robots_only(path) -> None:
+    answer = respond(_SITE, path, {}, folders=(TRS,))
+    if not (path.startswith(TRS) or path == "/robots.txt"):
+        assert answer.status == 404
+    else:
+        assert answer == respond(_SITE, path, {})  # what the first host answers
+
+
+_SITE = Replica(10, 1)
