@@ -89,20 +89,18 @@ class Story:
         self.say(f"   {what}")
 
     def cycle(self, only: str | None = None) -> None:
-        """One cycle of every source, one after the other, as ``zgwatch run`` runs them (of the
-        source ``only``, as ``zgwatch run --only ID``)."""
+        """One cycle of every source, one after the other (``pipeline.run_all``, as ``zgwatch
+        run``), or of the source ``only`` (``zgwatch run --only ID``)."""
         started = time.monotonic()
-        sources = self.settings.select(only)
-        for source in sources:
-            s = self.settings.for_source(source)
-            crawl = pipeline.crawl(s)
-            pipeline.load(s)
-            pipeline.diff(s)
-            pipeline.alert(s)
-            site = pipeline.publish(s).site
-            self.say(f"   {source.id}: {crawl.line()}; history site: {site.pages_written} "
-                     "notice page(s) written")
-        self.say(f"   cycle of {len(sources)} source(s) done in "
+        outcomes = pipeline.run_all(self.settings, only)
+        for outcome in outcomes:
+            report = outcome.report
+            if report is None:
+                self.say(f"   {outcome.line()}")
+                continue
+            self.say(f"   {outcome.source.id}: {report.crawl.line()}; history site: "
+                     f"{report.site.pages_written if report.site else 0} notice page(s) written")
+        self.say(f"   cycle of {len(outcomes)} source(s) done in "
                  f"{time.monotonic() - started:.1f} s")
         self._arrivals()
 
