@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pytest
 
 from core.sources import host_key
@@ -33,12 +34,12 @@ def section() -> str:
 
 @pytest.fixture(scope="module")
 def guide():
-    """The section with the replica's real ports in place of 8000 and 8001, and the replica."""
+    """The section with the ports of a running replica in place of 8000 and 8001."""
     with running(45, 1) as rep:
         own = rep.hosts["清远廉政网"]
         text = (section().replace("127.0.0.1:8000", host_key(rep.url))
                 .replace("127.0.0.1:8001", host_key(own.url)))
-        yield text, rep
+        yield text
 
 
 def examples(text: str) -> list[tuple[str, list[str]]]:
@@ -51,13 +52,13 @@ def examples(text: str) -> list[tuple[str, list[str]]]:
 
 
 def test_the_guide_shows_a_column_and_a_site(guide) -> None:
-    text, _ = guide
+    text = guide
     commands = [command for command, _ in examples(text)]
     assert len(commands) == 2 and any("/trs/xszg/" in c for c in commands)
 
 
 def test_each_check_prints_what_the_guide_shows(guide) -> None:
-    text, _ = guide
+    text = guide
     for command, shown in examples(text):
         proc = zgwatch(*command.split())
         assert proc.returncode == 0, proc.stderr
@@ -65,7 +66,7 @@ def test_each_check_prints_what_the_guide_shows(guide) -> None:
 
 
 def test_the_blocks_are_a_registry_with_the_profiles_the_checks_print(guide, tmp_path) -> None:
-    text, _ = guide
+    text = guide
     (block,) = TOML.findall(text)
     config = tmp_path / "zgwatch.toml"
     config.write_text(block, encoding="utf-8")
@@ -77,3 +78,18 @@ def test_the_blocks_are_a_registry_with_the_profiles_the_checks_print(guide, tmp
     assert {s.url: s.profile for s in settings.source_list} == printed
     assert [s.kind for s in settings.source_list] == ["feedback", "rectification"]
     assert len({s.host for s in settings.source_list}) == 2  # a column and another site
+
+
+def test_the_new_source_runs_alone_first(guide, tmp_path) -> None:
+    text = guide
+    (block,) = TOML.findall(text)
+    only = re.search(r"`zgwatch run --only ([a-z0-9-]+)`", text).group(1)
+    config = tmp_path / "zgwatch.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\ndelay = 0\n\n' + block, "utf-8")
+    proc = zgwatch("run", "--config", str(config), "--only", only, cwd=tmp_path,
+                   env={"ZGWATCH_LOG_LEVEL": "ERROR"})
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "data" / "sources" / only
+    with duckdb.connect(str(folder / "zgwatch.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM notices").fetchone()[0] == 25
+    assert sorted(p.name for p in (tmp_path / "data" / "sources").iterdir()) == [only]
