@@ -24,6 +24,16 @@ class ColumnMismatch(ConfigError):
         super().__init__(f"warehouse {warehouse} watches the column {watched}; {what}{more}")
 
 
+class SourceMismatch(ConfigError):
+    """A warehouse asked to hold another source than its own (exit 2)."""
+
+    def __init__(self, warehouse, held: str, asked: str):
+        self.warehouse, self.held, self.asked = warehouse, held, asked
+        super().__init__(f"warehouse {warehouse} holds the source {held!r}; asked to run as "
+                         f"{asked!r} (a source's id is stable: give it back its id, or "
+                         "point the source at its own warehouse)")
+
+
 class ColumnUnreadable(ZgwatchError):
     """The column could not be read at all: what, where, why (exit 1)."""
 

@@ -55,7 +55,7 @@ def current(con) -> Column | None:
         return None
 
 
-def _where(con) -> str:
+def where(con) -> str:
     """The warehouse's file, for messages."""
     return SQL.execute(con, "file").fetchone()[0]
 
@@ -65,7 +65,7 @@ def check(con, source: str) -> None:
     ``source``; nothing is recorded for a warehouse that has none yet."""
     watched = current(con)
     if watched is not None and watched.key != column_key(source):
-        raise ColumnMismatch(_where(con), watched.source, column_url(source))
+        raise ColumnMismatch(where(con), watched.source, column_url(source))
 
 
 def record_first(con, source: str | None, batch_id: str, readable: bool) -> None:
@@ -78,7 +78,7 @@ def record_first(con, source: str | None, batch_id: str, readable: bool) -> None
         if readable:
             _record(con, source, "first cycle")
     elif watched.key != column_key(source):
-        raise ColumnMismatch(_where(con), watched.source, column_url(source), batch=batch_id)
+        raise ColumnMismatch(where(con), watched.source, column_url(source), batch=batch_id)
 
 
 def move(con, new_source: str, now: datetime | None = None) -> tuple[Column | None, Column]:

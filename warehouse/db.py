@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import periods
+from core import periods, sources
 from core.errors import ConfigError, StageFailed, WarehouseBusy, WarehouseMissing
 from core.sqlfiles import transaction
 from core.vocabulary import CONTENT_OUTCOMES, KINDS_WITH_WINDOW
@@ -181,14 +181,20 @@ def vocabulary_sql() -> str:
     ``states_window(document_kind)``: a notice of this kind states a window for
     the public (one without it is a parse gap);
     ``period_phase``, ``days_left``, ``days_label``: a publicity period on a
-    day, as ``core.periods.period_facts`` gives it.
+    day, as ``core.periods.period_facts`` gives it; ``default_source_id()``,
+    ``default_source_name()``, ``default_source_kind()``: the default source
+    (``core.sources``), which a warehouse holds until a cycle records its own.
     """
     outcomes = ", ".join(f"'{o}'" for o in sorted(CONTENT_OUTCOMES))
     window_kinds = ", ".join(f"'{k}'" for k in sorted(KINDS_WITH_WINDOW))
     macros = [f"CREATE OR REPLACE MACRO is_content(outcome) AS outcome IN ({outcomes})",
               "CREATE OR REPLACE MACRO states_window(document_kind) AS "
               f"coalesce(document_kind, 'other') IN ({window_kinds})",
-              *periods.sql_macros()]
+              *periods.sql_macros(),
+              *(f"CREATE OR REPLACE MACRO default_source_{name}() AS '{value}'"
+                for name, value in (("id", sources.DEFAULT_SOURCE_ID),
+                                    ("name", sources.DEFAULT_NAME),
+                                    ("kind", sources.DEFAULT_KIND)))]
     return ";\n".join(macros)
 
 

@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_positive_int, default=1)
     r.add_argument("--latency-ms", type=_positive_int, default=0, metavar="MS",
                    help="added to every answer, as a real network and server would (benchmarks)")
-    _sources_parser(sub)
+    _sources_parser(sub, store)
     d = sub.add_parser("demo", help="the whole story offline: replica, cycles, alerts")
     d.add_argument("--data-dir", type=Path, default=Path("data/demo"), metavar="DIR")
     af = sub.add_parser("airflow", parents=[_cycle_options(airflow=True)],
@@ -182,10 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _sources_parser(sub) -> None:
-    """``zgwatch sources check URL``."""
-    so = sub.add_parser("sources", help="the sources zgwatch can watch")
-    verbs = so.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=_Parser)
+def _sources_parser(sub, store: argparse.ArgumentParser) -> None:
+    """``zgwatch sources [--json]`` (the list) and ``zgwatch sources check URL``."""
+    so = sub.add_parser(
+        "sources", parents=[store], help="the sources zgwatch watches: last cycle, health",
+        description="List every source (the [[sources]] registry, else the default source): "
+                    "id, name, kind, host, URL, profile, its last cycle and its health, read "
+                    "from each source's analyst copy (never waits for a running cycle). "
+                    "`sources check URL` tries a list page.")
+    so.add_argument("--json", action="store_true", help="one JSON array, for scripts")
+    verbs = so.add_subparsers(dest="verb", required=False, metavar="VERB", parser_class=_Parser)
     ck = verbs.add_parser(
         "check", help="one request to a list page: what zgwatch reads on it",
         description="Fetch URL once and print what zgwatch reads on it: the list's entries, "
@@ -195,6 +201,20 @@ def _sources_parser(sub) -> None:
     ck.add_argument("--profile", default="auto",
                     help="a built-in site profile's name, or auto (default)")
     ck.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+
+
+def _list_sources(settings: Settings, *, as_json: bool) -> int:
+    """``zgwatch sources``: each source, its last cycle and health (``zgwatch.status``)."""
+    import json
+
+    from zgwatch.status import source_statuses
+
+    statuses = source_statuses(settings)
+    if as_json:
+        print(json.dumps([s.as_json() for s in statuses], ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(line for s in statuses for line in s.lines()))
+    return 0
 
 
 def _check_source(args: argparse.Namespace) -> int:
@@ -341,7 +361,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise ConfigError(f"{ports}: cannot listen on 127.0.0.1 "
                               f"({exc.strerror or exc})") from None
         return 0
-    if command == "sources":
+    if command == "sources" and args.verb == "check":
         return _check_source(args)
     if command == "demo":
         from zgwatch.demo import main as demo
@@ -371,6 +391,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return launcher.run(settings, vars(args), port=args.port)
     if command == "serve":
         return _serve(settings, args.site_dir, args.port)
+    if command == "sources":
+        return _list_sources(settings, as_json=args.json)
     locked = command in LOCKED and not getattr(args, "dry_run", False)
     try:
         with _cycle_lock(settings) if locked else contextlib.nullcontext():

@@ -80,12 +80,14 @@ def snapshot_known(settings: Settings) -> Path:
 
     The crawl's only read of the warehouse, kept short so the crawl holds no DuckDB lock.
     It comes before any request to the site, so it is also where a cycle is refused that
-    could not finish: a warehouse that cannot be opened or created (exit 2), or one that
-    watches another column than ``settings.source`` (exit 2, ``ColumnMismatch``). First,
+    could not finish: a warehouse that cannot be opened or created (exit 2), one that
+    watches another column than ``settings.source`` (exit 2, ``ColumnMismatch``), or one
+    that holds another source (exit 2, ``SourceMismatch``); else the source is recorded
+    (``warehouse.source``). First,
     what killed crawls left behind is cleaned up (``crawler.leftovers``): the caller
     holds the cycle lock, so none is live.
     """
-    from warehouse import column
+    from warehouse import column, source
     from warehouse.db import connect
     from warehouse.known import write_known
 
@@ -99,6 +101,7 @@ def snapshot_known(settings: Settings) -> Path:
             raise ColumnMismatch(exc.warehouse, exc.watched, exc.asked,
                                  advice=f"to move it there on purpose: {MOVE_COMMAND} "
                                         f"{exc.asked}") from None
+        source.record(con, settings.current_source)
         batch_dir = settings.batches_dir / new_batch_id()
         batch_dir.mkdir(parents=True)
         try:
@@ -481,8 +484,16 @@ def run_all(settings: Settings, only: str | None = None, *,
     ``ConfigError`` (exit 2) naming the known ids, before anything runs. ``progress(settings)``
     gives each source's crawl display (``run``'s ``progress``), or None.
 
-    Without a registry this is ``run`` of the default source under its cycle lock.
+    Without a registry this is ``run`` of the default source under its cycle lock. With
+    one, a warehouse made before the registry first moves to the source watching its column
+    (``zgwatch.adopt``).
     """
+    from zgwatch.adopt import adopt_previous
+
+    try:
+        adopt_previous(settings)
+    except ZgwatchError as exc:  # the old warehouse locked or unreadable: the sources run
+        log.warning("a warehouse made before the registry was not adopted: %s", exc)
     outcomes = []
     for source in settings.select(only):
         one = settings.for_source(source)

@@ -3,9 +3,10 @@ one failing never stops the others (exit 1, one line per failed source)."""
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import duckdb
 import pytest
@@ -49,6 +50,22 @@ def test_every_source_runs_and_one_down_stops_none(replica, tmp_path):
     assert notices(data / "sources" / "xsgg" / "zgwatch.duckdb") > 0  # ran after the failure
     assert not (data / "zgwatch.duckdb").exists()  # no warehouse outside the sources' folders
     assert "source xsgg" in proc.stdout and "source zgls" in proc.stdout
+    # zgwatch sources reads each source's analyst copy: a cycle holding a warehouse
+    # (here a writer on zgls's) never holds it up
+    with duckdb.connect(str(data / "sources" / "zgls" / "zgwatch.duckdb")):
+        listed = zgwatch("sources", "--json", env=QUIET, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    by_id = {s["id"]: s for s in json.loads(listed.stdout)}
+    assert list(by_id) == ["zgls", "down", "xsgg"]
+    zgls, down = by_id["zgls"], by_id["down"]
+    assert (zgls["name"], zgls["kind"], zgls["profile"], zgls["url"]) == (
+        "zgls 列表", "rectification", "auto", replica.url)
+    assert zgls["host"] == urlsplit(replica.url).netloc
+    assert zgls["health"] == "ok" and zgls["outcome"].startswith("list complete")
+    assert zgls["last_cycle"] is not None
+    assert "column_unreadable" in down["health"] or "step_failed" in down["health"]
+    text = zgwatch("sources", env=QUIET, cwd=tmp_path).stdout
+    assert "zgls  zgls 列表  [rectification]" in text and "health: ok" in text
 
 
 def test_only_runs_one_source_with_its_own_exit_status(replica, tmp_path):

@@ -165,6 +165,11 @@ def test_diff_versions_gives_change_hunks_rows_for_an_edit_and_the_same_cut_for_
             assert _pair(con, "1", a, a + 1) == hunks_of_edit
     assert _pair(con, "1", 3, 1) == _pair(con, "1", 2, 2) == _pair(con, "1", 1, 9) == []
     assert _pair(con, 1, 1, 3) == _pair(con, "1", 1, 3)  # an id typed as a number
+    for a, b in ((1, 2), (1, 3)):  # source_id names the notice's source (docs/analysts.md)
+        mine, other = (con.execute(f"SELECT {PAIR_COLUMNS} FROM diff_versions('1', ?, ?, "
+                                   f"source_id := '{sid}')", [a, b]).fetchall()
+                       for sid in ("default", "gd-other"))
+        assert (mine, other) == (_pair(con, "1", a, b), [])
 
 
 def test_a_rerun_adds_no_pair_twice_and_a_reverted_text_has_no_passages(cycle, con, column):

@@ -44,13 +44,22 @@ def test_every_migration_is_applied_once_in_order(db):
         assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(applied)
 
 
+SOURCE_COLUMNS = ["source_id", "source_name"]  # first in every relation analysts read
+
+
 @pytest.mark.parametrize("relation", sorted(INTERFACE_COLUMNS))
 def test_interface_relations_have_their_columns(con, relation):
-    assert columns(con, relation).keys() >= set(INTERFACE_COLUMNS[relation])
-    assert (
-        list(columns(con, relation))[: len(INTERFACE_COLUMNS[relation])]
-        == (INTERFACE_COLUMNS[relation])
-    )
+    wanted = SOURCE_COLUMNS + INTERFACE_COLUMNS[relation]
+    assert list(columns(con, relation))[: len(wanted)] == wanted
+
+
+def test_every_analyst_view_starts_with_its_source(con):
+    views = [v.name for v in view_files() if v.name != "diff_versions"]  # a table macro
+    assert {"notices", "parse_gaps", "change_hunks", "sources", "pair_hunks"} <= set(views)
+    for view in views:
+        assert list(columns(con, view))[:2] == SOURCE_COLUMNS, view
+    assert con.execute("SELECT source_id, source_name, source_kind FROM sources").fetchall() == [
+        ("default", "南粤清风网 · 整改落实", "rectification")]
 
 
 def test_change_events_is_the_contract_with_alerts(con):

@@ -5,6 +5,8 @@
 -- contexts: the unchanged text around it; section: where.
 CREATE OR REPLACE VIEW change_hunks AS
 SELECT
+    c.source_id,
+    c.source_name,
     h.change_id,
     c.notice_id,
     h.seq,

@@ -1,20 +1,25 @@
--- depends: change_hunks
--- diff_versions(notice_id, a, b): the changed passages from version a to version b of
--- a notice (a < b), with the columns of change_hunks but change_id: the edit's rows
--- (change_hunks) when b = a + 1, else the stored pair (version_pair_hunks), cut the
--- same way, in text order. No rows when a >= b or either version does not exist.
-CREATE OR REPLACE MACRO diff_versions(nid, a, b) AS TABLE
-SELECT notice_id, seq, section, before, after, context_before, context_after, marked,
-       position, from_version, to_version
+-- depends: change_hunks, pair_hunks
+-- diff_versions(notice_id, a, b, source_id := NULL): the changed passages from
+-- version a to version b of a notice (a < b), with the columns of change_hunks but
+-- change_id: the edit's rows (change_hunks) when b = a + 1, else the stored pair
+-- (pair_hunks), cut the same way, in text order. No rows when a >= b or either
+-- version does not exist. Where several sources are (the analysts' copy across
+-- sources), source_id names the notice's source; NULL: every source's notice of
+-- that id. (Inside, an unqualified source_id is the argument: every column is x.'s.)
+CREATE OR REPLACE MACRO diff_versions(nid, a, b, source_id := NULL) AS TABLE
+SELECT x.source_id, x.source_name, x.notice_id, x.seq, x.section, x.before, x.after,
+       x.context_before, x.context_after, x.marked, x.position, x.from_version, x.to_version
 FROM (
-    SELECT notice_id, seq, section, before, after, context_before, context_after, marked,
-           position, from_version, to_version
-    FROM change_hunks
-    WHERE notice_id = CAST(nid AS VARCHAR) AND from_version = a AND to_version = b
+    SELECT h.source_id, h.source_name, h.notice_id, h.seq, h.section, h.before, h.after,
+           h.context_before, h.context_after, h.marked, h.position, h.from_version,
+           h.to_version
+    FROM change_hunks AS h
     UNION ALL
-    SELECT notice_id, seq, section, before, after, context_before, context_after, marked,
-           position, from_version, to_version
-    FROM version_pair_hunks
-    WHERE notice_id = CAST(nid AS VARCHAR) AND from_version = a AND to_version = b
-)
-ORDER BY seq;
+    SELECT p.source_id, p.source_name, p.notice_id, p.seq, p.section, p.before, p.after,
+           p.context_before, p.context_after, p.marked, p.position, p.from_version,
+           p.to_version
+    FROM pair_hunks AS p
+) AS x
+WHERE x.notice_id = CAST(nid AS VARCHAR) AND x.from_version = a AND x.to_version = b
+  AND (source_id IS NULL OR x.source_id = source_id)  -- the argument; x.source_id the row's
+ORDER BY x.source_id, x.seq;

@@ -1,6 +1,9 @@
 -- fetch_failures: every fetch that brought no content (faults, and 404/410 probes).
+-- depends: sources
 CREATE OR REPLACE VIEW fetch_failures AS
 SELECT
+    src.source_id,
+    src.source_name,
     batch_id,
     fetched_at,
     page_kind,
@@ -10,4 +13,5 @@ SELECT
     http_status,
     reason
 FROM fetches
+CROSS JOIN sources AS src
 WHERE NOT is_content(outcome);

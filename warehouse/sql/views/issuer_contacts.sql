@@ -3,6 +3,8 @@
 -- phone and e-mail it has published.
 CREATE OR REPLACE VIEW issuer_contacts AS
 SELECT
+    source_id,
+    source_name,
     issuer,
     count(*)                                                    AS notices,
     max(published_on)                                           AS latest_published_on,
@@ -15,4 +17,4 @@ SELECT
     list_sort(list_distinct(flatten(list(emails))))             AS all_emails
 FROM notices
 WHERE issuer IS NOT NULL
-GROUP BY issuer;
+GROUP BY source_id, source_name, issuer;

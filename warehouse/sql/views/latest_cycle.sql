@@ -4,6 +4,7 @@
 -- (--as-of). Views with days left or phases count from this as_of, so a copy
 -- read next week still says what the cycle saw. A warehouse whose runs all
 -- predate diff_runs falls back to its newest event's as_of until the next run.
+-- depends: sources
 CREATE OR REPLACE VIEW latest_cycle AS
 WITH runs AS (
     SELECT as_of, batch_id, ran_at, warn_days
@@ -15,6 +16,8 @@ WITH runs AS (
     HAVING count(*) > 0
 )
 SELECT
+    src.source_id,
+    src.source_name,
     r.as_of,
     r.batch_id,
     b.started_at,
@@ -23,5 +26,6 @@ SELECT
     r.warn_days
 FROM runs AS r
 LEFT JOIN batches AS b USING (batch_id)
+CROSS JOIN sources AS src
 ORDER BY r.batch_id DESC NULLS LAST, r.ran_at DESC
 LIMIT 1;

@@ -1,8 +1,11 @@
 -- notices: one row per notice ever seen, with the fields of its latest version.
 -- The columns of interfaces.md come first; a notice listed but never read has
 -- versions = 0 and only the list's title, url and date.
+-- depends: sources
 CREATE OR REPLACE VIEW notices AS
 SELECT
+    src.source_id,
+    src.source_name,
     s.notice_id,
     s.url,
     coalesce(v.title, s.list_title)                             AS title,
@@ -42,5 +45,6 @@ SELECT
     v.document_kind,
     v.readings
 FROM notice_state AS s
+CROSS JOIN sources AS src
 LEFT JOIN notice_versions AS v
        ON v.notice_id = s.notice_id AND v.version_no = s.latest_version;

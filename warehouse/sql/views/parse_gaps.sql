@@ -19,6 +19,7 @@
 -- the publication date (the 日期 line, else the list's date). Their detail says why,
 -- from the text the parser reads; raw is that opening. Analysts read them
 -- here; alerts leave them out.
+-- depends: sources
 CREATE OR REPLACE VIEW parse_gaps AS
 WITH versions AS (
     SELECT
@@ -120,6 +121,8 @@ gaps AS (
     WHERE feedback_on IS NULL
 )
 SELECT
+    src.source_id,
+    src.source_name,
     g.notice_id,
     g.version_no,
     g.field,
@@ -145,4 +148,5 @@ JOIN versions AS v USING (notice_id, version_no)
 -- the readings entry that speaks of the field (notice_versions.readings)
 CROSS JOIN LATERAL (SELECT CASE g.field WHEN 'publicity_period' THEN 'publicity_start'
                                         ELSE g.field END AS reading) AS r
-LEFT JOIN notice_state AS s ON s.notice_id = g.notice_id;
+LEFT JOIN notice_state AS s ON s.notice_id = g.notice_id
+CROSS JOIN sources AS src;

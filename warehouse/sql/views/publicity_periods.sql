@@ -4,6 +4,8 @@
 -- days_left and days_label by the macros of core/periods.py (warehouse.db.vocabulary_sql).
 CREATE OR REPLACE VIEW publicity_periods AS
 SELECT
+    n.source_id,
+    n.source_name,
     n.notice_id,
     n.url,
     n.title,

@@ -8,6 +8,8 @@
 CREATE OR REPLACE VIEW rectification_timeline AS
 WITH t AS (
     SELECT
+        source_id,
+        source_name,
         notice_id,
         versions                                                AS version_no,
         issuer,
@@ -38,5 +40,5 @@ SELECT
     median(days_to_publication) OVER round_w                    AS round_median_days,
     days_to_publication - median(days_to_publication) OVER round_w AS days_behind_round
 FROM t
-WINDOW issuer_w AS (PARTITION BY issuer),
-       round_w AS (PARTITION BY inspection_start, inspection_end);
+WINDOW issuer_w AS (PARTITION BY source_id, issuer),
+       round_w AS (PARTITION BY source_id, inspection_start, inspection_end);

@@ -2,6 +2,7 @@
 -- (NULL for version 1). deleted/inserted list the changed passages in text order, as
 -- change_hunks cuts them (edit_hunks: a changed digit gives its whole date or number,
 -- 2月18日, never 2月18): what each passage held before, and what replaced it.
+-- depends: sources
 CREATE OR REPLACE VIEW version_history AS
 WITH d AS (
     SELECT e.notice_id, e.to_version, e.change_id, e.summary, e.diff,
@@ -13,6 +14,8 @@ WITH d AS (
     GROUP BY ALL
 )
 SELECT
+    src.source_id,
+    src.source_name,
     v.notice_id,
     v.version_no,
     v.first_seen_at,
@@ -32,4 +35,5 @@ SELECT
     CASE WHEN d.change_id IS NOT NULL THEN coalesce(d.deleted, []) END  AS deleted,
     CASE WHEN d.change_id IS NOT NULL THEN coalesce(d.inserted, []) END AS inserted
 FROM notice_versions AS v
+CROSS JOIN sources AS src
 LEFT JOIN d ON d.notice_id = v.notice_id AND d.to_version = v.version_no;
