@@ -28,6 +28,7 @@ from replica import running
 from zgwatch import pipeline
 from zgwatch.config import Settings, load_settings
 from zgwatch.sinks import MailSink, WebhookSink
+from zgwatch.status import source_statuses
 
 MARKER = ".zgwatch-demo"  # the demo only ever wipes a folder it made itself
 REGISTRY = "zgwatch.toml"  # the registry the demo writes in its folder
@@ -52,9 +53,11 @@ SOURCES = (
 )
 
 
-def registry_toml(urls: dict[str, str]) -> str:
-    """The ``[[sources]]`` blocks of ``SOURCES`` at ``urls`` (id -> list URL), as a file."""
-    blocks = ["# written by zgwatch demo: the sources it watches (docs/sources.md)"]
+def registry_toml(data_dir: Path, urls: dict[str, str]) -> str:
+    """The ``[[sources]]`` blocks of ``SOURCES`` at ``urls`` (id -> list URL) with their data in
+    ``data_dir``, as a file (``zgwatch sources --config FILE`` lists them after the demo)."""
+    blocks = ["# written by zgwatch demo: the sources it watches (docs/sources.md)",
+              f"data_dir = {json.dumps(str(data_dir), ensure_ascii=False)}"]
     for source in SOURCES:
         fields = {"id": source.id, "url": urls[source.id], "name": source.name,
                   "kind": source.kind, "profile": source.profile}
@@ -133,11 +136,15 @@ def _tell(story: Story, settings: Settings) -> None:
         story.say(f"   {source.id}: {notices[0]} notices, {notices[1]} text versions; changes: "
                   + ", ".join(f"{k} {n}" for k, n in kinds) + "; deliveries: "
                   + ", ".join(f"{k} {n}" for k, n in sent))
+    story.chapter("The sources", f"as .venv/bin/zgwatch sources --config "
+                  f"{settings.data_dir / REGISTRY} lists them (docs/sources.md: how to add a "
+                  "column and a site)")
+    for status in source_statuses(settings):
+        for line in status.lines():
+            story.say(f"   {line}")
     first = settings.for_source(settings.source_list[0])
     copy = first.db.with_suffix(".analyst.duckdb")
     story.say("\n== Where to look")
-    story.say(f"   the registry: {settings.data_dir / REGISTRY} (docs/sources.md: how to add a "
-              "column and a site)")
     story.say(f"   analysts: .venv/bin/duckdb -readonly {copy}")
     story.say("     then, at its prompt: FROM change_hunks;  FROM search_notices('违规吃喝');")
     story.say("   queries to start from: docs/analysts.md (each returns rows on this data)")
@@ -180,10 +187,10 @@ def main(data_dir: Path) -> int:
     with running(notices=60, seed=7) as rep, MailSink() as mail, WebhookSink() as hook:
         site = rep.site
         registry = data_dir / REGISTRY
-        registry.write_text(registry_toml({s.id: rep.column_url(s.path) for s in SOURCES}),
-                            encoding="utf-8")
+        registry.write_text(registry_toml(data_dir, {s.id: rep.column_url(s.path)
+                                                      for s in SOURCES}), encoding="utf-8")
         settings = load_settings({
-            "data_dir": data_dir, "notify": [mail.url(), hook.url()], "as_of": site.today,
+            "notify": [mail.url(), hook.url()], "as_of": site.today,
             "delay": 0, "timeout": 5,
             "absence_interval": 0,  # the story's cycles are seconds apart; each counts as one
         }, env={}, config_file=registry)

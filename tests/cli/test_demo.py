@@ -1,6 +1,7 @@
 """The README's main command: the demo watches four sources on two templates, tells the whole
 story, and every alert arrives once."""
 
+import json
 import re
 
 import pytest
@@ -86,6 +87,13 @@ def test_demo_watches_four_sources_on_two_templates(tmp_path):
     assert out.count("✉ mail") == out.count("⇢ webhook") >= 5 * len(SOURCES)
     for source in SOURCES:
         assert (tmp_path / "demo" / "sources" / source / "zgwatch.analyst.duckdb").exists()
+    # its registry lists the sources and their last cycle once the demo is over
+    listed = zgwatch("sources", "--json", "--config", str(tmp_path / "demo" / "zgwatch.toml"))
+    assert listed.returncode == 0, listed.stderr
+    statuses = json.loads(listed.stdout)
+    assert [s["id"] for s in statuses] == list(SOURCES)
+    assert all(s["last_cycle"] for s in statuses)
+    assert chapter(out, "The sources").count("  last cycle: 20") == len(SOURCES)
     assert "Traceback" not in proc.stderr
 
 
