@@ -27,7 +27,8 @@ OPERATIONS = (
     "set_fault",
     "clear_faults",
 )
-# The same changes on another column or site (replica/columns.py), by its ``path``.
+# The same changes in any column or site, by its ``path``: 整改落实's (/xunshizgls/) or one of
+# replica/columns.py's.
 COLUMN_OPERATIONS = ("column_add_notice", "column_edit", "column_remove", "column_restore")
 
 
@@ -43,8 +44,8 @@ def handle_admin(site: Replica, method: str, path: str, body: bytes) -> Response
             args = json.loads(body or b"{}")
             if not isinstance(args, dict):
                 raise TypeError("the body must be a JSON object")
-            target = site.columns if name in COLUMN_OPERATIONS else site
-            result = getattr(target, name.removeprefix("column_"))(**_dates(name, args))
+            result = (_in_column(site, name.removeprefix("column_"), args)
+                      if name in COLUMN_OPERATIONS else getattr(site, name)(**_dates(name, args)))
             if dataclasses.is_dataclass(result):
                 result = _plain(dataclasses.asdict(result))
             return _json(200, {"ok": True, "result": result})
@@ -53,6 +54,13 @@ def handle_admin(site: Replica, method: str, path: str, body: bytes) -> Response
     except (TypeError, ValueError) as exc:
         return _json(400, {"error": str(exc)})
     return _json(404, {"error": f"no admin operation {method} {path}"})
+
+
+def _in_column(site: Replica, operation: str, args: dict[str, Any]) -> Any:
+    """``operation`` (add_notice, edit, remove, restore) in the column at ``args["path"]``
+    (``Replica.column``), with the rest of ``args``."""
+    args = dict(args)
+    return getattr(site.column(args.pop("path", None)), operation)(**args)
 
 
 def state(site: Replica) -> dict[str, Any]:

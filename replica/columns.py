@@ -42,6 +42,9 @@ class ColumnSpec:
     pager: str  # numbered | script | query | currentpage | next
     notices: int = 25
     first_id: int = 300000
+    # another site: served also on a host of its own (a second port), as a site of its own
+    # would be, so the politeness budget per host shows (``replica.server.running``)
+    own_host: bool = False
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
@@ -50,7 +53,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("/swxsnew/xsfk/", "巡视反馈", "南粤清风网", FEEDBACK, "gd", "numbered",
                first_id=320000),
     ColumnSpec("/trs/xszg/", "巡察整改", "清远廉政网", RECTIFICATION, "trs", "script",
-               first_id=1100000),
+               first_id=1100000, own_host=True),
     *(
         ColumnSpec(f"/variant/{pager}/", "整改公开", "清风韶关", RECTIFICATION, "variant", pager,
                    first_id=2000000 + 10000 * n)
@@ -58,6 +61,15 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 _QUERY_KEY = {"query": "page", "currentpage": "currentPage"}
+
+
+def own_hosts() -> dict[str, tuple[str, ...]]:
+    """The sites served on a host of their own: site name -> the folders of its columns."""
+    sites: dict[str, tuple[str, ...]] = {}
+    for column in COLUMNS:
+        if column.own_host:
+            sites[column.site] = (*sites.get(column.site, ()), column.path)
+    return sites
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,10 @@ class Column:
         return tuple(sorted(listed, key=lambda lst: (lst.published_at, int(lst.notice_id)),
                             reverse=True))
 
+    def notice_ids(self) -> list[str]:
+        """The ids of the listed notices, in list order (newest first)."""
+        return [listing.notice_id for listing in self.listings]
+
     def add_notice(self) -> str:
         """Publish a new notice, the newest: it goes on top of page 1, every other one place
         down. Returns its id."""
@@ -173,9 +189,12 @@ class Column:
     def page_count(self) -> int:
         return max(1, -(-len(self.listings) // COLUMN_PAGE_SIZE))
 
-    def notice(self, listing: Listing) -> NoticeSpec:
-        """The current text of ``listing``'s notice."""
+    def notice(self, listing: Listing | str) -> NoticeSpec:
+        """The current text of ``listing``'s notice, or of the notice of that id (listed or
+        removed; KeyError if there is none), as ``Replica.notice``."""
         with self._lock:
+            if isinstance(listing, str):
+                listing = self._all[listing]
             edited = self._edited.get(listing.notice_id)
         return edited or _written(self.spec, listing, self.seed)
 

@@ -33,10 +33,16 @@ Allow: /
 
 
 def respond(
-    site: Replica, target: str, headers: Mapping[str, str]
+    site: Replica, target: str, headers: Mapping[str, str], *,
+    folders: tuple[str, ...] | None = None,
 ) -> Response | Hang | Dropped:
-    """The answer to a GET of ``target`` (path and query) with request ``headers``."""
+    """The answer to a GET of ``target`` (path and query) with request ``headers``.
+
+    ``folders``: the host answering serves only these columns (and ``robots.txt``): a site
+    on a host of its own; None, the first host, which serves every page."""
     path, query = urlsplit(target).path, urlsplit(target).query
+    if folders is not None and not on_host(path, folders):
+        return not_found()
     if (location := site.redirects.get(path)) is not None:
         return Response(302, b"", {"Location": location})
     # /xunshizgls/ and /xunshizgls/index.html are one page: a fault on either hits both.
@@ -105,6 +111,11 @@ def _column_route(site: Replica, path: str, query: str, headers: Mapping[str, st
     body, etag = page.body, '"' + hashlib.sha256(page.body).hexdigest()[:32] + '"'
     return _article(Article(body, etag, page.last_modified),
                     headers if conditional else {})
+
+
+def on_host(path: str, folders: tuple[str, ...]) -> bool:
+    """Whether a host serving only ``folders`` has ``path``: their pages and robots.txt."""
+    return path == "/robots.txt" or path.startswith(folders)
 
 
 def not_found() -> Response:

@@ -12,17 +12,17 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from replica.admin import PREFIX, handle_admin
-from replica.columns import COLUMNS
+from replica.columns import COLUMNS, own_hosts
 from replica.response import Dropped, Hang, Response
 from replica.routes import respond
-from replica.state import COLUMN, Replica
+from replica.state import COLUMN, InFlight, Replica
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -50,11 +50,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.site.requests.append(
             (self.command, self.path, self.headers.get("User-Agent", ""))
         )
-        with self.server.site.in_flight():
+        with self.server.site.in_flight(), self.server.in_flight():
             if self.path.startswith(PREFIX):
                 result = handle_admin(self.server.site, "GET", self.path, b"")
             else:
-                result = respond(self.server.site, self.path, self.headers)
+                result = respond(self.server.site, self.path, self.headers,
+                                 folders=self.server.folders)
                 if self.server.latency:  # the network's and the real server's share of a page
                     self.server.stopping.wait(self.server.latency)
         if isinstance(result, Hang):
@@ -97,10 +98,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], site: Replica, verbose: bool, latency: float
+        self, address: tuple[str, int], site: Replica, verbose: bool, latency: float,
+        folders: tuple[str, ...] | None,
     ) -> None:
         super().__init__(address, _Handler)
-        self.site, self.verbose, self.latency = site, verbose, latency
+        self.site, self.verbose, self.latency, self.folders = site, verbose, latency, folders
+        self.in_flight = InFlight()  # this host's requests being answered
         self.stopping = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -136,6 +139,10 @@ class ReplicaServer:
     API): loopback costs next to nothing, while a page of the real site costs a
     round trip or two plus its server's time. Benchmarks use it to measure the
     crawler against a network that costs something.
+
+    ``folders``: this host serves only these columns (``replica.columns``) and robots.txt, as a
+    site on a host of its own; None (the first host) serves every page. The admin API answers on
+    every host: they share one ``site``.
     """
 
     def __init__(
@@ -146,11 +153,12 @@ class ReplicaServer:
         *,
         verbose: bool = False,
         latency: float = 0.0,
+        folders: tuple[str, ...] | None = None,
     ) -> None:
         if latency < 0:
             raise ValueError(f"latency must be 0 or more seconds, not {latency}")
-        self.site = site
-        self._httpd = _Server((host, port), site, verbose, latency)
+        self.site, self.folders = site, folders
+        self._httpd = _Server((host, port), site, verbose, latency, folders)
         self.host, self.port = self._httpd.server_address[:2]
         self._thread: threading.Thread | None = None
 
@@ -161,8 +169,15 @@ class ReplicaServer:
 
     @property
     def url(self) -> str:
-        """The column's index URL, as the crawler's ``--source`` takes it."""
-        return self.base_url + COLUMN
+        """The column's index URL, as the crawler's ``--source`` takes it (on a host of one
+        site, its first column's)."""
+        return self.base_url + (self.folders[0] if self.folders else COLUMN)
+
+    @property
+    def in_flight(self) -> InFlight:
+        """This host's requests being answered now (``.active``) and the most at once
+        (``.max_active``); ``site.in_flight`` counts those of every host."""
+        return self._httpd.in_flight
 
     def start(self) -> ReplicaServer:
         """Start serving in a daemon thread; returns self."""
@@ -194,10 +209,12 @@ class ReplicaServer:
 
 @dataclass(frozen=True)
 class RunningReplica:
-    """A replica being served: its state to change and its server to crawl."""
+    """A replica being served: its state to change and its server to crawl; ``hosts``, the
+    servers of the sites on a host of their own (site name -> server)."""
 
     site: Replica
     server: ReplicaServer
+    hosts: Mapping[str, ReplicaServer] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -205,38 +222,63 @@ class RunningReplica:
         return self.server.url
 
     def url_for(self, path: str) -> str:
-        """The absolute URL of a site path such as ``site.article_path(id)``."""
+        """The absolute URL of a site path such as ``site.article_path(id)`` on the first
+        host (which serves every page)."""
         return self.server.base_url + path
+
+    def server_for(self, path: str) -> ReplicaServer:
+        """The host a site serves ``path`` from: its own host if it has one, else the first."""
+        return next((server for server in self.hosts.values()
+                     if path.startswith(server.folders or ())), self.server)
+
+    def column_url(self, path: str) -> str:
+        """The URL of a page (a column's index, ``/trs/xszg/``) where its site serves it:
+        on the site's own host, if it has one."""
+        return self.server_for(path).base_url + path
 
 
 @contextmanager
 def running(
-    notices: int = 45, seed: int = 1, *, port: int = 0, latency: float = 0.0, **options: Any
+    notices: int = 45, seed: int = 1, *, port: int = 0, latency: float = 0.0,
+    site_port: int = 0, **options: Any,
 ) -> Iterator[RunningReplica]:
-    """Serve a fresh ``Replica(notices, seed, **options)`` for the duration of a ``with`` block."""
+    """Serve a fresh ``Replica(notices, seed, **options)`` for the duration of a ``with`` block:
+    every page on ``port``, and each site of ``columns.own_hosts()`` on a host of its own too
+    (``site_port``, the next ones for further sites; 0: free ports)."""
     site = Replica(notices, seed, **options)
-    with ReplicaServer(site, port=port, latency=latency) as server:
-        yield RunningReplica(site, server)
+    with ExitStack() as stack:
+        server = stack.enter_context(ReplicaServer(site, port=port, latency=latency))
+        hosts = {
+            name: stack.enter_context(ReplicaServer(
+                site, port=site_port + n if site_port else 0, latency=latency, folders=folders))
+            for n, (name, folders) in enumerate(own_hosts().items())
+        }
+        yield RunningReplica(site, server, hosts)
 
 
 def serve(
-    port: int = 8000, notices: int = 300, seed: int = 1, latency: float = 0.0, **options: Any
+    port: int = 8000, notices: int = 300, seed: int = 1, latency: float = 0.0,
+    site_port: int = 0, **options: Any,
 ) -> None:
-    """Serve the replica on 127.0.0.1:``port`` until SIGINT or SIGTERM.
+    """Serve the replica on 127.0.0.1:``port`` until SIGINT or SIGTERM, and each site on a host
+    of its own on ``site_port`` (0: a free port).
 
     Prints one line with the column's URL (``port=0`` picks a free port, and
-    the line says which), then one per other column or site it serves.
+    the line says which), then one per other column or site it serves, with the URL of its
+    own host where it has one.
     """
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        with running(notices, seed, port=port, latency=latency, **options) as replica:
+        with running(notices, seed, port=port, latency=latency, site_port=site_port,
+                     **options) as replica:
             print(f"replica: {notices} notices (seed {seed}) at {replica.url}", flush=True)
             for column in COLUMNS:  # the other columns and sites (replica/columns.py)
-                print(f"  and {column.site} · {column.name}, {column.pager} pager: "
-                      f"{replica.url_for(column.path)}", flush=True)
+                where = ", on a host of its own" if column.own_host else ""
+                print(f"  and {column.site} · {column.name}, {column.pager} pager{where}: "
+                      f"{replica.column_url(column.path)}", flush=True)
             stop.wait()
     finally:
         for sig, handler in previous.items():

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from replica.columns import Columns
+from replica.columns import Column, Columns
 from replica.edits import one_character_changed, replaced, with_period
 from replica.faults import FAR_LAST_PAGE, HOSTILE_IDS, FaultBook
 from replica.generator import DEFAULT_TODAY, Listing, build_catalog, notice_rng, write_notice
@@ -27,6 +27,26 @@ from replica.render import PAGE_SIZE, TEMPLATES, page_count, page_name, render_a
 from replica.timing import utc
 
 COLUMN = "/xunshizgls/"
+
+
+class InFlight:
+    """Requests being answered now and the most at once (how polite is the crawler?);
+    ``with in_flight():`` counts one. Thread-safe."""
+
+    def __init__(self) -> None:
+        self.active = self.max_active = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
 
 
 @dataclass(frozen=True)
@@ -88,7 +108,7 @@ class Replica:
         self.robots_txt: bytes | None = None  # None: the default robots.txt of routes.py
         # path -> where it redirects (302 with that Location): a site sending a crawler away
         self.redirects: dict[str, str] = {}
-        self.active = self.max_active = 0  # requests being answered now, and the most at once
+        self.in_flight = InFlight()  # requests being answered, on every host it is served on
         self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
         self._lock = threading.RLock()
         self._template = template
@@ -119,6 +139,17 @@ class Replica:
         """The ids of the listed notices, in list order (newest first)."""
         with self._lock:
             return [listing.notice_id for listing in self._order]
+
+    def column(self, path: str) -> Replica | Column:
+        """The column at ``path``: this one (``/xunshizgls/``) or one of ``columns.all``, each
+        with ``notice_ids``, ``add_notice``, ``edit``, ``remove``, ``restore``; ValueError
+        naming the columns for a path that is none."""
+        if path == COLUMN:
+            return self
+        if path not in self.columns.all:
+            raise ValueError(f"no column {path!r}; the columns: "
+                             + ", ".join((COLUMN, *self.columns.all)))
+        return self.columns.all[path]
 
     def notice(self, notice_id: str) -> NoticeSpec:
         """The current text of a notice (listed or removed); KeyError if there is none."""
@@ -175,17 +206,15 @@ class Replica:
 
     # -- changing ----------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def in_flight(self) -> Iterator[None]:
-        """Count a request being answered (how polite is the crawler?)."""
-        with self._lock:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self.active -= 1
+    @property
+    def active(self) -> int:
+        """Requests being answered now, on every host."""
+        return self.in_flight.active
+
+    @property
+    def max_active(self) -> int:
+        """The most requests answered at once so far, on every host."""
+        return self.in_flight.max_active
 
     def add_notice(
         self,

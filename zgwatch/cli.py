@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=_port, default=8001)
     r = sub.add_parser("replica", help="serve the replica of the column on 127.0.0.1")
     r.add_argument("--port", type=_port, default=8000)
+    r.add_argument("--site-port", type=_port, default=0, metavar="PORT",
+                   help="the port of the second site's own host (default: a free one; "
+                        "the line it prints says which)")
     r.add_argument("--notices", type=_positive_int, default=300)
     r.add_argument("--seed", type=_positive_int, default=1)
     r.add_argument("--latency-ms", type=_positive_int, default=0, metavar="MS",
@@ -351,9 +354,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             serve(port=args.port, notices=args.notices, seed=args.seed,
-                  latency=args.latency_ms / 1000)
+                  latency=args.latency_ms / 1000, site_port=args.site_port)
         except OSError as exc:
-            raise ConfigError(f"--port {args.port}: cannot listen on 127.0.0.1 "
+            ports = f"--port {args.port}" + (f" or --site-port {args.site_port}"
+                                              if args.site_port else "")
+            raise ConfigError(f"{ports}: cannot listen on 127.0.0.1 "
                               f"({exc.strerror or exc})") from None
         return 0
     if command == "sources" and args.verb == "check":

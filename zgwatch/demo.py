@@ -1,29 +1,69 @@
 """``zgwatch demo``: the whole story offline, from nothing, in about a minute.
 
-A replica of the column, a local mail server and a local webhook receive what
-zgwatch does over a few cycles with changes between them: the baseline, a new
-notice, a one-character edit, a publicity period about to end, a removal
-confirmed on the second cycle, and a bot-shield fault that is not an alert.
-Each cycle's publish step also brings the history site up to date; the last
-chapter says where it is and how to serve it.
+A replica of the site, a local mail server and a local webhook receive what
+zgwatch does over a few cycles with changes between them. The demo writes a
+registry of four sources on two templates (``zgwatch.toml`` in its folder: the
+site's 整改落实, 巡视公告 and 巡视反馈 columns, and a second site on the TRS
+template, on a host of its own) and watches them all: the baseline, a new
+notice in each source, a one-character edit in each, a publicity period about
+to end, a removal in each confirmed on the second cycle, and a bot shield and a
+503 that are no alert. Each cycle's publish step also brings the history site
+up to date; the last chapter says where it is and how to serve it.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
 
 from core.errors import ConfigError
+from core.sources import Source
 from replica import running
 from zgwatch import pipeline
-from zgwatch.config import Settings
+from zgwatch.config import Settings, load_settings
 from zgwatch.sinks import MailSink, WebhookSink
+from zgwatch.status import source_statuses
 
 MARKER = ".zgwatch-demo"  # the demo only ever wipes a folder it made itself
+REGISTRY = "zgwatch.toml"  # the registry the demo writes in its folder
+
+
+@dataclass(frozen=True)
+class DemoSource:
+    """A source the demo watches: a column of the replica and its ``[[sources]]`` block."""
+
+    id: str
+    path: str  # the column's folder on the replica
+    name: str
+    kind: str
+    profile: str = "auto"
+
+
+SOURCES = (
+    DemoSource("gd-zgls", "/xunshizgls/", "南粤清风网 · 整改落实", "rectification"),
+    DemoSource("gd-xsgg", "/swxsnew/xsgg/", "南粤清风网 · 巡视公告", "stationing"),
+    DemoSource("gd-xsfk", "/swxsnew/xsfk/", "南粤清风网 · 巡视反馈", "feedback"),
+    DemoSource("qy-xczg", "/trs/xszg/", "清远廉政网 · 巡察整改", "rectification", "trs"),
+)
+
+
+def registry_toml(data_dir: Path, urls: dict[str, str]) -> str:
+    """The ``[[sources]]`` blocks of ``SOURCES`` at ``urls`` (id -> list URL) with their data in
+    ``data_dir``, as a file (``zgwatch sources --config FILE`` lists them after the demo)."""
+    blocks = ["# written by zgwatch demo: the sources it watches (docs/sources.md)",
+              f"data_dir = {json.dumps(str(data_dir), ensure_ascii=False)}"]
+    for source in SOURCES:
+        fields = {"id": source.id, "url": urls[source.id], "name": source.name,
+                  "kind": source.kind, "profile": source.profile}
+        blocks.append("\n[[sources]]\n" + "".join(
+            f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in fields.items()))
+    return "\n".join(blocks)
 
 
 def _fresh(data_dir: Path) -> None:
@@ -37,7 +77,8 @@ def _fresh(data_dir: Path) -> None:
 
 
 class Story:
-    """Runs cycles and prints what each one found and what arrived at the sinks."""
+    """Runs cycles of every source and prints what each one found and what arrived at the
+    sinks."""
 
     def __init__(self, settings: Settings, mail: MailSink, hook: WebhookSink, out=sys.stdout):
         self.settings, self.mail, self.hook, self.out = settings, mail, hook, out
@@ -50,25 +91,20 @@ class Story:
         self.say(f"\n== {title}")
         self.say(f"   {what}")
 
-    def _progress(self, n: int) -> None:
-        if self.out.isatty():
-            self.out.write(f"\r   crawling… {n} pages fetched")
-            self.out.flush()
-
-    def cycle(self) -> None:
-        s = self.settings
+    def cycle(self, only: str | None = None) -> None:
+        """One cycle of every source, one after the other (``pipeline.run_all``, as ``zgwatch
+        run``), or of the source ``only`` (``zgwatch run --only ID``)."""
         started = time.monotonic()
-        crawl = pipeline.crawl(s, progress=self._progress)
-        if self.out.isatty():
-            self.out.write("\r" + " " * 40 + "\r")
-        pipeline.load(s)
-        pipeline.diff(s)
-        pipeline.alert(s)
-        site = pipeline.publish(s).site
-        self.say(f"   {crawl.line()}")
-        self.say(f"   history site: {site.pages_written} notice page(s) written "
-                 f"({'full' if site.full else 'only what changed'})")
-        self.say(f"   cycle done in {time.monotonic() - started:.1f} s")
+        outcomes = pipeline.run_all(self.settings, only)
+        for outcome in outcomes:
+            report = outcome.report
+            if report is None:
+                self.say(f"   {outcome.line()}")
+                continue
+            self.say(f"   {outcome.source.id}: {report.crawl.line()}; history site: "
+                     f"{report.site.pages_written if report.site else 0} notice page(s) written")
+        self.say(f"   cycle of {len(outcomes)} source(s) done in "
+                 f"{time.monotonic() - started:.1f} s")
         self._arrivals()
 
     def _arrivals(self) -> None:
@@ -89,25 +125,59 @@ class Story:
 def _tell(story: Story, settings: Settings) -> None:
     import duckdb
 
-    copy = settings.db.with_suffix(".analyst.duckdb")
-    with duckdb.connect(str(copy), read_only=True) as con:
-        kinds = con.sql("SELECT kind, count(*) FROM changes GROUP BY kind ORDER BY kind").fetchall()
-        notices = con.sql("SELECT count(*), sum(versions) FROM notices").fetchone()
-        sent = con.sql("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
-    story.chapter("The warehouse", f"{notices[0]} notices, {notices[1]} text versions")
-    story.say("   changes: " + ", ".join(f"{k} {n}" for k, n in kinds))
-    story.say("   deliveries: " + ", ".join(f"{k} {n}" for k, n in sent))
+    story.chapter("The warehouse", "each source keeps its own; per source:")
+    for source in settings.select():
+        copy = settings.for_source(source).db.with_suffix(".analyst.duckdb")
+        with duckdb.connect(str(copy), read_only=True) as con:
+            kinds = con.sql("SELECT kind, count(*) FROM changes GROUP BY kind ORDER BY kind"
+                            ).fetchall()
+            notices = con.sql("SELECT count(*), sum(versions) FROM notices").fetchone()
+            sent = con.sql("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
+        story.say(f"   {source.id}: {notices[0]} notices, {notices[1]} text versions; changes: "
+                  + ", ".join(f"{k} {n}" for k, n in kinds) + "; deliveries: "
+                  + ", ".join(f"{k} {n}" for k, n in sent))
+    story.chapter("The sources", f"as .venv/bin/zgwatch sources --config "
+                  f"{settings.data_dir / REGISTRY} lists them (docs/sources.md: how to add a "
+                  "column and a site)")
+    for status in source_statuses(settings):
+        for line in status.lines():
+            story.say(f"   {line}")
+    first = settings.for_source(settings.source_list[0])
+    copy = first.db.with_suffix(".analyst.duckdb")
     story.say("\n== Where to look")
     story.say(f"   analysts: .venv/bin/duckdb -readonly {copy}")
     story.say("     then, at its prompt: FROM change_hunks;  FROM search_notices('违规吃喝');")
     story.say("   queries to start from: docs/analysts.md (each returns rows on this data)")
-    story.say(f"   Parquet files: .venv/bin/zgwatch export --db {settings.db} --format parquet DIR")
-    index = settings.site_folder / "index.html"
+    story.say(f"   Parquet files: .venv/bin/zgwatch export --db {first.db} --format parquet DIR")
+    index = first.site_folder / "index.html"
     story.say(f"   the history site (every notice, version and diff; feed.atom): {index}")
-    story.say(f"     serve it: .venv/bin/zgwatch serve --data-dir {settings.data_dir}  "
+    story.say(f"     serve it: .venv/bin/zgwatch serve --data-dir {first.data_dir}  "
               "→ http://127.0.0.1:8001/  (docs/site.md)")
     story.say("   the Airflow UI: .venv/bin/zgwatch airflow  (docs/operators.md)")
     story.say("   the real column: .venv/bin/zgwatch run --notify mailto://…  (README)")
+
+
+def _revisited(column, settings: Settings) -> str:
+    """A notice under the newest two that every cycle still reads (published within
+    ``recent_days``): the third on the list if it is (on 整改落实, the one docs/analysts.md
+    reads), else the second."""
+    ids = column.notice_ids()
+    recent = settings.as_of - timedelta(days=settings.recent_days - 1)
+    return ids[2] if column.notice(ids[2]).published_on >= recent else ids[1]
+
+
+def _title(column, notice_id: str) -> str:
+    """「title」 of a notice of a replica column, as the alerts will quote it."""
+    return f"「{column.notice(notice_id).title}」"
+
+
+def _hosts(settings: Settings) -> str:
+    """Which sources share a host (and so one politeness budget)."""
+    by_host: dict[str, list[Source]] = {}
+    for source in settings.source_list:
+        by_host.setdefault(source.host, []).append(source)
+    return "; ".join(f"{host}: {', '.join(s.id for s in sources)}"
+                     for host, sources in by_host.items())
 
 
 def main(data_dir: Path) -> int:
@@ -116,51 +186,69 @@ def main(data_dir: Path) -> int:
     _fresh(data_dir)
     with running(notices=60, seed=7) as rep, MailSink() as mail, WebhookSink() as hook:
         site = rep.site
-        settings = Settings(
-            source=rep.url, db=data_dir / "zgwatch.duckdb", data_dir=data_dir,
-            notify=(mail.url(), hook.url()), as_of=site.today, delay=0, timeout=5,
-            absence_interval=0,  # the story's cycles are seconds apart; each counts as one
-        )
+        registry = data_dir / REGISTRY
+        registry.write_text(registry_toml(data_dir, {s.id: rep.column_url(s.path)
+                                                      for s in SOURCES}), encoding="utf-8")
+        settings = load_settings({
+            "notify": [mail.url(), hook.url()], "as_of": site.today,
+            "delay": 0, "timeout": 5,
+            "absence_interval": 0,  # the story's cycles are seconds apart; each counts as one
+        }, env={}, config_file=registry)
+        columns = {s.id: site.column(s.path) for s in SOURCES}
         story = Story(settings, mail, hook)
-        story.say(f"zgwatch demo: replica of the column at {rep.url} ({len(site.notice_ids())} "
-                  f"notices), mail on 127.0.0.1:{mail.port}, webhook on {hook.url()}")
+        story.say(f"zgwatch demo: {len(SOURCES)} sources on two templates ({registry}), "
+                  f"mail on 127.0.0.1:{mail.port}, webhook on {hook.url()}")
+        for source in settings.source_list:
+            story.say(f"   {source.id:8} {source.name} ({source.kind}, profile {source.profile}, "
+                      f"{len(columns[source.id].notice_ids())} notices): {source.url}")
+        story.say(f"   one politeness budget per host: {_hosts(settings)}")
         story.say(f"as of {settings.as_of}, warning {settings.warn_days} days before a "
                   "publicity period ends; data in " + str(data_dir))
 
         story.chapter("1. Baseline", "the first cycle records every notice; one summary "
-                      "message, not one per notice (periods ending soon are alerted)")
+                      "message per source, not one per notice (periods ending soon are alerted)")
         story.cycle()
 
-        new_id = site.add_notice(issuer="中共珠海市香洲区委")
-        story.chapter("2. A new notice", f"post_{new_id} appears at the top of page 1, "
-                      "the rest shift down a place")
+        story.chapter("2. A new notice", "in each source a new notice appears at the top of "
+                      "page 1, the rest shift down a place")
+        for source in SOURCES:
+            new_id = columns[source.id].add_notice()
+            story.say(f"   {source.id}: new notice {new_id} {_title(columns[source.id], new_id)}")
         story.cycle()
 
-        edited = site.notice_ids()[2]  # recent: revisited every cycle
-        site.edit(edited)
-        story.chapter("3. A one-character edit", f"one character of post_{edited} changes; "
-                      "the alert shows it as a character diff")
+        story.chapter("3. A one-character edit", "in each source one character of a recent "
+                      "notice changes; the alert shows it as a character diff")
+        edited = {}
+        for source in SOURCES:
+            edited[source.id] = _revisited(columns[source.id], settings)
+            columns[source.id].edit(edited[source.id])
+            story.say(f"   {source.id}: notice {edited[source.id]} edited "
+                      f"{_title(columns[source.id], edited[source.id])}")
         story.cycle()
 
         ending = site.notice_ids()[3]  # recent: revisited every cycle
         site.set_period(ending, settings.as_of - timedelta(days=27),
                         settings.as_of + timedelta(days=2))
         story.chapter("4. A publicity period about to end",
-                      f"post_{ending}'s 公开期限 now ends in 2 days")
-        story.cycle()
+                      f"{SOURCES[0].id}: post_{ending}'s 公开期限 now ends in 2 days; a cycle "
+                      f"of that source only (zgwatch run --only {SOURCES[0].id})")
+        story.cycle(only=SOURCES[0].id)
 
-        gone = site.notice_ids()[6]
-        site.remove(gone)
-        story.chapter("5. A removal", f"post_{gone} leaves the list and answers 404; the "
-                      "first cycle only notes it")
+        story.chapter("5. A removal", "in each source a notice leaves the list and answers 404; "
+                      "the first cycle only notes it")
+        for source in SOURCES:
+            gone = columns[source.id].notice_ids()[6]
+            columns[source.id].remove(gone)
+            story.say(f"   {source.id}: notice {gone} removed {_title(columns[source.id], gone)}")
         story.cycle()
         story.chapter("5b. The removal confirmed", "still gone on the second cycle: alerted")
         story.cycle()
 
-        site.set_fault(site.article_path(edited), "blocked")
-        site.set_fault(site.list_path(2), "503")
-        story.chapter("6. A bot shield and a 503", f"post_{edited} answers the 412 script "
-                      "page, list page 2 a 503: recorded as failed fetches, no alert")
+        site.set_fault(site.article_path(edited[SOURCES[0].id]), "blocked")
+        site.set_fault("/trs/xszg/index_1.html", "503")
+        story.chapter("6. A bot shield and a 503", f"{SOURCES[0].id}: post_{edited['gd-zgls']} "
+                      f"answers the 412 script page; {SOURCES[3].id}: list page 2 a 503 "
+                      "(its own host's fault): recorded as failed fetches, no alert")
         story.cycle()
         site.clear_faults()
 

@@ -93,6 +93,16 @@ def test_replica_port_in_use_exits_2(tmp_path):
     assert f"--port {port}" in line
 
 
+def test_replica_site_port_in_use_exits_2(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = one_line_error(zgwatch("replica", "--port", "0", "--site-port", str(port),
+                                      "--notices", "5", cwd=tmp_path), 2)
+    assert f"--site-port {port}" in line
+
+
 def test_a_db_that_is_not_duckdb_exits_2_and_is_left_alone(tmp_path):
     bad = tmp_path / "notes.duckdb"
     bad.write_text("my notes, not a warehouse\n")

@@ -37,14 +37,15 @@ def visible(fragment: str) -> str:
 
 
 class SiteClient:
-    """GETs against one running replica, with the few readings the tests make."""
+    """GETs against one running replica (its first host, or the host at ``base_url``), with
+    the few readings the tests make."""
 
-    def __init__(self, running: RunningReplica) -> None:
-        self.running = running
+    def __init__(self, running: RunningReplica, base_url: str | None = None) -> None:
+        self.running, self.base_url = running, base_url or running.server.base_url
 
     def get(self, path: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Fetched:
         """GET ``path``; 3xx/4xx/5xx are answers like any other, not exceptions."""
-        request = urllib.request.Request(self.running.url_for(path), headers=headers or {})
+        request = urllib.request.Request(self.base_url + path, headers=headers or {})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return Fetched(response.status, response.headers, response.read())

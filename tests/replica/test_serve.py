@@ -31,7 +31,11 @@ def test_serve_prints_its_url_serves_and_stops_on_sigterm():
                 assert response.status == 200
             others = [process.stdout.readline() for _ in COLUMNS]  # then the other columns
             for column, other in zip(COLUMNS, others, strict=True):
-                assert other.rstrip().endswith(url.removesuffix("/xunshizgls/") + column.path)
+                at = re.search(r"(http://127\.0\.0\.1:\d+)(/\S+)$", other.rstrip())
+                assert at.group(2) == column.path
+                # the TRS site on a host of its own (another port), the rest on the first
+                assert (at.group(1) == url.removesuffix("/xunshizgls/")) != column.own_host
+                assert ("on a host of its own" in other) == column.own_host
             with urllib.request.urlopen(others[2].split(": ")[-1].strip(), timeout=10) as answer:
                 assert answer.status == 200 and b"createPageHTML" in answer.read()
             process.send_signal(signal.SIGTERM)
