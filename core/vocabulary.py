@@ -237,6 +237,9 @@ REPORT_DUE_MONTHS = 2
 # after feedback (the seed's unit: 11). When to call one overdue is the user's rule
 # (`progress_expected_months`, with the warehouse part); this is its default.
 PROGRESS_EXPECTED_MONTHS = 6
+# A unit's documents more than this many months apart (by the visit's start, else the
+# feedback day) belong to two rounds: a round's documents are months apart, its rounds years.
+ROUND_GAP_MONTHS = 12
 # Seconds one crawl may take before it stops with what it has (list incomplete, a
 # crawl_runaway incident): a runaway walk at the cap was 11.7 h at the default delay.
 # Under an hour, so an hourly cycle never runs into the next.

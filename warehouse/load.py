@@ -57,7 +57,7 @@ NOTICE_COLUMNS = {
     "publicity_start": "DATE", "publicity_end": "DATE", "publicity_end_derived": "BOOLEAN",
     "publicity_days": "INTEGER", "publicity_raw": "VARCHAR", "contacts": "JSON",
     "inspection": "JSON", "attachments": "JSON", "etag": "VARCHAR", "last_modified": "VARCHAR",
-    "document_kind": "VARCHAR", "readings": "JSON",
+    "document_kind": "VARCHAR", "readings": "JSON", "cycle": "JSON",
 }  # fmt: skip
 
 

@@ -248,7 +248,7 @@ def publish(settings: Settings) -> Published:
     deadline = started + settings.publish_budget
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
-                                    deadline=deadline)
+                                    deadline=deadline, cycle=settings.cycle_rules())
         unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
     log.info("analyst copy published: %s", path)
     published = Published(path, build_site(settings, db=path, deadline=deadline), unindexed,
@@ -365,7 +365,7 @@ def _refresh_copy(settings: Settings) -> None:
     try:
         with one_line("publish", settings):
             publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
-                                 deadline=time.monotonic())
+                                 deadline=time.monotonic(), cycle=settings.cycle_rules())
     except Exception as exc:
         log.warning("the analysts' copy was not refreshed: %s", exc)
 
