@@ -52,6 +52,9 @@ class CycleRules:
     aliases: tuple[tuple[str, str], ...] = ()
 
 
+DEFAULT_RULES = CycleRules()
+
+
 def build_inspection(con: duckdb.DuckDBPyConnection, *, as_of: date,
                      expected_months: int = PROGRESS_EXPECTED_MONTHS,
                      aliases: Iterable[tuple[str, str]] = ()) -> None:

@@ -11,9 +11,9 @@ analyst does can hold up the next cycle.
 
 The copy also gets what only analysts need: the full-text index and
 ``search_notices`` (``warehouse/search.py``), and the inspection cycle's
-relations of this source (``warehouse/inspection.py``, as of the latest cycle), built on the temporary file after
-the warehouse's lock is released and before the rename, so the pipeline's
-warehouse never holds them and analysts never see a copy without them.
+relations of this source (``warehouse/inspection.py``, as of the latest cycle),
+built on the temporary file after the warehouse's lock is released and before
+the rename, so the pipeline's warehouse never holds them and analysts never see a copy without them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from core.sqlfiles import SqlFile
 from core.testhook import pause_point
 from core.vocabulary import today_in_shanghai
 from warehouse.db import connect
-from warehouse.inspection import CycleRules, build_inspection
+from warehouse.inspection import DEFAULT_RULES, CycleRules, build_inspection
 from warehouse.search import build_search_index
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def analyst_copy_path(db_path: Path) -> Path:
 
 def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0,
                          deadline: float | None = None,
-                         cycle: CycleRules = CycleRules()) -> Path:
+                         cycle: CycleRules = DEFAULT_RULES) -> Path:
     """Replace the analysts' copy of ``db_path`` with its current state; return the copy's path.
 
     ``deadline`` (a ``time.monotonic()`` instant) bounds the search index's

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from crawler.parsing.contacts import parse_contacts
+from crawler.parsing.cycle import cycle_facts
 from crawler.parsing.dates import make_date, parse_date_line
 from crawler.parsing.document import (
     BLOCK_TAGS,
@@ -34,7 +35,6 @@ from crawler.parsing.document import (
     parse_html,
     text_lines,
 )
-from crawler.parsing.cycle import cycle_facts
 from crawler.parsing.inspection import parse_inspection
 from crawler.parsing.kind import classify_document
 from crawler.parsing.model import Attachment, NoticePage
