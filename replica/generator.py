@@ -99,14 +99,15 @@ def _listing(
     notice_id: str, at: datetime, issuer: Issuer, attachment: bool, seed: int, is_seed: bool
 ) -> Listing:
     """A rectification notice, or now and then (``OTHER_KIND_SHARE``) an inspection
-    announcement; decided on a stream of its own, so the catalogue's draws stay put."""
+    announcement (of the first round still taking letters a week later, whichever its
+    unit); decided on a stream of its own, so the catalogue's draws stay put."""
     rng = notice_rng(seed, f"kind:{notice_id}")
     if is_seed or rng.random() >= OTHER_KIND_SHARE:
         return Listing(notice_id, at, issuer, issuer.title, attachment)
     rng.choice(CN[:12])  # the group was drawn here before rounds were planned
-    group = plan(seed).round_near(issuer, at.date()).group_name
-    title = f"{group}进驻{issuer.short}开展常规巡视的公告"
-    return Listing(notice_id, at, issuer, title, False, INSPECTION)
+    round_ = plan(seed).open_on(at.date())  # a round still taking letters: its unit
+    title = f"{round_.group_name}进驻{round_.unit.short}开展常规巡视的公告"
+    return Listing(notice_id, at, round_.unit, title, False, INSPECTION)
 
 
 def write_notice(listing: Listing, seed: int) -> NoticeSpec:

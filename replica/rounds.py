@@ -107,6 +107,12 @@ class Plan:
         """The round a stationing announcement of ``unit`` published on ``day`` announces."""
         return min(self.rounds_of(unit), key=lambda r: abs((r.stationed_from - day).days))
 
+    def open_on(self, day: date) -> Round:
+        """The first round to start of those still taking letters a week after ``day``."""
+        week = day + timedelta(days=7)
+        return min((r for r in self.rounds if r.letters_until > week),
+                   key=lambda r: (r.stationed_from, r.unit.org))
+
     def batch_of(self, round_: Round) -> Batch:
         return next(b for b in self.batches if round_ in b.rounds)
 
