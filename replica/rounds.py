@@ -159,8 +159,11 @@ def _batches(rng: random.Random, rounds: list[Round]) -> list[Batch]:
     by_day: dict[date, list[Round]] = {}
     for r in rounds:
         by_day.setdefault(r.feedback_on, []).append(r)
-    return [Batch(day, tuple(sorted(rs, key=lambda r: (r.group_name, city_of(r.unit) or '', r.unit.org))),
-                  rng.choice(FEEDBACK_FORMS), rng.random() < 0.2)
+    def order(r: Round) -> tuple:
+        return r.group_name, city_of(r.unit) or "", r.unit.org
+
+    return [Batch(day, tuple(sorted(rs, key=order)), rng.choice(FEEDBACK_FORMS),
+                  rng.random() < 0.2)
             for day, rs in sorted(by_day.items())]
 
 

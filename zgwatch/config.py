@@ -282,6 +282,14 @@ class Settings(BaseModel):
         in the data folder every source shares (the registry's root)."""
         return (self.data_root or self.data_dir) / "unit_aliases.csv"
 
+    @property
+    def across_copy(self) -> Path | None:
+        """With a registry, the analysts' copy across all sources (docs/sources.md), where
+        a source's diff finds the rounds other sources tell; None without one."""
+        if not self.sources:
+            return None
+        return (self.data_root or self.data_dir) / "zgwatch.analyst.duckdb"
+
     def cycle_rules(self):
         """The inspection cycle's rules (``warehouse.inspection.CycleRules``), the aliases
         file read (``ConfigError`` when it is malformed)."""

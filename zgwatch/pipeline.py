@@ -173,7 +173,8 @@ def diff(settings: Settings):
     from warehouse.diff import detect_changes
 
     with one_line("diff", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
-        result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days)
+        result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days,
+                                cycle=settings.cycle_rules(), across=settings.across_copy)
     log.info("%s", result)
     return result
 

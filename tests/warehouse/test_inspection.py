@@ -5,19 +5,23 @@ united, and ``build_inspection`` run on the union; compared with the replica's r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from alerts.events import load_events
+from alerts.messages import notice_message
+from alerts.render import render
 from core.errors import ConfigError
 from replica import running
 from replica.columns import batch_of
 from replica.model import INSPECTION
 from replica.rounds import Round, overdue, plan
 from tests.warehouse.conftest import REPO
+from warehouse.db import connect
 from warehouse.inspection import build_inspection, read_aliases
 from zgwatch import pipeline
 from zgwatch.config import load_settings
@@ -34,6 +38,7 @@ class Union:
     site: object  # the replica.Replica
     as_of: date
     copies: dict[str, Path]
+    settings: dict  # each source's Settings (for_source)
 
 
 def registry(base: str) -> str:
@@ -61,17 +66,25 @@ def union(tmp_path_factory) -> Union:
         settings = load_settings({"data_dir": tmp / "data", "as_of": served.site.today,
                                   "delay": 0, "timeout": 5, "recent_days": 100_000,
                                   "lock_wait": 10}, env={}, config_file=config)
-        copies = {}
+        copies, each = {}, {}
         for source in settings.source_list:
-            one = settings.for_source(source)
+            one = each[source.id] = settings.for_source(source)
             pipeline.crawl(one)
             pipeline.load(one)
             pipeline.diff(one)
             copies[source.id] = pipeline.publish(one).analyst_copy
     con = union_of(copies)
     build_inspection(con, as_of=served.site.today)
-    yield Union(con, served.site, served.site.today, copies)
+    yield Union(con, served.site, served.site.today, copies, each)
     con.close()
+
+
+def events(settings, *kinds: str) -> list[tuple]:
+    """(kind, event_key, notice_id, summary) of a source's events of ``kinds``."""
+    with connect(settings.db, lock_wait=10) as con:
+        return con.execute("SELECT kind, event_key, notice_id, summary FROM change_events "
+                           "WHERE list_contains(?, kind) ORDER BY change_id", [list(kinds)]
+                           ).fetchall()
 
 
 def truth(site, url: str) -> list[Round]:
@@ -174,12 +187,67 @@ def test_a_round_has_the_facts_each_column_states(union) -> None:
     assert due == (date(2023, 12, 26), date(2024, 4, 26))
 
 
-def test_a_stationing_deadline_is_no_publicity_period(union) -> None:
-    """In its own warehouse a stationing's letters deadline is letters_expiring, never the
-    publicity period's expiring (公开期限将至)."""
-    with duckdb.connect(str(union.copies["xsgg"]), read_only=True) as con:
-        kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM changes").fetchall()}
-    assert "expiring" not in kinds and "expired" not in kinds
+def test_a_stationing_alert_says_who_where_until_when_and_how(union) -> None:
+    xsgg = union.settings["xsgg"]
+    stationed = events(xsgg, "stationed")
+    assert len(stationed) == 25  # one per announcement, with (not instead of) its `new`
+    assert len(events(xsgg, "new")) == 25
+    listing = union.site.columns.all["/swxsnew/xsgg/"].listings[0]
+    notice_id = listing.notice_id
+    (summary,) = [s for _, _, n, s in stationed if n == notice_id]
+    (written,) = truth(union.site, f"http://x/swxsnew/xsgg/content/post_{notice_id}.html")
+    day = f"{written.letters_until.year}年{written.letters_until.month}月"
+    assert written.group_name in summary and written.unit_key in summary and day in summary
+    with connect(xsgg.db, lock_wait=10) as con:
+        ids = [i for (i,) in con.execute("SELECT change_id FROM change_events WHERE notice_id "
+                                         "= ? ORDER BY change_id", [notice_id]).fetchall()]
+        found = list(load_events(con, ids).values())
+    # as the cycle of a day when letters are taken sees it
+    while_open = written.letters_until - timedelta(days=10)
+    message = notice_message([replace(e, as_of=while_open) for e in found])
+    assert message.subject.startswith("[zgwatch] 巡视进驻")
+    html, text = render(message, "html"), render(message, "txt")
+    spec = union.site.columns.all["/swxsnew/xsgg/"].notice(listing)
+    for phone in spec.contacts.phones:
+        assert f'href="tel:{phone.replace("-", "")}' in html or f"tel:{phone}" in html
+    assert "受理信访" in text and "公开期限" not in text  # its window named as what it is
+    assert written.unit_key in text and written.group_name in text
+
+
+def test_a_letters_deadline_is_letters_expiring_never_a_publicity_period(union) -> None:
+    xsgg = union.settings["xsgg"]
+    newest = union.site.columns.all["/swxsnew/xsgg/"].listings[0]
+    (written,) = truth(union.site, f"http://x/swxsnew/xsgg/content/post_{newest.notice_id}.html")
+    pipeline.diff(xsgg.model_copy(update={"as_of": written.letters_until - timedelta(days=2)}))
+    warned = events(xsgg, "letters_expiring", "expiring", "expired")
+    assert (("letters_expiring", f"letters_expiring:{newest.notice_id}:{written.letters_until}")
+            in [w[:2] for w in warned])
+    assert {w[0] for w in warned} == {"letters_expiring"}  # never 公开期限将至 / 已过
+
+
+def test_progress_overdue_is_recorded_once_per_round_by_the_feedback_source(union, tmp_path
+                                                                             ) -> None:
+    xsfk = union.settings["xsfk"]
+    assert events(xsfk, "progress_overdue") == []  # no copy across sources yet: not judged
+    across = xsfk.across_copy
+    with duckdb.connect(str(across)) as con:  # what the copy across sources offers
+        for sid, path in union.copies.items():
+            con.execute(f"ATTACH '{path}' AS {sid} (READ_ONLY)")
+        con.execute("CREATE TABLE inspection_documents AS " + " UNION ALL BY NAME ".join(
+            f"SELECT '{sid}' AS source_id, * FROM {sid}.inspection_documents"
+            for sid in union.copies))
+    try:
+        pipeline.diff(xsfk)
+        first = events(xsfk, "progress_overdue")
+        pipeline.diff(xsfk)
+        assert events(xsfk, "progress_overdue") == first  # never repeated
+    finally:
+        across.unlink()
+    due = union.con.execute("SELECT unit_id || ':' || feedback_on FROM rectification_due "
+                            "WHERE days_overdue > 0").fetchall()
+    assert sorted(k.removeprefix("progress_overdue:") for _, k, _, _ in first) == sorted(
+        d for (d,) in due)
+    assert all("个月计" in summary for *_, summary in first)  # the rule said to be the user's
 
 
 def test_the_analysts_queries_answer_on_the_union(union) -> None:
