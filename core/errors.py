@@ -48,6 +48,10 @@ class CycleRunning(ZgwatchError):
     """Another cycle holds the data directory's lock (exit 1); the message names it."""
 
 
+class HostBusy(ZgwatchError):
+    """Another crawl kept a host's lock past the wait limit (exit 1); the message names it."""
+
+
 def os_error_text(exc: OSError, path=None) -> str:
     """An OS error as people read it, naming the path: ``data/raw/ab: No space left on device``.
 

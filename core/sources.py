@@ -72,6 +72,7 @@ class Source:
     kind: str = DEFAULT_KIND
     profile: str = "auto"
     db: Path | None = None  # a warehouse file of its own choosing; else the default layout
+    queue: str | None = None  # the Celery queue of its warehouse's machine; else the default
 
     @property
     def host(self) -> str:

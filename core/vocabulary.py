@@ -221,12 +221,16 @@ def column_key(url: str) -> str:
 # -- defaults -------------------------------------------------------------------------------------
 
 USER_AGENT = "zgwatch/0.1 (+https://github.com/zgwatch/zgwatch; watches the 整改落实 column)"
+CONFIG_FILE = "zgwatch.toml"  # the settings file read when none is named (zgwatch.config)
 DELAY = 1.0  # seconds between two requests to the site
 TIMEOUT = 30.0  # seconds one request may take
 RECENT_DAYS = 30  # notices published this recently are fetched every cycle
 REVISIT_DAYS = 7.0  # every other notice at least once per this many days
 WARN_DAYS = 3  # warn this many days before a publicity period ends
 LOCK_WAIT = 120.0  # seconds a stage waits for the warehouse's write lock
+# seconds a crawl waits for its host's lock, held by another source's crawl (zgwatch.lock): a
+# crawl stops itself at its budget (CRAWL_BUDGET), so this outlasts one crawl ahead of it
+HOST_WAIT = 3600.0
 # Seconds the publish step may take (analyst copy, search index, site): past them it
 # stops between two pieces of work and the next cycle finishes what is left.
 PUBLISH_BUDGET = 60.0

@@ -1,12 +1,14 @@
-"""zgwatch's DAGs for the 整改落实 column: ``zgwatch_monitor`` and ``zgwatch_publish``.
+"""zgwatch's DAGs: a monitor and a publish DAG for every source of the registry.
 
-Settings come from the ``ZGWATCH_*`` environment of the Airflow workers, the
-Airflow Variable ``zgwatch_settings`` and a manual run's params; the schedule
-from ``ZGWATCH_SCHEDULE`` (cron or preset, Shanghai time; default hourly).
-See docs/operators.md. To watch another column, add a file like this one that
-calls ``column_dags("name", column_settings={...})``.
+One source (no ``[[sources]]``): ``zgwatch_monitor`` and ``zgwatch_publish``. With a
+registry (zgwatch.toml of ``ZGWATCH_CONFIG``): ``zgwatch_<id>`` and
+``zgwatch_<id>_publish`` for each source. Settings come from the ``ZGWATCH_*``
+environment of the Airflow workers, the file, the Airflow Variable
+``zgwatch_settings`` and a manual run's params; the schedule from
+``ZGWATCH_SCHEDULE`` (cron or preset, Shanghai time; default hourly). See
+docs/operators.md. Adding a source is a block of the file, not a DAG file.
 """
 
-from zgwatch.airflow.factory import column_dags
+from zgwatch.airflow.factory import registry_dags
 
-zgwatch_monitor, zgwatch_publish = column_dags()
+globals().update(registry_dags())

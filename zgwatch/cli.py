@@ -79,6 +79,14 @@ def _cycle_options(*, airflow: bool = False) -> argparse.ArgumentParser:
     return p
 
 
+def _only_option() -> argparse.ArgumentParser:
+    """``--only ID``: one source of the registry (docs/sources.md)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--only", metavar="ID",
+                   help="one source of the [[sources]] registry (run: all by default)")
+    return p
+
+
 def _copy_options() -> argparse.ArgumentParser:
     """Where the analyst copy is (beside the warehouse): all ``export`` needs."""
     p = argparse.ArgumentParser(add_help=False)
@@ -103,29 +111,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zgwatch", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=_Parser)
-    opts = _cycle_options()
-    sub.add_parser("run", parents=[opts], help="one monitoring cycle: crawl, load, diff, alert")
-    sub.add_parser("crawl", parents=[opts], help="crawl the column into a new batch")
-    sub.add_parser("load", parents=[opts], help="load complete batches into the warehouse")
-    sub.add_parser("diff", parents=[opts], help="detect changes and record events")
-    a = sub.add_parser("alert", parents=[opts], help="send the alerts of recorded events")
+    opts, only = _cycle_options(), _only_option()
+    sub.add_parser("run", parents=[opts, only],
+                   help="one monitoring cycle of every source: crawl, load, diff, alert")
+    sub.add_parser("crawl", parents=[opts, only], help="crawl the column into a new batch")
+    sub.add_parser("load", parents=[opts, only], help="load complete batches into the warehouse")
+    sub.add_parser("diff", parents=[opts, only], help="detect changes and record events")
+    a = sub.add_parser("alert", parents=[opts, only], help="send the alerts of recorded events")
     a.add_argument("--dry-run", action="store_true", help="show what would be sent, to whom")
     a.add_argument("--retry-failed", action="store_true",
                    help="send again the deliveries given up (status failed) to the configured "
                         "destinations, then run the stage")
-    m = sub.add_parser("move-column", parents=[opts],
+    m = sub.add_parser("move-column", parents=[opts, only],
                        help="record that the warehouse's column moved to a new address")
     m.add_argument("new_source", metavar="URL", help="the column's new index URL")
     e = sub.add_parser(
-        "export", parents=[_copy_options()], help="write the analyst relations to files",
+        "export", parents=[_copy_options(), only],
+        help="write the analyst relations to files",
         description="Write every relation of the analyst copy (views and batches) as "
                     "DIR/<relation>.parquet. Reads the copy the last cycle published, "
-                    "never the warehouse a cycle writes. Exit 1 when no copy exists yet.",
+                    "never the warehouse a cycle writes: with a registry, the copy across "
+                    "sources (--only ID: that source's own copy). Exit 1 when no copy exists "
+                    "yet.",
     )  # fmt: skip
     e.add_argument("--format", choices=["parquet"], default="parquet")
     e.add_argument("out_dir", type=Path, metavar="DIR")
     store = _store_options()
-    st = sub.add_parser("site", parents=[store],
+    st = sub.add_parser("site", parents=[store, only],
                         help="write the history site (every notice, version, diff, feed) to DIR")
     st.add_argument("site_dir", type=Path, metavar="DIR")
     st.add_argument("--full", action="store_true",
@@ -229,7 +241,10 @@ AIRFLOW_VARIABLE_ENV = f"AIRFLOW_VAR_{SETTINGS_VARIABLE.upper()}"  # Airflow's e
 
 WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
 # Commands that change the data directory or the warehouse: one at a time per data directory.
-LOCKED = {"run", "crawl", "load", "diff", "alert", "move-column"}
+# (``run`` takes each source's own lock, in ``pipeline.run_all``.)
+LOCKED = {"crawl", "load", "diff", "alert", "move-column"}
+# Commands on one source's warehouse: ``--only ID`` with a registry (docs/sources.md).
+PER_SOURCE = {"crawl", "load", "diff", "alert", "move-column", "site"}
 
 
 def _new_column(text: str) -> str:
@@ -333,6 +348,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return celery_stack.worker(name=args.name, queue=args.queue,
                                    concurrency=args.concurrency, log_port=args.log_port)
     settings = _settings(args)
+    if command in PER_SOURCE:
+        settings = _one_source(settings, command, getattr(args, "only", None))
+    elif command in ("run", "export"):
+        settings.select(getattr(args, "only", None))  # an unknown id: exit 2 before any work
     if command == "move-column":
         args.new_source = _new_column(args.new_source)  # before anything is made
     made = _check_writable(settings, command) if command in WRITING else []
@@ -350,11 +369,58 @@ def _dispatch(args: argparse.Namespace) -> int:
     locked = command in LOCKED and not getattr(args, "dry_run", False)
     try:
         with _cycle_lock(settings) if locked else contextlib.nullcontext():
+            if command == "run":
+                return _run(settings, getattr(args, "only", None))
             _stage(command, args, settings)
     except ConfigError:
         _remove_made(made)
         raise
     return 0
+
+
+def _one_source(settings: Settings, command: str, only: str | None) -> Settings:
+    """The settings of the one source a stage command works on: ``--only ID``'s, or the
+    default source's; with a registry and no ``--only``, one line naming the ids (exit 2)."""
+    if only is None and settings.has_registry:
+        known = ", ".join(s.id for s in settings.source_list)
+        raise ConfigError(f"{command}: the registry lists {len(settings.sources)} sources; "
+                          f"name one with --only ID (one of: {known})")
+    (source,) = settings.select(only)
+    return settings.for_source(source)
+
+
+def _run(settings: Settings, only: str | None) -> int:
+    """``zgwatch run``: a cycle of each source (``pipeline.run_all``). One source (no
+    registry, or ``--only``): its error ends the command as it always did. Several: every
+    source runs; each that failed is one line on stderr and the exit status is 1."""
+    from zgwatch import pipeline
+
+    lives = []
+
+    def live_for(one: Settings):
+        """The crawl's live line on a terminal (``progress.LiveCrawl``), one per source."""
+        if not sys.stdout.isatty():
+            return None
+        from zgwatch.progress import LiveCrawl, StageLines
+
+        live = LiveCrawl(one.batches_dir)
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, StageLines):
+                handler.before = live.stop
+        lives.append(live)
+        return live
+
+    try:  # each stage's line is printed once, when it is done (_logging)
+        outcomes = pipeline.run_all(settings, only, progress=live_for)
+    finally:
+        for live in lives:
+            live.stop()
+    failed = [o for o in outcomes if not o.ok]
+    if len(outcomes) == 1 and failed:
+        raise failed[0].error
+    for outcome in failed:
+        print(f"zgwatch: {outcome.line()}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _cycle_lock(settings: Settings):
@@ -366,21 +432,7 @@ def _cycle_lock(settings: Settings):
 def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
     from zgwatch import pipeline
 
-    if command == "run":  # each stage's line is printed once, when it is done (_logging)
-        live = None
-        if sys.stdout.isatty():
-            from zgwatch.progress import LiveCrawl, StageLines
-
-            live = LiveCrawl(settings.batches_dir)
-            for handler in logging.getLogger().handlers:
-                if isinstance(handler, StageLines):
-                    handler.before = live.stop
-        try:
-            pipeline.run(settings, progress=live)
-        finally:
-            if live is not None:
-                live.stop()
-    elif command == "crawl":
+    if command == "crawl":
         result = pipeline.crawl(settings)
         print(result.line())
         print(f"batch: {result.batch_dir}")
@@ -402,7 +454,9 @@ def _stage(command: str, args: argparse.Namespace, settings: Settings) -> None:
         print(report)
         print(f"open {report.site_dir / 'index.html'}, or: zgwatch serve {report.site_dir}")
     elif command == "export":
-        for path in pipeline.export(settings, args.out_dir):
+        only = args.only
+        one = settings.for_source(settings.select(only)[0]) if only else settings
+        for path in pipeline.export(one, args.out_dir):
             print(path)
 
 

@@ -31,7 +31,7 @@ from core import vocabulary as v
 from core.errors import ConfigError
 from core.sources import Source
 
-DEFAULT_CONFIG = Path("zgwatch.toml")
+DEFAULT_CONFIG = Path(v.CONFIG_FILE)
 # How operators re-send deliveries given up (docs/alerts.md); named in their message.
 RESEND_COMMAND = "zgwatch alert --retry-failed"
 
@@ -47,6 +47,7 @@ ENV = {
     "timeout": "ZGWATCH_TIMEOUT",
     "operators_notify": "ZGWATCH_OPERATORS_NOTIFY",
     "lock_wait": "ZGWATCH_LOCK_WAIT",
+    "host_wait": "ZGWATCH_HOST_WAIT",
     "site_url": "ZGWATCH_SITE_URL",
     "site_dir": "ZGWATCH_SITE_DIR",
     "max_list_pages": "ZGWATCH_MAX_LIST_PAGES",
@@ -74,6 +75,8 @@ class SourceEntry(BaseModel):
     kind: Literal["rectification", "stationing", "feedback", "other"] = src.DEFAULT_KIND
     profile: str = "auto"
     db: Path | None = None
+    # the Celery queue of the machine holding its warehouse (docs/scale.md); else the default
+    queue: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,100}$")
 
     @field_validator("id")
     @classmethod
@@ -107,7 +110,7 @@ class SourceEntry(BaseModel):
 
     def source(self) -> Source:
         return Source(id=self.id, url=self.url, name=self.name, kind=self.kind,
-                      profile=self.profile, db=self.db)
+                      profile=self.profile, db=self.db, queue=self.queue)
 
 
 class Settings(BaseModel):
@@ -134,6 +137,8 @@ class Settings(BaseModel):
     crawl_budget: float = Field(default=v.CRAWL_BUDGET, gt=0, le=86400, allow_inf_nan=False)
     # warehouse: how long to wait for a write lock held by another process (a day at most)
     lock_wait: float = Field(default=v.LOCK_WAIT, ge=0, le=86400, allow_inf_nan=False)
+    # how long a crawl waits for its host, crawled by another source (zgwatch.lock.host_lock)
+    host_wait: float = Field(default=v.HOST_WAIT, ge=0, le=86400, allow_inf_nan=False)
     # seconds between two absences that count towards a removal (0: every cycle counts;
     # the demo's and some tests' cycles are seconds apart)
     absence_interval: float = Field(default=v.ABSENCE_INTERVAL.total_seconds(), ge=0,

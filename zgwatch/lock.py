@@ -1,4 +1,6 @@
-"""One cycle at a time per data directory: an ``flock`` on ``<data dir>/zgwatch.lock``.
+"""One cycle at a time per data directory, one crawl at a time per host: ``flock``s.
+
+**The cycle lock**, ``<data dir>/zgwatch.lock``:
 
 ``zgwatch run`` holds it for the whole cycle; the stage commands that write
 (``crawl``, ``load``, ``diff``, ``alert``) and each Airflow task hold it while
@@ -9,6 +11,13 @@ ends, however it ends (``kill -9`` included), so a lock is never stale; a
 file left behind is just taken by the next run. The crawl subprocess inherits
 the lock (``fds``), so a run whose parent was killed keeps the lock until its
 crawl has stopped too.
+
+**The host lock**, ``<data root>/hosts/<host>.lock`` (``host_lock``): every crawl, and
+anything else that requests a site, holds the lock of the site's host while it
+requests it, so sources on one host never have two requests in flight, whatever
+process runs them; the file also records when its last holder let go, so the next
+one on the host starts no sooner than ``delay`` after that (docs/sources.md,
+"Politeness: one host, one budget").
 """
 
 from __future__ import annotations
@@ -16,16 +25,21 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.errors import CycleRunning, StageFailed
+from core.errors import CycleRunning, HostBusy, StageFailed, ZgwatchError
+from core.sources import host_key, host_slug
 from core.vocabulary import shanghai_time
+
+log = logging.getLogger("zgwatch")
 
 LOCK_NAME = "zgwatch.lock"
 _held: dict[Path, int] = {}  # data dir (resolved) -> the lock file's descriptor, in this process
@@ -53,7 +67,9 @@ def cycle_lock(data_dir: Path, *, wait: float = 0.0) -> Iterator[Path]:
         yield lock_path(data_dir)
         return
     path = lock_path(data_dir)
-    fd = _acquire(path, wait)
+    fd = _acquire(path, "cycle lock", wait, lambda holder: CycleRunning(
+        f"another cycle is running on {path.parent}: {holder}; lock {path}"))
+    _write_holder(fd)
     _held[key] = fd
     try:
         yield path
@@ -62,37 +78,142 @@ def cycle_lock(data_dir: Path, *, wait: float = 0.0) -> Iterator[Path]:
         os.close(fd)  # the kernel drops the lock with the last descriptor (a crawl's too)
 
 
-def _acquire(path: Path, wait: float) -> int:
+HOSTS_FOLDER = "hosts"
+_held_hosts: dict[Path, int] = {}  # host lock file (resolved) -> its descriptor, in this process
+
+
+def host_lock_path(root: Path, url: str) -> Path:
+    """``<root>/hosts/<host>.lock``: one file per host (``core.sources.host_slug``), shared
+    by every source on it and every process whose data root is ``root``."""
+    return Path(root) / HOSTS_FOLDER / f"{host_slug(host_key(url))}.lock"
+
+
+@dataclass(frozen=True)
+class HostTurn:
+    """A turn on a host: the lock file, the descriptor a crawl subprocess inherits (none when
+    the turn was already this process's), and the seconds spent waiting for it."""
+
+    path: Path
+    fds: tuple[int, ...]
+    waited: float
+
+
+@contextlib.contextmanager
+def host_lock(where, url: str, wait: float | None = None, *,
+              delay: float | None = None) -> Iterator[HostTurn]:
+    """Hold the lock of ``url``'s host inside the ``with``: one crawl at a time per host.
+
+    ``where`` is the settings (the lock lives under their data root, ``data_root`` or
+    else ``data_dir``; ``wait`` defaults to ``host_wait``, ``delay`` to ``delay``) or the
+    data root itself (``delay`` then defaults to 0). Waits up to ``wait`` seconds for the
+    lock, then raises ``HostBusy`` naming the holder; once it has the lock, waits until
+    ``delay`` seconds have passed since the previous holder let go (the time it let go is
+    in the file; a holder that ended without saying, killed, costs a whole ``delay``).
+    Re-entrant in one process. The time it lets go is written when the ``with`` ends.
+    """
+    if isinstance(where, str | Path):
+        root, wait, delay = Path(where), wait or 0.0, delay or 0.0
+    else:
+        root = where.data_root or where.data_dir
+        wait = where.host_wait if wait is None else wait
+        delay = where.delay if delay is None else delay
+    path = host_lock_path(root, url)
+    key = Path(os.path.abspath(path))
+    if key in _held_hosts:
+        yield HostTurn(path, (), 0.0)
+        return
+    started = time.monotonic()
+    fd = _acquire(path, "host lock", wait, lambda holder: HostBusy(
+        f"host {host_key(url)} is busy: another crawl held it for more than {wait:g} s "
+        f"(host_wait): {holder}; lock {path}"), waiting=lambda holder: log.info(
+        "waiting for host %s (up to %g s): %s", host_key(url), wait, holder))
+    try:
+        pause = _pause_after(_facts(fd), delay)
+        if pause > 0:
+            time.sleep(pause)  # the host's delay, across sources and processes
+        _write_holder(fd, url=url)
+    except BaseException:
+        os.close(fd)
+        raise
+    _held_hosts[key] = fd
+    try:
+        yield HostTurn(path, (fd,), time.monotonic() - started)
+    finally:
+        del _held_hosts[key]
+        _let_go(fd)
+
+
+def _pause_after(previous: dict | None, delay: float) -> float:
+    """Seconds still to wait for the host's ``delay`` after the holder before (``previous``,
+    the lock file's facts: None for a file never written)."""
+    if previous is None or delay <= 0:
+        return 0.0
+    last = previous.get("released_at")
+    if not isinstance(last, int | float) or isinstance(last, bool):
+        return delay  # it ended without saying when (killed): its last request may be now
+    return max(0.0, min(delay, last + delay - time.time()))
+
+
+def _let_go(fd: int) -> None:
+    """Record the time this holder let go (its last request is over), then release."""
+    try:
+        facts = _facts(fd) or {}
+        _write(fd, {**facts, "released_at": time.time()})
+    except OSError:
+        pass  # the next holder then waits a whole delay: polite all the same
+    finally:
+        os.close(fd)
+
+
+def _acquire(path: Path, what: str, wait: float, busy: Callable[[str], ZgwatchError], *,
+             waiting: Callable[[str], None] | None = None) -> int:
+    """The descriptor of ``path`` locked for this process, after up to ``wait`` seconds;
+    ``busy(holder)`` is raised past them, ``waiting(holder)`` is called once when it waits."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
-        raise StageFailed(f"cycle lock {path}: cannot open it ({exc.strerror or exc})") from None
+        raise StageFailed(f"{what} {path}: cannot open it ({exc.strerror or exc})") from None
     deadline = time.monotonic() + wait
     pause = 0.05
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
+            return fd
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 holder = _holder(fd)
                 os.close(fd)
-                raise CycleRunning(f"another cycle is running on {path.parent}: {holder}; "
-                                   f"lock {path}") from None
+                raise busy(holder) from None
+            if waiting is not None:
+                waiting(_holder(fd))
+                waiting = None
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, 2.0)
-    _write_holder(fd)
-    return fd
 
 
-def _write_holder(fd: int) -> None:
+def _write_holder(fd: int, **more: str) -> None:
     """Who holds the lock, for the next one's message (the file's old content is dropped)."""
-    facts = {"pid": os.getpid(), "host": socket.gethostname(),
-             "since": datetime.now(UTC).isoformat(timespec="seconds"),
-             "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:300]}
+    _write(fd, {"pid": os.getpid(), "host": socket.gethostname(),
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:300], **more})
+
+
+def _write(fd: int, facts: dict) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, (json.dumps(facts, ensure_ascii=False) + "\n").encode("utf-8"), 0)
+
+
+def _facts(fd: int) -> dict | None:
+    """The lock file's facts; None for an empty file, {} for one that cannot be read."""
+    raw = os.pread(fd, 4096, 0)
+    if not raw.strip():
+        return None
+    try:
+        facts = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
 
 
 def _holder(fd: int) -> str:

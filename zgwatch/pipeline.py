@@ -34,10 +34,13 @@ from core.testhook import pause_point
 from crawler.leftovers import sweep
 from crawler.runner import CrawlResult, failure_line, run_crawl
 from zgwatch.config import Settings
-from zgwatch.lock import held_fds
+from zgwatch.lock import cycle_lock, held_fds, host_lock
 from zgwatch.steps import step_names
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from core.sources import Source
     from history import SiteReport
     from warehouse.lake import LakeReport
 
@@ -129,10 +132,17 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     """Crawl the column into ``batch_dir`` (made by ``snapshot_known``); no warehouse access.
 
     ``progress(n)`` is called with the number of fetches so far, for a live display.
+    The crawl holds its host's lock (``zgwatch.lock.host_lock``): another source's crawl on
+    the same host, in any process, waits for it (up to ``host_wait``), and starts no sooner
+    than ``delay`` after its last request. The crawl subprocess inherits both locks.
     """
-    with one_line("crawl", settings):
+    with one_line("crawl", settings), host_lock(settings, settings.source) as turn:
+        if turn.waited >= 1:
+            log.info("waited %.0f s for host %s (another source's crawl)", turn.waited,
+                     settings.current_source.host)
         result = run_crawl(settings.crawl_options(), batch_dir, Batch(batch_dir).known,
-                           progress=progress, inherit_fds=held_fds(settings.data_dir))
+                           progress=progress,
+                           inherit_fds=held_fds(settings.data_dir) + turn.fds)
     log.info(result.line())
     for fetch in result.failures():  # each one named where operators look: the crawl's log
         log.warning(failure_line(fetch))
@@ -433,6 +443,60 @@ def run(settings: Settings, *, progress=None) -> CycleReport:
     _tell_quietly(settings, None)
     require_readable(report.crawl, settings.source)
     return report
+
+
+@dataclass
+class SourceOutcome:
+    """How one source's cycle of ``run_all`` ended: its report, or the error that ended it."""
+
+    source: Source
+    report: CycleReport | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def exit_code(self) -> int:
+        """0, or the documented status of its error (1 could not do the work, 2 config)."""
+        if self.error is None:
+            return 0
+        return self.error.exit_code if isinstance(self.error, ZgwatchError) else 1
+
+    def line(self) -> str:
+        """One line: ``source gd-zgls: ok`` or ``source gd-zgls failed: <why>``."""
+        if self.error is None:
+            return f"source {self.source.id}: ok"
+        said = " ".join(str(self.error).split()) or type(self.error).__name__
+        return f"source {self.source.id} failed: {said}"
+
+
+def run_all(settings: Settings, only: str | None = None, *,
+            progress: Callable[[Settings], object] | None = None) -> list[SourceOutcome]:
+    """One cycle of each selected source (every source, or the one of id ``only``), one after
+    the other, each on ``settings.for_source(source)``: its own folder, cycle lock and
+    warehouse. A source that fails (its column unreadable, its warehouse refused or locked,
+    another cycle holding its folder, a bug) is logged and recorded in its outcome, and the
+    next source runs: one source never stops the others. ``only`` naming no source is
+    ``ConfigError`` (exit 2) naming the known ids, before anything runs. ``progress(settings)``
+    gives each source's crawl display (``run``'s ``progress``), or None.
+
+    Without a registry this is ``run`` of the default source under its cycle lock.
+    """
+    outcomes = []
+    for source in settings.select(only):
+        one = settings.for_source(source)
+        if settings.has_registry:
+            log.info("source %s (%s): %s", source.id, source.name, source.url)
+        outcome = SourceOutcome(source)
+        try:
+            with cycle_lock(one.data_dir):
+                outcome.report = run(one, progress=progress(one) if progress else None)
+        except Exception as exc:  # one source's failure is its outcome, never the next's
+            outcome.error = exc  # the caller says it (one line per source that failed)
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _tell_quietly(settings: Settings, error: BaseException | str | None, *,

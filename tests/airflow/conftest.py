@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_registry import TWO
 from zgwatch.airflow import launcher as airflow_local
 
 HERE = Path(__file__).parent
@@ -53,10 +54,23 @@ def airflow_home(tmp_path_factory) -> Path:
     return home
 
 
+# Three sources: two columns of one site (one host), and a site on another port whose
+# warehouse is on another machine (its Celery queue).
+REGISTRY = TWO + """
+[[sources]]
+id = "qy-xszg"
+url = "http://127.0.0.1:8001/trs/xszg/"
+name = "清远廉政网 · 巡察整改"
+queue = "machine-b"
+"""
+
+
 @pytest.fixture(scope="session")
 def dag_report(airflow_home, tmp_path_factory) -> dict:
-    """What ``probe_dags.py`` found in ``dags/`` (see its docstring)."""
+    """What ``probe_dags.py`` found in ``dags/`` (see its docstring), also with ``REGISTRY``."""
     out = tmp_path_factory.mktemp("probe") / "report.json"
-    run_python(HERE / "probe_dags.py", str(out), env=airflow_env(airflow_home),
+    registry = tmp_path_factory.mktemp("registry") / "zgwatch.toml"
+    registry.write_text(REGISTRY, encoding="utf-8")
+    run_python(HERE / "probe_dags.py", str(out), str(registry), env=airflow_env(airflow_home),
                cwd=out.parent)
     return json.loads(out.read_text(encoding="utf-8"))

@@ -9,6 +9,8 @@ global state when imported, which the test process should not inherit.
 2. The files are parsed again by a ``BundleDagBag`` told which pools the
    metadata database holds, and every DAG is described and round-tripped
    through serialization (what the DAG processor stores).
+3. With a registry of sources (``argv[2]``, a zgwatch.toml), both again: the DAGs
+   the DAG file builds for each source, and the pools the set-up would create.
 """
 
 from __future__ import annotations
@@ -165,7 +167,34 @@ def _plugins() -> dict:
             "fastapi_apps": [a["url_prefix"] for p in plugins for a in p.fastapi_apps]}
 
 
-def main(out: Path) -> None:
+def _registry(config: Path) -> dict:
+    """The DAG file parsed with ``ZGWATCH_CONFIG`` naming a registry of sources."""
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    from zgwatch.airflow.sources import pools_for, registry
+
+    os.environ["ZGWATCH_CONFIG"] = str(config)
+    try:
+        parse = _audited_import(DAGS / "zgwatch_monitor.py")
+        sources, only_default = registry()
+        pools = pools_for(sources, only_default=only_default)
+        bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS,
+                           known_pools={*pools, "default_pool"})
+    finally:
+        del os.environ["ZGWATCH_CONFIG"]
+    return {
+        "parse": parse,
+        "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
+        "dag_warnings": sorted(w.message for w in bag.dag_warnings),
+        "pools": {name: spec.slots for name, spec in pools.items()},
+        "dags": {d.dag_id: {**_dag(d), "queues": sorted({t.queue for t in d.tasks}),
+                            "op_args": {t.task_id: t.op_args for t in d.tasks},
+                            "outlet_uris": sorted(a.uri for t in d.tasks for a in t.outlets)}
+                 for d in bag.dags.values()},
+    }
+
+
+def main(out: Path, registry_config: Path | None = None) -> None:
     import airflow.sdk
 
     # The DAG processor has Airflow's own modules loaded before it parses any file (some of
@@ -195,9 +224,10 @@ def main(out: Path) -> None:
         "undeclared_pool": _undeclared_pool(),
         "retry_decisions": _retry_decisions(),
         "plugins": _plugins(),
+        "registry": _registry(registry_config) if registry_config else None,
     }
     out.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.sources import host_pool
 from testkit import airflow_api
 from tests.airflow.conftest import clean_env
 from zgwatch.airflow import launcher as airflow_local
@@ -186,7 +187,8 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
             assert {t: s for t, (s, _) in states.items()} == dict.fromkeys(
                 ["snapshot_known", "crawl", "load", "diff", "alert", "verify_column",
                  "cycle_health"], "success")
-            assert states["load"][1] == "zgwatch_duckdb" and states["crawl"][1] == "zgwatch_site"
+            assert states["load"][1] == "zgwatch_duckdb"
+            assert states["crawl"][1] == host_pool(replica.url)  # one crawl at a time per host
             assert second["conf"] == {"warn_days": 5}
 
             # the alert reached the sink, once

@@ -6,6 +6,9 @@ import itertools
 
 import pytest
 
+from core.sources import host_pool
+from core.vocabulary import REAL_COLUMN
+from tests.airflow.conftest import REGISTRY
 from zgwatch import steps
 from zgwatch.airflow.tasks import DUCKDB_POOL, POOLS
 
@@ -154,13 +157,21 @@ def test_every_pool_a_task_names_is_created_by_the_set_up(dag_report):
     """A task asking for a missing pool waits for ever; the set-up makes that impossible."""
     named = {t["pool"] for d in dag_report["dags"].values() for t in d["tasks"].values()}
     named.discard("default_pool")
-    assert named <= set(POOLS), "a DAG names a pool that tasks.POOLS does not declare"
+    assert named == {DUCKDB_POOL, host_pool(REAL_COLUMN)}  # the warehouse's, the host's
     created = dag_report["db_pools"]  # after airflow_local.setup(), read from the metadata DB
     for name in named:
-        assert created.get(name) == POOLS[name].slots, f"set-up did not create pool {name}"
+        assert created.get(name) == 1, f"set-up did not create pool {name}"
+    assert POOLS[DUCKDB_POOL].slots == 1 and set(POOLS) <= set(created)
     # Airflow's own check agrees (DagBag's pool warnings, given the DB's pools; the DAG
     # processor of Airflow 3 does not run it, so a missing pool would go unnoticed)
     assert dag_report["dag_warnings"] == []
+
+
+def test_the_crawl_takes_the_one_slot_pool_of_its_host(dag_report):
+    tasks = dag_report["dags"][MONITOR]["tasks"]
+    assert tasks["crawl"]["pool"] == host_pool(REAL_COLUMN)
+    assert {t for t, spec in tasks.items() if spec["pool"].startswith("zgwatch_host_")} == {
+        "crawl"}  # the only task that requests the site
 
 
 def test_a_dag_naming_an_undeclared_pool_fails_to_import_instead_of_waiting(dag_report):
@@ -187,3 +198,61 @@ def test_another_column_gets_its_own_dags_assets_and_settings(dag_report):
     assert other["op_args"]["load"] == [column_settings]  # every task gets the column's settings
     assert other["monitor"]["deadlines"][0]["kwargs"] == {"column_settings": column_settings}
     assert other["op_args"]["crawl"][1] == column_settings
+
+
+# ---- a registry of sources (tests/airflow/conftest.py: REGISTRY) ---------------------------
+
+
+def test_a_registry_gets_one_dag_pair_per_source(dag_report):
+    reg = dag_report["registry"]
+    assert reg["import_errors"] == {} and reg["dag_warnings"] == []
+    assert set(reg["dags"]) == {"zgwatch_gd-zgls", "zgwatch_gd-zgls_publish",
+                                "zgwatch_gd-xsgg", "zgwatch_gd-xsgg_publish",
+                                "zgwatch_qy-xszg", "zgwatch_qy-xszg_publish"}
+    assert REGISTRY.count("[[sources]]") == 3
+    for source in ("gd-zgls", "gd-xsgg", "qy-xszg"):
+        monitor = reg["dags"][f"zgwatch_{source}"]
+        publish = reg["dags"][f"zgwatch_{source}_publish"]
+        assert list(monitor["tasks"]) == CYCLE
+        assert monitor["tags"] == sorted(["zgwatch", f"source:{source}"])
+        # every task reads its source's settings (tasks.dag_source: Settings.for_source)
+        assert monitor["op_args"]["load"] == [{"source_id": source}]
+        assert monitor["op_args"]["crawl"][1] == {"source_id": source}
+        assert monitor["deadlines"][0]["kwargs"] == {"column_settings": {"source_id": source}}
+        # its asset's URI carries its id, and its publish DAG follows that asset
+        assert monitor["outlet_uris"] == [f"zgwatch://{source}/warehouse"]
+        assert publish["assets"] == [f"zgwatch_warehouse_{source}"]
+        assert publish["outlet_uris"] == [f"zgwatch://{source}/analyst_copy"]
+        # its own warehouse's pool; a registry source takes no other URL in the Trigger form
+        assert {t["pool"] for n, t in monitor["tasks"].items()
+                if n in WAREHOUSE_TASKS[MONITOR]} == {f"zgwatch_duckdb_{source}"}
+        assert publish["tasks"]["publish"]["pool"] == f"zgwatch_duckdb_{source}"
+        assert list(monitor["param_defaults"]) == ["warn_days"]
+        assert f"source `{source}`" in monitor["doc_md"]
+
+
+def test_sources_on_one_host_share_its_pool_and_every_pool_is_created(dag_report):
+    reg = dag_report["registry"]
+    crawl = {d: reg["dags"][d]["tasks"]["crawl"]["pool"]
+             for d in ("zgwatch_gd-zgls", "zgwatch_gd-xsgg", "zgwatch_qy-xszg")}
+    assert crawl["zgwatch_gd-zgls"] == crawl["zgwatch_gd-xsgg"] == host_pool(
+        "http://127.0.0.1:8000/")  # two columns of one site: one host, one slot
+    assert crawl["zgwatch_qy-xszg"] == host_pool("http://127.0.0.1:8001/")  # another host
+    named = {t["pool"] for d in reg["dags"].values() for t in d["tasks"].values()}
+    named.discard("default_pool")
+    assert named <= set(reg["pools"]) and set(reg["pools"].values()) == {1}
+
+
+def test_a_source_with_a_queue_sends_every_task_there(dag_report):
+    dags = dag_report["registry"]["dags"]
+    assert dags["zgwatch_qy-xszg"]["queues"] == dags["zgwatch_qy-xszg_publish"]["queues"] == [
+        "machine-b"]
+    assert dags["zgwatch_gd-zgls"]["queues"] == ["default"]
+
+
+def test_parsing_a_registry_reads_its_file_and_nothing_else(dag_report):
+    parse = dag_report["registry"]["parse"]
+    io = [e for e in parse["events"] if not any(tz in e for tz in TZ_DATA)]
+    assert len(io) == 1 and io[0].startswith("open ") and io[0].split()[1].endswith(
+        "/zgwatch.toml"), io
+    assert parse["seconds"] < 2.0

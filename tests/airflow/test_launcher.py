@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from core.sources import host_pool
+from core.vocabulary import REAL_COLUMN
 from zgwatch.airflow import launcher as airflow_local
+from zgwatch.airflow.sources import declared_pool, pools_for, registry
 from zgwatch.airflow.tasks import POOLS
 from zgwatch.cli import build_parser, main
 from zgwatch.config import load_settings
@@ -54,9 +57,57 @@ def test_the_api_token_key_is_long_enough_for_hs512_made_once_and_kept_private(t
     assert stat.S_IMODE((tmp_path / "jwt_secret").stat().st_mode) == 0o600
 
 
-def test_the_set_up_imports_exactly_the_declared_pools(tmp_path):
-    data = json.loads(airflow_local.pools_file(tmp_path).read_text())
-    assert data == {n: {"slots": p.slots, "description": p.description} for n, p in POOLS.items()}
+REGISTRY = """
+[[sources]]
+id = "gd-zgls"
+url = "http://127.0.0.1:8000/xunshizgls/"
+name = "整改落实"
+[[sources]]
+id = "gd-xsgg"
+url = "http://127.0.0.1:8000/swxsnew/xsgg/"
+name = "巡视公告"
+[[sources]]
+id = "qy"
+url = "http://127.0.0.1:8001/trs/xszg/"
+name = "清远"
+"""
+
+
+def test_the_set_up_imports_exactly_the_declared_pools(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no zgwatch.toml: the default source alone
+    sources, only_default = registry({})
+    pools = pools_for(sources, only_default=only_default)  # its warehouse and its host
+    assert set(pools) == {*POOLS, host_pool(REAL_COLUMN)}
+    data = json.loads(airflow_local.pools_file(tmp_path, pools).read_text())
+    assert data == {n: {"slots": p.slots, "description": p.description} for n, p in pools.items()}
+
+
+def test_a_registry_gets_a_pool_per_warehouse_and_one_per_host(tmp_path):
+    cfg = tmp_path / "zgwatch.toml"
+    cfg.write_text(REGISTRY, encoding="utf-8")
+    sources, only_default = registry({"ZGWATCH_CONFIG": str(cfg)})
+    assert [s.id for s in sources] == ["gd-zgls", "gd-xsgg", "qy"] and not only_default
+    pools = pools_for(sources, only_default=only_default)
+    one_host, other = host_pool(sources[0].url), host_pool(sources[2].url)
+    assert host_pool(sources[1].url) == one_host != other  # two columns of one site: one host
+    assert set(pools) == {*POOLS, one_host, other, "zgwatch_duckdb_gd-zgls",
+                          "zgwatch_duckdb_gd-xsgg", "zgwatch_duckdb_qy"}
+    assert {p.slots for p in pools.values()} == {1}
+    assert all(declared_pool(name) for name in pools)
+    assert not declared_pool("zgwatch_duckbd") and not declared_pool("zgwatch_host_x")
+
+
+def test_the_launcher_hands_its_settings_file_to_airflow(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ZGWATCH_CONFIG", raising=False)
+    (tmp_path / "zgwatch.toml").write_text(REGISTRY, encoding="utf-8")
+    settings = load_settings({}, env={})
+    env = airflow_local.zgwatch_env(settings, {})  # ./zgwatch.toml: the DAG file reads it too
+    assert env["ZGWATCH_CONFIG"] == str(tmp_path / "zgwatch.toml")
+    other = tmp_path / "other.toml"
+    other.write_text(REGISTRY, encoding="utf-8")
+    env = airflow_local.zgwatch_env(settings, {"config": Path("other.toml")})
+    assert env["ZGWATCH_CONFIG"] == str(other)
 
 
 def test_zgwatch_settings_reach_airflow_as_absolute_paths_and_given_flags(tmp_path, monkeypatch):

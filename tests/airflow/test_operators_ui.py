@@ -4,6 +4,7 @@ one-line failures, and the UI's default time zone. The e2e test runs them in Air
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import logging
 import re
@@ -26,9 +27,11 @@ from core.errors import (
     ColumnUnreadable,
     ConfigError,
     CycleRunning,
+    HostBusy,
     StageFailed,
     WarehouseBusy,
 )
+from core.sources import Source
 from testkit.batches import FakeColumn
 from warehouse.cycles import cycle_summary
 from warehouse.db import connect
@@ -41,26 +44,34 @@ from zgwatch.airflow.plugin import DefaultTimezone
 NOW = datetime(2024, 10, 1, 3, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def warehouse(tmp_path):
-    """Two cycles (a baseline, then a partial failure) and an open incident; the copy published."""
-    db = tmp_path / "data" / "zgwatch.duckdb"
-    column = FakeColumn(tmp_path / "data" / "batches")
-    for i in range(1, 30):
-        column.add(1000 + i)
+def _cycles(folder, first_id: int, notices: int, faults_by_cycle, con_hook=None):
+    """A warehouse in ``folder`` after one FakeColumn cycle per item of ``faults_by_cycle``
+    (``{notice_id: outcome}``; a later cycle adds notice 2000 and fails a list page), with
+    ``con_hook(con)`` run at the end; its copy published. The warehouse and its batch ids."""
+    db = folder / "zgwatch.duckdb"
+    column = FakeColumn(folder / "batches")
+    for i in range(1, notices + 1):
+        column.add(first_id + i)
     with connect(db, lock_wait=5) as con:
-        for faults in ({}, {1005: "blocked"}):
+        for faults in faults_by_cycle:
             if faults:
                 column.add(2000, title="关于<b>端到端</b>整改进展情况的通报")
             column.crawl(faults=faults, list_fault="server_error" if faults else None)
             load_pending(con, column.batches_dir)
             detect_changes(con, as_of=date(2024, 10, 1), warn_days=3)
-        open_incident(con, Trouble("list_incomplete", "", "http://x/", "连续 3 个周期…"), None,
-                      NOW)
+        if con_hook is not None:
+            con_hook(con)
         batches = [r[0] for r in con.execute("SELECT batch_id FROM batches ORDER BY 1")
                    .fetchall()]
     publish_analyst_copy(db, lock_wait=5)
     return db, batches
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    """Two cycles (a baseline, then a partial failure) and an open incident; the copy published."""
+    return _cycles(tmp_path / "data", 1000, 29, ({}, {1005: "blocked"}), lambda con: open_incident(
+        con, Trouble("list_incomplete", "", "http://x/", "连续 3 个周期…"), None, NOW))
 
 
 def runs(batches):
@@ -134,6 +145,38 @@ def test_without_an_analysts_copy_the_page_says_so_and_still_lists_the_runs(tmp_
     assert "manual__1" in html and "not in the analysts' copy yet" in html
 
 
+def test_with_several_sources_each_row_names_its_source_and_links_its_dag(warehouse, tmp_path):
+    db, batches = warehouse
+    db_b, (batch_b,) = _cycles(tmp_path / "b", 5000, 3, ({},))  # a second source: one cycle
+    copy_b = db_b.with_name("zgwatch.analyst.duckdb")
+    rows = [dataclasses.replace(r, dag_id="zgwatch_gd-zgls", source_id="gd-zgls",
+                                source_name="南粤清风网 · 整改落实") for r in runs(batches)]
+    rows.append(page.RunRow("manual__b", "success", NOW, batch_id=batch_b, dag_id="zgwatch_qy",
+                            source_id="qy", source_name="清远廉政网 · 巡察整改"))
+    data = page.PageData("zgwatch_gd-zgls, zgwatch_qy", runs=rows)
+    for copy in (db.with_name("zgwatch.analyst.duckdb"), copy_b):
+        page.read_copy(data, copy)
+    html = page.render(data)
+    assert {batches[1], batch_b} <= set(data.cycles)  # both sources' cycles, from both copies
+    assert data.cycles[batch_b].events["new"] == 3
+    assert "<code>gd-zgls</code>" in html and "南粤清风网 · 整改落实" in html
+    assert "<code>qy</code>" in html and "清远廉政网 · 巡察整改" in html
+    assert 'href="../dags/zgwatch_qy/runs/manual__b"' in html
+    assert 'href="../dags/zgwatch_gd-zgls/runs/manual__1/tasks/verify_column"' in html
+    assert "栏目列表持续不完整" in html  # the first source's incident stays on the page
+
+
+def test_the_run_note_names_the_source(warehouse):
+    db, batches = warehouse
+    with connect(db, read_only=True) as con:
+        baseline = cycle_summary(con, batches[0])
+    source = Source(id="gd-xsgg", url="http://127.0.0.1:9/swxsnew/xsgg/",
+                    name="南粤清风网 · 巡视公告")
+    lines = notes.note_text(baseline, [], {}, source=source).split("  \n")
+    assert lines[0].startswith("✓ new 29")  # the UI shows the first line: still the news
+    assert lines[1] == "source `gd-xsgg` · 南粤清风网 · 巡视公告"
+
+
 def test_the_run_note_leads_with_what_went_wrong_and_fits_the_api(warehouse):
     db, batches = warehouse
     with connect(db, read_only=True) as con:
@@ -172,6 +215,9 @@ def test_a_delivery_that_failed_in_this_run_is_on_the_note_at_once(warehouse):
     (ColumnMismatch("w.duckdb", "http://a/", "http://b/"), True, "bad-settings"),
     (CycleRunning("another cycle is running on /srv/data: pid 7 on h (zgwatch run); lock "
                   "/srv/data/zgwatch.lock"), False, "another-cycle-running"),
+    (HostBusy("host 127.0.0.1:8000 is busy: another crawl held it for more than 3600 s "
+              "(host_wait): pid 7 on h (zgwatch run); lock /srv/data/hosts/h.lock"), False,
+     "a-host-busy-for-too-long"),
 ])
 def test_a_known_failure_is_one_line_with_its_runbook_section_and_no_traceback(
         error, final, section, caplog, monkeypatch):

@@ -171,3 +171,35 @@ def test_a_crawl_is_partial_exactly_when_a_fetch_brought_nothing_or_the_list_was
     for outcome, n in failed.items():
         assert f"{outcome} {n}" in line
     assert ("list INCOMPLETE" in (line or "")) == (list_complete is False)
+
+
+REGISTRY = [{"id": "gd-zgls", "url": "http://127.0.0.1:9/xunshizgls/", "name": "整改落实"},
+            {"id": "gd-xsgg", "url": "http://127.0.0.1:9/swxsnew/xsgg/", "name": "巡视公告",
+             "kind": "stationing"}]
+
+
+def test_a_source_dag_runs_on_its_source_settings(tmp_path):
+    """A registry source's DAG passes its id (DAG setting ``source_id``): its tasks get the
+    settings of that source's cycle (``Settings.for_source``), its own folder and warehouse."""
+    env = {"ZGWATCH_DATA_DIR": str(tmp_path / "d")}
+    s = tasks.cycle_settings(as_of=date(2026, 3, 2), env=env, variable={"sources": REGISTRY},
+                             column_settings={"source_id": "gd-xsgg"})
+    assert (s.source_id, s.source) == ("gd-xsgg", REGISTRY[1]["url"])
+    assert s.data_dir == tmp_path / "d" / "sources" / "gd-xsgg"
+    assert s.db == s.data_dir / "zgwatch.duckdb" and s.data_root == tmp_path / "d"
+    assert s.current_source.kind == "stationing"
+    # the zgwatch page (no DAG): every source, none chosen
+    every = tasks.cycle_settings(as_of=date(2026, 3, 2), env=env, variable={"sources": REGISTRY})
+    assert [x.id for x in every.source_list] == ["gd-zgls", "gd-xsgg"]
+    assert every.data_dir == tmp_path / "d"
+
+
+def test_a_source_dag_whose_source_left_the_registry_fails_in_one_line():
+    with pytest.raises(ConfigError, match=r"no source 'gone' in the registry \(the sources "
+                                          r"are: gd-zgls, gd-xsgg\)"):
+        tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={"sources": REGISTRY},
+                             column_settings={"source_id": "gone"})
+    # a registry the DAG file did not see (only in the metadata database's Variable)
+    with pytest.raises(ConfigError, match="DAG file did not see"):
+        tasks.cycle_settings(as_of=date(2026, 3, 2), env={}, variable={"sources": REGISTRY},
+                             column_settings={})

@@ -1,8 +1,9 @@
-"""How zgwatch's DAGs are built; the DAG files in ``dags/`` say which to build.
+"""How zgwatch's DAGs are built; the DAG file in ``dags/`` builds one pair per source.
 
 Configuration only: each task is one call into ``zgwatch.airflow.tasks`` (which calls
-the stages). Nothing here reads a file, opens a connection or imports Scrapy,
-DuckDB or Apprise: the DAG processor runs this at every parse.
+the stages). Nothing here opens a connection or imports Scrapy, DuckDB or Apprise:
+the DAG processor runs this at every parse. The one file it may read is the
+registry's, ``zgwatch.toml`` (``ZGWATCH_CONFIG``), when there is one (``registry``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ from airflow.sdk import (
     task,
 )
 
+from core import sources as src
+from core.sources import Source, host_pool
 from zgwatch import steps
 from zgwatch.airflow import runbook, tasks
 from zgwatch.airflow.placement import source_queue
+from zgwatch.airflow.sources import declared_pool, registry, warehouse_pool
 
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_SCHEDULE = "@hourly"
@@ -67,14 +71,18 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_policy": RETRY_POLICY,
 }
 
-PARAMS = {
-    "source": Param(None, type=["null", "string"], title="Column URL",
-                    description="The column's index URL for this run (default: ZGWATCH_SOURCE,"
-                                " the Variable zgwatch_settings, else the real column)."),
+WARN_DAYS_PARAM = {
     "warn_days": Param(None, type=["null", "integer"], minimum=0, maximum=366,
                        title="Warn days",
                        description="Warn this many days before a publicity period ends"
                                    " (default: ZGWATCH_WARN_DAYS or 3)."),
+}
+# A registry source's DAG takes no other URL: its source is its configuration.
+PARAMS = {
+    "source": Param(None, type=["null", "string"], title="Column URL",
+                    description="The column's index URL for this run (default: ZGWATCH_SOURCE,"
+                                " the Variable zgwatch_settings, else the real column)."),
+    **WARN_DAYS_PARAM,
 }
 
 
@@ -145,7 +153,7 @@ def _step(fn, *, pool: str | None = None, **kwargs):
     """A TaskFlow task calling ``fn`` (of ``zgwatch.airflow.tasks``), with its timeout and pool."""
     name = fn.__name__
     if pool is not None:
-        if pool not in tasks.POOLS:  # fail the import, loudly, rather than wait for ever
+        if not declared_pool(pool):  # fail the import, loudly, rather than wait for ever
             raise ValueError(f"pool {pool!r} is not in zgwatch.airflow.tasks.POOLS: "
                              "no set-up creates it")
         kwargs["pool"] = pool
@@ -155,9 +163,17 @@ def _step(fn, *, pool: str | None = None, **kwargs):
 
 
 def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, Any] | None = None,
-                schedule=None, pool: str = tasks.DUCKDB_POOL, queue: str | None = None):
-    """One monitoring cycle: snapshot_known → crawl → load → diff → alert → verify_column."""
+                schedule=None, pool: str = tasks.DUCKDB_POOL, queue: str | None = None,
+                site_pool: str | None = None, params: Mapping[str, Param] = PARAMS,
+                source: Source | None = None, publish_id: str = "zgwatch_publish"):
+    """One monitoring cycle: snapshot_known → crawl → load → diff → alert → verify_column.
+
+    ``pool`` is the warehouse's, ``site_pool`` the crawl's: its host's (``host_pool``),
+    else ``zgwatch_site`` (DAG files of ``column_dags`` from before the registry);
+    ``source`` names the DAG's source in its docs and tags.
+    """
     column_settings = dict(column_settings or {})
+    site_pool = site_pool or tasks.SITE_POOL
     default_args = {**DEFAULT_ARGS, **_callbacks(column_settings), "queue": source_queue(queue)}
 
     # No start_date: Airflow creates no task for a logical date before it, and such a run
@@ -166,12 +182,14 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
     @dag(dag_id=dag_id, schedule=schedule, catchup=False, max_active_runs=1,
          deadline=deadline_from(os.environ.get(DEADLINE_ENV), column_settings),
          default_args=default_args,
-         params=PARAMS, tags=["zgwatch"], doc_md=monitor_doc())
+         params=dict(params), tags=_tags(source),
+         doc_md=monitor_doc(dag_id, source, warehouse=warehouse.name,
+                            publish=publish_id, params=params))
     def monitor():
         made = {}  # task id -> its output (XCom), for the tasks that read another's
         make = {
             "snapshot_known": lambda: _step(tasks.snapshot_known, pool=pool)(column_settings),
-            "crawl": lambda: _step(tasks.crawl, pool=tasks.SITE_POOL)(
+            "crawl": lambda: _step(tasks.crawl, pool=site_pool)(
                 made["snapshot_known"], column_settings),
             "load": lambda: _step(tasks.load, pool=pool)(column_settings),
             "diff": lambda: _step(tasks.diff, pool=pool)(column_settings),
@@ -204,15 +222,18 @@ def monitor_dag(dag_id: str, *, warehouse: Asset, column_settings: Mapping[str, 
 
 def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
                 column_settings: Mapping[str, Any] | None = None, pool: str = tasks.DUCKDB_POOL,
-                queue: str | None = None):
+                queue: str | None = None, source: Source | None = None,
+                monitor_id: str = src.SINGLE_DAG_ID):
     """Refresh the analysts' read-only copy (and the lake) whenever a cycle has updated the
     warehouse."""
     column_settings = dict(column_settings or {})
     default_args = {**DEFAULT_ARGS, **_callbacks(column_settings), "queue": source_queue(queue)}
 
     @dag(dag_id=dag_id, schedule=[warehouse], catchup=False,
-         max_active_runs=1, default_args=default_args,
-         tags=["zgwatch"], doc_md=PUBLISH_DOC + f"\n[Runbook]({runbook.url()})\n")
+         max_active_runs=1, default_args=default_args, tags=_tags(source),
+         doc_md=PUBLISH_DOC.format(monitor=monitor_id, warehouse=warehouse.name,
+                                   analyst_copy=analyst_copy.name)
+         + f"\n[Runbook]({runbook.url()})\n")
     def publish():
         (task_id,) = steps.task_ids(steps.PUBLISH)
         _step(getattr(tasks, task_id), pool=pool, outlets=[analyst_copy])(column_settings)
@@ -222,7 +243,8 @@ def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
 
 def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None = None,
                 schedule: str | None = None, pool: str = tasks.DUCKDB_POOL,
-                queue: str | None = None):
+                queue: str | None = None, site_pool: str | None = None,
+                source: Source | None = None):
     """The monitor and publish DAGs of one column, with their assets.
 
     ``column`` '' gives ``zgwatch_monitor``/``zgwatch_publish`` and the assets
@@ -232,48 +254,107 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
     ``schedule`` defaults to ``$ZGWATCH_SCHEDULE``, else hourly. ``pool`` must be one
     of ``zgwatch.airflow.tasks.POOLS`` (one per warehouse file lets columns load in parallel).
     ``queue`` is the Celery queue of the machine holding the column's warehouse
-    (``source_queue``; ignored by the LocalExecutor).
+    (``source_queue``; ignored by the LocalExecutor); ``site_pool`` the crawl's pool
+    (``monitor_dag``). The registry of sources (``registry_dags``) is the
+    way to watch several columns; this stays for the DAG files written before it.
     """
     suffix = f"__{column}" if column else ""
-    warehouse = Asset(f"zgwatch_warehouse{suffix}", group="zgwatch")
-    analyst_copy = Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch")
+    return _pair(f"zgwatch_monitor{suffix}", f"zgwatch_publish{suffix}",
+                 Asset(f"zgwatch_warehouse{suffix}", group="zgwatch"),
+                 Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch"),
+                 column_settings=column_settings, schedule=schedule, pool=pool, queue=queue,
+                 site_pool=site_pool, source=source)
+
+
+def source_dags(source: Source, *, only_default: bool, schedule: str | None = None):
+    """The monitor and publish DAGs of one source of the registry, with their assets and pools.
+
+    The default source alone keeps every name it had (``column_dags()``:
+    ``zgwatch_monitor``, ``zgwatch_publish``, the assets ``zgwatch_warehouse`` and
+    ``zgwatch_analyst_copy``, the pool ``zgwatch_duckdb``, the manual ``source`` param).
+    A registry source ``x`` gets ``zgwatch_x`` (``Source.dag_id``) and ``zgwatch_x_publish``,
+    the assets ``zgwatch_warehouse_x``/``zgwatch_analyst_copy_x`` whose URIs carry its id
+    (``zgwatch://x/warehouse``), its warehouse's pool ``zgwatch_duckdb_x``, and the DAG
+    setting ``source_id``: its tasks run on ``Settings.for_source(x)``. Every crawl takes
+    its host's one-slot pool (``host_pool``); every task goes to the source's Celery queue.
+    """
+    site_pool = host_pool(source.url)
+    if only_default:
+        return column_dags(schedule=schedule, site_pool=site_pool,
+                           queue=source_queue(source.queue))
+    monitor = source.dag_id(only_default=False)
+    return _pair(monitor, f"{monitor}_publish",
+                 Asset(f"zgwatch_warehouse_{source.id}", uri=f"zgwatch://{source.id}/warehouse",
+                       group="zgwatch"),
+                 Asset(f"zgwatch_analyst_copy_{source.id}",
+                       uri=f"zgwatch://{source.id}/analyst_copy", group="zgwatch"),
+                 column_settings={"source_id": source.id}, schedule=schedule,
+                 pool=warehouse_pool(source.id), queue=source_queue(source.queue),
+                 site_pool=site_pool, source=source, params=WARN_DAYS_PARAM)
+
+
+def registry_dags(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every source's DAGs by id, for the DAG file's globals (``registry`` says which)."""
+    sources, only_default = registry(env)
+    dags: dict[str, Any] = {}
+    for source in sources:
+        for built in source_dags(source, only_default=only_default):
+            dags[built.dag_id] = built
+    return dags
+
+
+def _pair(monitor_id: str, publish_id: str, warehouse: Asset, analyst_copy: Asset, *,
+          column_settings: Mapping[str, Any] | None, schedule: str | None, pool: str,
+          queue: str | None, site_pool: str | None, source: Source | None,
+          params: Mapping[str, Param] = PARAMS):
     when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
-    monitor = monitor_dag(f"zgwatch_monitor{suffix}", warehouse=warehouse,
-                          column_settings=column_settings,
-                          schedule=when, pool=pool, queue=queue)
-    publish = publish_dag(f"zgwatch_publish{suffix}", warehouse=warehouse,
-                          analyst_copy=analyst_copy, column_settings=column_settings, pool=pool,
-                          queue=queue)
+    monitor = monitor_dag(monitor_id, warehouse=warehouse, column_settings=column_settings,
+                          schedule=when, pool=pool, queue=queue, site_pool=site_pool,
+                          params=params, source=source, publish_id=publish_id)
+    publish = publish_dag(publish_id, warehouse=warehouse, analyst_copy=analyst_copy,
+                          column_settings=column_settings, pool=pool, queue=queue,
+                          source=source, monitor_id=monitor_id)
     return monitor, publish
 
 
+def _tags(source: Source | None) -> list[str]:
+    return ["zgwatch"] if source is None else ["zgwatch", f"source:{source.id}"]
+
+
 MONITOR_DOC = """\
-### zgwatch: one monitoring cycle of the 整改落实 column
+### zgwatch: one monitoring cycle of {what}
 
 `snapshot_known` → `crawl` → `load` → `diff` → `alert` → `verify_column`, and
 `cycle_health`, **skipped (pink)** when fetches failed or the list was read in part.
 The run's logical date (Asia/Shanghai) is the cycle's `as_of`; manual runs take
-`source` and `warn_days`. Each run's **note** sums it up: events by kind,
+{params}. Each run's **note** sums it up: events by kind,
 requests, failed fetches by outcome, whether the list was read in full, open
 incidents; the `crawl` log names every failed fetch. `alert` updates the asset
-`zgwatch_warehouse` (the same summary in its `extra`), which triggers
-`zgwatch_publish`.
+`{warehouse}` (the same summary in its `extra`), which triggers
+`{publish}`.
 
 **Something failed?** [The runbook]({runbook}): what each failure means and what
 to do. **The last cycles at a glance:** [the zgwatch page]({page}).
 """
 
 
-def monitor_doc() -> str:
+def monitor_doc(dag_id: str = "zgwatch_monitor", source: Source | None = None, *,
+                warehouse: str = "zgwatch_warehouse", publish: str = "zgwatch_publish",
+                params: Mapping[str, Param] = PARAMS) -> str:
     """The monitor's docs, with real links to the runbook and the zgwatch page."""
     base = runbook.base_url()
-    return MONITOR_DOC.format(runbook=runbook.url(), page=f"{base}/zgwatch/")
+    what = (f"source `{source.id}`, {source.name} ({source.url})" if source is not None
+            and dag_id != src.SINGLE_DAG_ID else "the 整改落实 column")
+    return MONITOR_DOC.format(what=what, warehouse=warehouse, publish=publish,
+                              params=" and ".join(f"`{p}`" for p in params),
+                              runbook=runbook.url(), page=f"{base}/zgwatch/")
+
 
 PUBLISH_DOC = """\
 ### zgwatch: refresh the analysts' copy
 
-Runs when `zgwatch_monitor` has updated the warehouse (asset `zgwatch_warehouse`);
+Runs when `{monitor}` has updated the warehouse (asset `{warehouse}`);
 replaces the read-only copy analysts open, brings the history site up to date
-from it (docs/site.md), and updates the asset `zgwatch_analyst_copy`, which
+from it (docs/site.md), and updates the asset `{analyst_copy}`, which
 analysts' own DAGs can follow.
 """

@@ -1,7 +1,8 @@
 """``zgwatch airflow``: Airflow on this machine for zgwatch, started and stopped as one.
 
-Set-up first (``airflow db migrate`` and every pool of ``zgwatch.airflow.tasks.POOLS``,
-so no task can wait for a pool that does not exist), then the four components
+Set-up first (``airflow db migrate`` and every pool the DAGs name, ``zgwatch.airflow.tasks.POOLS``
+and each source's warehouse and host pools (``zgwatch.airflow.sources.pools_for``), so no
+task can wait for a pool that does not exist), then the four components
 (api-server, scheduler, dag-processor, triggerer), with
 ``AIRFLOW_HOME`` at ``<data_dir>/airflow``, the repository's ``dags/`` and
 ``plugins/`` (the zgwatch page), the API on 127.0.0.1, the simple auth manager
@@ -32,8 +33,9 @@ from core.errors import ConfigError, StageFailed
 from zgwatch.airflow import logfiles
 from zgwatch.airflow.notes import CONNECTION
 from zgwatch.airflow.plugin import UI_TIMEZONE_ENV
-from zgwatch.airflow.tasks import POOLS
-from zgwatch.config import ENV
+from zgwatch.airflow.sources import pools_for, registry
+from zgwatch.airflow.tasks import PoolSpec
+from zgwatch.config import DEFAULT_CONFIG, ENV
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
@@ -138,19 +140,27 @@ def ensure_jwt_secret(home: Path) -> str:
     return secret
 
 
-def pools_file(home: Path) -> Path:
-    """Write ``POOLS`` as ``airflow pools import`` reads it."""
+def pools_file(home: Path, pools: Mapping[str, PoolSpec]) -> Path:
+    """Write ``pools`` as ``airflow pools import`` reads it."""
     path = home / "zgwatch-pools.json"
     path.write_text(json.dumps({name: {"slots": p.slots, "description": p.description}
-                                for name, p in POOLS.items()}, indent=1), encoding="utf-8")
+                                for name, p in pools.items()}, indent=1), encoding="utf-8")
     return path
 
 
-def setup(env: Mapping[str, str], log_path: Path) -> None:
-    """``airflow db migrate`` and ``airflow pools import`` (in one process: it saves seconds)."""
+def setup(env: Mapping[str, str], log_path: Path,
+          pools: Mapping[str, PoolSpec] | None = None) -> None:
+    """``airflow db migrate`` and ``airflow pools import`` (in one process: it saves seconds).
+
+    ``pools`` default to those of the DAGs the DAG file builds in ``env`` (its sources).
+    """
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "zgwatch.airflow.launcher", "--setup", str(pools_file(home))]
+    if pools is None:
+        sources, only_default = registry(env)
+        pools = pools_for(sources, only_default=only_default)
+    cmd = [sys.executable, "-m", "zgwatch.airflow.launcher", "--setup",
+           str(pools_file(home, pools))]
     with log_path.open("ab") as out:
         rc = subprocess.run(cmd, env=dict(env), stdout=out, stderr=subprocess.STDOUT).returncode
     if rc != 0:
@@ -333,8 +343,14 @@ def _is_zombie(pid: int) -> bool:
 
 
 def zgwatch_env(settings, given: Mapping[str, object]) -> dict[str, str]:
-    """ZGWATCH_* for the Airflow processes: absolute paths, plus the options given as flags."""
+    """ZGWATCH_* for the Airflow processes: absolute paths, plus the options given as flags,
+    and the settings file (``--config``, ``ZGWATCH_CONFIG`` or ``./zgwatch.toml``) as an
+    absolute ``ZGWATCH_CONFIG``: the DAG file builds one DAG per source of its registry."""
     env = {ENV["data_dir"]: str(settings.data_dir.resolve()), ENV["db"]: str(settings.db.resolve())}
+    config = given.get("config") or os.environ.get("ZGWATCH_CONFIG") or (
+        DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    if config:
+        env["ZGWATCH_CONFIG"] = str(Path(config).resolve())
     for name in PASSED_ON:
         if given.get(name) is not None:
             value = getattr(settings, name)
@@ -424,11 +440,12 @@ def run(settings, given: Mapping[str, object], *, port: int = 8080, parallelism:
     env[f"AIRFLOW_CONN_{CONNECTION.upper()}"] = api_connection(env["AIRFLOW__API__BASE_URL"],
                                                                password)
     started = time.monotonic()
+    pools = pools_for(settings.source_list, only_default=not settings.has_registry)
     print(f"zgwatch airflow: AIRFLOW_HOME {home}; setting up (db migrate, pools "
-          f"{', '.join(POOLS)})", flush=True)
+          f"{', '.join(pools)})", flush=True)
     airflow = LocalAirflow(home, port, env, stack.workers(home) if stack else None, log_bytes)
     airflow.logs.mkdir(parents=True, exist_ok=True)
-    setup(env, airflow.logs / "setup.log")
+    setup(env, airflow.logs / "setup.log", pools)
     stop_now: list[int] = []
 
     def _on_signal(signum, _frame):

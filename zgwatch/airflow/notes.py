@@ -25,7 +25,7 @@ MAX_NOTE = 1000  # characters: the REST API refuses longer notes
 
 
 def note_text(summary, incidents: list[Mapping], labels: Mapping[str, str],
-              alerts=None) -> str:
+              alerts=None, source=None) -> str:
     """The note (Markdown) for a cycle; the UI shows its first line on the run.
 
     First line: what went wrong, if anything (``⚠ failed fetches: …; list incomplete;
@@ -33,7 +33,8 @@ def note_text(summary, incidents: list[Mapping], labels: Mapping[str, str],
     the list, the batch; then the open incidents. ``summary`` is a
     ``warehouse.cycles.CycleSummary``; ``labels`` names incident kinds; ``alerts`` is the
     alert stage's ``AlertReport`` of this run: a delivery that failed in it is trouble
-    now, not when its incident opens a day (or a few runs) later.
+    now, not when its incident opens a day (or a few runs) later. ``source`` (a
+    ``core.sources.Source``) is named on the second line: its id and name.
     """
     problems = []
     if alerts is not None and (alerts.retry_later or alerts.failed):
@@ -47,8 +48,11 @@ def note_text(summary, incidents: list[Mapping], labels: Mapping[str, str],
         problems.append(f"{len(incidents)} open incident(s)")
     head = ("⚠ " + "; ".join(problems) + " · " if problems else "✓ ") + summary.counts_line()
     seconds = f" · crawl {summary.seconds:.1f} s" if summary.seconds is not None else ""
-    lines = [head, f"{summary.requests} requests{seconds} · {summary.list_line()} · batch "
-                   f"`{summary.batch_id}`{' (baseline)' if summary.baseline else ''}"]
+    lines = [head]
+    if source is not None:
+        lines.append(f"source `{source.id}` · {source.name}")
+    lines.append(f"{summary.requests} requests{seconds} · {summary.list_line()} · batch "
+                 f"`{summary.batch_id}`{' (baseline)' if summary.baseline else ''}")
     if incidents:
         open_now = ", ".join(sorted({labels.get(i["kind"], i["kind"]) for i in incidents}))
         lines.append(f"open incidents: {open_now}")

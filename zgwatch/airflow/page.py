@@ -42,7 +42,8 @@ def run_href(dag_id: str, run_id: str, task_id: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class RunRow:
-    """One Airflow run of the monitor, as the metadata database has it."""
+    """One Airflow run of a source's monitor, as the metadata database has it; ``dag_id`` is
+    the monitor's, ``source_id`` and ``source_name`` name its source (docs/sources.md)."""
 
     run_id: str
     state: str
@@ -52,6 +53,9 @@ class RunRow:
     end_date: datetime | None = None
     batch_id: str | None = None  # the crawl's batch (its XCom), once crawled
     failed_tasks: tuple[str, ...] = ()
+    dag_id: str = "zgwatch_monitor"
+    source_id: str | None = None
+    source_name: str | None = None
 
     @property
     def duration(self) -> float | None:
@@ -62,7 +66,10 @@ class RunRow:
 
 @dataclass
 class PageData:
-    """Everything the page shows; ``problem`` says why a part is missing (no copy yet…)."""
+    """Everything the page shows; ``problem`` says why a part is missing (no copy yet…).
+
+    With several sources, ``read_copy`` is called once per source's copy: cycles,
+    incidents, changes and the last cycle's failures add up; ``dag_id`` names the DAGs."""
 
     dag_id: str
     runs: list[RunRow] = field(default_factory=list)
@@ -78,7 +85,8 @@ class PageData:
 
 
 def read_copy(data: PageData, copy_path: Path, *, limit: int = 10) -> PageData:
-    """Fill ``data`` from the analysts' copy at ``copy_path`` (opened read-only)."""
+    """Add to ``data`` what the analysts' copy at ``copy_path`` (opened read-only) holds: its
+    recent cycles, incidents and changes, and the failed fetches of its last cycle."""
     from alerts.operators import recent_incidents
     from core.errors import ZgwatchError
     from warehouse.cycles import failed_fetches, latest_changes, recent_cycles
@@ -88,16 +96,20 @@ def read_copy(data: PageData, copy_path: Path, *, limit: int = 10) -> PageData:
     try:
         con = connect(copy_path, read_only=True, lock_wait=5)
     except ZgwatchError as exc:
-        data.problem = f"{exc} (zgwatch_publish writes it after each cycle)"
+        problem = f"{exc} (zgwatch_publish writes it after each cycle)"
+        data.problem = f"{data.problem}; {problem}" if data.problem else problem
         return data
     with con:
         wanted = {r.batch_id for r in data.runs if r.batch_id}
         cycles = recent_cycles(con, max(limit, len(wanted)) + 5)
-        data.cycles = {c.batch_id: c for c in cycles}
-        data.last_batch = cycles[0].batch_id if cycles else None
-        data.failures = failed_fetches(con, data.last_batch) if data.last_batch else []
-        data.incidents = recent_incidents(con, 20)
-        data.changes = latest_changes(con, 20)
+        data.cycles.update({c.batch_id: c for c in cycles})
+        last = cycles[0].batch_id if cycles else None
+        data.failures += failed_fetches(con, last) if last else []
+        if last and (data.last_batch is None or last > data.last_batch):
+            data.last_batch = last  # batch ids sort in time order
+        data.incidents += recent_incidents(con, 20)
+        data.changes = sorted([*data.changes, *latest_changes(con, 20)],
+                              key=lambda c: c.detected_at, reverse=True)[:20]
     data.copy_time = datetime.fromtimestamp(copy_path.stat().st_mtime).astimezone()
     return data
 

@@ -13,7 +13,8 @@ DEFAULT_QUEUE = "default"
 
 def source_queue(queue: str | None = None) -> str:
     """The Celery queue of a source's tasks: the queue of the machine whose disk holds the
-    source's warehouse and data dir (``queue``), else ``$ZGWATCH_QUEUE``, else ``default``.
+    source's warehouse and data dir (``queue``: the ``queue`` of its ``[[sources]]`` entry,
+    or ``column_dags(queue=…)``), else ``$ZGWATCH_QUEUE``, else ``default``.
 
     Queue per warehouse location (docs/scale.md): only that machine's workers serve the
     queue, so each warehouse has one writer at a time on a local disk (the cycle lock and

@@ -115,8 +115,9 @@ def _settings():
     return cycle_settings(as_of=today_in_shanghai(), variable=stored_variable())
 
 
-def airflow_runs(dag_id: str = DAG_ID, limit: int = RUNS_SHOWN):
-    """The monitor's newest runs from Airflow's metadata database, with their crawl batch."""
+def airflow_runs(dag_id: str = DAG_ID, limit: int = RUNS_SHOWN, source=None):
+    """A monitor's newest runs from Airflow's metadata database, with their crawl batch;
+    ``source`` (``core.sources.Source``) is named on each row."""
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
@@ -146,7 +147,9 @@ def airflow_runs(dag_id: str = DAG_ID, limit: int = RUNS_SHOWN):
         return [RunRow(run_id=r.run_id, state=str(r.state), run_after=r.run_after,
                        logical_date=r.logical_date, start_date=r.start_date,
                        end_date=r.end_date, batch_id=batches.get(r.run_id),
-                       failed_tasks=tuple(sorted(failed.get(r.run_id, []))))
+                       failed_tasks=tuple(sorted(failed.get(r.run_id, []))), dag_id=dag_id,
+                       source_id=source.id if source else None,
+                       source_name=source.name if source else None)
                 for r in runs]
 
 
@@ -158,7 +161,7 @@ class _Row:
 
 
 def page_data():
-    """Everything the page shows: Airflow's runs, then the analysts' copy."""
+    """Everything the page shows: each source's Airflow runs, then its analysts' copy."""
     from warehouse.publish import analyst_copy_path
     from zgwatch.airflow.page import PageData, read_copy
 
@@ -169,9 +172,16 @@ def page_data():
         data.runs = airflow_runs()
         data.problem = f"cannot read zgwatch's settings: {exc}"
         return data, None
-    data.runs = airflow_runs()
+    only_default = not settings.has_registry
+    monitors = {s.dag_id(only_default=only_default): s for s in settings.source_list}
+    data.dag_id = ", ".join(monitors)
+    data.runs = sorted((row for dag_id, source in monitors.items()
+                        for row in airflow_runs(dag_id, source=source)),
+                       key=lambda r: r.run_after, reverse=True)[:RUNS_SHOWN * len(monitors)]
     data.site = settings.site_folder.is_dir()
-    return read_copy(data, analyst_copy_path(settings.db), limit=RUNS_SHOWN), settings
+    for source in monitors.values():
+        read_copy(data, analyst_copy_path(settings.for_source(source).db), limit=RUNS_SHOWN)
+    return data, settings
 
 
 def _json(data) -> dict:
@@ -183,7 +193,8 @@ def _json(data) -> dict:
         "dag_id": data.dag_id,
         "generated_at": datetime.now(UTC).isoformat(),
         "problem": data.problem,
-        "runs": [{"run_id": r.run_id, "state": r.state, "run_after": when(r.run_after),
+        "runs": [{"run_id": r.run_id, "dag_id": r.dag_id, "source_id": r.source_id,
+                  "source_name": r.source_name, "state": r.state, "run_after": when(r.run_after),
                   "logical_date": when(r.logical_date), "duration": r.duration,
                   "failed_tasks": list(r.failed_tasks), "batch_id": r.batch_id,
                   "cycle": data.cycles[r.batch_id].as_json()

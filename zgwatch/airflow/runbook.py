@@ -24,6 +24,7 @@ SECTIONS: dict[type[BaseException], str] = {
     errors.WarehouseBusy: "warehouse-locked",
     errors.WarehouseMissing: "warehouse-missing",
     errors.CycleRunning: "another-cycle-running",
+    errors.HostBusy: "a-host-busy-for-too-long",
     errors.BatchError: "a-step-failing",
     errors.StageFailed: "a-step-failing",
 }

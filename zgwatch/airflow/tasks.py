@@ -46,15 +46,15 @@ class PoolSpec(NamedTuple):
 
 DUCKDB_POOL = "zgwatch_duckdb"
 SITE_POOL = "zgwatch_site"
-# Every pool a zgwatch task may name; the set-up (zgwatch.airflow.launcher) creates exactly these.
-# DuckDB allows one writing process, and a writer locks readers out: one slot.
+# Every pool a zgwatch task may name: these, and the pools of the registry's sources
+# (``zgwatch.airflow.sources.pools_for``); the set-up (zgwatch.airflow.launcher) creates those.
+# DuckDB allows one writing process, and a writer locks readers out: one slot per warehouse.
 POOLS: dict[str, PoolSpec] = {
     DUCKDB_POOL: PoolSpec(1, "zgwatch: one task at a time opens the DuckDB warehouse"),
-    # Politeness is one request at a time to the host, whatever the column: the site's
-    # columns share one host, so their crawls take turns.
+    # The crawls of DAG files written with ``column_dags`` before the registry: one at a
+    # time to the site, whatever the column. The registry's DAGs take their host's pool.
     SITE_POOL: PoolSpec(1, "zgwatch: one crawl at a time to the site"),
 }
-
 as_of_for = shanghai_date  # the cycle's date of a run at an instant: its day in Asia/Shanghai
 
 
@@ -117,7 +117,9 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
                    column_settings: Mapping[str, Any] | None = None,
                    variable: Mapping[str, Any] | None = None,
                    env: Mapping[str, str] | None = None):
-    """Build the ``Settings`` of one task (precedence in the module docstring).
+    """Build the ``Settings`` of one task (precedence in the module docstring): with a
+    registry, those of the DAG's source (``dag_source``); ``column_settings`` None (not a
+    DAG's: the zgwatch page) gives the settings of every source, unchosen.
 
     A bad value is a ``ConfigError`` naming where it came from: the Trigger
     form's field, the Variable's key, the DAG's setting, a ``ZGWATCH_*`` variable.
@@ -130,7 +132,30 @@ def cycle_settings(*, as_of: date, params: Mapping[str, Any] | None = None,
         ("Trigger form field {}", {k: v for k, v in (params or {}).items() if k in PARAM_OPTIONS}),
         ("the run's logical date ({})", {"as_of": as_of.isoformat()}),
     ]
-    return load_settings(env=None if env is None else dict(env), layers=layers)
+    settings = load_settings(env=None if env is None else dict(env), layers=layers)
+    if column_settings is None:  # not a DAG's (the zgwatch page): every source's settings
+        return settings
+    return dag_source(settings, column_settings.get("source_id"))
+
+
+def dag_source(settings, source_id: str | None):
+    """``settings`` for the source a DAG was generated for (``source_id``, its DAG setting:
+    ``Settings.for_source``); unchanged without a registry. A registry without the DAG's
+    source (removed since the DAG file was read), or one the DAG file did not see, is a
+    ``ConfigError`` naming what to do."""
+    from core.errors import ConfigError
+
+    if not settings.has_registry:
+        return settings
+    known = {s.id: s for s in settings.source_list}
+    if source_id is None:
+        raise ConfigError(f"the settings list sources ({', '.join(known)}) that the DAG file "
+                          "did not see: put [[sources]] in the zgwatch.toml of ZGWATCH_CONFIG "
+                          "(the DAG file reads no Variable from the database)")
+    if source_id not in known:
+        raise ConfigError(f"DAG setting source_id: no source {source_id!r} in the registry "
+                          f"(the sources are: {', '.join(known)})")
+    return settings.for_source(known[source_id])
 
 
 def variable_layer(variable: Any) -> tuple[str, dict[str, Any]]:
@@ -199,12 +224,13 @@ def current_settings(column_settings: Mapping[str, Any] | None = None,
 
         mask_secret(json.dumps(variable))
     settings = cycle_settings(as_of=as_of_for(run.logical_date or run.run_after),
-                              params=context.get("params"), column_settings=column_settings,
-                              variable=variable)
+                              params=context.get("params"),
+                              column_settings=column_settings or {}, variable=variable)
     _mask_destinations(settings)
     if announce:
-        log.info("as_of %s, source %s, warehouse %s, %d destination(s)", settings.as_of,
-                 settings.source, settings.db, len(settings.all_destinations))
+        log.info("as_of %s, source %s %s, warehouse %s, %d destination(s)", settings.as_of,
+                 settings.source_id, settings.source, settings.db,
+                 len(settings.all_destinations))
     return settings
 
 
@@ -313,12 +339,13 @@ def alert(crawled: Mapping[str, Any], column_settings: Mapping[str, Any] | None 
     if summary is not None:
         pipeline.send_cycle_metrics(settings, cycle, report)
     cycle["incidents_open"] = len(incidents)
-    _publish_summary(cycle, summary, incidents, report)
+    cycle["source"] = settings.current_source.as_payload()
+    _publish_summary(cycle, summary, incidents, report, settings.current_source)
     return {"queued": report.queued, "sent": report.sent, "pending": report.pending,
             "failed": report.failed, "cycle": cycle}
 
 
-def _publish_summary(cycle: dict, summary, incidents: list, alerts=None) -> None:
+def _publish_summary(cycle: dict, summary, incidents: list, alerts=None, source=None) -> None:
     """The summary as the extra of this task's asset events, and as the run's note."""
     from airflow.sdk import get_current_context
 
@@ -333,7 +360,7 @@ def _publish_summary(cycle: dict, summary, incidents: list, alerts=None) -> None
         return
     run = context["dag_run"]
     notes.set_run_note(run.dag_id, run.run_id, notes.note_text(summary, incidents,
-                                                               INCIDENT_LABELS, alerts))
+                                                               INCIDENT_LABELS, alerts, source))
 
 
 def publish(column_settings: Mapping[str, Any] | None = None) -> dict:
@@ -421,7 +448,7 @@ def notify_operators(context: Mapping[str, Any], *, failed: bool,
     except Exception:  # the run's settings may be what is broken (the task said why)
         log.warning("the run's settings are unusable: telling operators with the workers' "
                     "ZGWATCH_* environment")
-        if (settings := _fallback_settings(step)) is None:
+        if (settings := _fallback_settings(step, column_settings or {})) is None:
             return
     error = None
     if failed:
@@ -465,11 +492,11 @@ async def cycle_late(context: Mapping[str, Any] | None = None, *,
     step = LATE_STEP.format(dag_id=run.get("dag_id", "zgwatch_monitor"))
     try:  # the triggerer may read the Variable as the API server does
         settings = cycle_settings(as_of=as_of_for(datetime.now(UTC)), variable=stored_variable(),
-                                  column_settings=column_settings)
+                                  column_settings=column_settings or {})
     except Exception as exc:
         log.warning("the Variable %s could not be read (%s): the workers' ZGWATCH_* settings",
                     SETTINGS_VARIABLE, exc)
-        if (settings := _fallback_settings(step, column_settings)) is None:
+        if (settings := _fallback_settings(step, column_settings or {})) is None:
             return
     detail = (f"运行 {run.get('run_id')} 在期限 {deadline.get('deadline_time')} 前未完成"
               f" (排队于 {run.get('queued_at')}); 状态 {run.get('state')}")
