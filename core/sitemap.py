@@ -16,6 +16,8 @@ into links with ``join(site_url, path)`` when a public base URL is configured
     archive/<notice_id>/v<n>.html       the archived copy of version n (as fetched, sanitised)
     search/                             Pagefind's static index of the notice pages
     feeds/issuer/<name>.atom            an Atom feed of one issuer's alerted events (issuer_slug)
+    units/index.html                    the inspected units by status (the inspection cycle)
+    units/<unit>.html                   one unit: every round's timeline (unit_page)
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ NOTICES_DIR = "notices"
 ARCHIVE_DIR = "archive"  # every file under it is an archived copy: served with ARCHIVE_CSP
 SEARCH_DIR = "search"  # Pagefind's bundle: search/pagefind.js and its index files
 ISSUER_FEEDS = "feeds/issuer"
+UNITS_INDEX = "units/index.html"
+UNITS_DIR = "units"
 _UNSAFE = re.compile(r"[^\w]+")  # \w: letters (Chinese too), digits, _; never / . \ or space
 SLUG_CHARS = 40  # of the issuer's name kept in its feed's file name
 
@@ -95,6 +99,12 @@ def issuer_slug(issuer: str) -> str:
 def issuer_feed(issuer: str) -> str:
     """``feeds/issuer/<name>.atom`` (``issuer_slug``): one issuer's alerted events."""
     return f"{ISSUER_FEEDS}/{issuer_slug(issuer)}.atom"
+
+
+def unit_page(unit_id: str) -> str:
+    """``units/<unit>.html``: an inspected unit's rounds (its id as ``issuer_slug`` names
+    a file: ``units/珠海市金湾区委.html``)."""
+    return f"{UNITS_DIR}/{issuer_slug(unit_id)}.html"
 
 
 def href(path: str) -> str:

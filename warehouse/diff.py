@@ -30,8 +30,6 @@ count days left and phases from.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -46,8 +44,6 @@ from core.textdiff import compute_diff, diff_to_json, parse_diff
 from core.vocabulary import MOVED_PERIOD_WORDS, Kind
 from warehouse.inspection import DEFAULT_RULES, CycleRules, cycle_tables
 from warehouse.summaries import VersionFacts, edit_summary, moved_period_summary, passages
-
-log = logging.getLogger("warehouse")
 
 # The order the rules run in: a removal is settled before a return, and both
 # before the date rules, which only look at active notices.
@@ -99,14 +95,14 @@ class DiffResult:
 
 def detect_changes(
     con: duckdb.DuckDBPyConnection, *, as_of: date, warn_days: int, now: datetime | None = None,
-    cycle: CycleRules = DEFAULT_RULES, across: Path | None = None,
+    cycle: CycleRules = DEFAULT_RULES,
 ) -> DiffResult:
     """Add the events the warehouse's state calls for and that are not recorded yet.
 
     ``as_of`` is the cycle's date (publicity rules); ``now`` stamps
     ``detected_at`` (default: the current UTC time). ``cycle``: the inspection cycle's
-    rules; ``across``: the analysts' copy across sources, read (if it exists) for the
-    rounds whose documents other sources hold (``progress_overdue``).
+    rules, with the copy across sources read (if it exists) for the rounds whose
+    documents other sources hold (``progress_overdue``).
     """
     t0 = time.monotonic()
     params = {
@@ -115,13 +111,10 @@ def detect_changes(
         "now": (now or datetime.now(UTC)).isoformat(),
         "expected_months": cycle.expected_months,
     }
-    with _across_sources(con, across) as statement:
-        SQL.execute(con, statement)
-        cycle_tables(con, as_of=as_of, expected_months=cycle.expected_months,
-                     aliases=cycle.aliases)
     # With other sources but no copy of theirs to read, a round's progress notice may be
     # there unseen: no round is called overdue this cycle (a later one records it).
-    judged = across is None or statement == "all_documents"
+    judged = cycle_tables(con, as_of=as_of, expected_months=cycle.expected_months,
+                          aliases=cycle.aliases, across=cycle.across)
     with transaction(con):
         params["baseline"] = con.execute("SELECT count(*) = 0 FROM change_events").fetchone()[0]
         params["batch_id"] = con.execute("SELECT max(batch_id) FROM batches").fetchone()[0]
@@ -141,29 +134,6 @@ def detect_changes(
         SQL.execute(con, "record_run", **params, events=sum(counts.values()))
         pause_point("diff:commit")
     return DiffResult(as_of, params["batch_id"], params["baseline"], counts, time.monotonic() - t0)
-
-
-@contextlib.contextmanager
-def _across_sources(con: duckdb.DuckDBPyConnection, across: Path | None):
-    """Attach the copy across sources read-only as ``across`` while the cycle's relations
-    are built; yield the statement that makes their input (``all_documents`` with it,
-    ``own_documents`` without: no copy yet, or one that cannot be read now)."""
-    if across is None or not Path(across).exists():
-        yield "own_documents"
-        return
-    try:
-        quoted = str(across).replace("'", "''")  # ATTACH takes no parameter
-        con.execute(f"ATTACH '{quoted}' AS across (READ_ONLY)")
-    except duckdb.Error as exc:
-        log.warning("the copy across sources %s is not read this cycle: %s", across,
-                    str(exc).splitlines()[0])
-        yield "own_documents"
-        return
-    try:
-        found = SQL.execute(con, "has_documents").fetchone()[0]
-        yield "all_documents" if found else "own_documents"
-    finally:
-        con.execute("DETACH across")
 
 
 def _insert_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> int:

@@ -18,13 +18,18 @@ columns, so rounds are linked across them. Rules (docs/inspection.md):
   ``progress_expected_months``); ``days_overdue`` as of ``as_of``.
 
 ``cycle_tables`` makes the same relations as TEMP tables only (the diff reads
-them for ``progress_overdue``).
+them for ``progress_overdue``). On one source's warehouse or copy, the other
+sources' documents are read from the copy across sources when it is given
+(``CycleRules.across``), so a source's rounds see the progress notices another
+source holds; its ``round_documents.own`` says which documents are its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +43,7 @@ from core.units import Aliases, unit_name
 from core.vocabulary import PROGRESS_EXPECTED_MONTHS, REPORT_DUE_MONTHS, ROUND_GAP_MONTHS
 
 SQL = SqlFile(Path(__file__).parent / "sql" / "inspection.sql")
+log = logging.getLogger("warehouse")
 ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("canonical", pa.string()),
                           ("alias_key", pa.string()), ("unit_key", pa.string())])
 ALIAS_HEADER = ("alias", "canonical")
@@ -46,10 +52,13 @@ ALIAS_HEADER = ("alias", "canonical")
 @dataclass(frozen=True)
 class CycleRules:
     """The user's rules for the cycle: the span after feedback in which a progress notice is
-    expected (``progress_expected_months``) and the hand-added aliases (alias, canonical)."""
+    expected (``progress_expected_months``), the hand-added aliases (alias, canonical), and
+    the copy across sources whose other sources' documents a source's rounds are linked
+    with (None without a registry: a source's documents are all there is)."""
 
     expected_months: int = PROGRESS_EXPECTED_MONTHS
     aliases: tuple[tuple[str, str], ...] = ()
+    across: Path | None = None
 
 
 DEFAULT_RULES = CycleRules()
@@ -57,18 +66,27 @@ DEFAULT_RULES = CycleRules()
 
 def build_inspection(con: duckdb.DuckDBPyConnection, *, as_of: date,
                      expected_months: int = PROGRESS_EXPECTED_MONTHS,
-                     aliases: Iterable[tuple[str, str]] = ()) -> None:
+                     aliases: Iterable[tuple[str, str]] = (),
+                     across: Path | None = None) -> bool:
     """(Re)create ``units``, ``inspection_rounds``, ``rectification_due``, ``round_documents``
-    and ``unit_aliases`` from ``inspection_documents`` as of ``as_of``."""
-    con.execute("CREATE OR REPLACE TEMP VIEW cycle_input AS FROM inspection_documents")
-    cycle_tables(con, as_of=as_of, expected_months=expected_months, aliases=aliases)
+    and ``unit_aliases`` from ``inspection_documents`` as of ``as_of`` (with the other
+    sources' documents of the copy ``across``, see ``cycle_tables``); whether they were."""
+    judged = cycle_tables(con, as_of=as_of, expected_months=expected_months, aliases=aliases,
+                          across=across)
     SQL.execute(con, "keep")
+    return judged
 
 
 def cycle_tables(con: duckdb.DuckDBPyConnection, *, as_of: date, expected_months: int,
-                 aliases: Iterable[tuple[str, str]] = ()) -> None:
+                 aliases: Iterable[tuple[str, str]] = (), across: Path | None = None) -> bool:
     """The relations as TEMP tables (``cycle_units``, ``cycle_rounds``, ``cycle_due``,
-    ``cycle_linked``) from the temp view ``cycle_input`` (columns of inspection_documents)."""
+    ``cycle_linked``) from ``inspection_documents`` (column ``own`` true) and, when ``across``
+    (the copy across sources) exists and can be read, the other sources' documents in it.
+
+    Returns whether every source's documents were seen: true without ``across`` (the
+    documents of ``con`` are all there is), false when ``across`` was named but not read
+    (no copy yet, or one being replaced): then a round's progress notice may be unseen.
+    """
     pairs = list(aliases)
     book = Aliases(pairs)  # an alias of an alias reaches the canonical unit
     rows = [{"alias": a, "canonical": c, "alias_key": unit_name(a).key,
@@ -80,8 +98,32 @@ def cycle_tables(con: duckdb.DuckDBPyConnection, *, as_of: date, expected_months
         con.unregister("alias_rows")
     params = {"as_of": as_of, "expected_months": expected_months,
               "report_months": REPORT_DUE_MONTHS, "gap_months": ROUND_GAP_MONTHS}
-    for name in ("facts", "linked", "rounds", "due", "units"):
-        SQL.execute(con, name, **params)
+    with _attached(con, across) as read:
+        SQL.execute(con, "all_documents" if read else "own_documents")
+        for name in ("facts", "linked", "rounds", "due", "units"):
+            SQL.execute(con, name, **params)
+    return across is None or read
+
+
+@contextlib.contextmanager
+def _attached(con: duckdb.DuckDBPyConnection, across: Path | None) -> Iterator[bool]:
+    """Attach the copy across sources read-only as ``across`` for the block; yield whether
+    it is there with its documents (a failure to read it is a warning, never an error)."""
+    if across is None or not Path(across).exists():
+        yield False
+        return
+    quoted = str(across).replace("'", "''")  # ATTACH takes no parameter
+    try:
+        con.execute(f"ATTACH '{quoted}' AS across (READ_ONLY)")
+    except duckdb.Error as exc:
+        log.warning("the copy across sources %s is not read now: %s", across,
+                    str(exc).splitlines()[0])
+        yield False
+        return
+    try:
+        yield bool(SQL.execute(con, "has_documents").fetchone()[0])
+    finally:
+        con.execute("DETACH across")
 
 
 def read_aliases(path: Path) -> list[tuple[str, str]]:

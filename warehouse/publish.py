@@ -102,7 +102,7 @@ def _add_search(copy: Path, *, previous: Path, deadline: float | None,
         index = build_search_index(con, previous=previous, deadline=deadline)
         as_of = QUERIES.execute(con, "cycle_as_of").fetchone()[0] or today_in_shanghai()
         build_inspection(con, as_of=as_of, expected_months=cycle.expected_months,
-                         aliases=cycle.aliases)
+                         aliases=cycle.aliases, across=cycle.across)
         con.execute("CHECKPOINT")
     log.info("%s", index)
 

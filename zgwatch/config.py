@@ -301,7 +301,8 @@ class Settings(BaseModel):
         from warehouse.inspection import CycleRules, read_aliases
 
         return CycleRules(expected_months=self.progress_expected_months,
-                          aliases=tuple(read_aliases(self.aliases_file)))
+                          aliases=tuple(read_aliases(self.aliases_file)),
+                          across=self.across_copy)
 
     # -- sources (core/sources.py, docs/sources.md) --------------------------------------
 

@@ -184,7 +184,7 @@ def diff(settings: Settings):
 
     with one_line("diff", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
         result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days,
-                                cycle=settings.cycle_rules(), across=settings.across_copy)
+                                cycle=settings.cycle_rules())
     log.info("%s", result)
     return result
 

@@ -309,3 +309,35 @@ def test_the_span_is_the_users_rule(union) -> None:
             "SELECT round_id, feedback_on, progress_expected_by FROM rectification_due"
             ).fetchall():
         assert by < longer[round_id] and longer[round_id] - feedback_on > timedelta(days=364)
+
+
+def test_the_site_has_a_page_per_unit_and_their_index_by_status(union) -> None:
+    """With the copy across sources there, a source's publish links its rounds with the other
+    sources' documents, and its site shows each unit's timeline and the units by status."""
+    xsfk = union.settings["xsfk"]
+    across = xsfk.across_copy
+    with duckdb.connect(str(across)) as con:
+        for sid, path in union.copies.items():
+            con.execute(f"ATTACH '{path}' AS {sid} (READ_ONLY)")
+        con.execute("CREATE TABLE inspection_documents AS " + " UNION ALL BY NAME ".join(
+            f"SELECT '{sid}' AS source_id, * FROM {sid}.inspection_documents"
+            for sid in union.copies))
+    try:
+        published = pipeline.publish(xsfk)
+    finally:
+        across.unlink()
+    assert published.site.units > 50
+    site = xsfk.site_folder
+    index = (site / "units" / "index.html").read_text(encoding="utf-8")
+    overdue = union.con.execute("SELECT count(DISTINCT unit_id) FROM inspection_rounds r "
+                                "WHERE status = 'overdue' AND round_id = (SELECT max(round_id) "
+                                "FROM inspection_rounds WHERE unit_id = r.unit_id)").fetchone()[0]
+    assert f"整改公开逾期 <small>{overdue} 个单位</small>" in index
+    jinwan = (site / "units" / "珠海市金湾区委.html").read_text(encoding="utf-8")
+    for fact in ("省委第十一巡视组", "2023-04-24 至 2023-07-26", "<b>反馈</b> 2023-10-26",
+                 "2023-12-26", "整改进展通报</b> 2024-09-26", "（另一来源）"):
+        assert fact in jinwan, fact
+    with duckdb.connect(str(published.analyst_copy), read_only=True) as con:
+        own = con.execute("SELECT count(*) FILTER (own), count(*) FILTER (NOT own) "
+                          "FROM round_documents").fetchone()
+    assert own[0] > 0 and own[1] > 0  # its own documents, and the other sources'

@@ -1,10 +1,30 @@
 -- The inspection cycle across sources (warehouse/inspection.py, docs/inspection.md):
 -- units, inspection_rounds, rectification_due (and round_documents, each document's round)
--- from the facts of the temp view cycle_input (inspection_documents of one source, or the
--- union of every source's), the hand-added aliases (temp table cycle_aliases) applied. Parameters:
+-- from the facts of the temp view cycle_input (inspection_documents, with the other
+-- sources' from the copy across sources where it is read), the hand-added aliases (temp
+-- table cycle_aliases) applied. Parameters:
 -- $as_of (the cycle's date), $expected_months (progress_expected_months), $report_months
 -- (REPORT_DUE_MONTHS), $gap_months (ROUND_GAP_MONTHS). Every statement makes a TEMP table;
 -- build_inspection keeps them as tables of the analyst copy, the diff reads them.
+
+-- name: own_documents
+-- The input: this copy's documents (`own`: of this warehouse's source) ...
+CREATE OR REPLACE TEMP VIEW cycle_input AS
+SELECT *, true AS own FROM inspection_documents;
+
+-- name: all_documents
+-- ... and, with the copy across sources attached as `across`, the documents of the other
+-- sources (by URL: a stale copy's own ones give way to this warehouse's).
+CREATE OR REPLACE TEMP VIEW cycle_input AS
+SELECT *, true AS own FROM inspection_documents
+UNION ALL BY NAME
+SELECT *, false AS own FROM across.inspection_documents
+WHERE url NOT IN (SELECT url FROM inspection_documents);
+
+-- name: has_documents
+-- Whether the attached copy across sources has the documents (a view or a table).
+SELECT count(*) > 0 FROM information_schema.tables
+WHERE table_catalog = 'across' AND table_name = 'inspection_documents';
 
 -- name: facts
 -- Each fact with its unit (a hand-added alias mapped onto its canonical unit) and the day

@@ -155,24 +155,6 @@ JOIN cycle_linked AS f
 WHERE d.days_overdue > 0
 QUALIFY row_number() OVER (PARTITION BY d.round_id ORDER BY f.published_on, f.notice_id) = 1;
 
--- name: own_documents
--- This warehouse's documents, and the copy across sources' documents of other sources
--- (by URL) when it is attached as `across`: the input of the cycle's relations.
-CREATE OR REPLACE TEMP VIEW cycle_input AS
-SELECT *, true AS own FROM inspection_documents;
-
--- name: all_documents
-CREATE OR REPLACE TEMP VIEW cycle_input AS
-SELECT *, true AS own FROM inspection_documents
-UNION ALL BY NAME
-SELECT *, false AS own FROM across.inspection_documents
-WHERE url NOT IN (SELECT url FROM inspection_documents);
-
--- name: has_documents
--- Whether the attached copy across sources has the documents (a view or a table).
-SELECT count(*) > 0 FROM information_schema.tables
-WHERE table_catalog = 'across' AND table_name = 'inspection_documents';
-
 -- name: insert_candidates
 INSERT INTO change_events BY NAME
 SELECT c.*, $batch_id AS batch_id, $now::TIMESTAMPTZ AS detected_at,
