@@ -166,12 +166,15 @@ def require_readable(result: CrawlResult, source: str) -> None:
 
 def load(settings: Settings) -> list:
     """Load every complete batch not loaded yet, oldest first."""
+    from crawler.parsing.cycle import stored_facts
     from warehouse.db import connect
-    from warehouse.load import load_pending
+    from warehouse.load import fill_cycle_facts, load_pending
 
     with one_line("load", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
         results = load_pending(con, settings.batches_dir,
                                absence_interval=timedelta(seconds=settings.absence_interval))
+        if filled := fill_cycle_facts(con, stored_facts):
+            log.info("load: the inspection cycle's facts of %d versions read before them", filled)
     for r in results:
         log.info("load %s", r)
     return results

@@ -21,6 +21,7 @@ facts of every source into rounds (``warehouse/sql/inspection.sql``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -69,6 +70,25 @@ def cycle_facts(kind: str, title: str, body: str, inspection: Inspection,
     if kind == DocumentKind.RECTIFICATION:
         return _progress(inspection, issuer)
     return ()
+
+
+def stored_facts(version: dict) -> list[dict]:
+    """The facts of a stored version (``notice_versions``: ``document_kind``, ``title``,
+    ``body``, ``inspection`` JSON, ``issuer``, ``published_on``), as ``CycleFact.as_json``:
+    for versions read before the facts were stored (``warehouse.load.fill_cycle_facts``)."""
+    opening = json.loads(version["inspection"] or "{}")
+    inspection = Inspection(
+        group=opening.get("group"), start=_date(opening.get("start")),
+        end=_date(opening.get("end")), feedback_on=_date(opening.get("feedback_on")),
+        unit=opening.get("unit"), unit_short=opening.get("unit_short"))
+    facts = cycle_facts(version["document_kind"] or "", version["title"] or "",
+                        version["body"] or "", inspection, version["issuer"],
+                        version["published_on"])
+    return [f.as_json() for f in facts]
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def _stationing(title: str, body: str, published_on: date | None) -> tuple[CycleFact, ...]:

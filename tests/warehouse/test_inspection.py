@@ -4,6 +4,7 @@ united, and ``build_inspection`` run on the union; compared with the replica's r
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -341,3 +342,19 @@ def test_the_site_has_a_page_per_unit_and_their_index_by_status(union) -> None:
         own = con.execute("SELECT count(*) FILTER (own), count(*) FILTER (NOT own) "
                           "FROM round_documents").fetchone()
     assert own[0] > 0 and own[1] > 0  # its own documents, and the other sources'
+
+
+@pytest.mark.parametrize("sid", ["xsgg", "xsfk", "zgls"])
+def test_versions_read_before_the_facts_get_them_from_their_text(union, sid) -> None:
+    """A warehouse from before migration 023 (every cycle NULL): the next load reads each
+    version's facts from its stored text, the same facts the crawl gave."""
+    one = union.settings[sid]
+    with connect(one.db, lock_wait=10) as con:
+        before = con.execute("SELECT notice_id, version_no, cycle::VARCHAR FROM "
+                             "notice_versions ORDER BY ALL").fetchall()
+        con.execute("UPDATE notice_versions SET cycle = NULL")
+    pipeline.load(one)
+    with connect(one.db, lock_wait=10) as con:
+        after = con.execute("SELECT notice_id, version_no, cycle::VARCHAR FROM "
+                            "notice_versions ORDER BY ALL").fetchall()
+    assert [json.loads(c) for *_, c in after] == [json.loads(c) for *_, c in before]
