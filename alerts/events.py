@@ -68,6 +68,7 @@ class ChangeEvent:
     previous_end: date | None = None  # the publicity end of from_version (a moved period)
     contacts: Contacts = field(default_factory=Contacts)
     gaps: tuple[Gap, ...] = ()
+    document_kind: str | None = None  # the version's (core.vocabulary.DocumentKind)
 
     @property
     def label(self) -> str:
@@ -76,7 +77,7 @@ class ChangeEvent:
 
 def _event(row: tuple) -> ChangeEvent:
     (cid, nid, kind, batch, detected, as_of, baseline, summary, url, title, issuer, start, end,
-     diff, version, contacts, from_version, previous_end) = row  # fmt: skip
+     diff, version, contacts, from_version, previous_end, document_kind) = row  # fmt: skip
     ops = parse_diff(diff)
     return ChangeEvent(
         change_id=cid,
@@ -97,6 +98,7 @@ def _event(row: tuple) -> ChangeEvent:
         from_version=from_version,
         previous_end=previous_end,
         contacts=Contacts.from_json(contacts),
+        document_kind=document_kind,
     )
 
 

@@ -28,7 +28,7 @@ from core import sitemap
 from core.periods import Phase, period_facts
 from core.sources import Source
 from core.textdiff import hunks, widen_numbers
-from core.vocabulary import MOVED_PERIOD_WORDS, SHANGHAI, Kind
+from core.vocabulary import MOVED_PERIOD_WORDS, SHANGHAI, WINDOW_LABELS, Kind, window_of
 
 PREFIX = "[zgwatch]"
 # The webhook payload's "version" (docs/webhook.schema.json). 2 added the kinds
@@ -44,8 +44,9 @@ LABEL_SEPARATOR = " · "
 # a moved deadline changes when that chance ends (shortened: sooner); the original is
 # gone (the archived copy and the contacts are what is left); a return and an edit
 # change what a reader has seen; a new notice and an ended period inform.
-URGENCY: tuple[str, ...] = (Kind.EXPIRING, Kind.PERIOD_SHORTENED, Kind.PERIOD_EXTENDED,
-                            Kind.REMOVED, Kind.RESTORED, Kind.EDITED, Kind.NEW, Kind.EXPIRED)
+URGENCY: tuple[str, ...] = (Kind.EXPIRING, Kind.LETTERS_EXPIRING, Kind.PERIOD_SHORTENED,
+                            Kind.PERIOD_EXTENDED, Kind.REMOVED, Kind.RESTORED, Kind.STATIONED,
+                            Kind.PROGRESS_OVERDUE, Kind.EDITED, Kind.NEW, Kind.EXPIRED)
 
 INCIDENT_LABELS = {
     "column_unreadable": "栏目无法读取",
@@ -178,8 +179,12 @@ def notice_facts(
     gaps: Iterable[Gap] = (),
     gone: bool = False,
     site_url: str | None = None,
+    document_kind: str | None = None,
 ) -> dict[str, Any]:
     """What a reader needs to act on a notice: its deadline, and how to send an opinion.
+
+    ``window_label`` names the window by what the notice is: a stationing
+    announcement's is the letters deadline (受理信访), never a 公开期限.
 
     ``show_contacts`` is true while the period is not over (open, not begun, or
     unread: a reader can still try); ``gone`` notices link to the archived copy
@@ -196,6 +201,7 @@ def notice_facts(
         "issuer": defuse(one_line(issuer)) or None,
         "publicity_start": _iso(publicity_start),
         "publicity_end": _iso(publicity_end),
+        "window_label": WINDOW_LABELS[window_of(document_kind or "")],
         "as_of": as_of.isoformat(),
         "days_left": period.days_left,
         "days_label": period.label,
@@ -278,7 +284,7 @@ def notice_of(event: ChangeEvent, site_url: str | None, gone: bool) -> dict[str,
         notice_id=event.notice_id, url=event.url, title=event.title, issuer=event.issuer,
         publicity_start=event.publicity_start, publicity_end=event.publicity_end,
         as_of=event.as_of, version_no=event.version_no, contacts=event.contacts,
-        gaps=event.gaps, gone=gone, site_url=site_url,
+        gaps=event.gaps, gone=gone, site_url=site_url, document_kind=event.document_kind,
     )
 
 

@@ -26,6 +26,8 @@ own under ``sources/<id>/`` (``source_folder``: its index, changes, health, feed
 ``notices/<notice_id>.html``, so two sources may reuse a notice id), and the root's
 index, changes, health and feeds cover every source; ``search/`` and ``feeds/`` are the
 root's only. Without one, the root is the one source's site, as it always was.
+    units/index.html                    the inspected units by status (the inspection cycle)
+    units/<unit>.html                   one unit: every round's timeline (unit_page)
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ ISSUER_FEEDS = "feeds/issuer"
 SOURCE_FEEDS = "feeds/source"
 UNIT_FEEDS = "feeds/unit"
 SOURCES_DIR = "sources"  # with a registry: sources/<id>/, one source's pages
+UNITS_INDEX = "units/index.html"
+UNITS_DIR = "units"
 _UNSAFE = re.compile(r"[^\w]+")  # \w: letters (Chinese too), digits, _; never / . \ or space
 SLUG_CHARS = 40  # of the issuer's name kept in its feed's file name
 
@@ -131,6 +135,10 @@ def _source_id(source_id: str) -> str:
     if not is_source_id(source_id):
         raise ValueError(f"not a source id: {source_id!r}")
     return source_id
+def unit_page(unit_id: str) -> str:
+    """``units/<unit>.html``: an inspected unit's rounds (its id as ``issuer_slug`` names
+    a file: ``units/珠海市金湾区委.html``)."""
+    return f"{UNITS_DIR}/{issuer_slug(unit_id)}.html"
 
 
 def href(path: str) -> str:

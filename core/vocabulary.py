@@ -42,6 +42,10 @@ class Kind(StrEnum):
     EXPIRED = "expired"
     PERIOD_EXTENDED = "period_extended"  # a new version moves the 公开期限's end later
     PERIOD_SHORTENED = "period_shortened"  # ... or earlier
+    # the inspection cycle (docs/inspection.md)
+    STATIONED = "stationed"  # a stationing announcement: group, unit, letters deadline
+    LETTERS_EXPIRING = "letters_expiring"  # its letters deadline is near (as warn_days)
+    PROGRESS_OVERDUE = "progress_overdue"  # no progress notice by progress_expected_months
 
 
 # The words people read (subject lines, chat headlines).
@@ -54,6 +58,9 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.EXPIRED: "公开期限已过",
     Kind.PERIOD_EXTENDED: "公开期限延长",
     Kind.PERIOD_SHORTENED: "公开期限缩短",
+    Kind.STATIONED: "巡视进驻",
+    Kind.LETTERS_EXPIRING: "信访受理将截止",
+    Kind.PROGRESS_OVERDUE: "整改公开逾期",
 }
 # A moved deadline, in a subject line, with its new date: 期限延长至12月20日.
 MOVED_PERIOD_WORDS: dict[Kind, str] = {
@@ -64,7 +71,7 @@ MOVED_PERIOD_WORDS: dict[Kind, str] = {
 # recorded by default (it follows an `expiring` alert a few days earlier).
 ALERTED_KINDS = frozenset(KIND_LABELS) - {Kind.EXPIRED}
 # Of the first cycle's (baseline) events, the kinds alerted one by one; the rest is one summary.
-BASELINE_ALERTED = frozenset({Kind.EXPIRING})
+BASELINE_ALERTED = frozenset({Kind.EXPIRING, Kind.LETTERS_EXPIRING})
 
 # -- documents ------------------------------------------------------------------------------------
 
@@ -95,6 +102,10 @@ class Window(StrEnum):
 
     PUBLICITY = "publicity"  # 公开期限: the public may comment on a rectification
     LETTERS = "letters"  # 受理信访截止: the inspection group takes letters until then
+
+
+# What a message calls a notice's window, by what it is.
+WINDOW_LABELS: dict[Window, str] = {Window.PUBLICITY: "公开期限", Window.LETTERS: "受理信访"}
 
 
 def window_of(kind: str) -> Window:
@@ -241,6 +252,9 @@ REPORT_DUE_MONTHS = 2
 # after feedback (the seed's unit: 11). When to call one overdue is the user's rule
 # (`progress_expected_months`, with the warehouse part); this is its default.
 PROGRESS_EXPECTED_MONTHS = 6
+# A unit's documents more than this many months apart (by the visit's start, else the
+# feedback day) belong to two rounds: a round's documents are months apart, its rounds years.
+ROUND_GAP_MONTHS = 12
 # Seconds one crawl may take before it stops with what it has (list incomplete, a
 # crawl_runaway incident): a runaway walk at the cap was 11.7 h at the default delay.
 # Under an hour, so an hourly cycle never runs into the next.

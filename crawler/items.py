@@ -79,6 +79,7 @@ class NoticeRecord:
     last_modified: str | None = None
     document_kind: str | None = None  # core.vocabulary.DocumentKind
     readings: dict = field(default_factory=dict)  # {field: {source, raw, confidence, ...}}
+    cycle: list = field(default_factory=list)  # crawler.parsing.cycle.CycleFact.as_json, each
 
     @classmethod
     def from_page(cls, notice: NoticePage, *, notice_id: str, fetched_at: str,
@@ -117,6 +118,7 @@ class NoticeRecord:
             last_modified=last_modified,
             document_kind=notice.document_kind,
             readings=notice.readings,
+            cycle=[fact.as_json() for fact in notice.cycle],
         )
 
 

@@ -7,7 +7,8 @@ under ``raw_dir``, and writes plain files under ``site_dir`` at the paths of
 of its versions) is rewritten only when the fingerprint of what it shows
 moved since the last build, its file is missing, or the code that draws it
 (or the column) changed; the index, the changes page, the fetch health page
-and the feed are rewritten every time. A manifest in the site's root
+and the feed are rewritten every time, and so are the inspection cycle's unit pages
+(``history/units.py``) when the copy holds its relations. A manifest in the site's root
 remembers the fingerprints (``history/files.py``).
 """
 
@@ -34,6 +35,7 @@ from history.diffs import all_pairs
 from history.feed import FEED_LIMIT, Feed, atom_feed
 from history.files import Manifest, read_manifest, write_atomic, write_manifest
 from history.pages import STATUS_LABELS, render, when
+from history.units import write_units
 
 PACKAGE = Path(__file__).parent
 CHANGES_LIMIT = 1000  # events on changes.html (older ones are on each notice's page)
@@ -55,6 +57,7 @@ class SiteReport:
     unwritten: int = 0  # notice pages due but left for the next build (its deadline came)
     bytes_written: int = 0
     search_seconds: float | None = None  # None: the search index was not rebuilt
+    units: int = 0  # inspected units with a page (the inspection cycle's relations)
     seconds: float = 0.0
     # for the top of a site of several sources: every notice page, and those written now
     notice_ids: list[str] = field(default_factory=list, repr=False)
@@ -175,6 +178,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
     _write(report, site_dir / sitemap.INDEX, _index([pages], as_of, common))
     _write(report, site_dir / sitemap.CHANGES, _changes([(con, pages)], common))
     _write(report, site_dir / sitemap.HEALTH, _health([(con, pages)], common))
+    report.units = write_units(con, site_dir, common, lambda path, text: _write(report, path, text))
     _write(report, site_dir / sitemap.FEED,
            atom_feed(pages.events, source=source, site_url=base, built_at=built_at))
     report.notice_ids = list(fingerprints)

@@ -7,7 +7,9 @@ then the top: one index of every source's notices with a filter by source
 (client-side, like the issuer filter), changes and health of every source, each
 cycle naming its source, ``feed.atom`` of every source, the feeds of each source,
 issuer and unit (``build.write_feeds``), and one ``search/`` over every source's
-notice pages. Each source is read from its own analyst copy, through the
+notice pages, and the inspected units' pages (``units/``) from ``across``, the copy
+across sources, whose relations judge each unit on every source's documents (a
+top without it says it has none yet). Each source is read from its own analyst copy, through the
 connection the application opened (read-only); the site holds its lock meanwhile
 (``files.site_lock``), so two sources' cycles publishing at once take turns.
 """
@@ -37,6 +39,7 @@ from history.build import (
     write_feeds,
 )
 from history.files import Manifest, read_manifest, site_lock, write_manifest
+from history.units import write_units
 
 UP = "../../"  # from sources/<id>/ to the top
 
@@ -54,10 +57,11 @@ class SourceSite:
 def build_sources_site(parts: Sequence[SourceSite], site_dir: Path, *,
                        site_url: str | None = None, full: bool = False,
                        now: datetime | None = None, as_of: date | None = None,
-                       deadline: float | None = None) -> SiteReport:  # fmt: skip
+                       deadline: float | None = None, across=None) -> SiteReport:  # fmt: skip
     """Write (or bring up to date) the site of the sources ``parts`` in ``site_dir``; see the
-    module docstring. The options are ``build.build_site``'s; the report adds up the
-    sources' and the top's work."""
+    module docstring. The options are ``build.build_site``'s, ``across`` an open connection
+    to the copy across sources (None: none yet); the report adds up the sources' and the
+    top's work."""
     t0 = time.monotonic()
     site_dir = Path(site_dir)
     built_at = now or datetime.now(UTC)
@@ -81,7 +85,7 @@ def build_sources_site(parts: Sequence[SourceSite], site_dir: Path, *,
             ids[folder], written[folder] = sub.notice_ids, sub.written_ids
             manifests[folder] = sub.manifest
             pages.append(SourcePages.read(part.con, part.source, folder))
-        _write_top(report, parts, pages, site_dir, base, built_at)
+        _write_top(report, parts, pages, site_dir, base, built_at, across)
         key = {"code": code_fingerprint(), "sources": [p.source.id for p in parts]}
         if full or previous.key != key or any(written.values()) or not search.listing(site_dir):
             report.search_seconds = search.build_folders_search(
@@ -106,12 +110,15 @@ def _add(report: SiteReport, sub: SiteReport) -> None:
 
 
 def _write_top(report: SiteReport, parts: Sequence[SourceSite], pages: list[SourcePages],
-               site_dir: Path, base: str | None, built_at: datetime) -> None:  # fmt: skip
-    """The top's pages and feeds, of every source."""
+               site_dir: Path, base: str | None, built_at: datetime,
+               across=None) -> None:  # fmt: skip
+    """The top's pages and feeds, of every source; its units' pages from ``across``."""
     write_assets(report, site_dir)
     common = {"as_of": report.as_of, "built_at": built_at, "root": "", "top": ""}
     cons = [(part.con, p) for part, p in zip(parts, pages, strict=True)]
     _write(report, site_dir / sitemap.INDEX, _index(pages, report.as_of, common))
     _write(report, site_dir / sitemap.CHANGES, _changes(cons, common))
     _write(report, site_dir / sitemap.HEALTH, _health(cons, common))
+    report.units = write_units(across, site_dir, common,
+                               lambda path, text: _write(report, path, text), by_source=True)
     write_feeds(report, site_dir, pages, site_url=base, built_at=built_at, whole=True)

@@ -1,6 +1,6 @@
 """A document of another kind in the column: an inspection group's announcement.
 
-"省委第三巡视组进驻…开展常规巡视的公告": the inspection window in the opening
+"省委第三巡视组进驻…开展常规巡视的公告": a round of ``replica.rounds``: the visit in the opening
 (never the public's window), what the group takes letters about, and the
 window in which it takes them (受理信访时间截止到…: the start is the
 publication day). Signed by the group.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from replica.model import INSPECTION, NoticeSpec, cn_date
@@ -18,6 +17,7 @@ from replica.phrases import period_sentence, pick_contacts
 
 if TYPE_CHECKING:
     from replica.generator import Listing
+    from replica.rounds import Round
 
 GROUP = re.compile(r"省委第(.+?)巡视组")
 ANNOUNCEMENT_PHRASINGS = ("shouli_xinfang", "xunshizu_shouli")
@@ -30,13 +30,12 @@ SCOPE = (
 APPEAL = "巡视期间,巡视组设专门值班电话和邮政信箱,欢迎广大干部群众反映情况。"
 
 
-def write_announcement(listing: Listing, rng: random.Random) -> NoticeSpec:
-    """The announcement ``listing`` stands for, its text drawn from ``rng``."""
+def write_announcement(listing: Listing, rng: random.Random, round_: Round) -> NoticeSpec:
+    """The announcement of ``round_`` (``replica.rounds``) that ``listing`` stands for, its
+    wording drawn from ``rng``."""
     issuer, published = listing.issuer, listing.published_at.date()
     group = GROUP.search(listing.title).group(1)
-    start = published + timedelta(days=rng.randrange(1, 6))
-    end = start + timedelta(days=rng.randrange(55, 85))
-    deadline = end - timedelta(days=rng.randrange(3, 8))
+    start, end, deadline = round_.stationed_from, round_.stationed_to, round_.letters_until
     opening = (
         f"根据省委统一部署,省委第{group}巡视组于{cn_date(start)}至"
         f"{cn_date(end, year=end.year != start.year)}对{issuer.short}开展常规巡视。"

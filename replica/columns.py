@@ -25,6 +25,7 @@ from replica.generator import CN, Listing, notice_rng, write_notice
 from replica.issuers import ISSUERS
 from replica.model import INSPECTION, RECTIFICATION, NoticeSpec, cn_date
 from replica.render import PagerLink, render_column_article, render_column_list
+from replica.rounds import Batch, Plan, plan, stationing_name
 from replica.timing import utc
 
 COLUMN_PAGE_SIZE = 10
@@ -112,16 +113,19 @@ class Column:
                  clock: Callable[[], datetime]) -> None:
         self.spec, self.seed, self.today, self._clock = spec, seed, today, clock
         rng = notice_rng(seed, f"column:{spec.path}")
-        listings = []
-        day, nid = today - timedelta(days=rng.randrange(0, 5)), spec.first_id
-        for _ in range(spec.notices):
-            issuer = rng.choice(ISSUERS)
-            minute = rng.randrange(9 * 60, 18 * 60)
-            at = datetime.combine(day, time(minute // 60, minute % 60))
-            listings.append(Listing(str(nid), at, issuer, self._title(rng, issuer), False,
-                                    spec.kind))
-            day -= timedelta(days=rng.randrange(3, 40))
-            nid -= rng.randrange(1, 40)
+        if spec.kind in (INSPECTION, FEEDBACK) and spec.skin == "gd":
+            listings = round_listings(spec, seed, today)
+        else:
+            listings = []
+            day, nid = today - timedelta(days=rng.randrange(0, 5)), spec.first_id
+            for _ in range(spec.notices):
+                issuer = rng.choice(ISSUERS)
+                minute = rng.randrange(9 * 60, 18 * 60)
+                at = datetime.combine(day, time(minute // 60, minute % 60))
+                listings.append(Listing(str(nid), at, issuer, self._title(rng, issuer), False,
+                                        spec.kind))
+                day -= timedelta(days=rng.randrange(3, 40))
+                nid -= rng.randrange(1, 40)
         self._lock = threading.RLock()
         self._all = {lst.notice_id: lst for lst in listings}
         self._removed: set[str] = set()
@@ -255,9 +259,52 @@ class Column:
 def _written(spec: ColumnSpec, listing: Listing, seed: int) -> NoticeSpec:
     if spec.kind == FEEDBACK:
         rng = notice_rng(seed, f"feedback:{listing.notice_id}")
-        others = tuple(rng.sample(ISSUERS, rng.randrange(0, 3)))
-        return write_feedback(listing, rng, others)
+        return write_feedback(listing, rng, batch_of(plan(seed), listing))
     return write_notice(listing, seed)
+
+
+def round_listings(spec: ColumnSpec, seed: int, today: date) -> list[Listing]:
+    """The newest ``spec.notices`` announcements of the rounds (``replica.rounds``) published
+    by ``today``: a stationing a few days before its visit, a feedback announcement (one
+    per batch) on its day or a few days after. Newest first, ids falling with the date."""
+    rounds = plan(seed)
+    drafts = []  # (published at, issuer, title)
+    if spec.kind == INSPECTION:
+        for r in rounds.rounds:
+            rng = notice_rng(seed, f"stationing:{r.unit.org}:{r.wave}")
+            at = _at(rng, r.stationed_from - timedelta(days=rng.randrange(1, 4)))
+            name = stationing_name(rng, r.unit)
+            drafts.append((at, r.unit, f"{r.group_name}进驻{name}开展常规巡视的公告"))
+    else:
+        for b in rounds.batches:
+            rng = notice_rng(seed, f"feedback-batch:{b.day}")
+            first = b.rounds[0]
+            more = "等" if len(b.rounds) > 1 else ""
+            drafts.append((_at(rng, b.day + timedelta(days=rng.randrange(0, 4))), first.unit,
+                           f"{first.group_name}向{first.unit.short}{more}反馈巡视情况"))
+    drafts = sorted((d for d in drafts if d[0].date() <= today),
+                    key=lambda d: (d[0], d[2]))[-spec.notices:]
+    rng = notice_rng(seed, f"column:{spec.path}:ids")
+    listings, nid = [], spec.first_id
+    for at, issuer, title in reversed(drafts):
+        listings.append(Listing(str(nid), at, issuer, title, False, spec.kind))
+        nid -= rng.randrange(1, 40)
+    return listings
+
+
+def _at(rng, day: date) -> datetime:
+    minute = rng.randrange(9 * 60, 18 * 60)
+    return datetime.combine(day, time(minute // 60, minute % 60))
+
+
+def batch_of(rounds: Plan, listing: Listing) -> Batch:
+    """The feedback announcement ``listing`` stands for; one added by a test (its issuer's
+    latest round before it) is a batch of one."""
+    published = listing.published_at.date()
+    for b in rounds.batches:
+        if b.rounds[0].unit == listing.issuer and 0 <= (published - b.day).days <= 3:
+            return b
+    return Batch(published, (rounds.round_near(listing.issuer, published),), "Y", False)
 
 
 _LIST_PAGE = re.compile(r"^(?:index(?:_(\d+))?\.html|list_(\d+)\.html)?$")

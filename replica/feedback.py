@@ -1,26 +1,27 @@
 """A feedback announcement of the 巡视反馈 column: "省委第N巡视组向XX反馈巡视情况".
 
 In the real wording (shared ``phrases/inspection.jsonl``, kinds
-``xunshi_feedback`` and ``xunshi_round_units``): when the inspection ran, the
-day the group gave its feedback to the unit's Party committee, who conveyed
-what, the problems found, what the unit must do and by when (the report to
-the inspection office within two months, rule 2015 art. 27), and that the
-progress will be made public. A round's announcement often covers several
-units in one text. Signed by the inspection office.
+``xunshi_feedback`` and ``xunshi_round_units``): the day the groups gave their
+feedback and to which units (one batch of ``replica.rounds``: several groups
+and units in one lead sentence, the day in one of several forms, or only
+近日), who conveyed what, the problems found, what the unit must do and by
+when (the report to the inspection office within two months, rule 2015 art.
+27), and that the progress will be made public. Signed by the inspection office.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from replica.model import NoticeSpec, PeriodSpec, cn_date
+from replica.model import NoticeSpec, PeriodSpec
 from replica.phrases import pick_contacts
+from replica.rounds import batch_sentence
 
 if TYPE_CHECKING:
     from replica.generator import Listing
     from replica.issuers import Issuer
+    from replica.rounds import Batch
 
 FEEDBACK = "inspection_feedback"  # NoticeSpec.kind of a feedback announcement
 OFFICE = "中共广东省委巡视工作领导小组办公室"
@@ -45,27 +46,16 @@ def feedback_title(group: str, issuer: Issuer) -> str:
     return f"省委第{group}巡视组向{issuer.short}反馈巡视情况"
 
 
-def write_feedback(listing: Listing, rng: random.Random, others: tuple[Issuer, ...] = ()
-                   ) -> NoticeSpec:
-    """The announcement ``listing`` stands for: its unit first, then ``others`` of the round
-    (one paragraph each), the problems, the demands, how to reach the office."""
-    issuer, published = listing.issuer, listing.published_at.date()
-    feedback_on = published - timedelta(days=rng.randrange(0, 4))
-    paragraphs = []
-    for n, unit in enumerate((issuer, *others)):
-        group = CN[(rng.randrange(12) + n) % 12]
-        end = feedback_on - timedelta(days=rng.randrange(40, 90))
-        start = end - timedelta(days=rng.randrange(50, 70))
-        paragraphs.append(
-            f"根据省委统一部署,{cn_date(start)}至{cn_date(end, year=end.year != start.year)},"
-            f"省委第{group}巡视组对{unit.short}进行了常规巡视。{cn_date(feedback_on)},"
-            f"省委第{group}巡视组向{unit.short}领导班子反馈巡视情况。"
-            "省委巡视工作领导小组办公室有关负责同志传达了省委书记听取巡视情况汇报时的讲话精神,"
-            f"对抓好巡视整改提出要求。{unit.short}主要负责同志主持会议并作表态发言。"
-        )
+def write_feedback(listing: Listing, rng: random.Random, batch: Batch) -> NoticeSpec:
+    """The announcement ``listing`` stands for: the feedback ``batch`` of ``replica.rounds``
+    (its day, each group and its units in one lead sentence), the problems, the demands,
+    how to reach the office."""
+    issuer = listing.issuer
+    paragraphs = [batch_sentence(batch) + "省委巡视工作领导小组办公室有关负责同志传达了省委书记"
+                  "听取巡视情况汇报时的讲话精神,对抓好巡视整改提出要求。"]
     found = "".join(f"{CN[k]}是{p};" for k, p in enumerate(rng.sample(PROBLEMS, 3)))
     paragraphs.append(f"巡视组指出,巡视发现的主要问题:{found.rstrip(';')}。")
-    paragraphs.extend(d.format(short=issuer.short) for d in DEMANDS)
+    paragraphs.extend(d.format(short="被巡视党组织") for d in DEMANDS)
     return NoticeSpec(
         notice_id=listing.notice_id,
         issuer=OFFICE,
@@ -77,4 +67,3 @@ def write_feedback(listing: Listing, rng: random.Random, others: tuple[Issuer, .
         contacts=pick_contacts(rng, issuer),
         kind=FEEDBACK,
     )
-

@@ -18,6 +18,7 @@ from replica.corpus import SEED_APPEAL, SEED_ID, SEED_PUBLISHED_AT, adapt, corpu
 from replica.issuers import ISSUERS, JINWAN, Issuer
 from replica.model import INSPECTION, RECTIFICATION, AttachmentSpec, NoticeSpec, cn_date
 from replica.phrases import pick_contacts, pick_period
+from replica.rounds import Round, plan
 
 DEFAULT_TODAY = date(2026, 11, 26)
 SPAN_DAYS = 3 * 365  # the generated column reaches about three years back
@@ -98,13 +99,15 @@ def _listing(
     notice_id: str, at: datetime, issuer: Issuer, attachment: bool, seed: int, is_seed: bool
 ) -> Listing:
     """A rectification notice, or now and then (``OTHER_KIND_SHARE``) an inspection
-    announcement; decided on a stream of its own, so the catalogue's draws stay put."""
+    announcement (of the first round still taking letters a week later, whichever its
+    unit); decided on a stream of its own, so the catalogue's draws stay put."""
     rng = notice_rng(seed, f"kind:{notice_id}")
     if is_seed or rng.random() >= OTHER_KIND_SHARE:
         return Listing(notice_id, at, issuer, issuer.title, attachment)
-    group = rng.choice(CN[:12])
-    title = f"省委第{group}巡视组进驻{issuer.short}开展常规巡视的公告"
-    return Listing(notice_id, at, issuer, title, False, INSPECTION)
+    rng.choice(CN[:12])  # the group was drawn here before rounds were planned
+    round_ = plan(seed).open_on(at.date())  # a round still taking letters: its unit
+    title = f"{round_.group_name}进驻{round_.unit.short}开展常规巡视的公告"
+    return Listing(notice_id, at, round_.unit, title, False, INSPECTION)
 
 
 def write_notice(listing: Listing, seed: int) -> NoticeSpec:
@@ -113,9 +116,10 @@ def write_notice(listing: Listing, seed: int) -> NoticeSpec:
         return seed_notice()
     rng = notice_rng(seed, f"notice:{listing.notice_id}")
     if listing.kind == INSPECTION:
-        return write_announcement(listing, rng)
+        round_ = plan(seed).round_near(listing.issuer, listing.published_at.date())
+        return write_announcement(listing, rng, round_)
     issuer, published = listing.issuer, listing.published_at.date()
-    paragraphs, headings = _body(rng, issuer, published)
+    paragraphs, headings = _body(rng, plan(seed).round_before(issuer, published))
     attachments = ()
     if listing.has_attachment:
         label = rng.choice(ATTACHMENT_LABELS)
@@ -152,23 +156,26 @@ def attachment_notice_id(filename: str) -> str | None:
     return None
 
 
-def _opening(rng: random.Random, issuer: Issuer, published: date) -> str:
-    feedback = published - timedelta(days=rng.randrange(60, 330))
-    end = feedback - timedelta(days=rng.randrange(30, 100))
-    start = end - timedelta(days=rng.randrange(45, 95))
-    kind = rng.choice(("常规巡视", "常规巡视", "常规巡视", "专项巡视"))
+def _opening(rng: random.Random, round_: Round) -> str:
+    """The first paragraph: the round the notice reports on (``replica.rounds``), restated."""
+    for low, high in ((60, 330), (30, 100), (45, 95)):
+        rng.randrange(low, high)  # draws that dated the round before rounds were planned:
+    kind = rng.choice(("常规巡视", "常规巡视", "常规巡视", "专项巡视"))  # kept, so every
+    rng.choice(CN)  # notice's body reads on as it did
+    start, end, issuer = round_.stationed_from, round_.stationed_to, round_.unit
     return (
         f"根据省委统一部署,{cn_date(start)}至{cn_date(end, year=end.year != start.year)},"
-        f"省委第{rng.choice(CN)}巡视组对{issuer.short}开展了{kind}。"
-        f"{cn_date(feedback)},省委巡视组向{issuer.short}反馈了巡视意见。"
+        f"{round_.group_name}对{issuer.short}开展了{kind}。"
+        f"{cn_date(round_.feedback_on)},省委巡视组向{issuer.short}反馈了巡视意见。"
         "按照巡视工作有关要求,现将巡视整改进展情况予以公布。"
     )
 
 
-def _body(rng: random.Random, issuer: Issuer, published: date) -> tuple[list[str], list[int]]:
+def _body(rng: random.Random, round_: Round) -> tuple[list[str], list[int]]:
     """The seed's three sections, recombined: duty, tasks, outlook."""
     c = corpus()
-    out: list[str] = [_opening(rng, issuer, published)]
+    issuer = round_.unit
+    out: list[str] = [_opening(rng, round_)]
     headings: list[int] = []
 
     def heading(text: str) -> None:

@@ -3,7 +3,9 @@
 Detection is state-based: each rule selects the notices whose state calls for
 an event that is not there yet, identified by its ``event_key``
 (``new:ID``, ``edited:ID:VERSION``, ``removed:ID:N``, ``restored:ID:N``,
-``expiring:ID:END``, ``expired:ID:END``). Rerunning for the same batch and
+``expiring:ID:END``, ``expired:ID:END``, and for the inspection cycle
+``stationed:ID``, ``letters_expiring:ID:DEADLINE``,
+``progress_overdue:UNIT:FEEDBACK_DAY``: docs/inspection.md). Rerunning for the same batch and
 ``as_of`` therefore adds nothing, and a run that was skipped is caught up by
 the next. Everything happens in one transaction, which also records the run
 in ``diff_runs`` (its ``as_of``: the date readers count days left from).
@@ -40,11 +42,13 @@ from core.sqlfiles import SqlFile, transaction
 from core.testhook import pause_point
 from core.textdiff import compute_diff, diff_to_json, parse_diff
 from core.vocabulary import MOVED_PERIOD_WORDS, Kind
+from warehouse.inspection import DEFAULT_RULES, CycleRules, cycle_tables
 from warehouse.summaries import VersionFacts, edit_summary, moved_period_summary, passages
 
 # The order the rules run in: a removal is settled before a return, and both
 # before the date rules, which only look at active notices.
-ORDER = (Kind.REMOVED, Kind.RESTORED, Kind.NEW, Kind.EDITED, Kind.EXPIRING, Kind.EXPIRED)
+ORDER = (Kind.REMOVED, Kind.RESTORED, Kind.NEW, Kind.EDITED, Kind.EXPIRING, Kind.EXPIRED,
+         Kind.STATIONED, Kind.LETTERS_EXPIRING, Kind.PROGRESS_OVERDUE)
 EDIT_CHUNK = 200  # versions diffed per round trip: bounds the texts held in memory
 SQL = SqlFile(Path(__file__).parent / "sql" / "stages" / "diff.sql")
 # State the diff stage owns: a confirmed removal, and a return, flip the status.
@@ -90,25 +94,35 @@ class DiffResult:
 
 
 def detect_changes(
-    con: duckdb.DuckDBPyConnection, *, as_of: date, warn_days: int, now: datetime | None = None
+    con: duckdb.DuckDBPyConnection, *, as_of: date, warn_days: int, now: datetime | None = None,
+    cycle: CycleRules = DEFAULT_RULES,
 ) -> DiffResult:
     """Add the events the warehouse's state calls for and that are not recorded yet.
 
     ``as_of`` is the cycle's date (publicity rules); ``now`` stamps
-    ``detected_at`` (default: the current UTC time).
+    ``detected_at`` (default: the current UTC time). ``cycle``: the inspection cycle's
+    rules, with the copy across sources read (if it exists) for the rounds whose
+    documents other sources hold (``progress_overdue``).
     """
     t0 = time.monotonic()
     params = {
         "as_of": as_of,
         "warn_days": warn_days,
         "now": (now or datetime.now(UTC)).isoformat(),
+        "expected_months": cycle.expected_months,
     }
+    # With other sources but no copy of theirs to read, a round's progress notice may be
+    # there unseen: no round is called overdue this cycle (a later one records it).
+    judged = cycle_tables(con, as_of=as_of, expected_months=cycle.expected_months,
+                          aliases=cycle.aliases, across=cycle.across)
     with transaction(con):
         params["baseline"] = con.execute("SELECT count(*) = 0 FROM change_events").fetchone()[0]
         params["batch_id"] = con.execute("SELECT max(batch_id) FROM batches").fetchone()[0]
         counts = {}
         for kind in ORDER:
-            if kind == Kind.EDITED:
+            if kind == Kind.PROGRESS_OVERDUE and not judged:
+                counts[kind.value] = 0
+            elif kind == Kind.EDITED:
                 counts.update(_insert_edits(con, params))
             else:
                 SQL.execute(con, f"candidate_{kind}", **params)

@@ -23,11 +23,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from core.batch import Batch, batch_started_at, is_batch_id
 from core.errors import BatchError
@@ -57,8 +59,12 @@ NOTICE_COLUMNS = {
     "publicity_start": "DATE", "publicity_end": "DATE", "publicity_end_derived": "BOOLEAN",
     "publicity_days": "INTEGER", "publicity_raw": "VARCHAR", "contacts": "JSON",
     "inspection": "JSON", "attachments": "JSON", "etag": "VARCHAR", "last_modified": "VARCHAR",
-    "document_kind": "VARCHAR", "readings": "JSON",
+    "document_kind": "VARCHAR", "readings": "JSON", "cycle": "JSON",
 }  # fmt: skip
+
+
+CYCLE_SCHEMA = pa.schema([("notice_id", pa.string()), ("version_no", pa.int32()),
+                          ("cycle", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,30 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, *,
                     summary=json.dumps(summary, ensure_ascii=False), **counts)
         pause_point("load:commit")
     return LoadResult(batch_id, loaded=True, seconds=time.monotonic() - t0, **counts)
+
+
+def fill_cycle_facts(con: duckdb.DuckDBPyConnection, read_facts: Callable[[dict], list],
+                     *, chunk: int = 500) -> int:
+    """Give the versions of the cycle's kinds read before migration 023 (``cycle`` NULL) the
+    facts ``read_facts`` finds in their stored text (``crawler.parsing.cycle.stored_facts``,
+    passed in by the application: a stage never imports another), ``chunk`` at a time, each
+    chunk one transaction; return how many. A text re-read unchanged makes no new version,
+    so without this an old stationing or progress notice would never have its facts."""
+    filled = 0
+    while rows := SQL.execute(con, "versions_without_cycle", limit=chunk).fetchall():
+        names = ("notice_id", "version_no", "document_kind", "title", "body", "inspection",
+                 "issuer", "published_on")
+        facts = [{"notice_id": r[0], "version_no": r[1],
+                  "cycle": json.dumps(read_facts(dict(zip(names, r, strict=True))),
+                                      ensure_ascii=False)} for r in rows]
+        con.register("cycle_rows", pa.Table.from_pylist(facts, schema=CYCLE_SCHEMA))
+        try:
+            with transaction(con):
+                SQL.execute(con, "set_cycle")
+        finally:
+            con.unregister("cycle_rows")
+        filled += len(rows)
+    return filled
 
 
 def _newest_batch(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -10,9 +10,10 @@ reading it (the old file lives on until they close it), and nothing an
 analyst does can hold up the next cycle.
 
 The copy also gets what only analysts need: the full-text index and
-``search_notices`` (``warehouse/search.py``), built on the temporary file after
-the warehouse's lock is released and before the rename, so the pipeline's
-warehouse never holds them and analysts never see a copy without them.
+``search_notices`` (``warehouse/search.py``), and the inspection cycle's
+relations of this source (``warehouse/inspection.py``, as of the latest cycle),
+built on the temporary file after the warehouse's lock is released and before
+the rename, so the pipeline's warehouse never holds them and analysts never see a copy without them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from pathlib import Path
 from core.errors import StageFailed
 from core.sqlfiles import SqlFile
 from core.testhook import pause_point
+from core.vocabulary import today_in_shanghai
 from warehouse.db import connect
+from warehouse.inspection import DEFAULT_RULES, CycleRules, build_inspection
 from warehouse.search import build_search_index
 
 log = logging.getLogger(__name__)
@@ -40,12 +43,14 @@ def analyst_copy_path(db_path: Path) -> Path:
 
 
 def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0,
-                         deadline: float | None = None) -> Path:
+                         deadline: float | None = None,
+                         cycle: CycleRules = DEFAULT_RULES) -> Path:
     """Replace the analysts' copy of ``db_path`` with its current state; return the copy's path.
 
     ``deadline`` (a ``time.monotonic()`` instant) bounds the search index's
     tokenising: notices not reached by then are indexed by the next publish
-    (``search_index.unindexed`` says how many). The temporary copy never
+    (``search_index.unindexed`` says how many). ``cycle``: the rules the inspection
+    cycle's relations are built by. The temporary copy never
     outlives this call, whatever fails; one left by a publisher that died (a
     crash, ``kill -9``) is removed here.
     """
@@ -68,7 +73,7 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0,
             raise
     # The warehouse's lock is released: the index is built on the copy alone.
     try:
-        _add_search(tmp, previous=target, deadline=deadline)
+        _add_search(tmp, previous=target, deadline=deadline, cycle=cycle)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         # A log left by someone who wrote to the old copy must not be replayed into the new one.
@@ -88,13 +93,25 @@ def left_over(copy: Path, incident_kind: str) -> tuple[int, bool]:
         return QUERIES.execute(con, "left_over", kind=incident_kind).fetchone()
 
 
-def _add_search(copy: Path, *, previous: Path, deadline: float | None) -> None:
-    """Bring the full-text index into ``copy`` and fold it into the file (no log left);
-    ``previous``, the copy it replaces, lends its index for the notices that did not change."""
+def _add_search(copy: Path, *, previous: Path, deadline: float | None,
+                cycle: CycleRules) -> None:
+    """Bring the full-text index and the inspection cycle's relations into ``copy`` and fold
+    them into the file (no log left); ``previous``, the copy it replaces, lends its index
+    for the notices that did not change."""
     with connect(copy, lock_wait=0) as con:
         index = build_search_index(con, previous=previous, deadline=deadline)
+        judge_cycle(con, cycle)
         con.execute("CHECKPOINT")
     log.info("%s", index)
+
+
+def judge_cycle(con, cycle: CycleRules = DEFAULT_RULES) -> None:
+    """The inspection cycle's relations (``build_inspection``) in the copy open on ``con``,
+    as of its latest cycle's date (today in Shanghai before the first): a source's copy,
+    or the copy across sources (``warehouse.across``, its rule's ``across`` None)."""
+    as_of = QUERIES.execute(con, "cycle_as_of").fetchone()[0] or today_in_shanghai()
+    build_inspection(con, as_of=as_of, expected_months=cycle.expected_months,
+                     aliases=cycle.aliases, across=cycle.across)
 
 
 _TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp(?:\.wal)?$")

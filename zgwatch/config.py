@@ -58,6 +58,7 @@ ENV = {
     "source_id": "ZGWATCH_SOURCE_ID",
     "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
     "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
+    "progress_expected_months": "ZGWATCH_PROGRESS_EXPECTED_MONTHS",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -145,6 +146,9 @@ class Settings(BaseModel):
     # the publish step's time budget (seconds); what is left is finished next cycle
     publish_budget: float = Field(default=v.PUBLISH_BUDGET, gt=0, le=86400,
                                   allow_inf_nan=False)
+    # the inspection cycle (docs/inspection.md): months after feedback by which a progress
+    # notice is expected (the user's rule: no public deadline exists)
+    progress_expected_months: int = Field(default=v.PROGRESS_EXPECTED_MONTHS, ge=1, le=120)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1, le=10_000)
     # alerts: more messages than this to one destination in one run are sent as one digest
@@ -287,6 +291,31 @@ class Settings(BaseModel):
                            several_sources=len(self.source_list) > 1, resend_hint=RESEND_COMMAND,
                            site_url=self.source_site_url, runbook=runbook.location(),
                            flood_threshold=self.flood_threshold)
+
+    @property
+    def aliases_file(self) -> Path:
+        """The analysts' hand-added unit aliases (docs/inspection.md): ``unit_aliases.csv``
+        in the data folder every source shares (the registry's root)."""
+        return (self.data_root or self.data_dir) / "unit_aliases.csv"
+
+    @property
+    def across_copy(self) -> Path | None:
+        """With a registry, the analysts' copy across all sources (docs/sources.md), where
+        a source's diff finds the rounds other sources tell; None without one."""
+        if not self.sources:
+            return None
+        from warehouse.across import across_path
+
+        return across_path(self.data_root or self.data_dir)
+
+    def cycle_rules(self):
+        """The inspection cycle's rules (``warehouse.inspection.CycleRules``), the aliases
+        file read (``ConfigError`` when it is malformed)."""
+        from warehouse.inspection import CycleRules, read_aliases
+
+        return CycleRules(expected_months=self.progress_expected_months,
+                          aliases=tuple(read_aliases(self.aliases_file)),
+                          across=self.across_copy)
 
     # -- sources (core/sources.py, docs/sources.md) --------------------------------------
 

@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,12 +169,15 @@ def require_readable(result: CrawlResult, source: str) -> None:
 
 def load(settings: Settings) -> list:
     """Load every complete batch not loaded yet, oldest first."""
+    from crawler.parsing.cycle import stored_facts
     from warehouse.db import connect
-    from warehouse.load import load_pending
+    from warehouse.load import fill_cycle_facts, load_pending
 
     with one_line("load", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
         results = load_pending(con, settings.batches_dir,
                                absence_interval=timedelta(seconds=settings.absence_interval))
+        if filled := fill_cycle_facts(con, stored_facts):
+            log.info("load: the inspection cycle's facts of %d versions read before them", filled)
     for r in results:
         log.info("load %s", r)
     return results
@@ -186,7 +189,8 @@ def diff(settings: Settings):
     from warehouse.diff import detect_changes
 
     with one_line("diff", settings), connect(settings.db, lock_wait=settings.lock_wait) as con:
-        result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days)
+        result = detect_changes(con, as_of=settings.as_of, warn_days=settings.warn_days,
+                                cycle=settings.cycle_rules())
     log.info("%s", result)
     return result
 
@@ -261,7 +265,7 @@ def publish(settings: Settings) -> Published:
     deadline = started + settings.publish_budget
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
-                                    deadline=deadline)
+                                    deadline=deadline, cycle=settings.cycle_rules())
         unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
         across = merge_across(settings, path)
     log.info("analyst copy published: %s", path)
@@ -290,10 +294,13 @@ def merge_across(settings: Settings, copy: Path) -> Path | None:
     if settings.data_root is None:
         return None
     from warehouse.across import across_path, merge_source
+    from warehouse.publish import judge_cycle
 
     source = settings.current_source
+    rules = replace(settings.cycle_rules(), across=None)  # every source's documents are in it
     return merge_source(across_path(settings.data_root), copy, source_id=source.id,
-                        source_name=source.name, lock_wait=settings.lock_wait)
+                        source_name=source.name, lock_wait=settings.lock_wait,
+                        before_rename=lambda con: judge_cycle(con, rules))
 
 
 def analyst_copy(settings: Settings) -> Path:
@@ -374,9 +381,13 @@ def _build_sources_site(settings: Settings, site_dir: Path | None, *, db: Path |
                 con = stack.enter_context(connect(path, read_only=True,
                                                   lock_wait=settings.lock_wait))
                 parts.append(SourceSite(source, con, own.raw_dir))
+        across = settings.across_copy
+        across_con = stack.enter_context(connect(across, read_only=True,
+                                                 lock_wait=settings.lock_wait)) \
+            if across is not None and across.exists() else None  # fmt: skip
         report = build_sources_site(parts, site_dir or settings.site_folder,
                                     site_url=settings.site_url, full=full,
-                                    as_of=settings.as_of, deadline=deadline)
+                                    as_of=settings.as_of, deadline=deadline, across=across_con)
     log.info("%s", report)
     return report
 
@@ -437,7 +448,7 @@ def _refresh_copy(settings: Settings) -> None:
     try:
         with one_line("publish", settings):
             publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
-                                 deadline=time.monotonic())
+                                 deadline=time.monotonic(), cycle=settings.cycle_rules())
     except Exception as exc:
         log.warning("the analysts' copy was not refreshed: %s", exc)
 

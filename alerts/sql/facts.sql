@@ -8,7 +8,8 @@
 SELECT e.change_id, e.notice_id, e.kind, e.batch_id, epoch(e.detected_at), e.as_of,
        e.baseline, e.summary, s.url, coalesce(v.title, s.list_title), v.issuer,
        e.publicity_start, e.publicity_end, e.diff,
-       v.version_no, v.contacts, e.from_version, o.publicity_end AS previous_end
+       v.version_no, v.contacts, e.from_version, o.publicity_end AS previous_end,
+       v.document_kind
 FROM change_events AS e
 LEFT JOIN notice_state AS s ON s.notice_id = e.notice_id
 LEFT JOIN notice_versions AS v

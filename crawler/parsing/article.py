@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from crawler.parsing.contacts import parse_contacts
+from crawler.parsing.cycle import cycle_facts
 from crawler.parsing.dates import make_date, parse_date_line
 from crawler.parsing.document import (
     BLOCK_TAGS,
@@ -135,6 +136,7 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout,
     publicity = notice_period(closing, opening, published_on)
     contacts = parse_contacts(closing)
     kind = classify_document(layout.title, opening)
+    inspection = parse_inspection(opening)
     issuer_source = "role" if issuer else "derived" if title_org else "none"
 
     return NoticePage(
@@ -149,9 +151,11 @@ def read_article(root: etree._Element, url: str, layout: ArticleLayout,
         signed_on=signed_on,
         publicity=publicity,
         contacts=contacts,
-        inspection=parse_inspection(opening),
+        inspection=inspection,
         attachments=_attachments(root, url, layout),
         document_kind=str(kind.kind),
+        cycle=cycle_facts(kind.kind, layout.title, "\n".join(before_signature), inspection,
+                          issuer or title_org, published_on),
         readings=build_readings(publicity, contacts, (issuer or title_org, issuer_source), kind),
     )
 

@@ -5,7 +5,8 @@ more units), sometimes with one date for all of them (近日, 10月26日至27日
 a lead sentence), sometimes in traditional script (巡視組…反饋). Rules:
 
 - each "GROUP (分别)向 UNITS 反馈(了)…巡视/巡察…" is one feedback per unit;
-  UNITS is a list (、, and 和 及 与 after a unit's end) read by
+  UNITS is a list (、, and 和 及 与 after a unit's end; the audience after it,
+  领导班子 or 主要负责同志, is no part of it) read by
   ``core.units.unit_list``, the last city named carried onto the items that
   drop it;
 - the group is the last one (numbered, else unnumbered) named before it in
@@ -31,7 +32,7 @@ from crawler.parsing.inspection import GROUP, PLAIN_GROUP, SENTENCE
 from crawler.parsing.text import to_ascii
 
 _FEEDBACK = re.compile(
-    r"(?:分别)?向(?P<units>[^。;,]{2,200}?)(?:分别)?(?:反馈|通报)(?:了)?"
+    r"(?:分别)?向(?P<units>[^。;,]{2,200}?)(?:领导班子|主要负责同志)?(?:分别)?(?:反馈|通报)(?:了)?"
     r"(?:[^。;,]{0,8}?)(?:巡视|巡察)"
 )
 # 和/及/与 join two units only after a unit's end (和平县 is a county's name).

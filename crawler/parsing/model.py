@@ -72,6 +72,8 @@ class NoticePage:
     inspection: Inspection = field(default_factory=Inspection)
     attachments: tuple[Attachment, ...] = ()
     document_kind: str = "other"  # core.vocabulary.DocumentKind
+    # What it says for the inspection cycle, one per unit it names (crawler.parsing.cycle)
+    cycle: tuple = ()
     # How each field was read (crawler.parsing.readings): {field: {source, raw, confidence}}
     readings: dict = field(default_factory=dict, hash=False)
     encoding: str | None = None  # how the page's bytes were read (classify)

@@ -144,3 +144,25 @@ WHERE list_contains($alerted, c.kind)
 QUALIFY row_number() OVER (PARTITION BY CASE WHEN $per_issuer THEN c.issuer END
                            ORDER BY c.detected_at DESC, c.change_id DESC) <= $limit
 ORDER BY c.detected_at DESC, c.change_id DESC;
+
+-- name: has_cycle
+-- Whether the copy holds the inspection cycle's relations (warehouse/inspection.py).
+SELECT count(*) = 4 FROM duckdb_tables()
+WHERE table_name IN ('units', 'inspection_rounds', 'rectification_due', 'round_documents');
+
+-- name: cycle_rounds
+-- Every round with its unit and its deadlines, for the unit pages and their index.
+SELECT u.unit_id, u.region, u.aliases, r.round_id, r.group_name, r.stationed_from,
+       r.stationed_to, r.letters_until, r.feedback_on, r.first_progress_on,
+       r.progress_notices, r.status, d.report_due, d.progress_expected_by, d.days_overdue
+FROM inspection_rounds AS r
+JOIN units AS u USING (unit_id)
+LEFT JOIN rectification_due AS d USING (round_id)
+ORDER BY u.unit_id, r.round_id;
+
+-- name: cycle_documents
+-- Each round's documents, in the order they came; `own`: this site's source's (it has
+-- their pages), else another source's (read from the copy across sources).
+SELECT DISTINCT round_id, document_kind, notice_id, url, title, published_on, own, source_id
+FROM round_documents
+ORDER BY round_id, published_on NULLS LAST, url;

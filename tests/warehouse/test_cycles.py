@@ -27,7 +27,8 @@ def test_a_cycle_summary_counts_its_events_requests_and_failures(con, column, cy
                                      [second]).fetchone()[0]
     assert s.list_complete is False
     assert s.counts_line() == ("new 1, edited 1, removed 0, restored 0, expiring 0, expired 0, "
-                              "period_extended 0, period_shortened 0")
+                              "period_extended 0, period_shortened 0, stationed 0, "
+                              "letters_expiring 0, progress_overdue 0")
     assert s.failed_line() == "blocked 1, server_error 1, truncated 1"
     extra = s.as_json()
     assert list(extra["events"]) == list(EVENT_KINDS)  # every kind, zeros included

@@ -5,3 +5,8 @@
 -- incident of $kind was open when the copy was taken.
 SELECT (SELECT unindexed FROM search_index),
        EXISTS (SELECT 1 FROM incidents WHERE kind = $kind AND ended_at IS NULL);
+
+-- name: cycle_as_of
+-- The latest cycle's date (the day the inspection cycle's deadlines are counted to); NULL
+-- before the first diff.
+SELECT max(as_of) FROM latest_cycle;

@@ -46,10 +46,13 @@ UPDATE notice_state AS s SET status = 'active'
 WHERE s.status = 'removed' AND s.absent_streak = 0;
 
 -- name: candidate_new
+-- A stationing announcement's window is its letters deadline, said as such.
 CREATE OR REPLACE TEMP TABLE candidate_events AS
 SELECT 'new:' || v.notice_id AS event_key, v.notice_id, 'new' AS kind,
        '新通报' || coalesce(
-           ',公开期限至 ' || strftime(v.publicity_end, '%Y年%-m月%-d日'), '') AS summary,
+           CASE WHEN v.document_kind = 'inspection_announcement' THEN ',受理信访截止 '
+                ELSE ',公开期限至 ' END
+           || strftime(v.publicity_end, '%Y年%-m月%-d日'), '') AS summary,
        1 AS to_version, v.publicity_start, v.publicity_end
 FROM notice_versions AS v
 WHERE v.version_no = 1;
@@ -73,7 +76,8 @@ JOIN notice_versions AS o
 ORDER BY n.notice_id, n.version_no;
 
 -- name: candidate_expiring
--- as_of <= end <= as_of + warn_days: once per notice and end date.
+-- as_of <= end <= as_of + warn_days: once per notice and end date. Not a stationing
+-- announcement's letters deadline: that is letters_expiring.
 CREATE OR REPLACE TEMP TABLE candidate_events AS
 SELECT 'expiring:' || s.notice_id || ':' || v.publicity_end AS event_key,
        s.notice_id, 'expiring' AS kind,
@@ -85,6 +89,7 @@ SELECT 'expiring:' || s.notice_id || ':' || v.publicity_end AS event_key,
 FROM notice_state AS s
 JOIN notice_versions AS v ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
 WHERE s.status = 'active'
+  AND coalesce(v.document_kind, 'other') <> 'inspection_announcement'
   AND v.publicity_end BETWEEN $as_of AND $as_of + $warn_days;
 
 -- name: candidate_expired
@@ -95,7 +100,60 @@ SELECT 'expired:' || s.notice_id || ':' || v.publicity_end AS event_key,
        s.latest_version AS to_version, v.publicity_start, v.publicity_end
 FROM notice_state AS s
 JOIN notice_versions AS v ON v.notice_id = s.notice_id AND v.version_no = s.latest_version
-WHERE s.status = 'active' AND v.publicity_end < $as_of;
+WHERE s.status = 'active' AND v.publicity_end < $as_of
+  AND coalesce(v.document_kind, 'other') <> 'inspection_announcement';
+
+-- name: candidate_stationed
+-- A stationing announcement (the first unit it names): who, where, the visit and until
+-- when letters are taken, once per notice; its contacts travel with the notice's version.
+CREATE OR REPLACE TEMP TABLE candidate_events AS
+SELECT 'stationed:' || d.notice_id AS event_key, d.notice_id, 'stationed' AS kind,
+       coalesce(d.group_name, '巡视组') || '进驻' || d.unit_key
+       || coalesce(',巡视 ' || strftime(d.stationed_from, '%Y年%-m月%-d日')
+                   || coalesce(' 至 ' || strftime(d.stationed_to, '%Y年%-m月%-d日'), ''), '')
+       || coalesce(',受理信访截止 ' || strftime(d.letters_until, '%Y年%-m月%-d日'),
+                   ',受理信访截止日期未能识别,请看原文') AS summary,
+       d.version_no AS to_version, v.publicity_start,
+       coalesce(d.letters_until, v.publicity_end) AS publicity_end
+FROM inspection_documents AS d
+JOIN notice_versions AS v ON v.notice_id = d.notice_id AND v.version_no = d.version_no
+WHERE d.document_kind = 'inspection_announcement' AND d.status = 'active' AND d.seq = 1;
+
+-- name: candidate_letters_expiring
+-- A stationing announcement's letters deadline within warn_days, as a publicity period's
+-- end is warned: once per notice and deadline.
+CREATE OR REPLACE TEMP TABLE candidate_events AS
+SELECT 'letters_expiring:' || d.notice_id || ':' || d.letters_until AS event_key,
+       d.notice_id, 'letters_expiring' AS kind,
+       CASE WHEN d.letters_until = $as_of
+            THEN '受理信访今天(' || strftime(d.letters_until, '%-m月%-d日') || ')截止'
+            ELSE '受理信访 ' || strftime(d.letters_until, '%-m月%-d日') || ' 截止,还有 '
+                 || days_left(d.letters_until, $as_of::DATE) || ' 天' END AS summary,
+       d.version_no AS to_version, v.publicity_start, d.letters_until AS publicity_end
+FROM inspection_documents AS d
+JOIN notice_versions AS v ON v.notice_id = d.notice_id AND v.version_no = d.version_no
+WHERE d.document_kind = 'inspection_announcement' AND d.status = 'active' AND d.seq = 1
+  AND d.letters_until BETWEEN $as_of AND $as_of + $warn_days;
+
+-- name: candidate_progress_overdue
+-- A round past progress_expected_months after its feedback without a progress notice
+-- (cycle_due, warehouse/inspection.py, over this warehouse's documents and the copy
+-- across sources'), recorded once per round (its unit and feedback day) on this source's
+-- feedback announcement of it (the first); a round whose feedback another source
+-- announced is that source's to record.
+CREATE OR REPLACE TEMP TABLE candidate_events AS
+SELECT 'progress_overdue:' || d.unit_id || ':' || d.feedback_on AS event_key,
+       f.notice_id, 'progress_overdue' AS kind,
+       d.unit_id || ' ' || strftime(d.feedback_on, '%Y年%-m月%-d日') || '反馈,至 '
+       || strftime(d.progress_expected_by, '%Y年%-m月%-d日') || ' 未见整改进展公开,已逾期 '
+       || d.days_overdue || ' 天(按反馈后 ' || $expected_months || ' 个月计,系设定规则,非规定期限)'
+           AS summary,
+       f.version_no AS to_version, NULL::DATE AS publicity_start, NULL::DATE AS publicity_end
+FROM cycle_due AS d
+JOIN cycle_linked AS f
+  ON f.round_id = d.round_id AND f.own AND f.document_kind = 'feedback_announcement'
+WHERE d.days_overdue > 0
+QUALIFY row_number() OVER (PARTITION BY d.round_id ORDER BY f.published_on, f.notice_id) = 1;
 
 -- name: insert_candidates
 INSERT INTO change_events BY NAME

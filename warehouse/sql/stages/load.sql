@@ -164,3 +164,18 @@ WHERE b.notice_id = s.notice_id;
 INSERT INTO batches VALUES
     ($batch_id, $at, $source, $list_complete, $fetches, $listings, $notices, $new_notices,
      $new_versions, $summary, now());
+
+-- name: versions_without_cycle
+-- Versions of the inspection cycle's kinds read before migration 023 (load.fill_cycle_facts).
+SELECT notice_id, version_no, document_kind, title, body, inspection::VARCHAR, issuer,
+       published_on
+FROM notice_versions
+WHERE cycle IS NULL
+  AND document_kind IN ('inspection_announcement', 'feedback_announcement', 'rectification')
+ORDER BY notice_id, version_no
+LIMIT $limit;
+
+-- name: set_cycle
+UPDATE notice_versions AS v SET cycle = r.cycle::JSON
+FROM cycle_rows AS r
+WHERE v.notice_id = r.notice_id AND v.version_no = r.version_no;

@@ -119,6 +119,22 @@ gaps AS (
                 ELSE 'no date before 反馈 in its sentence' END
     FROM timeline
     WHERE feedback_on IS NULL
+    UNION ALL
+    -- a stationing's or feedback's date that names no day (a month, 近日, unreadable):
+    -- never guessed (crawler/parsing/cycle.py; a progress notice's are the opening's above)
+    SELECT v.notice_id, v.version_no, g.gap ->> 'field', g.gap ->> 'reason',
+           coalesce(f.fact ->> 'unit', '') || ': the ' || (g.gap ->> 'field')
+           || ' names no day (' || (g.gap ->> 'reason') || ')'
+    FROM versions AS v,
+         unnest(CAST(v.cycle AS JSON[])) AS f(fact),
+         unnest(CAST(f.fact -> 'gaps' AS JSON[])) AS g(gap)
+    WHERE v.document_kind IN ('inspection_announcement', 'feedback_announcement')
+    UNION ALL
+    SELECT notice_id, version_no, 'unit', 'missing',
+           'a stationing or feedback announcement that names no unit'
+    FROM versions
+    WHERE document_kind IN ('inspection_announcement', 'feedback_announcement')
+      AND cycle IS NOT NULL AND json_array_length(cycle) = 0
 )
 SELECT
     src.source_id,
