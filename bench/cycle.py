@@ -55,9 +55,9 @@ def cycle(settings) -> dict[str, tuple[float, float]]:
 
 def line(name: str, stages: dict[str, tuple[float, float]]) -> str:
     wall = sum(w for w, _ in stages.values())
-    parts = ", ".join(f"{s} {w:.2f}" for s, (w, _) in stages.items())
+    parts = ", ".join(f"{s} {w:.2f} ({c:.2f})" for s, (w, c) in stages.items())
     return (f"{name:>10}: {wall:6.2f} s wall ({sum(c for _, c in stages.values()):.2f} CPU-s): "
-            f"{parts}")
+            f"{parts} (each stage: wall s (CPU-s))")
 
 
 def main() -> None:
