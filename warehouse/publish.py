@@ -33,6 +33,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -50,6 +51,9 @@ QUERIES = SqlFile(Path(__file__).parent / "sql" / "queries" / "publish.sql")
 # migration, which changes the schema, so the spare is not used then): a spare
 # gets the rows they gained. tests/warehouse/test_publish_spare.py checks the
 # code's SQL keeps that promise.
+# The most notices a spare's search index may lack beyond the published copy's (they are
+# tokenised again: a fraction of a second); more, and the publish copies the warehouse.
+SPARE_LAG = 100
 APPEND_ONLY = frozenset({"batches", "fetches", "listing_entries", "notice_versions",
                          "change_events", "edit_hunks", "version_pair_hunks", "diff_runs"})
 
@@ -84,7 +88,7 @@ def publish_analyst_copy(db_path: Path, *, lock_wait: float = 120.0,
             raise StageFailed(f"cannot publish {target}: {wal} was not checkpointed "
                               "(a transaction is still open in this process)")  # fmt: skip
         try:
-            if not _spare_brought_up(con, record, tmp):
+            if not _spare_brought_up(con, record, tmp, deadline):
                 shutil.copyfile(db_path, tmp)
         except BaseException:
             _remove(tmp)
@@ -175,7 +179,8 @@ def _open_here(identity: list[int]) -> bool:
     return False
 
 
-def _spare_brought_up(con: duckdb.DuckDBPyConnection, record: Published, tmp: Path) -> bool:
+def _spare_brought_up(con: duckdb.DuckDBPyConnection, record: Published, tmp: Path,
+                      deadline: float | None) -> bool:
     """Bring the spare up to date from the warehouse open on ``con``, as ``tmp``; False
     (and no ``tmp``) when it cannot be used: the caller copies the warehouse."""
     if not record.spare_usable():
@@ -188,12 +193,37 @@ def _spare_brought_up(con: duckdb.DuckDBPyConnection, record: Published, tmp: Pa
         _remove(tmp)
         return False
     try:
-        done = _bring_up_to_date(con)
+        done = _index_not_behind(con, record.target, deadline) and _bring_up_to_date(con)
     finally:
         con.execute("DETACH zg_spare")
     if not done:
         _remove(tmp)
     return done
+
+
+def _index_not_behind(con: duckdb.DuckDBPyConnection, published: Path,
+                      deadline: float | None) -> bool:
+    """Whether the spare's search index lacks at most ``SPARE_LAG`` notices more than the
+    published copy's, and none once ``deadline`` is past: a publish from the spare must
+    not leave out of search a notice the published copy finds, whatever its budget."""
+    try:
+        con.execute(f"ATTACH '{quoted(published)}' AS zg_published (READ_ONLY)")
+    except duckdb.Error as e:
+        log.info("analyst copy: spare not used (%s)", str(e).splitlines()[0])
+        return False
+    try:
+        (lag,) = QUERIES.execute(con, "spare_lag").fetchone()
+    except duckdb.Error as e:  # an index missing from either: a build, from the copy
+        log.info("analyst copy: spare not used (%s)", str(e).splitlines()[0])
+        return False
+    finally:
+        con.execute("DETACH zg_published")
+    allowed = 0 if deadline is not None and time.monotonic() >= deadline else SPARE_LAG
+    if lag > allowed:
+        log.info("analyst copy: spare not used (its index lacks %d notices more than the "
+                 "published copy's)", lag)  # fmt: skip
+        return False
+    return True
 
 
 def _bring_up_to_date(con: duckdb.DuckDBPyConnection) -> bool:

@@ -250,3 +250,46 @@ def test_append_only_tables_are_written_only_by_inserts():
                 written.setdefault(m[1].lower(), []).append(path.name)
     assert {t: written[t] for t in APPEND_ONLY if t in written} == {}
     assert "notice_state" in written  # the scan sees the writes there are
+
+
+def found(copy: Path, query: str) -> list[str]:
+    with duckdb.connect(str(copy), read_only=True) as con:
+        return sorted(r[0] for r in con.execute("SELECT notice_id FROM search_notices(?)",
+                                                [query]).fetchall())  # fmt: skip
+
+
+def test_a_publish_past_its_deadline_does_not_lose_what_the_published_copy_finds(
+        db, column, caplog):
+    """The spare is two publishes old: the notices the last publish tokenised, it lacks.
+    Past the deadline (the copy refreshed for an incident) it would leave them out."""
+    for n in (1, 2, 3):
+        column.add(n, body=f"通报{n}：整改落实。")
+    run_cycle(db, column)
+    publish_analyst_copy(db)
+    for n in (1, 2):
+        column.edit(n, "整改落实", "红树林保护")
+    run_cycle(db, column)
+    assert found(publish_analyst_copy(db), "红树林") == ["1", "2"]
+    with caplog.at_level("INFO", logger="warehouse.publish"):
+        copy = publish_analyst_copy(db, deadline=0.0)  # long past: nothing tokenised
+    assert "index lacks 2 notices more than the published copy's" in caplog.text
+    assert found(copy, "红树林") == ["1", "2"]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("SELECT unindexed FROM search_index").fetchone() == (0,)
+
+
+def test_a_spare_too_far_behind_is_not_used(db, column, tmp_path, caplog, monkeypatch):
+    import warehouse.publish as wp
+
+    for n in (1, 2, 3):
+        column.add(n, body=f"通报{n}：整改落实。")
+    run_cycle(db, column)
+    publish_analyst_copy(db)
+    for n in (1, 2, 3):
+        column.edit(n, "整改落实", "红树林保护")
+    run_cycle(db, column)
+    publish_analyst_copy(db)  # tokenises the three; the first copy, the spare, lacks them
+    monkeypatch.setattr(wp, "SPARE_LAG", 2)
+    with caplog.at_level("INFO", logger="warehouse.publish"):
+        publish_and_compare(db, tmp_path)
+    assert "index lacks 3 notices more than the published copy's" in caplog.text

@@ -53,3 +53,16 @@ DELETE FROM zg_spare.main.{table};
 
 -- name: all_rows
 INSERT INTO zg_spare.main.{table} SELECT * FROM {table};
+
+-- name: spare_lag
+-- How many more of the warehouse's latest texts the spare's search index lacks
+-- than the published copy's (attached as zg_published): the notices the spare
+-- would tokenise again.
+WITH latest AS (
+    SELECT v.notice_id, v.text_sha256 FROM notice_versions AS v
+    JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no
+)
+SELECT (SELECT count(*) FROM latest
+        ANTI JOIN zg_spare.fts_main_search_text.notice_docs USING (notice_id, text_sha256))
+     - (SELECT count(*) FROM latest
+        ANTI JOIN zg_published.fts_main_search_text.notice_docs USING (notice_id, text_sha256));
