@@ -124,9 +124,9 @@ def scenario(template: Path, work: Path, name: str, destinations: list[Destinati
     shutil.copy(template, db)
     settings = Settings(db=db, destinations=tuple(destinations), as_of="2025-06-02")
     with connect(db, lock_wait=5) as con:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         report = run_alerts(con, settings.alert_config())
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, time.process_time() - c
     received = sum(len(s.wait_for(n or report.messages, timeout=60)) for s, n in sinks)
     assert report.sent == expect and received == report.messages, (report, received)
     return {
@@ -134,6 +134,7 @@ def scenario(template: Path, work: Path, name: str, destinations: list[Destinati
         "rows": report.sent,
         "messages": report.messages,
         "seconds": round(seconds, 2),
+        "cpu": round(cpu, 2),
         "per_second": round(report.messages / seconds, 1),
     }
 
@@ -169,7 +170,8 @@ def main() -> None:
     for r in results:
         print(
             f"{r['scenario']:>14}: {r['rows']} rows in {r['messages']} messages, "
-            f"{r['seconds']}s ({r['per_second']} messages/s)"
+            f"{r['seconds']}s, {r['cpu']} CPU-s with the sinks' threads "
+            f"({r['per_second']} messages/s)"
         )
 
 

@@ -47,6 +47,10 @@ log = logging.getLogger("warehouse")
 ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("canonical", pa.string()),
                           ("alias_key", pa.string()), ("unit_key", pa.string())])
 ALIAS_HEADER = ("alias", "canonical")
+# the tables build_inspection keeps in an analyst copy (statement "keep"): the warehouse
+# holds none of them
+RELATIONS = frozenset({"units", "inspection_rounds", "rectification_due", "round_documents",
+                       "unit_aliases"})
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ copy, before the rename (``warehouse/publish.py``), never on the pipeline's
 warehouse. It loads DuckDB's fts extension by file path from the locked
 ``duckdb-extension-fts`` wheel (``INSTALL`` would need the network), has
 ``PRAGMA create_fts_index`` make fts's schema and macros, and fills fts's
-tables itself, per notice: the previous analyst copy's index is kept for every
-notice whose text did not change, and only new or changed notices are
-tokenised into character bigrams, in SQL. It creates the table macro
+tables itself, per notice: the index the database already holds (a spare
+analyst copy brought up to date) or else the previous analyst copy's is kept
+for every notice whose text did not change, and only new or changed notices
+are tokenised into character bigrams, in SQL. It creates the table macro
 ``search_notices(query)``, which needs no extension to run. The SQL, and why
 bigrams, is in ``sql/search.sql``.
 """
@@ -57,6 +58,12 @@ class SearchIndex:
                 f"{self.seconds:.1f}s")
 
 
+def copy_only(name: str) -> bool:
+    """Whether an object of the main schema named ``name`` is one this module adds to the
+    analyst copy (its tables, views, macros and index): the warehouse holds none."""
+    return name.startswith("search_") or name == "notice_versions_by_notice"
+
+
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     """Load the fts extension into ``con`` from the wheel's file (never INSTALL: no network)."""
     load_extension(con, "fts", "full-text search")
@@ -78,27 +85,33 @@ def build_search_index(
 ) -> SearchIndex:
     """Bring the index and ``search_notices`` up to date in the database open on ``con``.
 
-    ``previous`` is the analyst copy this one replaces: when its index was
+    The index kept is the one the database already holds (an older analyst
+    copy brought up to date, ``warehouse/publish.py``), else that of
+    ``previous``, the analyst copy this one replaces, copied in: when it was
     made by the same code (``fingerprint``), its rows are kept for every notice
-    whose latest text is still the one it indexed, and only the other notices
-    are tokenised; anything wrong with it (missing, older, unreadable, a new
-    notice with more paragraphs than its numbering leaves room for) means a
-    build from nothing. Either way the index holds the same. ``deadline`` (a
-    ``time.monotonic()`` instant) stops the tokenising between two slices once
-    passed: the notices not reached are left out (``search_index.unindexed``)
-    and the next build, which finds them missing, tokenises them. One
-    transaction: a failure leaves the database as it was.
+    whose latest text is still the one it indexed, the other notices' rows are
+    deleted, and only the new or changed notices are tokenised; anything wrong
+    with it (missing, older, unreadable, a new notice with more paragraphs than
+    its numbering leaves room for) means a build from nothing. Either way the
+    index holds the same. ``deadline`` (a ``time.monotonic()`` instant) stops
+    the tokenising between two slices once passed: the notices not reached are
+    left out (``search_index.unindexed``) and the next build, which finds them
+    missing, tokenises them. One transaction: a failure leaves the database as
+    it was.
     """
     t0 = time.monotonic()
     load_fts(con)
     fingerprint = _fingerprint()
-    prev = _attach_previous(con, Path(previous), fingerprint) if previous else None
+    here = _own_index(con, fingerprint)
+    prev = None
+    if here is None and previous:
+        prev = _attach_previous(con, Path(previous), fingerprint)
     # Only terms' order matters (sorted by term, then the tail): the statements that
     # write it keep their rows' order (_ordered); the rest may stream and spill.
     con.execute("SET preserve_insertion_order = false")
     try:
         with transaction(con):
-            params = _fill(con, prev, deadline)
+            params = _fill(con, here, prev, deadline)
             params["seconds"] = time.monotonic() - t0
             params["built_at"] = (now or datetime.now(UTC)).isoformat()
             params["fingerprint"] = fingerprint
@@ -113,21 +126,19 @@ def build_search_index(
                        params["unindexed"])
 
 
-def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None,
-          deadline: float | None) -> dict:
-    """Fill fts's tables: kept from ``prev`` (its per_notice and unsorted tail) where the
+def _fill(con: duckdb.DuckDBPyConnection, here: tuple[int, int] | None,
+          prev: tuple[int, int] | None, deadline: float | None) -> dict:
+    """Fill fts's tables: the index ``con`` holds (``here``) or ``prev``'s kept where the
     text is the same, tokenised otherwise; the parameters ``info_table`` records."""
     create_macros(con)
-    SQL.execute(con, "create_text")
-    SQL.execute(con, "create_index")  # fts's schema, tables and macros, over no rows
-    for table in ("docs", "dict", "terms"):
-        con.execute(f"DROP TABLE fts_main_search_text.{table}")
     SQL.execute(con, "wanted")
     params = {"cap": PARAGRAPH_CAP, "slice_chars": SLICE_CHARS, "reused": False,
               "unsorted": 0}
-    if prev is not None and _keep_previous(con, params, *prev):
+    kept = here is not None and _keep(con, params, *here)
+    if kept or (prev is not None and _keep_previous(con, params, *prev)):
         params["reused"] = True
     else:
+        _fresh_schema(con)
         for table in INDEX_TABLES:
             con.execute(f"DROP TABLE IF EXISTS fts_main_search_text.{table}")
             SQL.execute(con, f"empty_{table}")
@@ -148,21 +159,39 @@ def _fill(con: duckdb.DuckDBPyConnection, prev: tuple[int, int] | None,
     return params
 
 
+def _fresh_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """fts's schema, tables and macros made anew, less the tables filled here."""
+    SQL.execute(con, "create_text")
+    SQL.execute(con, "create_index")  # fts's schema, tables and macros, over no rows
+    for table in ("docs", "dict", "terms"):
+        con.execute(f"DROP TABLE fts_main_search_text.{table}")
+
+
 def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
                    unsorted: int) -> bool:
-    """Copy prev's index, less the notices whose text is no longer wanted; False (nothing
-    copied) when a notice to tokenise has more paragraphs than ``per_notice`` leaves room for."""
+    """Copy prev's index into ``con``, then keep it as ``_keep`` does; False as ``_keep``."""
+    _fresh_schema(con)
+    for step in ("copy_notice_docs", "copy_docs", "copy_terms", "copy_dict"):
+        _ordered(con, step)
+    return _keep(con, params, per_notice, unsorted)
+
+
+def _keep(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
+          unsorted: int) -> bool:
+    """Delete from the index ``con`` holds the notices whose text is no longer wanted, and
+    list the notices to tokenise; False (nothing deleted) when one of those has more
+    paragraphs than ``per_notice`` leaves room for."""
     params.update(per_notice=per_notice, unsorted=unsorted)
     SQL.execute(con, "stale")
-    SQL.execute(con, "copy_notice_docs")
     SQL.execute(con, "pending", **params)
     (most,) = SQL.execute(con, "most_paragraphs").fetchone()
     if most >= per_notice:
         log.info("search index: a notice has %d paragraphs, more than the index numbers "
                  "(%d); building it again", most, per_notice)  # fmt: skip
         return False
-    for step in ("copy_docs", "copy_terms", "copy_dict", "stale_df"):
-        _ordered(con, step, **params)
+    for step in ("stale_df", "delete_stale_terms", "delete_stale_docs",
+                 "delete_stale_notice_docs"):
+        SQL.execute(con, step, **params)
     return True
 
 
@@ -207,6 +236,15 @@ def _ordered(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
 def _fingerprint() -> str:
     """Which code made an index (this module and search.sql): another means a build."""
     return hashlib.md5(Path(__file__).read_bytes() + SQL_PATH.read_bytes()).hexdigest()
+
+
+def _own_index(con: duckdb.DuckDBPyConnection, fingerprint: str) -> tuple[int, int] | None:
+    """(per_notice, unsorted) of the index ``con``'s database holds if this code made it;
+    None when it holds none, or another one (a plain copy of the warehouse holds none)."""
+    try:
+        return SQL.execute(con, "own_index", fingerprint=fingerprint).fetchone()
+    except duckdb.Error:  # no search_index, or one without these columns
+        return None
 
 
 def _attach_previous(con: duckdb.DuckDBPyConnection, previous: Path, fingerprint: str):

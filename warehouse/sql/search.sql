@@ -88,30 +88,13 @@ SELECT v.notice_id, v.version_no, v.text_sha256, v.title, v.issuer, v.published_
 FROM notice_versions AS v
 JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
 
--- name: stale
--- The previous index's notices whose text is no longer wanted (changed, or gone).
-CREATE OR REPLACE TEMP TABLE search_stale AS
-SELECT p.nid FROM prev.fts_main_search_text.notice_docs AS p
-ANTI JOIN search_wanted AS w USING (notice_id, text_sha256);
-
 -- name: copy_docs
--- The previous index's paragraphs, less the stale notices', in their order.
-CREATE TABLE fts_main_search_text.docs AS
-SELECT * FROM prev.fts_main_search_text.docs
-WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
+-- The previous copy's index, every row in its order (the stale notices' rows
+-- are then deleted as in an index kept in place).
+CREATE TABLE fts_main_search_text.docs AS SELECT * FROM prev.fts_main_search_text.docs;
 
 -- name: copy_terms
-CREATE TABLE fts_main_search_text.terms AS
-SELECT * FROM prev.fts_main_search_text.terms
-WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
-
--- name: stale_df
--- How many of each term's paragraphs go with the stale notices (dict.df drops by that).
-CREATE OR REPLACE TEMP TABLE search_df_change AS
-SELECT termid, -count(DISTINCT docid) AS change
-FROM prev.fts_main_search_text.terms
-WHERE docid // $per_notice IN (SELECT nid FROM search_stale)
-GROUP BY termid;
+CREATE TABLE fts_main_search_text.terms AS SELECT * FROM prev.fts_main_search_text.terms;
 
 -- name: copy_dict
 CREATE TABLE fts_main_search_text.dict AS
@@ -119,9 +102,32 @@ SELECT * FROM prev.fts_main_search_text.dict ORDER BY termid;
 
 -- name: copy_notice_docs
 CREATE TABLE fts_main_search_text.notice_docs AS
-SELECT p.* FROM prev.fts_main_search_text.notice_docs AS p
-WHERE p.nid NOT IN (SELECT nid FROM search_stale)
-ORDER BY p.nid;
+SELECT * FROM prev.fts_main_search_text.notice_docs ORDER BY nid;
+
+-- name: stale
+-- The index's notices whose text is no longer wanted (changed, or gone).
+CREATE OR REPLACE TEMP TABLE search_stale AS
+SELECT d.nid FROM fts_main_search_text.notice_docs AS d
+ANTI JOIN search_wanted AS w USING (notice_id, text_sha256);
+
+-- name: stale_df
+-- How many of each term's paragraphs go with the stale notices (dict.df drops by that).
+CREATE OR REPLACE TEMP TABLE search_df_change AS
+SELECT termid, -count(DISTINCT docid) AS change
+FROM fts_main_search_text.terms
+WHERE docid // $per_notice IN (SELECT nid FROM search_stale)
+GROUP BY termid;
+
+-- name: delete_stale_terms
+DELETE FROM fts_main_search_text.terms
+WHERE docid // $per_notice IN (SELECT nid FROM search_stale);
+
+-- name: delete_stale_docs
+DELETE FROM fts_main_search_text.docs
+WHERE docid // $per_notice IN (SELECT nid FROM search_stale);
+
+-- name: delete_stale_notice_docs
+DELETE FROM fts_main_search_text.notice_docs WHERE nid IN (SELECT nid FROM search_stale);
 
 -- name: no_change
 CREATE OR REPLACE TEMP TABLE search_df_change (termid BIGINT, change BIGINT);
@@ -245,7 +251,7 @@ SELECT count(*), coalesce(sum(len) / count(*), 0) FROM fts_main_search_text.docs
 -- The copy only: fetching the texts of the best hits by notice_id is then an
 -- index scan instead of a read of every body (the pipeline's warehouse has no
 -- index on this table: there it would be rewritten every cycle).
-CREATE INDEX notice_versions_by_notice ON notice_versions (notice_id);
+CREATE INDEX IF NOT EXISTS notice_versions_by_notice ON notice_versions (notice_id);
 
 -- name: slices
 -- How many slices the pending notices make.
@@ -276,6 +282,15 @@ SELECT per_notice, unsorted FROM prev.search_index
 WHERE fingerprint = $fingerprint
   AND (SELECT count(*) FROM duckdb_tables()
        WHERE database_name = 'prev' AND schema_name = 'fts_main_search_text'
+         AND table_name IN ('docs', 'dict', 'terms', 'stats', 'fields', 'notice_docs')) = 6;
+
+-- name: own_index
+-- The index this database already holds (an older analyst copy brought up to
+-- date in place, warehouse/publish.py), on the same terms as previous_index.
+SELECT per_notice, unsorted FROM search_index
+WHERE fingerprint = $fingerprint
+  AND (SELECT count(*) FROM duckdb_tables()
+       WHERE database_name = current_database() AND schema_name = 'fts_main_search_text'
          AND table_name IN ('docs', 'dict', 'terms', 'stats', 'fields', 'notice_docs')) = 6;
 
 -- name: info_table
