@@ -113,6 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--retry-failed", action="store_true",
                    help="send again the deliveries given up (status failed) to the configured "
                         "destinations, then run the stage")
+    wa = sub.add_parser(
+        "watch", parents=[opts], help="the watchers in the foreground: a cycle within minutes "
+                                      "of a change, the full cycle on schedule",
+        description="Probe each source's first list page every --poll seconds (one "
+                    "conditional request); on a change run its cycle at once, reading only "
+                    "what changed; run the full cycle every --every seconds. Stops cleanly "
+                    "on SIGTERM or Ctrl-C (exit 0).")
+    wa.add_argument("--poll", metavar="SECONDS",
+                    help="seconds between two probes of a source (ZGWATCH_POLL, default 300)")
+    wa.add_argument("--every", metavar="SECONDS",
+                    help="seconds between two full cycles (ZGWATCH_EVERY, default 3600)")
+    wa.add_argument("--only", metavar="ID", help="watch this source of the registry only")
     m = sub.add_parser("move-column", parents=[opts],
                        help="record that the warehouse's column moved to a new address")
     m.add_argument("new_source", metavar="URL", help="the column's new index URL")
@@ -210,7 +222,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     flags = {
         name: getattr(args, name, None)
         for name in ("source", "db", "data_dir", "notify", "operators_notify", "as_of",
-                     "warn_days", "delay", "timeout")
+                     "warn_days", "delay", "timeout", "poll", "every")
     }
     layers = []
     if args.command != "airflow" and (os.environ.get("AIRFLOW_HOME")
@@ -227,7 +239,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 AIRFLOW_VARIABLE_ENV = f"AIRFLOW_VAR_{SETTINGS_VARIABLE.upper()}"  # Airflow's env form of it
 
 
-WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
+WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column", "watch"}
 # Commands that change the data directory or the warehouse: one at a time per data directory.
 LOCKED = {"run", "crawl", "load", "diff", "alert", "move-column"}
 
@@ -347,6 +359,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return launcher.run(settings, vars(args), port=args.port)
     if command == "serve":
         return _serve(settings, args.site_dir, args.port)
+    if command == "watch":
+        return _watch(settings, args.only)
     locked = command in LOCKED and not getattr(args, "dry_run", False)
     try:
         with _cycle_lock(settings) if locked else contextlib.nullcontext():
@@ -354,6 +368,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     except ConfigError:
         _remove_made(made)
         raise
+    return 0
+
+
+def _watch(settings: Settings, only: str | None) -> int:
+    """The watchers until SIGTERM or Ctrl-C, which stop them cleanly (exit 0): a cycle under
+    way is stopped with its crawl and its lock released, as ``zgwatch run``'s would be."""
+    import threading
+
+    from zgwatch.watch import Watch
+
+    watch = Watch(settings, settings.select(only))
+    try:
+        watch.run(threading.Event())
+    except (KeyboardInterrupt, Terminated):
+        print("zgwatch: watch stopped", file=sys.stderr)
     return 0
 
 
