@@ -17,7 +17,9 @@ probes back off, doubling from ``poll`` up to ``every``, until it answers.
 The state (``crawler.watch.ProbeState``) lives in the source's data folder
 (``watch.json``): a change while the watcher was down is caught at the first
 probe after a restart, once; a restart without one fires nothing; no state
-at all records a baseline and fires nothing. Sources on one host share its
+at all records a baseline and fires nothing. The first start (no full cycle on
+record) runs the full cycle at once; after that, every ``every`` seconds from
+the last one, across restarts. Sources on one host share its
 politeness budget: never two requests at once, ``delay`` seconds apart.
 """
 
@@ -95,9 +97,9 @@ class Watch:
         for source in sources:
             own = settings.for_source(source)
             state = read_state(state_path(own.data_dir))
-            full_at = state.full_at if state and state.full_at else now
-            self.watched.append(Watched(source, own, state, next_probe=now,
-                                        next_full=full_at + settings.every))
+            # no full cycle on record (a first start): one now, as `zgwatch run` would
+            full = state.full_at + settings.every if state and state.full_at else now
+            self.watched.append(Watched(source, own, state, next_probe=now, next_full=full))
 
     def run(self, stop: threading.Event) -> None:
         """Probe and cycle until ``stop`` is set (or an exception: SIGTERM, Ctrl-C)."""
