@@ -373,16 +373,31 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _watch(settings: Settings, only: str | None) -> int:
     """The watchers until SIGTERM or Ctrl-C, which stop them cleanly (exit 0): a cycle under
-    way is stopped with its crawl and its lock released, as ``zgwatch run``'s would be."""
+    way is stopped with its crawl and its lock released, as ``zgwatch run``'s would be.
+
+    The signal also sets ``stop``: DuckDB turns an exception raised inside a query into
+    its own ("Query interrupted"), which the cycle reports as a failed stage; the watch
+    then ends at its next look at ``stop`` instead of going on."""
     import threading
 
     from zgwatch.watch import Watch
 
     watch = Watch(settings, settings.select(only))
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        watch.run(threading.Event())
+        watch.run(stop)
     except (KeyboardInterrupt, Terminated):
-        print("zgwatch: watch stopped", file=sys.stderr)
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("zgwatch: watch stopped", file=sys.stderr)
     return 0
 
 

@@ -92,6 +92,7 @@ class Watch:
                  cycle: Cycle = _run_cycle, clock: Callable[[], float] = time.time) -> None:
         self.settings, self.cycle, self.clock = settings, cycle, clock
         self.polite_until: dict[str, float] = {}  # host -> when it may be asked again
+        self.stop = threading.Event()  # set: no further probe or cycle begins
         now = clock()
         self.watched = []
         for source in sources:
@@ -106,12 +107,16 @@ class Watch:
         log.info("watching %d source%s: a probe every %g s, a full cycle every %g s",
                  len(self.watched), "" if len(self.watched) == 1 else "s",
                  self.settings.poll, self.settings.every)
+        self.stop = stop
         while not stop.is_set():
             stop.wait(max(0.0, self.step() - self.clock()))
 
     def step(self) -> float:
-        """Do what is due now for every source, in turn; when the next thing is due."""
+        """Do what is due now for every source, in turn (until ``stop`` is set); when the
+        next thing is due."""
         for w in self.watched:
+            if self.stop.is_set():
+                break
             if w.due <= self.clock():
                 self.tend(w)
         return min(w.due for w in self.watched)
