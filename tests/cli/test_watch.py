@@ -171,3 +171,24 @@ def test_sources_of_one_host_are_watched_each_with_its_own_state(replica, tmp_pa
                                                     (4, 3600), (500, 3600)])
 def test_backoff_doubles_up_to_the_full_cycle(failures, expected):
     assert backoff(300, 3600, failures) == expected
+
+
+def test_quick_cycles_in_a_row_are_no_incomplete_list(replica, tmp_path, hook):
+    """A quick crawl reads the list only up to the first known notice, on purpose: however
+    many come in a row, operators hear of no list_incomplete incident, and nothing is
+    counted towards a removal."""
+    from alerts.operators import LIST_INCOMPLETE_CYCLES
+
+    settings = _settings(replica, tmp_path, hook)
+    pipeline.run(settings)
+    gone = replica.site.notice_ids()[-1]
+    replica.site.remove(gone)  # off the last list page: a quick crawl never reads it
+    for _ in range(LIST_INCOMPLETE_CYCLES + 1):
+        report = pipeline.run(settings, quick=True)
+        assert not report.crawl.summary["list_complete"]
+    import duckdb
+
+    with duckdb.connect(str(settings.db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM incidents").fetchone() == (0,)
+        assert con.execute("SELECT status FROM notices WHERE notice_id = ?",
+                           [gone]).fetchone() == ("active",)
