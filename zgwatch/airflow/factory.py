@@ -31,6 +31,7 @@ from airflow.sdk import (
 from zgwatch import steps
 from zgwatch.airflow import runbook, tasks
 from zgwatch.airflow.placement import source_queue
+from zgwatch.airflow.watcher import watched_asset, with_watcher
 
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_SCHEDULE = "@hourly"
@@ -238,6 +239,8 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
     warehouse = Asset(f"zgwatch_warehouse{suffix}", group="zgwatch")
     analyst_copy = Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch")
     when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
+    # the watcher (issue 24): an asset event when the first list page changes runs it too
+    when = with_watcher(when, watched_asset(f"zgwatch_source{suffix}", column_settings or {}))
     monitor = monitor_dag(f"zgwatch_monitor{suffix}", warehouse=warehouse,
                           column_settings=column_settings,
                           schedule=when, pool=pool, queue=queue)
