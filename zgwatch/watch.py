@@ -143,6 +143,7 @@ class Watch:
             self._keep(w, result.state)
             return
         if full:
+            log.info("%s: the full cycle (every %g s)", w.source.id, self.settings.every)
             w.next_full = now + self.settings.every
         if self._cycle(w, quick=not full) and result.state is not None:
             state = result.state
