@@ -23,6 +23,7 @@ never in the DAGs folder. Its identity is its class path and its arguments
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from core import vocabulary as v
+from core.sources import DEFAULT_SOURCE_ID
 
 STATE_KEY = "zgwatch_probe"  # the key of the probe's state in the asset's state store
 WATCH_ENV = "ZGWATCH_WATCH"  # "off": the DAGs have no watcher, only their schedule
@@ -56,6 +58,9 @@ class FirstPageTrigger(BaseEventTrigger):
         })
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # imported in a thread: lxml and the parsers take a moment the triggerer's loop
+        # (every trigger's) must not wait for
+        await asyncio.to_thread(importlib.import_module, "zgwatch.watch")
         from crawler.profiles import profile_named
         from crawler.watch import FAILED, ProbeState, probe
         from zgwatch.watch import backoff
@@ -109,7 +114,7 @@ def watched_asset(name: str, column_settings: Mapping[str, Any],
         if numbers[key] <= 0:
             raise ValueError(f"ZGWATCH_{key.upper()}: seconds > 0, got {setting(key, '')!r}")
     trigger = FirstPageTrigger(v.column_url(setting("source", v.REAL_COLUMN)),
-                               source_id=str(setting("source_id", "")),
+                               source_id=str(setting("source_id", DEFAULT_SOURCE_ID)),
                                profile=str(setting("profile", "auto")), **numbers)
     return Asset(name, group="zgwatch",
                  watchers=[AssetWatcher(name=f"{name}_watcher", trigger=trigger)])
