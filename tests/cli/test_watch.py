@@ -192,3 +192,16 @@ def test_quick_cycles_in_a_row_are_no_incomplete_list(replica, tmp_path, hook):
         assert con.execute("SELECT count(*) FROM incidents").fetchone() == (0,)
         assert con.execute("SELECT status FROM notices WHERE notice_id = ?",
                            [gone]).fetchone() == ("active",)
+
+
+@pytest.mark.parametrize(("args", "env", "named"), [
+    (["--poll", "0"], {}, "--poll"), (["--every", "soon"], {}, "--every"),
+    ([], {"ZGWATCH_POLL": "-5"}, "ZGWATCH_POLL"), (["--only", "nope"], {}, "--only nope"),
+])
+def test_bad_watch_settings_are_one_line_and_exit_2(tmp_path, args, env, named):
+    from tests.cli.test_cli import one_line_error, zgwatch
+
+    proc = zgwatch("watch", "--source", "http://127.0.0.1:9/xunshizgls/", "--data-dir",
+                   str(tmp_path / "data"), *args, env=env, cwd=tmp_path)
+    assert named in one_line_error(proc, 2)
+    assert not (tmp_path / "data" / "watch.json").exists()  # nothing was probed
