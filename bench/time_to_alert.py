@@ -20,18 +20,18 @@ polling every 300 s and no schedule.
 
 **Time-scaled**: every interval is divided by ``--scale`` (×100: a probe every
 3 s, the period's 2 h in 72 s). What a scaled run cannot scale is the work:
-a cycle takes the seconds it takes. So each alert's time is split in two:
-the wait until the probe (or the full cycle) that saw the notice began,
-which scales (multiplied back by ``--scale``), and the cycle from there to
-the alert at the sink, in real seconds (``watch``, ``hourly``: the time of the
-watcher's log line; ``airflow``: the asset event's timestamp). The reported
-latency is their sum. A cycle of one source delays the probes of the others
-in the one process: scaled, that delay counts ``--scale`` times, so the
-20-source figure is pessimistic. Requests per hour per source are the first
-page's requests less one per cycle (each crawl reads it once), per scaled hour,
-over a quiet spell after the period (ten polls, or two full cycles, without a
-notice): while a cycle runs, the one process probes nothing, which a scaled
-run would count a hundred times.
+a cycle takes the seconds it takes. So each alert's time is put back
+together from its parts: the wait from the publication until the probe (or
+the full cycle) that saw it began, of which the idle time is multiplied back
+by ``--scale`` and the time the one ``zgwatch watch`` process spent in cycles
+(its "cycle done in" lines; no source is probed meanwhile) is counted as it
+is; then the cycle from there to the alert at the sink, in real seconds
+(``watch``, ``hourly``: the time of the watcher's log line; ``airflow``: the
+asset event's timestamp, the triggerer probing beside the cycles). A notice
+read by a cycle already under way counts from its publication, in real
+seconds. Requests per hour per source are the first page's requests less one
+per cycle (each crawl reads it once), per scaled hour, over a quiet spell
+after the period (ten polls, or two full cycles, without a notice).
 """
 
 from __future__ import annotations
@@ -141,15 +141,23 @@ def registry(host: OneHost, keys: list[str], path: Path) -> Path:
     return path
 
 
-def log_times(log: Path, pattern: str) -> dict[str, list[float]]:
-    """Wall-clock times of the watcher's log lines matching ``<id>: <pattern>``, by id."""
-    out: dict[str, list[float]] = {}
+def log_lines(log: Path, pattern: str) -> list[tuple[float, str, re.Match]]:
+    """(wall-clock time, source id, match) of the watcher's lines ``<id>: <pattern>``."""
+    out = []
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
         m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO zgwatch\.watch: (s\d\d): "
                      + pattern, line)
         if m:
             when = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
-            out.setdefault(m.group(2), []).append(when)
+            out.append((when, m.group(2), m))
+    return out
+
+
+def log_times(log: Path, pattern: str) -> dict[str, list[float]]:
+    """Wall-clock times of the watcher's log lines matching ``<id>: <pattern>``, by id."""
+    out: dict[str, list[float]] = {}
+    for when, key, _ in log_lines(log, pattern):
+        out.setdefault(key, []).append(when)
     return out
 
 
@@ -169,7 +177,7 @@ class Watcher:
     """``zgwatch watch`` (``hourly``: probes every ten full cycles, i.e. none in between)."""
 
     def __init__(self, args, config: Path, data: Path, sink: WebhookSink, log: Path) -> None:
-        every = EVERY / args.scale
+        every = args.full_every / args.scale
         poll = POLL / args.scale if args.mode == "watch" else every * 10
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZGWATCH_")},
                "ZGWATCH_LOG_LEVEL": "INFO"}
@@ -193,6 +201,11 @@ class Watcher:
         pattern = "(?:the first list page changed|the full cycle)" if mode == "watch" \
             else "the full cycle"
         return {k: sorted(v) for k, v in log_times(self.log, pattern).items()}
+
+    def busy(self) -> list[tuple[float, float]]:
+        """When the one process was running a cycle (no probe of any source then)."""
+        return [(t - float(m.group(m.lastindex)), t)
+                for t, _, m in log_lines(self.log, r"the \w+ cycle done in ([\d.]+) s")]
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -262,6 +275,9 @@ class Airflow:
                                   for e in events)
         return out
 
+    def busy(self) -> list[tuple[float, float]]:
+        return []  # the triggerer probes while the workers run cycles
+
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=180)
@@ -277,6 +293,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--scale", type=float, default=100.0, help="divide every interval by this")
     p.add_argument("--hours", type=float, default=2.0, help="the period notices appear in")
     p.add_argument("--per-source", type=int, default=6, help="notices per source")
+    p.add_argument("--full-every", type=float, default=EVERY, metavar="SECONDS",
+                   help="the full cycle's interval before scaling (watch, hourly); a day keeps "
+                        "twenty sources' full cycles out of a scaled run's way")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     rng = random.Random(args.seed)
@@ -310,18 +329,19 @@ def main(argv: list[str] | None = None) -> dict:
                 time.sleep(max(0.0, start + offset - time.monotonic()))
                 notice_id = sites[k].add_notice()
                 published.append((k, notice_id, time.time()))
-            drain = (EVERY if args.mode == "hourly" else POLL) / args.scale * 2 + 120
+            drain = (args.full_every if args.mode == "hourly" else POLL) / args.scale * 2 + 120
             deadline = time.monotonic() + drain
             needles = {(k, n): f"/s{k}/xunshizgls/content/post_{n}.html"
                        for k, n, _ in published}
             while time.monotonic() < deadline and not all(
                     arrivals.first(needles[(k, n)], t) for k, n, t in published):
                 time.sleep(0.5)
-            fires = runner.fires(args.mode)
+            fires, busy = runner.fires(args.mode), runner.busy()
             # a quiet spell (no notice): the watcher's own requests, no cycle in the way
             asked = {k: first_page_requests(sites[k]) - batches(data, k) for k in keys}
             quiet = time.monotonic()
-            time.sleep(max(10 * POLL, 2 * EVERY) / args.scale)
+            time.sleep((10 * POLL if args.mode != "hourly" else 2 * args.full_every)
+                       / args.scale)
             elapsed = time.monotonic() - quiet
             probes = {k: first_page_requests(sites[k]) - batches(data, k) - asked[k]
                       for k in keys}
@@ -329,18 +349,28 @@ def main(argv: list[str] | None = None) -> dict:
             runner.stop()
             arrivals.stop()
             host.shutdown()
-    return report(args, published, needles, arrivals, fires, probes, elapsed, work)
+    return report(args, published, needles, arrivals, fires, busy, probes, elapsed, work)
 
 
-def report(args, published, needles, arrivals, fires, probes, elapsed, work) -> dict:
+def overlap(start: float, end: float, spans: list[tuple[float, float]]) -> float:
+    """Seconds of [start, end] inside any of ``spans``."""
+    return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+
+
+def report(args, published, needles, arrivals, fires, busy, probes, elapsed, work) -> dict:
+    """Each alert: the wait until the cycle that saw it began (idle time scaled back, time
+    spent in cycles as it is) plus that cycle's own time to the alert (real)."""
     latencies, waits, work_s, missed = [], [], [], 0
     for k, n, t in published:
         arrived = arrivals.first(needles[(k, n)], t)
-        fired = next((f for f in fires.get(f"s{k}", []) if f >= t), None)
-        if arrived is None or fired is None or fired > arrived:
+        if arrived is None:
             missed += 1
             continue
-        waits.append((fired - t) * args.scale)
+        fired = next((f for f in fires.get(f"s{k}", []) if f >= t), None)
+        if fired is None or fired > arrived:  # a cycle already under way read it
+            fired = t
+        working = overlap(t, fired, busy)
+        waits.append((fired - t - working) * args.scale + working)
         work_s.append(arrived - fired)
         latencies.append(waits[-1] + work_s[-1])
     hours = elapsed * args.scale / 3600
@@ -355,7 +385,7 @@ def report(args, published, needles, arrivals, fires, probes, elapsed, work) -> 
         "median_wait_s": round(statistics.median(waits), 1) if waits else None,
         "median_cycle_s": round(statistics.median(work_s), 1) if work_s else None,
         "watcher_requests_per_hour_per_source": round(max(per_hour), 1) if per_hour else None,
-        "scaled_hours": round(hours, 2), "workdir": str(work),
+        "scaled_hours": round(hours, 2), "full_every": args.full_every, "workdir": str(work),
     }
     print(f"{args.mode}, {args.sources} source(s), time ×{args.scale:g}: "
           f"{result['alerted']}/{len(published)} alerted; median {_m(result['median_s'])}, "

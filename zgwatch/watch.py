@@ -171,9 +171,12 @@ class Watch:
 
         what = "quick" if quick else "full"
         self._wait_for_host(w.source.host)
+        started = time.monotonic()
         try:
             with cycle_lock(w.settings.data_dir):
                 self.cycle(w.settings, quick)
+            log.info("%s: the %s cycle done in %.1f s", w.source.id, what,
+                     time.monotonic() - started)
             return True
         except CycleRunning as exc:
             log.info("%s: %s cycle not started: %s; the next probe looks again", w.source.id,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.batch import Batch
 from testkit import airflow_api
 from tests.airflow.conftest import clean_env
 from tests.airflow.test_airflow_e2e import PASSWORD, Launcher, trigger_and_wait, wait_until
@@ -98,6 +99,8 @@ def test_the_triggerer_watches_the_first_page_across_restarts(replica, tmp_path)
             replica.site.add_notice(title="关于观察者测试甲整改进展情况的通报")
             _finished(af, 1)
             assert _alerts(sink, "观察者测试甲") == 1
+            latest = Batch(max((tmp_path / "data" / "batches").iterdir())).read_summary()
+            assert latest["quick"] and latest["list_pages"] == 1  # the watcher's run: quick
             events = _watcher_events(af.url, af.token)
             assert len(events) == 1 and "digest" in str(events[0]["extra"])
         finally:
