@@ -8,9 +8,10 @@
 ``--sources N`` replicas (45 notices each, seeds 1..N) are served on **one host**
 (127.0.0.1, one port) under ``/s01/xunshizgls/``, ``/s02/…``; a registry
 (``[[sources]]``) names them. After every source's first (baseline) cycle,
-each source gets ``--per-source`` notices at uniformly random moments over
-``--hours`` hours; a webhook sink (``zgwatch/sinks.py``) in this process
-notes when each notice's alert arrives.
+``--per-source`` notices per source are published one at a time, in random
+order, each at a random moment (uniform over two polls, or two full cycles
+for ``hourly``) after the one before was alerted; a webhook sink
+(``zgwatch/sinks.py``) in this process notes when each alert arrives.
 
 Modes: ``watch`` runs ``zgwatch watch`` (a probe every 300 s, the full cycle
 every 3600 s); ``hourly`` the same process with the probes off, only the
@@ -19,7 +20,7 @@ full cycle every 3600 s (today's hourly cycle); ``airflow`` runs
 polling every 300 s and no schedule.
 
 **Time-scaled**: every interval is divided by ``--scale`` (×100: a probe every
-3 s, the period's 2 h in 72 s). What a scaled run cannot scale is the work:
+3 s, the full cycle every 36 s). What a scaled run cannot scale is the work:
 a cycle takes the seconds it takes. So each alert's time is put back
 together from its parts: the wait from the publication until the probe (or
 the full cycle) that saw it began, of which the idle time is multiplied back
@@ -31,7 +32,7 @@ asset event's timestamp, the triggerer probing beside the cycles). A notice
 read by a cycle already under way counts from its publication, in real
 seconds. Requests per hour per source are the first page's requests less one
 per cycle (each crawl reads it once), per scaled hour, over a quiet spell
-after the period (ten polls, or two full cycles, without a notice).
+after the notices (ten polls, or two full cycles, without a notice).
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ class Watcher:
             stderr=log.open("w"))
 
     def ready(self, keys: list[str]) -> bool:
-        return all(len(log_times(self.log, "the full cycle").get(f"s{k}", [])) >= 1
+        return all(len(log_times(self.log, r"the full cycle \(every").get(f"s{k}", [])) >= 1
                    for k in keys) and self._cycles_done(keys)
 
     def _cycles_done(self, keys) -> bool:
@@ -198,9 +199,15 @@ class Watcher:
 
     def fires(self, mode: str) -> dict[str, list[float]]:
         # a change is seen by a probe or, if it comes first, by the full cycle
-        pattern = "(?:the first list page changed|the full cycle)" if mode == "watch" \
-            else "the full cycle"
+        pattern = r"(?:the first list page changed|the full cycle \(every)" if mode == "watch" \
+            else r"the full cycle \(every"
         return {k: sorted(v) for k, v in log_times(self.log, pattern).items()}
+
+    def idle(self, keys: list[str]) -> bool:
+        """No cycle under way: as many "done" lines as cycles begun."""
+        begun = sum(len(v) for v in log_times(
+            self.log, r"(?:the first list page changed|the full cycle \(every)").values())
+        return begun <= len(log_lines(self.log, r"the \w+ cycle done in"))
 
     def busy(self) -> list[tuple[float, float]]:
         """When the one process was running a cycle (no probe of any source then)."""
@@ -275,6 +282,9 @@ class Airflow:
                                   for e in events)
         return out
 
+    def idle(self, keys: list[str]) -> bool:
+        return self.ready(keys)  # every monitor run finished
+
     def busy(self) -> list[tuple[float, float]]:
         return []  # the triggerer probes while the workers run cycles
 
@@ -291,7 +301,6 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--mode", choices=("watch", "hourly", "airflow"), default="watch")
     p.add_argument("--sources", type=int, default=1)
     p.add_argument("--scale", type=float, default=100.0, help="divide every interval by this")
-    p.add_argument("--hours", type=float, default=2.0, help="the period notices appear in")
     p.add_argument("--per-source", type=int, default=6, help="notices per source")
     p.add_argument("--full-every", type=float, default=EVERY, metavar="SECONDS",
                    help="the full cycle's interval before scaling (watch, hourly); a day keeps "
@@ -320,22 +329,25 @@ def main(argv: list[str] | None = None) -> dict:
                 if time.monotonic() - t0 > 1800:
                     raise SystemExit(f"the baseline cycles did not finish; see {work}")
                 time.sleep(0.5)
-            period = args.hours * 3600 / args.scale
-            plan = sorted((rng.uniform(0, period), k) for k in keys
-                          for _ in range(args.per_source))
-            asked = {k: first_page_requests(sites[k]) - batches(data, k) for k in keys}
-            start, published = time.monotonic(), []
-            for offset, k in plan:
-                time.sleep(max(0.0, start + offset - time.monotonic()))
+            # One notice at a time, each at a random moment after the one before was alerted:
+            # in a scaled run, notices at random moments over the whole period would mostly
+            # land in a cycle already running, which real hours almost never see.
+            interval = (args.full_every if args.mode == "hourly" else POLL) / args.scale
+            order = [k for k in keys for _ in range(args.per_source)]
+            rng.shuffle(order)
+            published, needles = [], {}
+            for k in order:
+                deadline = time.monotonic() + 300
+                while not runner.idle(keys) and time.monotonic() < deadline:
+                    time.sleep(0.2)  # the cycle of the notice before is over
+                time.sleep(rng.uniform(0, 2 * interval))
                 notice_id = sites[k].add_notice()
                 published.append((k, notice_id, time.time()))
-            drain = (args.full_every if args.mode == "hourly" else POLL) / args.scale * 2 + 120
-            deadline = time.monotonic() + drain
-            needles = {(k, n): f"/s{k}/xunshizgls/content/post_{n}.html"
-                       for k, n, _ in published}
-            while time.monotonic() < deadline and not all(
-                    arrivals.first(needles[(k, n)], t) for k, n, t in published):
-                time.sleep(0.5)
+                needles[(k, notice_id)] = f"/s{k}/xunshizgls/content/post_{notice_id}.html"
+                deadline = time.monotonic() + 2 * interval + 300
+                while time.monotonic() < deadline and not arrivals.first(
+                        needles[(k, notice_id)], published[-1][2]):
+                    time.sleep(0.2)
             fires, busy = runner.fires(args.mode), runner.busy()
             # a quiet spell (no notice): the watcher's own requests, no cycle in the way
             asked = {k: first_page_requests(sites[k]) - batches(data, k) for k in keys}
