@@ -259,6 +259,10 @@ ROUND_GAP_MONTHS = 12
 # crawl_runaway incident): a runaway walk at the cap was 11.7 h at the default delay.
 # Under an hour, so an hourly cycle never runs into the next.
 CRAWL_BUDGET = 3000.0
+# The watchers (zgwatch watch, the Airflow trigger): seconds between two probes of a
+# source's first list page (12 requests an hour), and between two full cycles.
+POLL = 300.0
+EVERY = 3600.0
 # List pages in a row that add no notice (all repeats, empty, 404) end the walk: a pager
 # naming pages past them is running away.
 BARREN_LIST_PAGES = 3

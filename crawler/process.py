@@ -59,6 +59,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds the crawl may take; then it stops with what it has")
     p.add_argument("--parent-pid", type=int, default=0,
                    help="end at once if this process is not (or no longer) the parent")
+    p.add_argument("--quick", action="store_true",
+                   help="the watcher's crawl: list pages up to the first known notice, "
+                        "their due articles, nothing else")
     p.add_argument("--read-workers", type=int, default=-1,
                    help="processes reading articles; 0 reads inline; default: with --delay "
                         "under 0.1 s, cores - 1 (at most 3), else 0")
@@ -117,6 +120,7 @@ def summarise(batch_dir: Path, source: str, stats: dict, seconds: float) -> dict
         "listed": stats.get("zgwatch/listed", 0),
         "list_runaway": stats.get("zgwatch/list_runaway"),
         "runaway": stats.get("zgwatch/runaway"),
+        "quick": bool(stats.get("zgwatch/quick")),
         "storage_error": stats.get(STORAGE_ERROR),
         "first_page_outcome": stats.get("zgwatch/first_page_outcome", v.Outcome.ERROR),
         "first_page_reason": stats.get("zgwatch/first_page_reason", ""),
@@ -205,7 +209,7 @@ def _crawl(args: argparse.Namespace) -> int:
     process.crawl(
         crawler, source=args.source, known=str(args.known) if args.known else None,
         as_of=args.as_of, recent_days=str(args.recent_days), revisit_days=str(args.revisit_days),
-        profile=args.profile,
+        profile=args.profile, quick=args.quick,
     )
     _stop_on_signals(process)
     process.start(install_signal_handlers=False)

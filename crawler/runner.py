@@ -47,6 +47,7 @@ class CrawlOptions:
     max_list_pages: int = v.MAX_LIST_PAGES
     profile: str = AUTO  # a built-in site profile's name (crawler.profiles), or auto
     crawl_budget: float = v.CRAWL_BUDGET  # seconds; past it the crawl stops with what it has
+    quick: bool = False  # the watcher's crawl: up to the first known notice (ColumnSpider)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ def run_crawl(options: CrawlOptions, batch_dir: Path, known: Path | None, *,
     ]
     if known is not None:
         cmd += ["--known", str(known)]
+    if options.quick:
+        cmd.append("--quick")
     if read_workers is not None:  # processes reading articles (crawler.pages)
         cmd += ["--read-workers", str(read_workers)]
     # stderr goes through a pipe, not straight to a file in the batch: on a full disk that

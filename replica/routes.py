@@ -81,7 +81,10 @@ def _route(
         body = (site.list_page(page_no, empty=list_fault == "empty", pager=pager,
                                hostile_ids=list_fault == "hostile_ids")
                 if match.group(1) != "1" else None)
-        return Response.html(200, body) if body is not None else not_found()
+        if body is None:
+            return not_found()
+        return _list(body, headers if conditional else {}) if site.list_validators \
+            else Response.html(200, body)
     if match := ARTICLE.match(path):
         article = site.article(match.group(1))
         if article is None:
@@ -105,7 +108,8 @@ def _column_route(site: Replica, path: str, query: str, headers: Mapping[str, st
     body = site.columns.list_page(path, query, empty=list_fault == "empty",
                                   far_last=list_fault == "pager_far_last")
     if body is not None:
-        return Response.html(200, body)
+        return _list(body, headers if conditional else {}) if site.list_validators \
+            else Response.html(200, body)  # fmt: skip
     if (page := site.columns.article(path)) is None:
         return not_found()
     body, etag = page.body, '"' + hashlib.sha256(page.body).hexdigest()[:32] + '"'
@@ -116,6 +120,13 @@ def _column_route(site: Replica, path: str, query: str, headers: Mapping[str, st
 def on_host(path: str, folders: tuple[str, ...]) -> bool:
     """Whether a host serving only ``folders`` has ``path``: their pages and robots.txt."""
     return path == "/robots.txt" or path.startswith(folders)
+def _list(body: bytes, headers: Mapping[str, str]) -> Response:
+    """A list page with its ETag (a hash of its bytes); 304 for a matching If-None-Match."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    tags = {t.strip().removeprefix("W/") for t in headers.get("If-None-Match", "").split(",")}
+    if etag in tags or "*" in tags:
+        return Response(304, b"", {"ETag": etag})
+    return Response(200, body, {"Content-Type": HTML, "ETag": etag})
 
 
 def not_found() -> Response:

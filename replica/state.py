@@ -98,10 +98,14 @@ class Replica:
         template: str = "A",
         hang_seconds: float = 120.0,
         clock: Callable[[], datetime] | None = None,
+        list_validators: bool = False,
     ) -> None:
         if template not in TEMPLATES:
             raise ValueError(f"unknown template {template!r}; one of {', '.join(TEMPLATES)}")
         self.seed, self.today, self.hang_seconds = seed, today, hang_seconds
+        # the column's list pages carry an ETag (a hash of the page) and answer a matching
+        # If-None-Match with 304, as a static file server does; off: no validators on lists
+        self.list_validators = list_validators
         self.faults = FaultBook()
         # (method, path, User-Agent) of the latest requests: what a crawler really asked
         self.requests: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=100_000)

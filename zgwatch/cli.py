@@ -122,6 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--retry-failed", action="store_true",
                    help="send again the deliveries given up (status failed) to the configured "
                         "destinations, then run the stage")
+    wa = sub.add_parser(
+        "watch", parents=[opts, only],
+        help="the watchers in the foreground: a cycle within minutes of a change, the full "
+             "cycle on schedule",
+        description="Probe each source's first list page every --poll seconds (one "
+                    "conditional request); on a change run its cycle at once, reading only "
+                    "what changed; run the full cycle every --every seconds. Stops cleanly "
+                    "on SIGTERM or Ctrl-C (exit 0).")
+    wa.add_argument("--poll", metavar="SECONDS",
+                    help="seconds between two probes of a source (ZGWATCH_POLL, default 300)")
+    wa.add_argument("--every", metavar="SECONDS",
+                    help="seconds between two full cycles (ZGWATCH_EVERY, default 3600)")
     m = sub.add_parser("move-column", parents=[opts, only],
                        help="record that the warehouse's column moved to a new address")
     m.add_argument("new_source", metavar="URL", help="the column's new index URL")
@@ -245,7 +257,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     flags = {
         name: getattr(args, name, None)
         for name in ("source", "db", "data_dir", "notify", "operators_notify", "as_of",
-                     "warn_days", "delay", "timeout")
+                     "warn_days", "delay", "timeout", "poll", "every")
     }
     layers = []
     if args.command != "airflow" and (os.environ.get("AIRFLOW_HOME")
@@ -262,7 +274,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 AIRFLOW_VARIABLE_ENV = f"AIRFLOW_VAR_{SETTINGS_VARIABLE.upper()}"  # Airflow's env form of it
 
 
-WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column"}
+WRITING = {"run", "crawl", "load", "diff", "alert", "airflow", "move-column", "watch"}
 # Commands that change the data directory or the warehouse: one at a time per data directory.
 # (``run`` takes each source's own lock, in ``pipeline.run_all``.)
 LOCKED = {"crawl", "load", "diff", "alert", "move-column"}
@@ -393,6 +405,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve(settings, args.site_dir, args.port)
     if command == "sources":
         return _list_sources(settings, as_json=args.json)
+    if command == "watch":
+        return _watch(settings, args.only)
     locked = command in LOCKED and not getattr(args, "dry_run", False)
     try:
         with _cycle_lock(settings) if locked else contextlib.nullcontext():
@@ -448,6 +462,36 @@ def _run(settings: Settings, only: str | None) -> int:
     for outcome in failed:
         print(f"zgwatch: {outcome.line()}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _watch(settings: Settings, only: str | None) -> int:
+    """The watchers until SIGTERM or Ctrl-C, which stop them cleanly (exit 0): a cycle under
+    way is stopped with its crawl and its lock released, as ``zgwatch run``'s would be.
+
+    The signal also sets ``stop``: DuckDB turns an exception raised inside a query into
+    its own ("Query interrupted"), which the cycle reports as a failed stage; the watch
+    then ends at its next look at ``stop`` instead of going on."""
+    import threading
+
+    from zgwatch.watch import Watch
+
+    watch = Watch(settings, settings.select(only))
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        watch.run(stop)
+    except (KeyboardInterrupt, Terminated):
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("zgwatch: watch stopped", file=sys.stderr)
+    return 0
 
 
 def _cycle_lock(settings: Settings):

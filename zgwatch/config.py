@@ -59,6 +59,8 @@ ENV = {
     "crawl_budget": "ZGWATCH_CRAWL_BUDGET",
     "publish_budget": "ZGWATCH_PUBLISH_BUDGET",
     "progress_expected_months": "ZGWATCH_PROGRESS_EXPECTED_MONTHS",
+    "poll": "ZGWATCH_POLL",
+    "every": "ZGWATCH_EVERY",
 }
 LIST_OPTIONS = {"notify", "operators_notify"}
 
@@ -149,6 +151,10 @@ class Settings(BaseModel):
     # the inspection cycle (docs/inspection.md): months after feedback by which a progress
     # notice is expected (the user's rule: no public deadline exists)
     progress_expected_months: int = Field(default=v.PROGRESS_EXPECTED_MONTHS, ge=1, le=120)
+    # the watchers (zgwatch watch, the Airflow trigger): seconds between two probes of a
+    # source's first list page, and between two full cycles (the back-off's ceiling too)
+    poll: float = Field(default=v.POLL, gt=0, le=86400, allow_inf_nan=False)
+    every: float = Field(default=v.EVERY, gt=0, le=7 * 86400, allow_inf_nan=False)
     # alerts: failed runs after which a delivery is marked failed
     max_attempts: int = Field(default=v.MAX_ATTEMPTS, ge=1, le=10_000)
     # alerts: more messages than this to one destination in one run are sent as one digest
@@ -271,11 +277,12 @@ class Settings(BaseModel):
         return (*(Destination(url=u) for u in self.notify), *self.destinations,
                 *(Destination(url=u, audience=OPERATORS) for u in self.operators_notify))
 
-    def crawl_options(self):
-        """What the crawl stage takes of these settings (``crawler.runner.CrawlOptions``)."""
+    def crawl_options(self, *, quick: bool = False):
+        """What the crawl stage takes of these settings (``crawler.runner.CrawlOptions``);
+        ``quick``: the watcher's crawl, up to the first known notice."""
         from crawler.runner import CrawlOptions
 
-        return CrawlOptions(source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
+        return CrawlOptions(quick=quick, source=self.source, raw_dir=self.raw_dir, as_of=self.as_of,
                             delay=self.delay, timeout=self.timeout, user_agent=self.user_agent,
                             recent_days=self.recent_days, revisit_days=self.revisit_days,
                             max_list_pages=self.max_list_pages,

@@ -131,10 +131,12 @@ def move_column(settings: Settings, new_source: str) -> str:
     return f"warehouse {settings.db} now watches {new.source} (moved from {old.source})"
 
 
-def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlResult:
+def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None,
+                quick: bool = False) -> CrawlResult:
     """Crawl the column into ``batch_dir`` (made by ``snapshot_known``); no warehouse access.
 
-    ``progress(n)`` is called with the number of fetches so far, for a live display.
+    ``progress(n)`` is called with the number of fetches so far, for a live display;
+    ``quick``: the watcher's crawl, the list up to the first known notice (docs/operators.md).
     The crawl holds its host's lock (``zgwatch.lock.host_lock``): another source's crawl on
     the same host, in any process, waits for it (up to ``host_wait``), and starts no sooner
     than ``delay`` after its last request. The crawl subprocess inherits both locks.
@@ -143,8 +145,8 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
         if turn.waited >= 1:
             log.info("waited %.0f s for host %s (another source's crawl)", turn.waited,
                      settings.current_source.host)
-        result = run_crawl(settings.crawl_options(), batch_dir, Batch(batch_dir).known,
-                           progress=progress,
+        result = run_crawl(settings.crawl_options(quick=quick), batch_dir,
+                           Batch(batch_dir).known, progress=progress,
                            inherit_fds=held_fds(settings.data_dir) + turn.fds)
     log.info(result.line())
     for fetch in result.failures():  # each one named where operators look: the crawl's log
@@ -152,9 +154,10 @@ def crawl_batch(settings: Settings, batch_dir: Path, *, progress=None) -> CrawlR
     return result
 
 
-def crawl(settings: Settings, *, progress=None) -> CrawlResult:
-    """Crawl the column into a new batch under ``data_dir/batches``."""
-    return crawl_batch(settings, snapshot_known(settings), progress=progress)
+def crawl(settings: Settings, *, progress=None, quick: bool = False) -> CrawlResult:
+    """Crawl the column into a new batch under ``data_dir/batches`` (``quick``: the
+    watcher's crawl, ``crawl_batch``)."""
+    return crawl_batch(settings, snapshot_known(settings), progress=progress, quick=quick)
 
 
 def require_readable(result: CrawlResult, source: str) -> None:
@@ -462,6 +465,7 @@ class CycleReport:
     analyst_copy: Path | None = None
     site: SiteReport | None = None
     publish_left: str | None = None  # what the publish step left for the next cycle
+    quick: bool = False  # the watcher's cycle: its crawl reads what changed (``crawl``)
 
 
 def _published(settings: Settings, report: CycleReport, progress=None) -> None:
@@ -482,8 +486,8 @@ def _alerted(settings: Settings, report: CycleReport, progress=None) -> None:
 # What each step of the cycle does in ``run``, and where its result goes in the report;
 # ``progress`` is the crawl's live display (``crawl``).
 _STEPS = {
-    "crawl": lambda settings, report, progress: setattr(report, "crawl",
-                                                        crawl(settings, progress=progress)),
+    "crawl": lambda settings, report, progress: setattr(
+        report, "crawl", crawl(settings, progress=progress, quick=report.quick)),
     "load": lambda settings, report, progress: setattr(report, "loads", load(settings)),
     "diff": lambda settings, report, progress: setattr(report, "diff", diff(settings)),
     "alert": _alerted,
@@ -493,16 +497,17 @@ _STEPS = {
 RUN_STEP = "zgwatch run"  # the step a failing ``zgwatch run`` is reported as
 
 
-def run(settings: Settings, *, progress=None) -> CycleReport:
+def run(settings: Settings, *, progress=None, quick: bool = False) -> CycleReport:
     """One monitoring cycle: crawl, load, diff, alert, publish (analysts' copy and site).
 
-    ``progress`` is the crawl's (``crawl``). A column that cannot be read still gets its
-    failed fetches loaded and its date-driven events (publicity periods) raised, then
-    ``ColumnUnreadable``
+    ``progress`` is the crawl's (``crawl``); ``quick`` makes it the watcher's cycle,
+    whose crawl reads only what changed (the list up to the first known notice). A column
+    that cannot be read still gets its failed fetches loaded and its date-driven events
+    (publicity periods) raised, then ``ColumnUnreadable``
     (the alert stage's own incident tells operators). Any other failure of a
     stage is told to operators once, as is the first cycle that works again.
     """
-    report = CycleReport()
+    report = CycleReport(quick=quick)
     try:
         for step in step_names():  # crawl, load, diff, alert, publish (zgwatch.steps)
             pause_point(f"before:{step}")

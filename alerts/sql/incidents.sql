@@ -43,8 +43,12 @@ WHERE ended_at IS NOT NULL
               AND o.message_key = 'incident:' || i.incident_id || ':start');
 
 -- name: recent_batches
--- The newest batches, newest first, and whether each read its whole list.
-SELECT batch_id, list_complete FROM batches ORDER BY batch_id DESC LIMIT $n;
+-- The newest batches, newest first, and whether each read its whole list. A watcher's
+-- quick crawl (summary "quick") reads the list only up to the first known notice on
+-- purpose: it says nothing of whether the whole list can be read.
+SELECT batch_id, list_complete FROM batches
+WHERE NOT coalesce(json_extract(summary, '$.quick')::BOOLEAN, false)
+ORDER BY batch_id DESC LIMIT $n;
 
 -- name: list_pages_failed
 -- The list pages of a batch that brought no content, as one line each.

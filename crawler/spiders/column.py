@@ -82,15 +82,21 @@ class ColumnSpider(scrapy.Spider):
     Arguments (from ``crawler.process``): ``source`` the column's index URL,
     ``as_of`` the cycle's date (a ``date``, required: the caller decides "today"),
     ``known`` the batch's known-notices snapshot, ``recent_days``, ``revisit_days``,
-    ``profile`` a built-in profile's name or ``auto`` (``crawler.profiles``).
+    ``profile`` a built-in profile's name or ``auto`` (``crawler.profiles``), ``quick``
+    (the watcher's cycle, docs/operators.md): the list pages only up to the first one that
+    lists a known notice, the due articles listed on them, nothing else (no revisits of
+    notices not listed there, no probes for missing ones); the list is then incomplete, so
+    such a crawl never counts towards a removal.
     """
 
     name = "column"
 
     def __init__(self, source: str, *, as_of: date, known: str | None = None,
                  recent_days: str = str(RECENT_DAYS), revisit_days: str = str(REVISIT_DAYS),
-                 profile: str = AUTO, **kwargs):
+                 profile: str = AUTO, quick: bool = False, **kwargs):
         super().__init__(**kwargs)
+        self.quick = quick
+        self.reached_known = False  # quick: a list page listed a known notice; walk no further
         self.source = source
         # auto: until a list page shows which shape its articles have
         self.profile = profile_named(profile)
@@ -210,6 +216,7 @@ class ColumnSpider(scrapy.Spider):
                 break
             added += entry.notice_id not in self.listed
             self.listed.add(entry.notice_id)
+            self.reached_known |= self.quick and entry.notice_id in self.known
             listings.append(ListingEntry(
                 notice_id=entry.notice_id, url=entry.url, title=entry.title,
                 listed_on=entry.listed_on.isoformat() if entry.listed_on else None,
@@ -304,7 +311,8 @@ class ColumnSpider(scrapy.Spider):
             self.barren.clear()
         elif outcome in _BARREN_OUTCOMES:
             self.barren.append(url)
-        while self.runaway is None and self.lists_in_flight < LIST_AHEAD:
+        while self.runaway is None and self.lists_in_flight < LIST_AHEAD \
+                and not self.reached_known:
             url, page_no = self._next_list_page()
             if url is None:
                 return
@@ -420,7 +428,7 @@ class ColumnSpider(scrapy.Spider):
     @property
     def list_complete(self) -> bool:
         """Every list page the walk asked for was read ok, and it was not stopped short."""
-        return self.runaway is None and bool(self.pages_done) and all(
+        return self.runaway is None and not self.reached_known and bool(self.pages_done) and all(
             self.pages_done.get(url) == Outcome.OK for url in self.pages_announced
         )
 
@@ -430,6 +438,9 @@ class ColumnSpider(scrapy.Spider):
             self._final_stats()
             return
         self.tail_scheduled = True
+        if self.quick:  # what changed is on the pages read; the full cycle does the rest
+            self._final_stats()
+            return
         complete = self.list_complete
         scheduled = 0
         for notice in self.known.values():
@@ -472,6 +483,7 @@ class ColumnSpider(scrapy.Spider):
         stats.set_value("zgwatch/profile", self.profile.name)
         stats.set_value("zgwatch/pager", self.scheme.kind if self.scheme else None)
         stats.set_value("zgwatch/runaway", self.crawl_runaway)
+        stats.set_value("zgwatch/quick", self.quick)
         if self.storage_error:
             stats.set_value(STORAGE_ERROR, self.storage_error)
         stats.set_value("zgwatch/articles_read_inline", self.pages.read_inline)

@@ -147,7 +147,9 @@ def test_zgwatch_airflow_runs_the_monitor_triggered_through_the_rest_api(replica
     db = data / "zgwatch.duckdb"
     # a deadline of 1.2 s: every run is late, and operators are told (then the run ends it)
     collector = Collector()
-    env = clean_env() | {"ZGWATCH_SCHEDULE": "none", "ZGWATCH_DEADLINE": "0.02",
+    # runs by the REST API only: no schedule, no watcher (its own test: test_watcher_e2e.py)
+    env = clean_env() | {"ZGWATCH_SCHEDULE": "none", "ZGWATCH_WATCH": "off",
+                         "ZGWATCH_DEADLINE": "0.02",
                          "ZGWATCH_STATSD": collector.address,
                          airflow_local.PASSWORD_ENV: PASSWORD}
     with WebhookSink() as sink, WebhookSink() as ops, contextlib.closing(collector):

@@ -78,6 +78,7 @@ def start_stack(workdir: Path, sources: list[tuple[str, str, str]], *, workers: 
     (dags / "sources.py").write_text(DAG_FILE.format(sources=sources, data=workdir / "data"),
                                      encoding="utf-8")
     env = clean_env() | {airflow_local.PASSWORD_ENV: PASSWORD, "ZGWATCH_QUEUE": queue,
+                         "ZGWATCH_WATCH": "off",  # runs by the REST API only
                          "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
                          # a dead worker's task is failed (and retried) after 20 s
                          "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20"}

@@ -61,8 +61,11 @@ def test_monitor_runs_the_cycle_in_order(dag_report):
 
 def test_monitor_schedule_and_run_limits(dag_report):
     dag = dag_report["dags"][MONITOR]
-    assert dag["timetable"] == "CronTriggerTimetable"  # hourly unless ZGWATCH_SCHEDULE
-    assert "expression='0 * * * *'" in dag["timetable_repr"]
+    # hourly unless ZGWATCH_SCHEDULE, or on the watcher's asset event (ZGWATCH_WATCH=off: not)
+    assert dag["timetable"] == "AssetOrTimeSchedule"
+    assert "timetable=CronTriggerTimetable(expression='0 * * * *'" in dag["timetable_repr"]
+    assert "Asset(name='zgwatch_source'" in dag["timetable_repr"]
+    assert "<zgwatch.airflow.watcher.FirstPageTrigger url=" in dag["timetable_repr"]
     assert "timezone='Asia/Shanghai'" in dag["timetable_repr"]
     assert dag["catchup"] is False
     assert dag["max_active_runs"] == 1

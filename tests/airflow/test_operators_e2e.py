@@ -142,7 +142,8 @@ def test_operators_see_each_cycle_what_failed_and_what_to_do(replica, tmp_path):
     first = datetime.combine(site.today, time(10), tzinfo=SHANGHAI)
     with WebhookSink() as hook, WebhookSink() as ops:
         secret_hook = hook.url().replace("json://", f"json://zg:{SECRET}@")
-        env = clean_env() | {"ZGWATCH_SCHEDULE": "none", airflow_local.PASSWORD_ENV: PASSWORD,
+        env = clean_env() | {"ZGWATCH_SCHEDULE": "none", "ZGWATCH_WATCH": "off",
+                             airflow_local.PASSWORD_ENV: PASSWORD,
                              "ZGWATCH_OPERATORS_NOTIFY": ops.url()}
         launcher = Launcher(["--port", str(port), "--data-dir", str(data), "--db", str(db),
                              "--source", replica.url, "--delay", "0", "--notify", secret_hook],

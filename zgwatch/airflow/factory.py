@@ -35,6 +35,7 @@ from zgwatch import steps
 from zgwatch.airflow import runbook, tasks
 from zgwatch.airflow.placement import source_queue
 from zgwatch.airflow.sources import declared_pool, registry, warehouse_pool
+from zgwatch.airflow.watcher import watched_asset, with_watcher
 
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_SCHEDULE = "@hourly"
@@ -260,6 +261,7 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
     """
     suffix = f"__{column}" if column else ""
     return _pair(f"zgwatch_monitor{suffix}", f"zgwatch_publish{suffix}",
+                 f"zgwatch_source{suffix}",
                  Asset(f"zgwatch_warehouse{suffix}", group="zgwatch"),
                  Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch"),
                  column_settings=column_settings, schedule=schedule, pool=pool, queue=queue,
@@ -283,7 +285,7 @@ def source_dags(source: Source, *, only_default: bool, schedule: str | None = No
         return column_dags(schedule=schedule, site_pool=site_pool,
                            queue=source_queue(source.queue))
     monitor = source.dag_id(only_default=False)
-    return _pair(monitor, f"{monitor}_publish",
+    return _pair(monitor, f"{monitor}_publish", f"zgwatch_source_{source.id}",
                  Asset(f"zgwatch_warehouse_{source.id}", uri=f"zgwatch://{source.id}/warehouse",
                        group="zgwatch"),
                  Asset(f"zgwatch_analyst_copy_{source.id}",
@@ -303,11 +305,14 @@ def registry_dags(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return dags
 
 
-def _pair(monitor_id: str, publish_id: str, warehouse: Asset, analyst_copy: Asset, *,
+def _pair(monitor_id: str, publish_id: str, watch_name: str, warehouse: Asset,
+          analyst_copy: Asset, *,
           column_settings: Mapping[str, Any] | None, schedule: str | None, pool: str,
           queue: str | None, site_pool: str | None, source: Source | None,
           params: Mapping[str, Param] = PARAMS):
     when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
+    # the watcher (issue 24): an asset event when the first list page changes runs it too
+    when = with_watcher(when, watched_asset(watch_name, column_settings or {}, source=source))
     monitor = monitor_dag(monitor_id, warehouse=warehouse, column_settings=column_settings,
                           schedule=when, pool=pool, queue=queue, site_pool=site_pool,
                           params=params, source=source, publish_id=publish_id)

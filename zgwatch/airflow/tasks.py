@@ -286,18 +286,23 @@ def snapshot_known(column_settings: Mapping[str, Any] | None = None) -> dict:
 def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None = None) -> dict:
     """Crawl the column into the batch (Scrapy in a subprocess); no warehouse access.
 
-    The log has one line for the crawl and a WARNING line per failed fetch.
+    The log has one line for the crawl and a WARNING line per failed fetch. A run the
+    watcher started (its asset event, ``zgwatch.airflow.watcher``) crawls quick: the list up
+    to the first known notice and what is due there; the scheduled runs crawl in full.
     """
     from zgwatch import pipeline
 
     with known_failures():
         settings = current_settings(column_settings)
+        quick = watcher_run()
         with _locked(settings):
             batch_dir = fresh_batch(Path(snapshot["batch_dir"]), settings.failed_dir)
             if batch_dir != Path(snapshot["batch_dir"]):
                 log.info("an earlier try used %s; crawling into %s",
                          Path(snapshot["batch_dir"]).name, batch_dir.name)
-            result = pipeline.crawl_batch(settings, batch_dir)
+            if quick:
+                log.info("started by the watcher (the first list page changed): a quick crawl")
+            result = pipeline.crawl_batch(settings, batch_dir, quick=quick)
     s = result.summary
     return {
         "batch_dir": str(result.batch_dir),
@@ -306,6 +311,15 @@ def crawl(snapshot: Mapping[str, Any], column_settings: Mapping[str, Any] | None
         "list_complete": s.get("list_complete"),
         "outcomes": jsonable(s.get("outcomes", {})),
     }
+
+
+def watcher_run(context=None) -> bool:
+    """Whether this DAG run was started by an asset event (the watcher's: the monitor DAGs
+    follow no other asset), not by its schedule or by hand."""
+    from airflow.sdk import get_current_context
+
+    run = (context if context is not None else get_current_context())["dag_run"]
+    return getattr(run, "run_type", None) == "asset_triggered"
 
 
 def load(column_settings: Mapping[str, Any] | None = None) -> dict:
