@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -62,9 +62,19 @@ class SqlFile:
     def __getitem__(self, name: str) -> str:
         return self._sql[name]
 
-    def execute(self, con, name: str, /, **params):
-        """Run statement ``name`` on ``con`` with the entries of ``params`` it names."""
+    def text(self, name: str, /, **idents: str) -> str:
+        """Statement ``name`` with each ``{key}`` of ``idents`` replaced by its value: an
+        identifier the caller has quoted (a table, a schema), never a value."""
         sql = self._sql[name]
+        for key, ident in idents.items():
+            sql = sql.replace("{" + key + "}", ident)
+        return sql
+
+    def execute(self, con, name: str, /, *, idents: Mapping[str, str] | None = None,
+                **params):
+        """Run statement ``name`` on ``con`` with the entries of ``params`` it names
+        (``idents``: its ``{key}`` identifiers, ``text``)."""
+        sql = self.text(name, **(idents or {}))
         return con.execute(sql, used_params(sql, params))
 
     def changed(self, con, name: str, /, **params) -> int:

@@ -40,11 +40,11 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StageFailed
-from core.sqlfiles import SqlFile, statements, transaction
+from core.sqlfiles import SqlFile, transaction
 from warehouse import db as wdb
 from warehouse.extensions import quoted
 from warehouse.publish import remove_leftovers
-from warehouse.search import SQL_PATH as SEARCH_SQL
+from warehouse.search import SQL as SEARCH
 from warehouse.search import create_macros
 
 ACROSS_NAME = "zgwatch.analyst.duckdb"
@@ -144,7 +144,7 @@ def _merge(con: duckdb.DuckDBPyConnection, source_id: str, source_name: str) -> 
     for name in relations:
         SQL.execute(con, "record_relation", name=name, **ids)
     create_macros(con)  # the tokeniser queries are cut with, and the guard search reads
-    con.execute(statements(SEARCH_SQL)["search_guard"])
+    SEARCH.execute(con, "search_guard")
     _replace_search(con, source_id)
     SQL.execute(con, "record_source", **ids)
     con.execute(wdb.vocabulary_sql())
@@ -211,13 +211,13 @@ def _replace_search(con: duckdb.DuckDBPyConnection, source_id: str) -> None:
                     f"SELECT * FROM src.fts_main_search_text.{table}")
     con.execute(f"CREATE TABLE {schema}.search_index AS SELECT * FROM src.search_index")
     con.execute(f"CREATE TABLE {schema}.notice_versions AS "
-                f"{statements(SQL.path)['latest_texts']}")
+                f"{SQL.text('latest_texts')}")
     con.execute(_source_search_macro(schema))
 
 
 def _source_search_macro(schema: str) -> str:
     """``search.sql``'s ``search_notices``, reading the index in ``schema``."""
-    sql = statements(SEARCH_SQL)["search_macro"]
+    sql = SEARCH.text("search_macro")
     sql = sql.replace("MACRO search_notices(", f"MACRO {schema}.search_notices(", 1)
     sql = sql.replace("fts_main_search_text.", f"{schema}.")
     return re.sub(r"\b(FROM|JOIN)\s+(search_index|notice_versions)\b",

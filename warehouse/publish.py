@@ -40,7 +40,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StageFailed
-from core.sqlfiles import SqlFile, transaction, used_params
+from core.sqlfiles import SqlFile, transaction
 from core.testhook import pause_point
 from core.vocabulary import today_in_shanghai
 from warehouse.db import connect
@@ -60,6 +60,12 @@ QUERIES = SqlFile(Path(__file__).parent / "sql" / "queries" / "publish.sql")
 SPARE_LAG = 100
 APPEND_ONLY = frozenset({"batches", "fetches", "listing_entries", "notice_versions",
                          "change_events", "edit_hunks", "version_pair_hunks", "diff_runs"})
+
+
+# The one exception to APPEND_ONLY: a column a backfill fills in place, once, in rows it
+# finds NULL (load.fill_cycle_facts: the cycle's facts of versions read before migration
+# 023). A spare holding a NULL the warehouse has filled since is not used.
+FILLED_IN_PLACE = {"notice_versions": "cycle"}
 
 
 def analyst_copy_path(db_path: Path) -> Path:
@@ -272,6 +278,10 @@ def _table_brought_up(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         if spare > ours or (spare and _table_sql(con, "differing_ends", table,
                                                  last=spare - 1).fetchone()[0]):
             return False
+        if name in FILLED_IN_PLACE and _table_sql(
+                con, "filled_since", table, column=FILLED_IN_PLACE[name],
+                rows=spare).fetchone()[0]:
+            return False
         _table_sql(con, "append_rows", table, start=spare)
     else:
         _table_sql(con, "clear_rows", table)
@@ -279,10 +289,12 @@ def _table_brought_up(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return _table_sql(con, "row_counts", table).fetchone() == (ours, ours)
 
 
-def _table_sql(con: duckdb.DuckDBPyConnection, name: str, table: str, **params):
-    """Run statement ``name`` of publish.sql on ``table`` (a quoted identifier)."""
-    sql = QUERIES[name].replace("{table}", table)
-    return con.execute(sql, used_params(sql, params))
+def _table_sql(con: duckdb.DuckDBPyConnection, name: str, table: str, *,
+               column: str | None = None, **params):
+    """Run statement ``name`` of publish.sql on ``table`` (a quoted identifier) and
+    ``column`` (a plain name of ``FILLED_IN_PLACE``)."""
+    idents = {"table": table, **({"column": f'"{column}"'} if column else {})}
+    return QUERIES.execute(con, name, idents=idents, **params)
 
 
 def left_over(copy: Path, incident_kind: str) -> tuple[int, bool]:

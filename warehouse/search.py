@@ -96,8 +96,8 @@ def build_search_index(
     index holds the same. ``deadline`` (a ``time.monotonic()`` instant) stops
     the tokenising between two slices once passed: the notices not reached are
     left out (``search_index.unindexed``) and the next build, which finds them
-    missing, tokenises them. One transaction: a failure leaves the database as
-    it was.
+    missing, tokenises them. One transaction (two when the index kept turns out
+    unusable half-way: the first rolled back): a failure leaves the database as it was.
     """
     t0 = time.monotonic()
     load_fts(con)
@@ -109,7 +109,8 @@ def build_search_index(
     # Only terms' order matters (sorted by term, then the tail): the statements that
     # write it keep their rows' order (_ordered); the rest may stream and spill.
     con.execute("SET preserve_insertion_order = false")
-    try:
+
+    def build(here, prev) -> tuple[dict, int, int]:
         with transaction(con):
             params = _fill(con, here, prev, deadline)
             params["seconds"] = time.monotonic() - t0
@@ -118,7 +119,13 @@ def build_search_index(
             SQL.execute(con, "info_table", **params)
             SQL.execute(con, "search_guard")
             SQL.execute(con, "search_macro")  # after search_index and the guard: it reads them
-            notices, terms = SQL.execute(con, "counts").fetchone()
+            return params, *SQL.execute(con, "counts").fetchone()
+
+    try:
+        try:
+            params, notices, terms = build(here, prev)
+        except _BuildAgain:  # rolled back: the build from nothing in a transaction of its own
+            params, notices, terms = build(None, None)
     finally:
         if prev is not None:
             con.execute("DETACH prev")
@@ -137,6 +144,10 @@ def _fill(con: duckdb.DuckDBPyConnection, here: tuple[int, int] | None,
     kept = here is not None and _keep(con, params, *here)
     if kept or (prev is not None and _keep_previous(con, params, *prev)):
         params["reused"] = True
+    elif here is not None or prev is not None:
+        # DuckDB cannot commit a transaction that drops a table it wrote to (the index
+        # just copied from prev): the build from nothing takes a transaction of its own
+        raise _BuildAgain
     else:
         _fresh_schema(con)
         for table in INDEX_TABLES:
@@ -157,6 +168,10 @@ def _fill(con: duckdb.DuckDBPyConnection, here: tuple[int, int] | None,
     for table in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return params
+
+
+class _BuildAgain(Exception):
+    """The index kept cannot be: build it from nothing, in a transaction of its own."""
 
 
 def _fresh_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -19,8 +19,8 @@ SELECT max(as_of) FROM latest_cycle;
 -- What a database's main schema is made of: tables, views, indexes and
 -- sequences with their SQL, macros by name. The spare must be made of what the
 -- warehouse is made of (and the analysts' additions, search.COPY_ONLY).
-SELECT kind, name, sql FROM (
-    SELECT 'table' AS kind, table_name AS name, sql FROM duckdb_tables()
+SELECT object_type, name, sql FROM (
+    SELECT 'table' AS object_type, table_name AS name, sql FROM duckdb_tables()
     WHERE database_name = $db AND schema_name = 'main' AND NOT temporary
     UNION ALL
     SELECT 'view', view_name, sql FROM duckdb_views()
@@ -48,6 +48,12 @@ SELECT count(*) FROM (
     SELECT * FROM zg_spare.main.{table} WHERE rowid IN (0, $last)
     EXCEPT ALL
     SELECT * FROM {table} WHERE rowid IN (0, $last));
+
+-- name: filled_since
+-- Rows of {table} whose {column} the spare holds NULL and the warehouse has filled since
+-- (publish.FILLED_IN_PLACE; $rows: the spare's rows, the warehouse's first ones).
+SELECT (SELECT count(*) FROM zg_spare.main.{table} WHERE {column} IS NULL)
+     - (SELECT count(*) FROM {table} WHERE rowid < $rows AND {column} IS NULL);
 
 -- name: append_rows
 -- The rows an append-only table gained since the spare was taken.
