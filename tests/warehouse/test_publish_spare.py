@@ -269,10 +269,11 @@ def test_a_spare_holding_facts_the_warehouse_filled_since_is_not_used(db, column
                                                                       caplog):
     """Versions read before migration 023 get their cycle facts in place (load's backfill):
     a spare taken before that holds them NULL and must not be brought up to date."""
-    column.add(1, body="整改落实。", title="中共某某委员会关于巡视整改进展情况的通报")
+    for n in (1, 2, 3):
+        column.add(n, body="整改落实。", title=f"中共某{n}委员会关于巡视整改进展情况的通报")
     run_cycle(db, column)
-    with connect(db, lock_wait=0) as con:  # as a version read before migration 023
-        con.execute("UPDATE notice_versions SET cycle = NULL")
+    with connect(db, lock_wait=0) as con:  # the middle row, as read before migration 023
+        con.execute("UPDATE notice_versions SET cycle = NULL WHERE rowid = 1")
     publish_and_compare(db, tmp_path)
     run_cycle(db, column)
     publish_and_compare(db, tmp_path)
