@@ -21,9 +21,10 @@ in a schema of its own (``"search_<id>"``, copied from its copy as it is), and
 the macro asks each and merges the results, best first. Scores are BM25 within
 each source's own notices (a word's rarity is counted per source).
 
-``before_rename(con)`` is the place for work on the merged copy before readers
-see it (issue 23's inspection relations): it runs on the temporary file, with
-every source's rows in, inside the lock.
+Before the rename, with every source's rows in and inside the lock, the
+inspection cycle's relations (``units``, ``inspection_rounds``,
+``rectification_due``, …) are built on the merged documents
+(``publish.judge_cycle``): analysts read each unit judged on every source.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -43,7 +45,8 @@ from core.errors import StageFailed
 from core.sqlfiles import SqlFile, transaction
 from warehouse import db as wdb
 from warehouse.extensions import quoted
-from warehouse.publish import remove_leftovers
+from warehouse.inspection import DEFAULT_RULES, CycleRules
+from warehouse.publish import judge_cycle, remove_leftovers
 from warehouse.search import SQL as SEARCH
 from warehouse.search import create_macros
 
@@ -61,13 +64,13 @@ def across_path(data_dir: Path) -> Path:
 
 def merge_source(target: Path, copy: Path, *, source_id: str, source_name: str,
                  lock_wait: float = 120.0,
-                 before_rename: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-                 ) -> Path:
+                 cycle: CycleRules = DEFAULT_RULES) -> Path:
     """Bring source ``source_id``'s rows in the copy across sources ``target`` up to date from
     its own analyst copy ``copy``; return ``target``. Only that source's rows are replaced.
 
     Two merges into one target wait for each other (a lock file beside it, up to
-    ``lock_wait`` seconds, then ``StageFailed``). The new file replaces the old by
+    ``lock_wait`` seconds, then ``StageFailed``); ``cycle``: the user's rules for the
+    inspection cycle's relations. The new file replaces the old by
     a rename; a failure leaves the old one as it was and no temporary file.
     """
     target = Path(target)
@@ -82,8 +85,7 @@ def merge_source(target: Path, copy: Path, *, source_id: str, source_name: str,
                 with transaction(con):
                     _merge(con, source_id, source_name)
                 con.execute("DETACH src")
-                if before_rename is not None:
-                    before_rename(con)
+                judge_cycle(con, replace(cycle, across=None))  # every source's documents
                 con.execute("CHECKPOINT")
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())

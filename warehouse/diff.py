@@ -111,10 +111,11 @@ def detect_changes(
         "now": (now or datetime.now(UTC)).isoformat(),
         "expected_months": cycle.expected_months,
     }
-    # With other sources but no copy of theirs to read, a round's progress notice may be
-    # there unseen: no round is called overdue this cycle (a later one records it).
+    # With other sources but no copy of theirs to read (or one some of them have not
+    # published into yet), a round's progress notice may be there unseen: no round is
+    # called overdue this cycle (a later one records it).
     judged = cycle_tables(con, as_of=as_of, expected_months=cycle.expected_months,
-                          aliases=cycle.aliases, across=cycle.across)
+                          aliases=cycle.aliases, across=cycle.across, others=cycle.others)
     with transaction(con):
         params["baseline"] = con.execute("SELECT count(*) = 0 FROM change_events").fetchone()[0]
         params["batch_id"] = con.execute("SELECT max(batch_id) FROM batches").fetchone()[0]

@@ -63,6 +63,9 @@ class CycleRules:
     expected_months: int = PROGRESS_EXPECTED_MONTHS
     aliases: tuple[tuple[str, str], ...] = ()
     across: Path | None = None
+    # the registry's other sources: a judgment that needs every source's documents
+    # (progress_overdue) waits until each of them is in the copy across sources
+    others: tuple[str, ...] = ()
 
 
 DEFAULT_RULES = CycleRules()
@@ -82,14 +85,16 @@ def build_inspection(con: duckdb.DuckDBPyConnection, *, as_of: date,
 
 
 def cycle_tables(con: duckdb.DuckDBPyConnection, *, as_of: date, expected_months: int,
-                 aliases: Iterable[tuple[str, str]] = (), across: Path | None = None) -> bool:
+                 aliases: Iterable[tuple[str, str]] = (), across: Path | None = None,
+                 others: Iterable[str] = ()) -> bool:
     """The relations as TEMP tables (``cycle_units``, ``cycle_rounds``, ``cycle_due``,
     ``cycle_linked``) from ``inspection_documents`` (column ``own`` true) and, when ``across``
     (the copy across sources) exists and can be read, the other sources' documents in it.
 
     Returns whether every source's documents were seen: true without ``across`` (the
     documents of ``con`` are all there is), false when ``across`` was named but not read
-    (no copy yet, or one being replaced): then a round's progress notice may be unseen.
+    (no copy yet, or one being replaced) or lacks one of ``others`` (the registry's other
+    sources, not published into it yet): then a round's progress notice may be unseen.
     """
     pairs = list(aliases)
     book = Aliases(pairs)  # an alias of an alias reaches the canonical unit
@@ -106,7 +111,11 @@ def cycle_tables(con: duckdb.DuckDBPyConnection, *, as_of: date, expected_months
         SQL.execute(con, "all_documents" if read else "own_documents")
         for name in ("facts", "linked", "rounds", "due", "units"):
             SQL.execute(con, name, **params)
-    return across is None or read
+        # every other source has published into the copy (a source not there yet may
+        # hold the progress notice a round is waiting for)
+        whole = read and SQL.rows(con, "sources_present", ids=list(others))[0][0] == len(
+            set(others))
+    return across is None or whole
 
 
 @contextlib.contextmanager

@@ -320,9 +320,11 @@ class Settings(BaseModel):
         file read (``ConfigError`` when it is malformed)."""
         from warehouse.inspection import CycleRules, read_aliases
 
+        others = tuple(s.id for s in self.source_list if s.id != self.source_id) \
+            if self.sources else ()  # fmt: skip
         return CycleRules(expected_months=self.progress_expected_months,
                           aliases=tuple(read_aliases(self.aliases_file)),
-                          across=self.across_copy)
+                          across=self.across_copy, others=others)
 
     # -- sources (core/sources.py, docs/sources.md) --------------------------------------
 

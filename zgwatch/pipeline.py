@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -297,13 +297,11 @@ def merge_across(settings: Settings, copy: Path) -> Path | None:
     if settings.data_root is None:
         return None
     from warehouse.across import across_path, merge_source
-    from warehouse.publish import judge_cycle
 
     source = settings.current_source
-    rules = replace(settings.cycle_rules(), across=None)  # every source's documents are in it
     return merge_source(across_path(settings.data_root), copy, source_id=source.id,
                         source_name=source.name, lock_wait=settings.lock_wait,
-                        before_rename=lambda con: judge_cycle(con, rules))
+                        cycle=settings.cycle_rules())
 
 
 def analyst_copy(settings: Settings) -> Path:

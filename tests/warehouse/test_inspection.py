@@ -1,6 +1,7 @@
 """The inspection cycle across sources: the replica's three columns crawled for real, each into
-its own warehouse (``settings.for_source``), their analyst copies attached to one DuckDB and
-united, and ``build_inspection`` run on the union; compared with the replica's rounds."""
+its own warehouse (``settings.for_source``) and published, which brings the copy across
+sources up to date; its documents are the union ``build_inspection`` runs on (the copy's own
+relations are the pipeline's); compared with the replica's rounds."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class Union:
     as_of: date
     copies: dict[str, Path]
     settings: dict  # each source's Settings (for_source)
+    across: Path  # the copy across sources the publishes brought up to date
 
 
 def registry(base: str) -> str:
@@ -47,14 +49,13 @@ def registry(base: str) -> str:
                    f'kind = "{kind}"\n\n' for sid, (path, kind) in COLUMNS.items())
 
 
-def union_of(copies: dict[str, Path]) -> duckdb.DuckDBPyConnection:
-    """One DuckDB where every source's analyst copy is attached and ``inspection_documents``
-    is the union of theirs (what the copy across sources offers)."""
+def union_of(across: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the documents of the copy across sources (every source's
+    ``inspection_documents``), for ``build_inspection`` with rules of a test's own."""
     con = duckdb.connect()
-    for sid, path in copies.items():
-        con.execute(f"ATTACH '{path}' AS {sid} (READ_ONLY)")
-    con.execute("CREATE VIEW inspection_documents AS " + " UNION ALL BY NAME ".join(
-        f"SELECT '{sid}' AS source_id, * FROM {sid}.inspection_documents" for sid in copies))
+    con.execute(f"ATTACH '{across}' AS across (READ_ONLY)")
+    con.execute("CREATE TABLE inspection_documents AS FROM across.inspection_documents")
+    con.execute("DETACH across")
     return con
 
 
@@ -74,10 +75,21 @@ def union(tmp_path_factory) -> Union:
             pipeline.load(one)
             pipeline.diff(one)
             copies[source.id] = pipeline.publish(one).analyst_copy
-    con = union_of(copies)
+    across = settings.across_copy
+    con = union_of(across)
     build_inspection(con, as_of=served.site.today)
-    yield Union(con, served.site, served.site.today, copies, each)
+    yield Union(con, served.site, served.site.today, copies, each, across)
     con.close()
+
+
+def test_the_copy_across_sources_holds_every_sources_relations(union) -> None:
+    """The publishes left in the copy across sources what a build on the union gives."""
+    with duckdb.connect(str(union.across), read_only=True) as con:
+        for table in ("units", "inspection_rounds", "rectification_due"):
+            sql = f"FROM {table} ORDER BY ALL"
+            assert con.execute(sql).fetchall() == union.con.execute(sql).fetchall(), table
+        assert con.execute("SELECT count(DISTINCT source_id) FROM round_documents"
+                           ).fetchone() == (3,)
 
 
 def events(settings, *kinds: str) -> list[tuple]:
@@ -226,24 +238,16 @@ def test_a_letters_deadline_is_letters_expiring_never_a_publicity_period(union) 
     assert {w[0] for w in warned} == {"letters_expiring"}  # never 公开期限将至 / 已过
 
 
-def test_progress_overdue_is_recorded_once_per_round_by_the_feedback_source(union, tmp_path
-                                                                             ) -> None:
+def test_progress_overdue_is_recorded_once_per_round_by_the_feedback_source(union) -> None:
+    """Judged only once every other source is in the copy across sources: the fixture's
+    diff of xsfk ran when only xsgg had published (zgls, which holds the progress notices,
+    had not), and called no round overdue."""
     xsfk = union.settings["xsfk"]
-    assert events(xsfk, "progress_overdue") == []  # no copy across sources yet: not judged
-    across = xsfk.across_copy
-    with duckdb.connect(str(across)) as con:  # what the copy across sources offers
-        for sid, path in union.copies.items():
-            con.execute(f"ATTACH '{path}' AS {sid} (READ_ONLY)")
-        con.execute("CREATE TABLE inspection_documents AS " + " UNION ALL BY NAME ".join(
-            f"SELECT '{sid}' AS source_id, * FROM {sid}.inspection_documents"
-            for sid in union.copies))
-    try:
-        pipeline.diff(xsfk)
-        first = events(xsfk, "progress_overdue")
-        pipeline.diff(xsfk)
-        assert events(xsfk, "progress_overdue") == first  # never repeated
-    finally:
-        across.unlink()
+    assert events(xsfk, "progress_overdue") == []  # zgls not in the copy yet: not judged
+    pipeline.diff(xsfk)  # every source is in it now
+    first = events(xsfk, "progress_overdue")
+    pipeline.diff(xsfk)
+    assert events(xsfk, "progress_overdue") == first  # never repeated
     due = union.con.execute("SELECT unit_id || ':' || feedback_on FROM rectification_due "
                             "WHERE days_overdue > 0").fetchall()
     assert sorted(k.removeprefix("progress_overdue:") for _, k, _, _ in first) == sorted(
@@ -264,7 +268,7 @@ def test_the_analysts_queries_answer_on_the_union(union) -> None:
 def test_hand_added_aliases_map_a_name_onto_its_unit(union, tmp_path) -> None:
     aliases = tmp_path / "unit_aliases.csv"
     aliases.write_text("alias,canonical\n湛江市委,中共珠海市金湾区委\n", encoding="utf-8")
-    con = union_of(union.copies)
+    con = union_of(union.across)
     try:
         build_inspection(con, as_of=union.as_of, aliases=read_aliases(aliases))
         assert con.execute("SELECT count(*) FROM units WHERE unit_id = '湛江市委'"
@@ -299,7 +303,7 @@ def test_a_malformed_aliases_file_is_one_line(tmp_path, text, why) -> None:
 
 def test_the_span_is_the_users_rule(union) -> None:
     """progress_expected_months moves progress_expected_by and who is overdue."""
-    con = union_of(union.copies)
+    con = union_of(union.across)
     try:
         build_inspection(con, as_of=union.as_of, expected_months=12)
         longer = dict(con.execute("SELECT round_id, progress_expected_by FROM rectification_due"
@@ -313,20 +317,11 @@ def test_the_span_is_the_users_rule(union) -> None:
 
 
 def test_the_site_has_a_page_per_unit_and_their_index_by_status(union) -> None:
-    """With the copy across sources there, a source's publish links its rounds with the other
-    sources' documents, and its site shows each unit's timeline and the units by status."""
+    """A source's publish links its rounds with the other sources' documents of the copy
+    across sources; the site's top shows each unit's timeline judged on every source, its
+    documents linking into their sources' folders, and the units by status."""
     xsfk = union.settings["xsfk"]
-    across = xsfk.across_copy
-    with duckdb.connect(str(across)) as con:
-        for sid, path in union.copies.items():
-            con.execute(f"ATTACH '{path}' AS {sid} (READ_ONLY)")
-        con.execute("CREATE TABLE inspection_documents AS " + " UNION ALL BY NAME ".join(
-            f"SELECT '{sid}' AS source_id, * FROM {sid}.inspection_documents"
-            for sid in union.copies))
-    try:
-        published = pipeline.publish(xsfk)
-    finally:
-        across.unlink()
+    published = pipeline.publish(xsfk)
     assert published.site.units > 50
     site = xsfk.site_folder
     index = (site / "units" / "index.html").read_text(encoding="utf-8")
@@ -336,8 +331,12 @@ def test_the_site_has_a_page_per_unit_and_their_index_by_status(union) -> None:
     assert f"整改公开逾期 <small>{overdue} 个单位</small>" in index
     jinwan = (site / "units" / "珠海市金湾区委.html").read_text(encoding="utf-8")
     for fact in ("省委第十一巡视组", "2023-04-24 至 2023-07-26", "<b>反馈</b> 2023-10-26",
-                 "2023-12-26", "整改进展通报</b> 2024-09-26", "（另一来源）"):
+                 "2023-12-26", "整改进展通报</b> 2024-09-26", 'href="../sources/xsfk/notices/',
+                 'href="../sources/zgls/notices/'):
         assert fact in jinwan, fact
+    assert "（另一来源）" not in jinwan  # every source's pages are on this site
+    own = (site / "sources" / "xsfk" / "units" / "珠海市金湾区委.html").read_text(encoding="utf-8")
+    assert "（另一来源）" in own and 'href="../notices/' in own  # the source's part: its own
     with duckdb.connect(str(published.analyst_copy), read_only=True) as con:
         own = con.execute("SELECT count(*) FILTER (own), count(*) FILTER (NOT own) "
                           "FROM round_documents").fetchone()

@@ -26,6 +26,10 @@ WHERE url NOT IN (SELECT url FROM inspection_documents);
 SELECT count(*) > 0 FROM information_schema.tables
 WHERE table_catalog = 'across' AND table_name = 'inspection_documents';
 
+-- name: sources_present
+-- How many of the sources $ids the attached copy across sources holds.
+SELECT count(DISTINCT source_id) FROM across.sources WHERE list_contains($ids, source_id);
+
 -- name: facts
 -- Each fact with its unit (a hand-added alias mapped onto its canonical unit) and the day
 -- it places the round at: the visit's start where the document states it (a stationing,
