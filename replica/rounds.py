@@ -98,10 +98,18 @@ class Plan:
         return tuple(r for r in self.rounds if r.unit == unit)
 
     def round_before(self, unit: Issuer, day: date) -> Round:
-        """The round a progress notice of ``unit`` published on ``day`` restates."""
+        """The round a progress notice of ``unit`` published on ``day`` restates; for a unit
+        the plan has no such round of (a notice added by hand under a name of its own, or
+        before the unit's first round), one off the plan, ending in time for ``day``."""
         due = [r for r in self.rounds_of(unit)
                if r.feedback_on + timedelta(days=PROGRESS_AFTER_DAYS) <= day]
-        return max(due, key=lambda r: r.stationed_from)
+        if due:
+            return max(due, key=lambda r: r.stationed_from)
+        feedback = day - timedelta(days=PROGRESS_AFTER_DAYS + 30)
+        begin = feedback - timedelta(days=140)
+        end = begin + timedelta(days=70)
+        return Round(unit, (begin - WAVE_ZERO).days // WAVE_DAYS, "一", begin, end,
+                     end - timedelta(days=5), feedback)
 
     def round_near(self, unit: Issuer, day: date) -> Round:
         """The round a stationing announcement of ``unit`` published on ``day`` announces."""
