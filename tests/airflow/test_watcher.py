@@ -86,6 +86,27 @@ def test_the_watcher_is_on_by_default_and_off_on_request():
     assert with_watcher("cron", None) == "cron" and with_watcher(None, asset) == [asset]
 
 
+def test_a_registry_sources_watcher_watches_its_own_list(monkeypatch):
+    """Each registry source's DAG has its own watched asset, probing that source's URL with
+    its profile (never the default column of the environment)."""
+    from airflow.sdk import AssetOrTimeSchedule
+
+    from core.sources import Source
+    from zgwatch.airflow.factory import source_dags
+
+    monkeypatch.setenv("ZGWATCH_SOURCE", "http://127.0.0.1:9/xunshizgls/")
+    monkeypatch.delenv("ZGWATCH_WATCH", raising=False)
+    source = Source(id="trs-xszg", url="http://127.0.0.1:9/trs/xszg/", name="TRS",
+                    profile="trs")
+    monitor, _ = source_dags(source, only_default=False, schedule="@hourly")
+    assert isinstance(monitor.timetable, AssetOrTimeSchedule)
+    (asset,) = monitor.timetable.asset_condition.objects
+    assert asset.name == "zgwatch_source_trs-xszg"
+    (w,) = asset.watchers
+    assert (w.trigger.url, w.trigger.source_id, w.trigger.profile) == (
+        source.url, "trs-xszg", "trs")
+
+
 @pytest.mark.parametrize("bad", ["0", "-3", "soon"])
 def test_a_bad_poll_fails_the_dag_import_loudly(bad):
     with pytest.raises(ValueError, match="ZGWATCH_POLL"):
