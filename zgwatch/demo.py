@@ -25,6 +25,7 @@ from pathlib import Path
 from core.errors import ConfigError
 from core.sources import Source
 from replica import running
+from replica.model import RECTIFICATION
 from zgwatch import pipeline
 from zgwatch.config import Settings, load_settings
 from zgwatch.sinks import MailSink, WebhookSink
@@ -142,28 +143,40 @@ def _tell(story: Story, settings: Settings) -> None:
     for status in source_statuses(settings):
         for line in status.lines():
             story.say(f"   {line}")
-    first = settings.for_source(settings.source_list[0])
-    copy = first.db.with_suffix(".analyst.duckdb")
+    copy = pipeline.analyst_copy(settings)  # with a registry: the copy across sources
     story.say("\n== Where to look")
-    story.say(f"   analysts: .venv/bin/duckdb -readonly {copy}")
+    story.say(f"   analysts (every source): .venv/bin/duckdb -readonly {copy}")
     story.say("     then, at its prompt: FROM change_hunks;  FROM search_notices('违规吃喝');")
     story.say("   queries to start from: docs/analysts.md (each returns rows on this data)")
-    story.say(f"   Parquet files: .venv/bin/zgwatch export --db {first.db} --format parquet DIR")
-    index = first.site_folder / "index.html"
-    story.say(f"   the history site (every notice, version and diff; feed.atom): {index}")
-    story.say(f"     serve it: .venv/bin/zgwatch serve --data-dir {first.data_dir}  "
+    registry = settings.data_dir / REGISTRY
+    story.say(f"   Parquet files: .venv/bin/zgwatch export --config {registry} "
+              "--format parquet DIR")
+    index = settings.site_folder / "index.html"
+    story.say(f"   the history site (every source's notices, versions and diffs; feeds): {index}")
+    story.say(f"     serve it: .venv/bin/zgwatch serve {settings.site_folder}  "
               "→ http://127.0.0.1:8001/  (docs/site.md)")
     story.say("   the Airflow UI: .venv/bin/zgwatch airflow  (docs/operators.md)")
     story.say("   the real column: .venv/bin/zgwatch run --notify mailto://…  (README)")
 
 
 def _revisited(column, settings: Settings) -> str:
-    """A notice under the newest two that every cycle still reads (published within
-    ``recent_days``): the third on the list if it is (on 整改落实, the one docs/analysts.md
-    reads), else the second."""
+    """A notice every cycle still reads (published within ``recent_days``): the third on
+    the list if it is (on 整改落实, the one docs/analysts.md reads), else the second, else
+    the newest (a column of rounds months apart: the one chapter 2 added)."""
     ids = column.notice_ids()
     recent = settings.as_of - timedelta(days=settings.recent_days - 1)
-    return ids[2] if column.notice(ids[2]).published_on >= recent else ids[1]
+    return next((i for i in (ids[2], ids[1]) if column.notice(i).published_on >= recent),
+                ids[0])
+
+
+def _rectification(site, settings: Settings, *, exclude: str) -> str:
+    """A progress notice with a 公开期限 that every cycle still reads (published within
+    ``recent_days``), under the newest, not ``exclude`` (整改落实 also lists stationing
+    announcements, whose window is a letters deadline)."""
+    recent = settings.as_of - timedelta(days=settings.recent_days - 1)
+    return next(i for i in site.notice_ids()[1:] if i != exclude
+                and site.notice(i).kind == RECTIFICATION
+                and site.notice(i).published_on >= recent)
 
 
 def _title(column, notice_id: str) -> str:
@@ -210,7 +223,9 @@ def main(data_dir: Path) -> int:
         story.cycle()
 
         story.chapter("2. A new notice", "in each source a new notice appears at the top of "
-                      "page 1, the rest shift down a place")
+                      "page 1, the rest shift down a place; and now that every source has been "
+                      "read, the feedback source judges the rounds whose progress notice is "
+                      "overdue (整改公开逾期, once each; many at once: one digest)")
         for source in SOURCES:
             new_id = columns[source.id].add_notice()
             story.say(f"   {source.id}: new notice {new_id} {_title(columns[source.id], new_id)}")
@@ -226,7 +241,7 @@ def main(data_dir: Path) -> int:
                       f"{_title(columns[source.id], edited[source.id])}")
         story.cycle()
 
-        ending = site.notice_ids()[3]  # recent: revisited every cycle
+        ending = _rectification(site, settings, exclude=edited[SOURCES[0].id])
         site.set_period(ending, settings.as_of - timedelta(days=27),
                         settings.as_of + timedelta(days=2))
         story.chapter("4. A publicity period about to end",

@@ -20,6 +20,8 @@ def chapter(out: str, title: str) -> str:
 
 
 SOURCES = ("gd-zgls", "gd-xsgg", "gd-xsfk", "qy-xczg")
+NAMES = sorted(["南粤清风网 · 整改落实", "南粤清风网 · 巡视公告", "南粤清风网 · 巡视反馈",
+                "清远廉政网 · 巡察整改"])
 CHANGE = re.compile(r"^   ([a-z0-9-]+): (?:new notice|notice) \d+ (?:edited |removed )?「(.+)」$",
                     re.M)
 
@@ -56,15 +58,29 @@ def test_demo_watches_four_sources_on_two_templates(tmp_path):
     assert re.search(r"one politeness budget per host: 127\.0\.0\.1:\d+: gd-zgls, gd-xsgg, "
                      r"gd-xsfk; 127\.0\.0\.1:\d+: qy-xczg", out)
     baseline = chapter(out, "1. Baseline")
-    assert sorted(re.findall(r"✉ mail +\[zgwatch\] 基线: 已记录 (\d+) 条通报", baseline)) == \
-        ["25", "25", "25", "60"]
+    counts = re.findall(r"✉ mail +\[zgwatch\]\[[^\]]+\] 基线: 已记录 (\d+) 条通报", baseline)
+    assert sorted(counts) == ["25", "25", "25", "60"]
     # a new notice, an edit and a removal in each source, each alerted once
-    for new in alerted_once_each(chapter(out, "2. A new notice")).values():
-        assert re.search(rf"新通报 · \d+月\d+日截止 \| .*{re.escape(new)}",
-                         chapter(out, "2. A new notice"))
+    # with every source read, the feedback source judges the rounds past their expected
+    # progress once (整改公开逾期): more than the flood threshold, so one digest holds them
+    # and its new notice; every other source's new notice is a message of its own
+    news = chapter(out, "2. A new notice")
+    added = dict(CHANGE.findall(news))
+    assert sorted(added) == sorted(SOURCES)
+    for sink in ("✉ mail", "⇢ webhook"):
+        subjects = arrivals(news, sink)
+        assert len(subjects) == len(SOURCES), news
+        (digest,) = [x for x in subjects if "本轮汇总" in x]
+        assert re.fullmatch(r"\[zgwatch\]\[南粤清风网 · 巡视反馈\] 本轮汇总: 整改公开逾期 \d+ · "
+                            r"新通报 1", digest), digest
+        for source, title in added.items():
+            if source != "gd-xsfk":
+                (one,) = [x for x in subjects if title in x]
+                assert re.search(r"新通报 · \d+月\d+日截止 \| ", one), one
     edits = chapter(out, "3. A one-character edit")
     alerted_once_each(edits)
-    assert len(re.findall(r"✉ mail +\[zgwatch\] 内容修改 · ", edits)) == len(SOURCES)
+    # each subject names its source: the four names, once each
+    assert sorted(re.findall(r"✉ mail +\[zgwatch\]\[([^\]]+)\] 内容修改 ", edits)) == NAMES
     # the period moved (an edit) and is now due: one message per destination, not three;
     # the move is its own label, with the new end
     due = chapter(out, "4. A publicity period about to end")
@@ -74,7 +90,7 @@ def test_demo_watches_four_sources_on_two_templates(tmp_path):
     assert "alerts: none" in chapter(out, "5. A removal")
     removals = chapter(out, "5b. The removal confirmed")
     alerted_once_each(chapter(out, "5. A removal"), removals)
-    assert len(re.findall(r"✉ mail +\[zgwatch\] 已撤下 \| ", removals)) == len(SOURCES)
+    assert sorted(re.findall(r"✉ mail +\[zgwatch\]\[([^\]]+)\] 已撤下 \| ", removals)) == NAMES
     fault = chapter(out, "6. A bot shield and a 503")
     assert "alerts: none" in fault and "blocked 1" in fault and "server_error 1" in fault
     assert re.search(r"qy-xczg: crawl .*\(2/3 list pages", fault)  # its own fault, on its host
@@ -82,9 +98,10 @@ def test_demo_watches_four_sources_on_two_templates(tmp_path):
     for source in SOURCES:
         line = re.search(rf"^   {source}: .*$", warehouse, re.M).group()
         assert "removed 1" in line and "edited " in line, line
-    assert "Parquet files: .venv/bin/zgwatch export --db " in out
+    assert "Parquet files: .venv/bin/zgwatch export --config " in out
     # each alert went to both sinks, once
-    assert out.count("✉ mail") == out.count("⇢ webhook") >= 5 * len(SOURCES)
+    # per source: its baseline, a new notice, an edit, a removal; and the one period
+    assert out.count("✉ mail") == out.count("⇢ webhook") == 4 * len(SOURCES) + 1
     for source in SOURCES:
         assert (tmp_path / "demo" / "sources" / source / "zgwatch.analyst.duckdb").exists()
     # its registry lists the sources and their last cycle once the demo is over

@@ -125,9 +125,12 @@ def test_the_export_the_demo_prints_works(demo_copy, tmp_path, capsys):
     """After the demo, the command its last lines give writes the Parquet files."""
     from zgwatch.cli import main as cli
 
-    db = demo_copy.with_name("zgwatch.duckdb")
-    assert cli(["export", "--db", str(db), "--format", "parquet", str(tmp_path / "out")]) == 0
-    assert (tmp_path / "out" / "version_history.parquet").is_file()
+    registry = demo_copy.with_name("zgwatch.toml")  # the registry the demo wrote
+    out = tmp_path / "out"
+    assert cli(["export", "--config", str(registry), "--format", "parquet", str(out)]) == 0
+    assert (out / "version_history.parquet").is_file()
+    sources = duckdb.sql(f"SELECT DISTINCT source_id FROM '{out}/notices.parquet'").fetchall()
+    assert len(sources) == 4  # the copy across every source
 
 
 def test_the_duckdb_command_line_reads_the_copy_and_searches_it(analyst_copy):
