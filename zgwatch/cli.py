@@ -21,6 +21,7 @@ from pathlib import Path
 from core.errors import ConfigError, StageFailed, ZgwatchError
 from zgwatch.airflow.tasks import SETTINGS_VARIABLE
 from zgwatch.config import Settings, load_settings
+from zgwatch.stopping import STOPPING
 
 
 class Terminated(BaseException):
@@ -29,6 +30,7 @@ class Terminated(BaseException):
 
 
 def _on_sigterm(signum, frame):
+    STOPPING.set()  # a stage failing now is the signal, not the site (zgwatch.stopping)
     raise Terminated
 
 
@@ -468,15 +470,14 @@ def _watch(settings: Settings, only: str | None) -> int:
     """The watchers until SIGTERM or Ctrl-C, which stop them cleanly (exit 0): a cycle under
     way is stopped with its crawl and its lock released, as ``zgwatch run``'s would be.
 
-    The signal also sets ``stop``: DuckDB turns an exception raised inside a query into
-    its own ("Query interrupted"), which the cycle reports as a failed stage; the watch
+    The signal also sets ``zgwatch.stopping.STOPPING``, the watch's ``stop``: DuckDB turns
+    an exception raised inside a query into its own ("Query interrupted"), which the cycle
+    lets through untold (no incident: the signal is no failure of the site); the watch
     then ends at its next look at ``stop`` instead of going on."""
-    import threading
-
     from zgwatch.watch import Watch
 
     watch = Watch(settings, settings.select(only))
-    stop = threading.Event()
+    stop = STOPPING
 
     def on_signal(signum, frame):
         stop.set()

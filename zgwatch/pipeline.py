@@ -36,6 +36,7 @@ from crawler.runner import CrawlResult, failure_line, run_crawl
 from zgwatch.config import Settings
 from zgwatch.lock import cycle_lock, held_fds, host_lock
 from zgwatch.steps import step_names
+from zgwatch.stopping import STOPPING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -513,7 +514,8 @@ def run(settings: Settings, *, progress=None, quick: bool = False) -> CycleRepor
     except ConfigError:
         raise
     except Exception as exc:
-        _tell_quietly(settings, exc)
+        if not STOPPING.is_set():  # a signal inside a query is no failure to tell
+            _tell_quietly(settings, exc)
         raise
     _tell_quietly(settings, None)
     require_readable(report.crawl, settings.source)
@@ -577,6 +579,8 @@ def run_all(settings: Settings, only: str | None = None, *,
             with cycle_lock(one.data_dir):
                 outcome.report = run(one, progress=progress(one) if progress else None)
         except Exception as exc:  # one source's failure is its outcome, never the next's
+            if STOPPING.is_set():  # told to stop: no next source
+                raise
             outcome.error = exc  # the caller says it (one line per source that failed)
         outcomes.append(outcome)
     return outcomes
