@@ -94,14 +94,15 @@ class Story:
 
     def cycle(self, only: str | None = None) -> None:
         """One cycle of every source, one after the other (``pipeline.run_all``, as ``zgwatch
-        run``), or of the source ``only`` (``zgwatch run --only ID``)."""
+        run``), or of the source ``only`` (``zgwatch run --only ID``); the first source that
+        failed raises its error (the command's one line)."""
         started = time.monotonic()
         outcomes = pipeline.run_all(self.settings, only)
+        failed = [o for o in outcomes if not o.ok]
+        if failed:  # the story runs on a replica: a source failing ends it, in one line
+            raise failed[0].error
         for outcome in outcomes:
             report = outcome.report
-            if report is None:
-                self.say(f"   {outcome.line()}")
-                continue
             self.say(f"   {outcome.source.id}: {report.crawl.line()}; history site: "
                      f"{report.site.pages_written if report.site else 0} notice page(s) written")
         self.say(f"   cycle of {len(outcomes)} source(s) done in "
