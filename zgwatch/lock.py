@@ -29,6 +29,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -83,7 +84,16 @@ def cycle_lock(data_dir: Path, *, wait: float = 0.0) -> Iterator[Path]:
 
 
 HOSTS_FOLDER = "hosts"
-_held_hosts: dict[Path, int] = {}  # host lock file (resolved) -> its descriptor, in this process
+# host lock file (resolved) -> its descriptor, per thread: re-entrant in one thread; two
+# threads of one process (the triggerer's probes) take turns like two processes (flock
+# locks an open file, and each thread opens its own)
+_threads = threading.local()
+
+
+def _held_hosts() -> dict[Path, int]:
+    if not hasattr(_threads, "hosts"):
+        _threads.hosts = {}
+    return _threads.hosts
 
 
 def host_lock_path(root: Path, url: str) -> Path:
@@ -113,7 +123,8 @@ def host_lock(where, url: str, wait: float | None = None, *,
     lock, then raises ``HostBusy`` naming the holder; once it has the lock, waits until
     ``delay`` seconds have passed since the previous holder let go (the time it let go is
     in the file; a holder that ended without saying, killed, costs a whole ``delay``).
-    Re-entrant in one process. The time it lets go is written when the ``with`` ends.
+    Re-entrant in one thread (another thread of the process takes its turn as another
+    process would). The time it lets go is written when the ``with`` ends.
     """
     if isinstance(where, str | Path):
         root, wait, delay = Path(where), wait or 0.0, delay or 0.0
@@ -123,7 +134,8 @@ def host_lock(where, url: str, wait: float | None = None, *,
         delay = where.delay if delay is None else delay
     path = host_lock_path(root, url)
     key = Path(os.path.abspath(path))
-    if key in _held_hosts:
+    held = _held_hosts()
+    if key in held:
         yield HostTurn(path, (), 0.0)
         return
     started = time.monotonic()
@@ -139,11 +151,11 @@ def host_lock(where, url: str, wait: float | None = None, *,
     except BaseException:
         os.close(fd)
         raise
-    _held_hosts[key] = fd
+    held[key] = fd
     try:
         yield HostTurn(path, (fd,), time.monotonic() - started)
     finally:
-        del _held_hosts[key]
+        del held[key]
         _let_go(fd)
 
 

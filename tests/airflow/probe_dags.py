@@ -176,7 +176,7 @@ def _registry(config: Path) -> dict:
     os.environ["ZGWATCH_CONFIG"] = str(config)
     try:
         parse = _audited_import(DAGS / "zgwatch_monitor.py")
-        sources, only_default = registry()
+        sources, only_default, *_ = registry()
         pools = pools_for(sources, only_default=only_default)
         bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS,
                            known_pools={*pools, "default_pool"})

@@ -76,7 +76,7 @@ name = "清远"
 
 def test_the_set_up_imports_exactly_the_declared_pools(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no zgwatch.toml: the default source alone
-    sources, only_default = registry({})
+    sources, only_default, *_ = registry({})
     pools = pools_for(sources, only_default=only_default)  # its warehouse and its host
     assert set(pools) == {*POOLS, host_pool(REAL_COLUMN)}
     data = json.loads(airflow_local.pools_file(tmp_path, pools).read_text())
@@ -86,7 +86,7 @@ def test_the_set_up_imports_exactly_the_declared_pools(tmp_path, monkeypatch):
 def test_a_registry_gets_a_pool_per_warehouse_and_one_per_host(tmp_path):
     cfg = tmp_path / "zgwatch.toml"
     cfg.write_text(REGISTRY, encoding="utf-8")
-    sources, only_default = registry({"ZGWATCH_CONFIG": str(cfg)})
+    sources, only_default, *_ = registry({"ZGWATCH_CONFIG": str(cfg)})
     assert [s.id for s in sources] == ["gd-zgls", "gd-xsgg", "qy"] and not only_default
     pools = pools_for(sources, only_default=only_default)
     one_host, other = host_pool(sources[0].url), host_pool(sources[2].url)
@@ -226,7 +226,7 @@ def test_a_source_names_its_queue_in_one_word(tmp_path):
     cfg = tmp_path / "zgwatch.toml"
     cfg.write_text(REGISTRY.replace('name = "清远"', 'name = "清远"\nqueue = "machine-b"'),
                    encoding="utf-8")
-    sources, _ = registry({"ZGWATCH_CONFIG": str(cfg)})
+    sources, *_ = registry({"ZGWATCH_CONFIG": str(cfg)})
     assert [s.queue for s in sources] == [None, None, "machine-b"]
     cfg.write_text(REGISTRY.replace('name = "清远"', 'name = "清远"\nqueue = "machine b"'),
                    encoding="utf-8")

@@ -98,13 +98,28 @@ def test_a_registry_sources_watcher_watches_its_own_list(monkeypatch):
     monkeypatch.delenv("ZGWATCH_WATCH", raising=False)
     source = Source(id="trs-xszg", url="http://127.0.0.1:9/trs/xszg/", name="TRS",
                     profile="trs")
-    monitor, _ = source_dags(source, only_default=False, schedule="@hourly")
+    monitor, _ = source_dags(source, only_default=False, schedule="@hourly",
+                             watch={"data_dir": "/srv/zgwatch", "delay": 0.0})
     assert isinstance(monitor.timetable, AssetOrTimeSchedule)
     (asset,) = monitor.timetable.asset_condition.objects
     assert asset.name == "zgwatch_source_trs-xszg"
     (w,) = asset.watchers
     assert (w.trigger.url, w.trigger.source_id, w.trigger.profile) == (
         source.url, "trs-xszg", "trs")
+    # its probes take the crawls' host lock, under the registry's data root, no delay
+    assert (w.trigger.lock_root, w.trigger.delay) == ("/srv/zgwatch", 0.0)
+
+
+def test_the_registry_gives_the_watchers_the_host_locks_root(tmp_path, monkeypatch):
+    from zgwatch.airflow.factory import registry_dags
+
+    config = tmp_path / "zgwatch.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\ndelay = 0\n[[sources]]\nid = "a"\n'
+                      'url = "http://127.0.0.1:9/a/"\nname = "A"\n', encoding="utf-8")
+    monkeypatch.delenv("ZGWATCH_WATCH", raising=False)
+    dags = registry_dags({"ZGWATCH_CONFIG": str(config)})
+    (asset,) = dags["zgwatch_a"].timetable.asset_condition.objects
+    assert asset.watchers[0].trigger.lock_root == str(tmp_path / "data")
 
 
 @pytest.mark.parametrize("bad", ["0", "-3", "soon"])

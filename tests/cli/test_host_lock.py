@@ -148,3 +148,29 @@ def test_a_crawl_waiting_past_host_wait_exits_1_in_one_line(replica, tmp_path, h
     assert lines[0].startswith(f"zgwatch: host {host_key(replica.url)} is busy")
     assert f"pid {holder.pid} " in lines[0]
     assert not replica.site.requests  # nothing asked of the site
+
+
+def test_two_threads_of_one_process_take_turns(tmp_path):
+    """The triggerer probes its sources in threads of one process: re-entrant in one thread
+    only, so a second thread waits for the first as a second process would."""
+    import threading
+
+    inside, overlaps = [], []
+    url = "http://127.0.0.1:9/a/"
+
+    def probe(other: str) -> None:
+        # the second is re-entrant in the thread: the same host
+        with host_lock(tmp_path, url, wait=10), host_lock(tmp_path, other):
+            inside.append(1)
+            if len(inside) > 1:
+                overlaps.append(1)
+            time.sleep(0.2)
+            inside.pop()
+
+    threads = [threading.Thread(target=probe, args=(f"http://127.0.0.1:9/{n}/",))
+               for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert overlaps == [] and not any(t.is_alive() for t in threads)

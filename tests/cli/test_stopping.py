@@ -48,7 +48,7 @@ def test_a_stage_interrupted_while_stopping_is_not_told(tmp_path, told, stopping
 def test_the_same_failure_without_a_signal_is_told(tmp_path, told):
     with pytest.raises(duckdb.InterruptException):
         pipeline.run(_settings(tmp_path))
-    assert [what for _, what in told][0] == "crawl"
+    assert told[0] == ("default", "crawl")
     assert isinstance(told[1][1], duckdb.InterruptException)
 
 

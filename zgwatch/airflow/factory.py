@@ -245,7 +245,7 @@ def publish_dag(dag_id: str, *, warehouse: Asset, analyst_copy: Asset,
 def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None = None,
                 schedule: str | None = None, pool: str = tasks.DUCKDB_POOL,
                 queue: str | None = None, site_pool: str | None = None,
-                source: Source | None = None):
+                source: Source | None = None, watch: Mapping[str, Any] | None = None):
     """The monitor and publish DAGs of one column, with their assets.
 
     ``column`` '' gives ``zgwatch_monitor``/``zgwatch_publish`` and the assets
@@ -265,10 +265,11 @@ def column_dags(column: str = "", *, column_settings: Mapping[str, Any] | None =
                  Asset(f"zgwatch_warehouse{suffix}", group="zgwatch"),
                  Asset(f"zgwatch_analyst_copy{suffix}", group="zgwatch"),
                  column_settings=column_settings, schedule=schedule, pool=pool, queue=queue,
-                 site_pool=site_pool, source=source)
+                 site_pool=site_pool, source=source, watch=watch)
 
 
-def source_dags(source: Source, *, only_default: bool, schedule: str | None = None):
+def source_dags(source: Source, *, only_default: bool, schedule: str | None = None,
+                watch: Mapping[str, Any] | None = None):
     """The monitor and publish DAGs of one source of the registry, with their assets and pools.
 
     The default source alone keeps every name it had (``column_dags()``:
@@ -279,11 +280,13 @@ def source_dags(source: Source, *, only_default: bool, schedule: str | None = No
     (``zgwatch://x/warehouse``), its warehouse's pool ``zgwatch_duckdb_x``, and the DAG
     setting ``source_id``: its tasks run on ``Settings.for_source(x)``. Every crawl takes
     its host's one-slot pool (``host_pool``); every task goes to the source's Celery queue.
+    ``watch``: the watcher's own settings (``data_dir``: the root of the host locks its
+    probes take, ``delay``), ``watched_asset``'s.
     """
     site_pool = host_pool(source.url)
     if only_default:
         return column_dags(schedule=schedule, site_pool=site_pool,
-                           queue=source_queue(source.queue))
+                           queue=source_queue(source.queue), watch=watch)
     monitor = source.dag_id(only_default=False)
     return _pair(monitor, f"{monitor}_publish", f"zgwatch_source_{source.id}",
                  Asset(f"zgwatch_warehouse_{source.id}", uri=f"zgwatch://{source.id}/warehouse",
@@ -292,15 +295,17 @@ def source_dags(source: Source, *, only_default: bool, schedule: str | None = No
                        uri=f"zgwatch://{source.id}/analyst_copy", group="zgwatch"),
                  column_settings={"source_id": source.id}, schedule=schedule,
                  pool=warehouse_pool(source.id), queue=source_queue(source.queue),
-                 site_pool=site_pool, source=source, params=WARN_DAYS_PARAM)
+                 site_pool=site_pool, source=source, params=WARN_DAYS_PARAM, watch=watch)
 
 
 def registry_dags(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Every source's DAGs by id, for the DAG file's globals (``registry`` says which)."""
-    sources, only_default = registry(env)
+    found = registry(env)
+    watch = {k: v for k, v in (("data_dir", found.lock_root), ("delay", found.delay))
+             if v is not None}  # the watchers' probes take the crawls' host locks
     dags: dict[str, Any] = {}
-    for source in sources:
-        for built in source_dags(source, only_default=only_default):
+    for source in found.sources:
+        for built in source_dags(source, only_default=found.only_default, watch=watch):
             dags[built.dag_id] = built
     return dags
 
@@ -309,10 +314,11 @@ def _pair(monitor_id: str, publish_id: str, watch_name: str, warehouse: Asset,
           analyst_copy: Asset, *,
           column_settings: Mapping[str, Any] | None, schedule: str | None, pool: str,
           queue: str | None, site_pool: str | None, source: Source | None,
-          params: Mapping[str, Param] = PARAMS):
+          params: Mapping[str, Param] = PARAMS, watch: Mapping[str, Any] | None = None):
     when = schedule_from(schedule or os.environ.get("ZGWATCH_SCHEDULE"))
     # the watcher (issue 24): an asset event when the first list page changes runs it too
-    when = with_watcher(when, watched_asset(watch_name, column_settings or {}, source=source))
+    when = with_watcher(when, watched_asset(
+        watch_name, {**(watch or {}), **(column_settings or {})}, source=source))
     monitor = monitor_dag(monitor_id, warehouse=warehouse, column_settings=column_settings,
                           schedule=when, pool=pool, queue=queue, site_pool=site_pool,
                           params=params, source=source, publish_id=publish_id)

@@ -157,7 +157,7 @@ def setup(env: Mapping[str, str], log_path: Path,
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     if pools is None:
-        sources, only_default = registry(env)
+        sources, only_default, *_ = registry(env)
         pools = pools_for(sources, only_default=only_default)
     cmd = [sys.executable, "-m", "zgwatch.airflow.launcher", "--setup",
            str(pools_file(home, pools))]

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from core import sources as src
 from core.sources import SOURCE_ID, Source, host_key, host_pool
@@ -30,7 +31,18 @@ HOST_POOL_PREFIX = "zgwatch_host_"  # + a host's slug (core.sources.host_pool)
 _HOST_POOL = re.compile(re.escape(HOST_POOL_PREFIX) + r"[a-z0-9_]+_[0-9a-f]{6}")
 
 
-def registry(env: Mapping[str, str] | None = None) -> tuple[tuple[Source, ...], bool]:
+class Registry(NamedTuple):
+    """What the DAG file builds from: the sources, whether the default source is all there
+    is, and for the watchers' probes the host locks' root and the delay (None, None when
+    no settings were read: the watcher then reads ``ZGWATCH_DATA_DIR``/``ZGWATCH_DELAY``)."""
+
+    sources: tuple[Source, ...]
+    only_default: bool
+    lock_root: Path | None = None
+    delay: float | None = None
+
+
+def registry(env: Mapping[str, str] | None = None) -> Registry:
     """The sources to build DAGs for, and whether the default source is all there is.
 
     Read as the tasks read their settings, minus the metadata database (no query at
@@ -44,7 +56,8 @@ def registry(env: Mapping[str, str] | None = None) -> tuple[tuple[Source, ...], 
     variable = env.get(VARIABLE_ENV)
     if not (env.get("ZGWATCH_CONFIG") or variable or Path(CONFIG_FILE).exists()):
         url = env.get("ZGWATCH_SOURCE") or REAL_COLUMN
-        return (Source(id=env.get("ZGWATCH_SOURCE_ID") or src.DEFAULT_SOURCE_ID, url=url),), True
+        return Registry((Source(id=env.get("ZGWATCH_SOURCE_ID") or src.DEFAULT_SOURCE_ID,
+                                url=url),), True)
     from core.errors import ConfigError
     from zgwatch.airflow.tasks import variable_layer
     from zgwatch.config import load_settings
@@ -54,7 +67,8 @@ def registry(env: Mapping[str, str] | None = None) -> tuple[tuple[Source, ...], 
     except ValueError:
         raise ConfigError(f"{VARIABLE_ENV}: not JSON") from None
     settings = load_settings(env=env, layers=layers)
-    return settings.source_list, not settings.has_registry
+    return Registry(settings.source_list, not settings.has_registry,
+                    settings.data_root or settings.data_dir, settings.delay)
 
 
 def warehouse_pool(source_id: str | None = None) -> str:

@@ -128,7 +128,8 @@ def watched_asset(name: str, column_settings: Mapping[str, Any],
         return None
 
     def setting(key: str, default):
-        value = column_settings.get(key) or env.get(f"ZGWATCH_{key.upper()}") or default
+        value = next((x for x in (column_settings.get(key), env.get(f"ZGWATCH_{key.upper()}"))
+                      if x is not None and x != ""), default)  # 0 (no delay) is a value
         return value.strip() if isinstance(value, str) else value
 
     numbers = {}
