@@ -16,8 +16,8 @@ for ``hourly``) after the one before was alerted; a webhook sink
 Modes: ``watch`` runs ``zgwatch watch`` (a probe every 300 s, the full cycle
 every 3600 s); ``hourly`` the same process with the probes off, only the
 full cycle every 3600 s (today's hourly cycle); ``airflow`` runs
-``zgwatch airflow`` with one monitor DAG per source, the triggerer's watcher
-polling every 300 s and no schedule.
+``zgwatch airflow`` on the registry (one DAG ``zgwatch_sNN`` per source), the
+triggerer's watcher polling every 300 s and no schedule.
 
 **Time-scaled**: every interval is divided by ``--scale`` (×100: a probe every
 3 s, the full cycle every 36 s). What a scaled run cannot scale is the work:
@@ -220,7 +220,9 @@ class Watcher:
 
 
 class Airflow:
-    """``zgwatch airflow`` with one monitor DAG per source; the watcher alone starts runs."""
+    """``zgwatch airflow`` on the registry: the DAG file builds ``zgwatch_sNN`` per source,
+    each watched by the triggerer (asset ``zgwatch_source_sNN``); no schedule, so the
+    watcher alone starts runs."""
 
     def __init__(self, args, host: OneHost, keys: list[str], data: Path, sink: WebhookSink,
                  log: Path) -> None:
@@ -228,26 +230,17 @@ class Airflow:
         from zgwatch.airflow import launcher
 
         self.api = airflow_api
-        dags = data.parent / "dags"
-        dags.mkdir()
-        sources = [(f"s{k}", host.url(k)) for k in keys]
-        (dags / "sources.py").write_text(
-            "from zgwatch.airflow.factory import column_dags\n"
-            f"for _name, _url in {sources!r}:\n"
-            "    globals()[_name], globals()[_name + '_p'] = column_dags(_name, schedule='none',"
-            " column_settings={'source': _url, 'source_id': _name, "
-            f"'data_dir': '{data}/sources/' + _name, "
-            f"'db': '{data}/sources/' + _name + '/zgwatch.duckdb'}})\n", encoding="utf-8")
-        self.port = free_port()
         env = {**{k: v for k, v in os.environ.items()
                   if not k.startswith(("AIRFLOW", "ZGWATCH_"))},
-               "AIRFLOW__CORE__DAGS_FOLDER": str(dags), launcher.PASSWORD_ENV: PASSWORD,
+               launcher.PASSWORD_ENV: PASSWORD,
                "ZGWATCH_POLL": str(POLL / args.scale), "ZGWATCH_EVERY": str(EVERY / args.scale),
                "ZGWATCH_SCHEDULE": "none"}
         self.log, self.keys = log, keys
-        self.proc = subprocess.Popen(
+        self.port = free_port()
+        self.proc = subprocess.Popen(  # the registry: ./zgwatch.toml in the work folder
             [ZGWATCH, "airflow", "--port", str(self.port), "--data-dir", str(data),
-             "--notify", sink.url(), "--delay", "0"], env=env, cwd=data.parent,
+             "--config", str(data.parent / "zgwatch.toml"), "--notify", sink.url(),
+             "--delay", "0"], env=env, cwd=data.parent,
             stdout=log.open("w"), stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 600
@@ -258,14 +251,14 @@ class Airflow:
         self.token = airflow_api.api_token(self.url, PASSWORD)
         for k in keys:  # the baseline cycle of each source, by hand
             airflow_api.wait_for_api(lambda k=k: self.api.api(
-                self.url, self.token, f"/dags/zgwatch_monitor__s{k}"), 300, f"DAG s{k}")
-            self.api.api(self.url, self.token, f"/dags/zgwatch_monitor__s{k}/dagRuns",
+                self.url, self.token, f"/dags/zgwatch_s{k}"), 300, f"DAG s{k}")
+            self.api.api(self.url, self.token, f"/dags/zgwatch_s{k}/dagRuns",
                          {"logical_date": None})
 
     def ready(self, keys: list[str]) -> bool:
         for k in keys:
             runs = self.api.api(self.url, self.token,
-                                f"/dags/zgwatch_monitor__s{k}/dagRuns")["dag_runs"]
+                                f"/dags/zgwatch_s{k}/dagRuns")["dag_runs"]
             if not runs or any(r["state"] not in ("success", "failed") for r in runs):
                 return False
         return True
@@ -274,8 +267,8 @@ class Airflow:
         out = {}
         for k in self.keys:
             assets = self.api.api(self.url, self.token,
-                                  f"/assets?name_pattern=zgwatch_source__s{k}")["assets"]
-            (asset,) = [a for a in assets if a["name"] == f"zgwatch_source__s{k}"]
+                                  f"/assets?name_pattern=zgwatch_source_s{k}")["assets"]
+            (asset,) = [a for a in assets if a["name"] == f"zgwatch_source_s{k}"]
             events = self.api.api(self.url, self.token,
                                   f"/assets/events?asset_id={asset['id']}")["asset_events"]
             out[f"s{k}"] = sorted(datetime.fromisoformat(e["timestamp"]).timestamp()
