@@ -52,6 +52,24 @@ log = logging.getLogger("zgwatch.watch")
 Cycle = Callable[[Settings, bool], object]  # (settings of one source, quick) -> a cycle run
 
 
+def probe_in_turn(where, url: str, state: ProbeState | None, *, profile: str, wait: float,
+                  timeout: float, user_agent: str,
+                  delay: float | None = None) -> ProbeResult | None:
+    """One probe of ``url`` in its host's turn (``zgwatch.lock.host_lock(where, …)``: one
+    request at a time to a host across sources, threads and processes, ``delay`` after
+    the last), by ``zgwatch watch`` and the Airflow trigger alike; None when another
+    source's crawl holds the host for more than ``wait`` seconds (the probe is skipped)."""
+    from zgwatch.lock import host_lock
+
+    try:
+        with host_lock(where, url, wait=wait, delay=delay):
+            return probe(url, state, profile=profile_named(profile), timeout=timeout,
+                         user_agent=user_agent)
+    except HostBusy as exc:
+        log.info("probe of %s skipped: %s", url, exc)
+        return None
+
+
 def backoff(poll: float, every: float, failures: int) -> float:
     """Seconds to the next probe after ``failures`` failed probes in a row: ``poll``, then
     doubling, never more than ``every`` (the full cycle's interval)."""
@@ -155,18 +173,10 @@ class Watch:
             self._keep(w, state)
 
     def _probe(self, w: Watched) -> ProbeResult | None:
-        """The probe, in its host's turn (``zgwatch.lock.host_lock``: one request at a time to
-        a host across sources and processes, ``delay`` after the last); None when another
-        source's crawl holds the host longer than a poll (this probe is skipped)."""
-        from zgwatch.lock import host_lock
-
-        try:
-            with host_lock(w.settings, w.source.url, wait=self.settings.poll):
-                return probe(w.source.url, w.state, profile=profile_named(w.source.profile),
-                             timeout=self.settings.timeout, user_agent=self.settings.user_agent)
-        except HostBusy as exc:
-            log.info("%s: probe skipped: %s", w.source.id, exc)
-            return None
+        """``probe_in_turn`` of ``w`` with these settings."""
+        return probe_in_turn(w.settings, w.source.url, w.state, profile=w.source.profile,
+                             wait=self.settings.poll, timeout=self.settings.timeout,
+                             user_agent=self.settings.user_agent)
 
     def _cycle(self, w: Watched, *, quick: bool) -> bool:
         """One cycle of ``w`` under its cycle lock; whether it ran to its end."""

@@ -65,14 +65,13 @@ class FirstPageTrigger(BaseEventTrigger):
         # imported in a thread: lxml and the parsers take a moment the triggerer's loop
         # (every trigger's) must not wait for
         await asyncio.to_thread(importlib.import_module, "zgwatch.watch")
-        from crawler.profiles import profile_named
-        from crawler.watch import FAILED, ProbeState, probe
+        from crawler.watch import FAILED, ProbeState
         from zgwatch.watch import backoff
 
         state = ProbeState.from_json(await self._stored())
         failures = 0
         while True:
-            result = await asyncio.to_thread(self._probe, probe, state, profile_named)
+            result = await asyncio.to_thread(self._probe, state)
             if result is None:  # the host is a crawl's for longer than a poll: next poll
                 await asyncio.sleep(self.poll)
                 continue
@@ -91,24 +90,19 @@ class FirstPageTrigger(BaseEventTrigger):
                 state = result.state
             await asyncio.sleep(backoff(self.poll, self.every, failures))
 
-    def _probe(self, probe, state, profile_named):
-        """One probe in the host's turn (a thread: the lock and the request block); None
-        when the host stays busy for a poll."""
-        from core.errors import HostBusy
-        from zgwatch.lock import host_lock
-
-        def once():
-            return probe(self.url, state, profile=profile_named(self.profile),
-                         timeout=self.timeout, user_agent=self.user_agent)
+    def _probe(self, state):
+        """``zgwatch.watch.probe_in_turn`` (a thread: the lock and the request block); no
+        host lock without a data root."""
+        from crawler.profiles import profile_named
+        from crawler.watch import probe
+        from zgwatch.watch import probe_in_turn
 
         if self.lock_root is None:
-            return once()
-        try:
-            with host_lock(self.lock_root, self.url, wait=self.poll, delay=self.delay):
-                return once()
-        except HostBusy as exc:
-            self.log.info("probe skipped: %s", exc)
-            return None
+            return probe(self.url, state, profile=profile_named(self.profile),
+                         timeout=self.timeout, user_agent=self.user_agent)
+        return probe_in_turn(self.lock_root, self.url, state, profile=self.profile,
+                             wait=self.poll, timeout=self.timeout, user_agent=self.user_agent,
+                             delay=self.delay)
 
     async def _stored(self) -> Any:
         store = getattr(self, "asset_state_store", None)
