@@ -30,11 +30,9 @@ inspection cycle's relations (``units``, ``inspection_rounds``,
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +40,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StageFailed
+from core.filelock import lock_within, open_lock_file
 from core.sqlfiles import SqlFile, transaction
 from warehouse import db as wdb
 from warehouse.extensions import quoted
@@ -113,20 +112,11 @@ def _session(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 @contextlib.contextmanager
 def _locked(path: Path, wait: float) -> Iterator[None]:
     """Hold an ``flock`` on ``path`` (waiting up to ``wait`` seconds) inside the ``with``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = open_lock_file(path)
     try:
-        deadline, pause = time.monotonic() + wait, 0.05
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StageFailed(f"copy across sources: {path} stayed locked by another "
-                                      f"publish for {wait:g}s") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 1.0)
+        if not lock_within(fd, wait):
+            raise StageFailed(f"copy across sources: {path} stayed locked by another "
+                              f"publish for {wait:g}s")
         yield
     finally:
         os.close(fd)  # the lock goes with the descriptor

@@ -23,7 +23,6 @@ one on the host starts no sooner than ``delay`` after that (docs/sources.md,
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import CycleRunning, HostBusy, StageFailed, ZgwatchError
+from core.filelock import lock_within, open_lock_file
 from core.sources import host_key, host_slug
 from core.vocabulary import shanghai_time
 
@@ -186,26 +186,14 @@ def _acquire(path: Path, what: str, wait: float, busy: Callable[[str], ZgwatchEr
     """The descriptor of ``path`` locked for this process, after up to ``wait`` seconds;
     ``busy(holder)`` is raised past them, ``waiting(holder)`` is called once when it waits."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = open_lock_file(path)
     except OSError as exc:
         raise StageFailed(f"{what} {path}: cannot open it ({exc.strerror or exc})") from None
-    deadline = time.monotonic() + wait
-    pause = 0.05
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                holder = _holder(fd)
-                os.close(fd)
-                raise busy(holder) from None
-            if waiting is not None:
-                waiting(_holder(fd))
-                waiting = None
-            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            pause = min(pause * 2, 2.0)
+    if lock_within(fd, wait, waiting=waiting and (lambda: waiting(_holder(fd)))):
+        return fd
+    holder = _holder(fd)
+    os.close(fd)
+    raise busy(holder)
 
 
 def _write_holder(fd: int, path: Path, **more: str) -> None:
