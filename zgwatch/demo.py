@@ -165,19 +165,21 @@ def _revisited(column, settings: Settings) -> str:
     the list if it is (on 整改落实, the one docs/analysts.md reads), else the second, else
     the newest (a column of rounds months apart: the one chapter 2 added)."""
     ids = column.notice_ids()
-    recent = settings.as_of - timedelta(days=settings.recent_days - 1)
-    return next((i for i in (ids[2], ids[1]) if column.notice(i).published_on >= recent),
+    return next((i for i in (ids[2], ids[1]) if _read_every_cycle(column.notice(i), settings)),
                 ids[0])
+
+
+def _read_every_cycle(notice, settings: Settings) -> bool:
+    """Whether the crawl reads ``notice`` every cycle (published within ``recent_days``)."""
+    return notice.published_on >= settings.as_of - timedelta(days=settings.recent_days - 1)
 
 
 def _rectification(site, settings: Settings, *, exclude: str) -> str:
     """A progress notice with a 公开期限 that every cycle still reads (published within
     ``recent_days``), under the newest, not ``exclude`` (整改落实 also lists stationing
     announcements, whose window is a letters deadline)."""
-    recent = settings.as_of - timedelta(days=settings.recent_days - 1)
     return next(i for i in site.notice_ids()[1:] if i != exclude
-                and site.notice(i).kind == RECTIFICATION
-                and site.notice(i).published_on >= recent)
+                and (n := site.notice(i)).kind == RECTIFICATION and _read_every_cycle(n, settings))
 
 
 def _title(column, notice_id: str) -> str:
