@@ -269,9 +269,9 @@ def publish(settings: Settings) -> Published:
     deadline = started + settings.publish_budget
     with one_line("publish", settings):
         path = publish_analyst_copy(settings.db, lock_wait=settings.lock_wait,
-                                    deadline=deadline, cycle=settings.cycle_rules())
+                                    deadline=deadline, cycle=(rules := settings.cycle_rules()))
         unindexed, unfinished_before = left_over(path, PUBLISH_UNFINISHED)
-        across = merge_across(settings, path)
+        across = merge_across(settings, path, rules)
     log.info("analyst copy published: %s", path)
     if across is not None:
         log.info("copy across sources brought up to date: %s", across)
@@ -290,10 +290,11 @@ def publish(settings: Settings) -> Published:
     return published
 
 
-def merge_across(settings: Settings, copy: Path) -> Path | None:
+def merge_across(settings: Settings, copy: Path, rules) -> Path | None:
     """A registry source's publish → the analysts' copy across sources
     (``<data_dir>/zgwatch.analyst.duckdb``, ``warehouse.across``): this source's rows
-    replaced from its fresh ``copy``. Nothing without a registry: the default source's own
+    replaced from its fresh ``copy``, the cycle's relations judged by ``rules`` (the
+    publish's ``Settings.cycle_rules()``). Nothing without a registry: the default source's own
     copy is then the analysts' copy. The path of the copy across sources, or None."""
     if settings.data_root is None:
         return None
@@ -302,7 +303,7 @@ def merge_across(settings: Settings, copy: Path) -> Path | None:
     source = settings.current_source
     return merge_source(across_path(settings.data_root), copy, source_id=source.id,
                         source_name=source.name, lock_wait=settings.lock_wait,
-                        cycle=settings.cycle_rules())
+                        cycle=rules)
 
 
 def analyst_copy(settings: Settings) -> Path:
