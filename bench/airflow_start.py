@@ -10,7 +10,9 @@
    counted once across the tree, unlike RSS).
 3. ``zgwatch_monitor`` triggered through the REST API on a fresh warehouse
    and the same replica: seconds from the trigger to success, the run's own
-   duration, and the PSS right after it (executor workers warmed up).
+   duration, and the PSS right after it (executor workers warmed up); then
+   where the run's seconds went (``where_the_run_went``: the scheduler, the
+   executor, the tasks' own run, each task's).
 
 Everything listens on 127.0.0.1; every process started here is stopped.
 """
@@ -28,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.parse
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,6 +105,36 @@ def stop_launcher(proc: subprocess.Popen, timeout: float) -> float:
     return time.monotonic() - stopping
 
 
+def _t(value: str | None) -> float | None:
+    return datetime.fromisoformat(value).timestamp() if value else None
+
+
+def where_the_run_went(run: dict, instances: list[dict]) -> dict[str, float]:
+    """The run's seconds, from its queueing to its end, in four parts summed over its tasks
+    (one after the other): waiting for the scheduler (the run's start or the task before
+    ended → the task queued), waiting for the executor (queued → the task started: a
+    process forked, the task runner's imports), the tasks' own run (started → ended: the
+    DAG file parsed again and the step's work), and the run's own start and end
+    (queued → started, last task → the run ended)."""
+    tasks = sorted((t for t in instances if t.get("start_date")), key=lambda t: t["start_date"])
+    parts = {"scheduler": 0.0, "executor": 0.0, "tasks": 0.0}
+    before = _t(run["start_date"])
+    for task in tasks:
+        queued, started, ended = (_t(task["queued_when"]) or _t(task["start_date"]),
+                                  _t(task["start_date"]), _t(task["end_date"]))
+        parts["scheduler"] += queued - before
+        parts["executor"] += started - queued
+        parts["tasks"] += ended - started
+        before = ended
+    out = {f"  {name} (s, {len(tasks)} tasks)": value for name, value in (
+        ("waiting for the scheduler", parts["scheduler"]),
+        ("waiting for the executor", parts["executor"]), ("the tasks' own run", parts["tasks"]))}
+    out["  the run's start and end (s)"] = (
+        (_t(run["start_date"]) - _t(run["queued_at"])) + (_t(run["end_date"]) - before))
+    out.update({f"    task {t['task_id']} (s)": t["duration"] or 0.0 for t in tasks})
+    return out
+
+
 def bench(notices: int, screenshot: Path | None) -> dict:
     out: dict = {}
     with running(notices, 1) as replica, tempfile.TemporaryDirectory(prefix="zgw-bench-") as tmp:
@@ -136,6 +169,8 @@ def bench(notices: int, screenshot: Path | None) -> dict:
             out["DAG run: duration in Airflow (s)"] = result["duration"]
             out["PSS peak during run (MiB)"] = peak[0]
             out["PSS after run (MiB)"] = tree_pss_mib(proc.pid)
+            out.update(where_the_run_went(
+                result, airflow_api.api(url, token, f"{path}/taskInstances")["task_instances"]))
             if screenshot is not None:
                 airflow_api.screenshot(f"{url}{path.replace('/dagRuns/', '/runs/')}", token,
                                          screenshot.resolve())

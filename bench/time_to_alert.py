@@ -28,7 +28,10 @@ by ``--scale`` and the time the one ``zgwatch watch`` process spent in cycles
 (its "cycle done in" lines; no source is probed meanwhile) is counted as it
 is; then the cycle from there to the alert at the sink, in real seconds
 (``watch``, ``hourly``: the time of the watcher's log line; ``airflow``: the
-asset event's timestamp, the triggerer probing beside the cycles). A notice
+``probed_at`` of the trigger's event, when the probe that saw it was sent, the
+triggerer probing beside the cycles; the triggerer's round trip from there to
+the asset event, about a second of its loops, is reported apart as
+``median_delivery_s``). A notice
 read by a cycle already under way counts from its publication, in real
 seconds. Requests per hour per source are the first page's requests less one
 per cycle (each crawl reads it once), per scaled hour, over a quiet spell
@@ -235,7 +238,7 @@ class Airflow:
                launcher.PASSWORD_ENV: PASSWORD,
                "ZGWATCH_POLL": str(POLL / args.scale), "ZGWATCH_EVERY": str(EVERY / args.scale),
                "ZGWATCH_SCHEDULE": "none"}
-        self.log, self.keys = log, keys
+        self.log, self.keys, self.delivery = log, keys, []
         self.port = free_port()
         self.proc = subprocess.Popen(  # the registry: ./zgwatch.toml in the work folder
             [ZGWATCH, "airflow", "--port", str(self.port), "--data-dir", str(data),
@@ -271,8 +274,12 @@ class Airflow:
             (asset,) = [a for a in assets if a["name"] == f"zgwatch_source_s{k}"]
             events = self.api.api(self.url, self.token,
                                   f"/assets/events?asset_id={asset['id']}")["asset_events"]
-            out[f"s{k}"] = sorted(datetime.fromisoformat(e["timestamp"]).timestamp()
-                                  for e in events)
+            # when the probe that saw the change was sent (the trigger's ``probed_at``):
+            # the triggerer's round trip to the asset event (its loops of a second) is
+            # work, counted as it is, not idle time to scale back
+            out[f"s{k}"] = sorted(_probed_at(e) for e in events)
+            self.delivery += [datetime.fromisoformat(e["timestamp"]).timestamp() - _probed_at(e)
+                              for e in events]
         return out
 
     def idle(self, keys: list[str]) -> bool:
@@ -284,6 +291,11 @@ class Airflow:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=180)
+
+
+def _probed_at(event: dict) -> float:
+    payload = (event.get("extra") or {}).get("payload") or {}
+    return datetime.fromisoformat(payload["probed_at"]).timestamp()
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -354,7 +366,13 @@ def main(argv: list[str] | None = None) -> dict:
             runner.stop()
             arrivals.stop()
             host.shutdown()
-    return report(args, published, needles, arrivals, fires, busy, probes, elapsed, work)
+    result = report(args, published, needles, arrivals, fires, busy, probes, elapsed, work)
+    delivery = getattr(runner, "delivery", [])
+    if delivery:
+        result["median_delivery_s"] = round(statistics.median(delivery), 2)
+        print(f"the triggerer's round trip, probe to asset event: median "
+              f"{result['median_delivery_s']} s over {len(delivery)} events")
+    return result
 
 
 def overlap(start: float, end: float, spans: list[tuple[float, float]]) -> float:
@@ -365,7 +383,7 @@ def overlap(start: float, end: float, spans: list[tuple[float, float]]) -> float
 def report(args, published, needles, arrivals, fires, busy, probes, elapsed, work) -> dict:
     """Each alert: the wait until the cycle that saw it began (idle time scaled back, time
     spent in cycles as it is) plus that cycle's own time to the alert (real)."""
-    latencies, waits, work_s, missed = [], [], [], 0
+    latencies, waits, work_s, missed, each = [], [], [], 0, []
     for k, n, t in published:
         arrived = arrivals.first(needles[(k, n)], t)
         if arrived is None:
@@ -376,6 +394,8 @@ def report(args, published, needles, arrivals, fires, busy, probes, elapsed, wor
             fired = t
         working = overlap(t, fired, busy)
         waits.append((fired - t - working) * args.scale + working)
+        each.append({"source": f"s{k}", "published": round(t, 3), "seen": round(fired, 3),
+                     "alerted": round(arrived, 3), "wait_s": round(waits[-1], 1)})
         work_s.append(arrived - fired)
         latencies.append(waits[-1] + work_s[-1])
     hours = elapsed * args.scale / 3600
@@ -391,6 +411,7 @@ def report(args, published, needles, arrivals, fires, busy, probes, elapsed, wor
         "median_cycle_s": round(statistics.median(work_s), 1) if work_s else None,
         "watcher_requests_per_hour_per_source": round(max(per_hour), 1) if per_hour else None,
         "scaled_hours": round(hours, 2), "full_every": args.full_every, "workdir": str(work),
+        "notices_each": each,  # wall-clock times: published, seen (the probe began), alerted
     }
     print(f"{args.mode}, {args.sources} source(s), time ×{args.scale:g}: "
           f"{result['alerted']}/{len(published)} alerted; median {_m(result['median_s'])}, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 
 import pytest
 
@@ -135,9 +136,13 @@ def test_no_stored_state_is_a_baseline_then_a_change_fires_before_it_is_saved(re
         run = Runner(_trigger(replica.url, store))
         assert await run.until(lambda: store.writes == 1) is None  # baseline: saved, no event
         baseline = store.values[STATE_KEY]
+        published = datetime.now(UTC)
         replica.site.add_notice()
         event = await run.until(lambda: False)
         assert event.payload["source"] == "zgls" and event.payload["digest"] != baseline["digest"]
+        # when the probe that saw it was sent: after the publication, before the event
+        assert published <= datetime.fromisoformat(event.payload["probed_at"]) \
+            <= datetime.now(UTC)
         assert store.values[STATE_KEY] == baseline  # yielded before saving
         await run.until(lambda: store.writes == 2)
         assert store.values[STATE_KEY]["digest"] == event.payload["digest"]

@@ -22,6 +22,10 @@ def _site(tmp_path, ids):
     return site
 
 
+def _order(name: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in name.split("-"))
+
+
 def _inodes(site):
     return {p.name: (p / "pagefind-entry.json").stat().st_ino
             for p in (site / sitemap.SEARCH_DIR).iterdir() if p.is_dir()}  # fmt: skip
@@ -31,7 +35,7 @@ def test_buckets_are_indexed_once_and_then_only_where_a_page_changed(tmp_path):
     ids = [str(202000 + n) for n in range(10)]
     site = _site(tmp_path, ids)
     build_search(site, ids, None, per_bucket=4)
-    assert sorted(listing(site)["buckets"], key=int) == ["0", "1", "2"]  # 4 + 4 + 2
+    assert sorted(listing(site)["buckets"], key=_order) == ["0", "1", "2-0"]  # 4 + 4 + 2
     for name in listing(site)["buckets"]:
         assert (site / sitemap.SEARCH_DIR / name / "pagefind.js").is_file()
     before = _inodes(site)
@@ -51,18 +55,40 @@ def test_new_notices_join_the_last_buckets_and_leave_the_others_alone(tmp_path):
     _site(tmp_path, more)
     build_search(site, more, {"202010", "202011", "202012"}, per_bucket=4)
     after = _inodes(site)
-    assert sorted(after, key=int) == ["0", "1", "2", "3"]
-    assert before["0"] == after["0"] and before["1"] == after["1"] and before["2"] != after["2"]
+    assert sorted(after, key=_order) == ["0", "1", "2", "3-0"]  # the block 2 is whole now
+    assert before["0"] == after["0"] and before["1"] == after["1"] and "2-0" not in after
     shutil.rmtree(site / sitemap.NOTICES_DIR)
     build_search(site, [], None)
     assert not (site / sitemap.SEARCH_DIR).exists() and listing(site) == {}
 
 
-@given(st.lists(st.integers(1, 10**8), unique=True, max_size=300), st.integers(1, 50))
-def test_buckets_hold_every_notice_once_in_id_order(numbers, per_bucket):
+def test_an_edit_among_the_recent_notices_reindexes_their_small_bucket_only(tmp_path):
+    """The last block, not yet whole, is in buckets of per_recent: an edit or a new notice
+    there reindexes a few pages; once whole, the block is one bucket."""
+    ids = [str(202000 + n) for n in range(7)]
+    site = _site(tmp_path, ids)
+    build_search(site, ids, None, per_bucket=8, per_recent=2)
+    before = _inodes(site)
+    assert sorted(before, key=_order) == ["0-0", "0-1", "0-2", "0-3"]  # 2 + 2 + 2 + 1
+    build_search(site, ids, {ids[6]}, per_bucket=8, per_recent=2)
+    assert {n for n, ino in _inodes(site).items() if before[n] != ino} == {"0-3"}
+    more = [*ids, "202007"]
+    _site(tmp_path, more)
+    build_search(site, more, {"202007"}, per_bucket=8, per_recent=2)
+    assert sorted(_inodes(site)) == ["0"] and list(listing(site)["buckets"]) == ["0"]
+
+
+@given(st.lists(st.integers(1, 10**8), unique=True, max_size=300), st.integers(1, 50),
+       st.integers(1, 60))
+def test_buckets_hold_every_notice_once_in_id_order(numbers, per_bucket, per_recent):
     ids = [str(n) for n in numbers]
-    groups = buckets(ids, per_bucket)
-    flat = [i for name in sorted(groups, key=int) for i in groups[name]]
+    groups = buckets(ids, per_bucket, per_recent)
+    flat = [i for name in sorted(groups, key=_order) for i in groups[name]]
     assert flat == sorted(ids, key=int)
-    assert all(len(m) == per_bucket for m in list(groups.values())[:-1])
+    whole = [m for name, m in groups.items() if "-" not in name]
+    recent = [m for name, m in groups.items() if "-" in name]
+    assert all(len(m) == per_bucket for m in whole)
+    assert sum(map(len, recent)) < per_bucket  # the last block is not whole
+    assert all(len(m) == per_recent for m in recent[:-1]) and all(len(m) <= per_recent
+                                                                 for m in recent)
     assert LISTING == "buckets.json"

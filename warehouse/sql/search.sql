@@ -350,11 +350,11 @@ q AS (
     FROM (SELECT w, search_tokens(word) AS tokens FROM words)
 ),
 qterms AS (  -- each query token's terms: itself, and for a lone character the pairs above
-    SELECT q.w, q.slot, q.n, d.termid
+    SELECT q.w, q.slot, q.n, d.termid, d.df
     FROM q
     JOIN fts_main_search_text.dict AS d ON d.term = q.token
     UNION ALL
-    SELECT q.w, q.slot, q.n, d.termid
+    SELECT q.w, q.slot, q.n, d.termid, d.df
     FROM (SELECT * FROM q WHERE length(token) = 1 AND regexp_matches(token, '\p{Han}')) AS q
     JOIN fts_main_search_text.dict AS d
       ON length(d.term) = 2 AND contains(d.term, q.token)
@@ -367,16 +367,26 @@ occurrences AS (  -- the guard is bound first (search_guard)
     FROM "search_notices: USE this database first, e.g. USE zg (it reads the index of the database in use)" AS guard,
          fts_main_search_text.terms AS t
     WHERE t.termid IN (SELECT termid FROM qterms)
+      -- a token no paragraph holds: no notice holds every word, nothing is read
+      AND (SELECT count(DISTINCT (w, slot)) FROM qterms) = (SELECT count(*) FROM q)
 ),
 aligned AS (  -- each occurrence as (paragraph, word, where the word would start)
     SELECT o.docid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
     FROM occurrences AS o
     JOIN qterms AS qt USING (termid)
 ),
-places AS (  -- each place where a word of the query stands: its n tokens side by side
+anchors AS (  -- each word's rarest token (its slot): the fewest paragraphs hold it
+    SELECT w, arg_min(slot, df) AS anchor
+    FROM (SELECT w, slot, sum(df) AS df FROM qterms GROUP BY w, slot)
+    GROUP BY w
+),
+places AS (  -- each place where a word of the query stands: its n tokens side by side,
+             -- found from its rarest token's places (a small hash table to probe)
     SELECT docid, w
-    FROM (SELECT * FROM aligned WHERE slot > 1) AS rest
-    SEMI JOIN (SELECT docid, w, start FROM aligned WHERE slot = 1) AS first
+    FROM (SELECT a.* FROM aligned AS a
+          JOIN anchors AS x ON x.w = a.w AND a.slot <> x.anchor) AS rest
+    SEMI JOIN (SELECT a.docid, a.w, a.start FROM aligned AS a
+               JOIN anchors AS x ON x.w = a.w AND a.slot = x.anchor) AS first
         USING (docid, w, start)
     GROUP BY docid, w, start, n
     HAVING count(*) = n - 1  -- a place holds one term: n - 1 rows are the other tokens

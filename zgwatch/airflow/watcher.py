@@ -2,7 +2,10 @@
 
 ``FirstPageTrigger`` probes a source's first list page every ``poll`` seconds
 (``crawler.watch.probe``: one conditional request, else a hash of its entries)
-and fires a ``TriggerEvent`` when it changed; the asset it watches
+and fires a ``TriggerEvent`` when it changed (its payload: the source, the URL,
+the reason, the entries' hash and ``probed_at``, when the probe that saw the
+change was sent, which the asset event's own timestamp follows by the
+triggerer's round trip, about a second); the asset it watches
 (``zgwatch_source…``, ``factory.watched_asset``) then gets an asset event and
 the source's monitor DAG runs, quick (``tasks.crawl``), beside its schedule.
 
@@ -26,6 +29,7 @@ import asyncio
 import importlib
 import os
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher
@@ -71,6 +75,7 @@ class FirstPageTrigger(BaseEventTrigger):
         state = ProbeState.from_json(await self._stored())
         failures = 0
         while True:
+            asked = datetime.now(UTC)  # in the event: when the change was seen
             result = await asyncio.to_thread(self._probe, state)
             if result is None:  # the host is a crawl's for longer than a poll: next poll
                 await asyncio.sleep(self.poll)
@@ -84,7 +89,8 @@ class FirstPageTrigger(BaseEventTrigger):
             if result.fires:
                 self.log.info("the first list page changed (%s)", result.reason)
                 yield TriggerEvent({"source": self.source_id, "url": self.url,
-                                    "reason": result.reason, "digest": result.state.digest})
+                                    "reason": result.reason, "digest": result.state.digest,
+                                    "probed_at": asked.isoformat()})
             if result.outcome != FAILED and result.state != state:
                 await self.asset_state_store.aset(STATE_KEY, result.state.to_json())
                 state = result.state
