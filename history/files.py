@@ -28,10 +28,14 @@ FORMAT = 1
 def write_atomic(path: Path, data: str | bytes, *, durable: bool = False) -> int:
     """Write ``data`` to ``path`` through a temporary file and a rename; return its size.
 
-    ``durable`` also flushes the file to disk before the rename.
+    ``durable`` also flushes the file to disk before the rename. A file that already
+    holds ``data`` is left as it is (a quiet cycle's feeds and unit pages: no rename,
+    and its Last-Modified stays that of its content).
     """
     _folder(path.parent)
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    if _holds(path, raw):
+        return len(raw)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
@@ -49,6 +53,13 @@ def write_atomic(path: Path, data: str | bytes, *, durable: bool = False) -> int
         tmp.unlink(missing_ok=True)
         raise
     return len(raw)
+
+
+def _holds(path: Path, raw: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(raw) and path.read_bytes() == raw
+    except OSError:
+        return False
 
 
 _made: set[Path] = set()  # folders known to exist: a build writes thousands of files

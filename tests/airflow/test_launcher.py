@@ -38,6 +38,82 @@ def test_airflow_env_is_local_authenticated_unpaused_and_modest(tmp_path):
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
     assert env["PATH"].startswith(str(Path(sys.executable).parent))
+    # a task waits for the scheduler's idle sleep after the one before it: half a second
+    assert env["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == "0.5"
+    assert airflow_local.airflow_env(tmp_path, 18080, base={
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "2"})[
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == "2"  # an operator's own kept
+
+
+def test_the_executor_forks_its_workers_with_what_every_task_imports(tmp_path, monkeypatch):
+    """The launcher's executor is the LocalExecutor whose start() imports WARM first."""
+    import importlib
+
+    from airflow.executors.local_executor import LocalExecutor
+
+    path = airflow_local.airflow_env(tmp_path, 18080, base={})["AIRFLOW__CORE__EXECUTOR"]
+    module, _, name = path.rpartition(".")
+    cls = getattr(importlib.import_module(module), name)
+    assert issubclass(cls, LocalExecutor)
+    seen = []
+    monkeypatch.setattr(LocalExecutor, "start",
+                        lambda self: seen.extend(m in sys.modules for m in cls.WARM_MODULES))
+    for m in cls.WARM_MODULES:
+        monkeypatch.delitem(sys.modules, m, raising=False)
+    cls.__new__(cls).start()
+    assert seen == [True] * len(cls.WARM_MODULES) and "duckdb" in cls.WARM_MODULES
+
+
+def test_ready_asks_the_execution_api_once_so_the_first_task_does_not_wait(tmp_path):
+    """The API server builds the Task Execution API on its first request (~2 s)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            healthy = {k: {"status": "healthy"} for k in airflow_local.HEALTH}
+            body = json.dumps(healthy).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        group = airflow_local.LocalAirflow(tmp_path, server.server_address[1], {})
+        group.wait_ready(timeout=10)
+    finally:
+        server.shutdown()
+    assert asked == ["/api/v2/monitor/health", "/execution/health"]
+
+
+def test_stop_leaves_the_api_server_to_the_last(tmp_path):
+    """The components that run tasks stop while the API server still answers them."""
+    log = tmp_path / "stopped"
+    script = ("import signal, sys, time\n"
+              "def bye(*_):\n"
+              f"    open({str(log)!r}, 'a').write(sys.argv[1] + '\\n'); sys.exit(0)\n"
+              "signal.signal(signal.SIGTERM, bye)\n"
+              "open(sys.argv[2], 'w').close()\n"
+              "while True: time.sleep(0.05)\n")
+    group = airflow_local.LocalAirflow(tmp_path, 9, {})
+    for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
+        ready = tmp_path / f"{name}.ready"
+        group.procs[name] = subprocess.Popen([sys.executable, "-c", script, name, str(ready)],
+                                             start_new_session=True)
+        while not ready.exists():
+            time.sleep(0.02)
+    group.stop(grace=10)
+    order = log.read_text().split()
+    assert sorted(order) == ["api-server", "dag-processor", "scheduler", "triggerer"]
+    assert order[-1] == "api-server"
 
 
 def test_the_password_is_generated_once_kept_private_and_can_be_chosen(tmp_path):

@@ -400,3 +400,17 @@ def test_called_through_attach_without_use_the_error_says_to_use_the_database(co
         mine.execute("USE zg")
         found = mine.execute("FROM zg.search_notices('违规吃喝')").fetchall()
         assert [r[0] for r in found] == ["1"]
+
+
+def test_the_index_is_fingerprinted_by_what_writes_it_not_by_the_query(monkeypatch):
+    """A new search_notices (made again at every publish) keeps the index; another
+    tokeniser or another statement that writes the index means a build from nothing."""
+    from core.sqlfiles import statements as read
+
+    written = read(search.SQL_PATH)
+    before = search._fingerprint()
+    for name, same in (("search_macro", True), ("search_guard", True),
+                       ("tokens_macro", False), ("copy_terms", False)):
+        monkeypatch.setattr(search, "statements", lambda _path, n=name: {
+            **written, n: written[n] + "\n-- changed"})
+        assert (search._fingerprint() == before) is same, name
