@@ -370,23 +370,22 @@ occurrences AS (  -- the guard is bound first (search_guard)
       -- a token no paragraph holds: no notice holds every word, nothing is read
       AND (SELECT count(DISTINCT (w, slot)) FROM qterms) = (SELECT count(*) FROM q)
 ),
-aligned AS (  -- each occurrence as (paragraph, word, where the word would start)
-    SELECT o.docid, qt.w, qt.n, qt.slot, o.pos - qt.slot AS start
-    FROM occurrences AS o
-    JOIN qterms AS qt USING (termid)
-),
 anchors AS (  -- each word's rarest token (its slot): the fewest paragraphs hold it
     SELECT w, arg_min(slot, df) AS anchor
     FROM (SELECT w, slot, sum(df) AS df FROM qterms GROUP BY w, slot)
     GROUP BY w
 ),
+aligned AS (  -- each occurrence as (paragraph, word, where the word would start)
+    SELECT o.docid, qa.w, qa.n, qa.slot, o.pos - qa.slot AS start, qa.anchored
+    FROM occurrences AS o
+    JOIN (SELECT qt.*, qt.slot = x.anchor AS anchored
+          FROM qterms AS qt JOIN anchors AS x USING (w)) AS qa USING (termid)
+),
 places AS (  -- each place where a word of the query stands: its n tokens side by side,
              -- found from its rarest token's places (a small hash table to probe)
     SELECT docid, w
-    FROM (SELECT a.* FROM aligned AS a
-          JOIN anchors AS x ON x.w = a.w AND a.slot <> x.anchor) AS rest
-    SEMI JOIN (SELECT a.docid, a.w, a.start FROM aligned AS a
-               JOIN anchors AS x ON x.w = a.w AND a.slot = x.anchor) AS first
+    FROM (SELECT * FROM aligned WHERE NOT anchored) AS rest
+    SEMI JOIN (SELECT docid, w, start FROM aligned WHERE anchored) AS first
         USING (docid, w, start)
     GROUP BY docid, w, start, n
     HAVING count(*) = n - 1  -- a place holds one term: n - 1 rows are the other tokens
