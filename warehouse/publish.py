@@ -206,6 +206,8 @@ def _spare_brought_up(con: duckdb.DuckDBPyConnection, record: Published, tmp: Pa
         return False
     try:
         done = _index_not_behind(con, record.target, deadline) and _bring_up_to_date(con)
+        if done:  # its log folded in here: opened with it, the index build replayed it
+            con.execute("CHECKPOINT zg_spare")  # into memory, past the session's limit
     finally:
         con.execute("DETACH zg_spare")
     if not done:
@@ -304,12 +306,19 @@ def left_over(copy: Path, incident_kind: str) -> tuple[int, bool]:
         return QUERIES.execute(con, "left_over", kind=incident_kind).fetchone()
 
 
+# The copy's connection while its index is built: a spare brought up to date reads its
+# notices' bodies with more memory held than the session's 128 MB (at 20,000 notices
+# the index build failed "Out of Memory" there; 256 MB: peak RSS ~400 MB).
+INDEX_MEMORY = "256MB"
+
+
 def _add_search(copy: Path, *, previous: Path, deadline: float | None,
                 cycle: CycleRules) -> None:
     """Bring the full-text index and the inspection cycle's relations into ``copy`` and fold
     them into the file (no log left); ``previous``, the copy it replaces, lends its index
     for the notices that did not change."""
     with connect(copy, lock_wait=0) as con:
+        con.execute(f"SET memory_limit = '{INDEX_MEMORY}'")
         index = build_search_index(con, previous=previous, deadline=deadline)
         judge_cycle(con, cycle)
         con.execute("CHECKPOINT")

@@ -182,31 +182,46 @@ def _fresh_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE fts_main_search_text.{table}")
 
 
+OWN_TERMS, PREV_TERMS = "fts_main_search_text.terms", "prev.fts_main_search_text.terms"
+
+
 def _keep_previous(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
                    unsorted: int) -> bool:
-    """Copy prev's index into ``con``, then keep it as ``_keep`` does; False as ``_keep``."""
+    """Copy prev's index into ``con`` less the notices whose text is no longer wanted, then
+    keep it as ``_keep`` does; False as ``_keep``."""
     _fresh_schema(con)
-    for step in ("copy_notice_docs", "copy_docs", "copy_terms", "copy_dict"):
-        _ordered(con, step)
-    return _keep(con, params, per_notice, unsorted)
+    params.update(per_notice=per_notice, unsorted=unsorted)
+    _ordered(con, "copy_notice_docs")
+    SQL.execute(con, "stale")
+    SQL.execute(con, "stale_df", idents={"terms": PREV_TERMS}, **params)
+    for step in ("copy_docs", "copy_terms", "copy_dict"):
+        _ordered(con, step, **params)
+    return _keep(con, params, per_notice, unsorted, copied=True)
 
 
 def _keep(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
-          unsorted: int) -> bool:
-    """Delete from the index ``con`` holds the notices whose text is no longer wanted, and
-    list the notices to tokenise; False (nothing deleted) when one of those has more
-    paragraphs than ``per_notice`` leaves room for."""
+          unsorted: int, *, copied: bool = False) -> bool:
+    """Delete from the index ``con`` holds the notices whose text is no longer wanted
+    (``copied``: prev's index was copied without their paragraphs, their notice rows are
+    left), and list the notices to tokenise; False (nothing deleted) when one of those
+    has more paragraphs than ``per_notice`` leaves room for."""
     params.update(per_notice=per_notice, unsorted=unsorted)
-    SQL.execute(con, "stale")
+    if not copied:
+        SQL.execute(con, "stale")
     SQL.execute(con, "pending", **params)
     (most,) = SQL.execute(con, "most_paragraphs").fetchone()
     if most >= per_notice:
         log.info("search index: a notice has %d paragraphs, more than the index numbers "
                  "(%d); building it again", most, per_notice)  # fmt: skip
         return False
-    for step in ("stale_df", "delete_stale_terms", "delete_stale_docs",
-                 "delete_stale_notice_docs"):
-        SQL.execute(con, step, **params)
+    if not copied and SQL.execute(con, "stale_count").fetchone()[0]:
+        SQL.execute(con, "stale_df", idents={"terms": OWN_TERMS}, **params)
+        _ordered(con, "keep_terms", **params)  # search.sql says why not a DELETE
+        for step in ("drop_terms", "rename_sorted", "delete_stale_docs"):
+            SQL.execute(con, step, **params)
+    elif not copied:
+        SQL.execute(con, "no_change")
+    SQL.execute(con, "delete_stale_notice_docs", **params)
     return True
 
 

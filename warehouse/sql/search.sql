@@ -89,12 +89,17 @@ FROM notice_versions AS v
 JOIN notice_state AS s ON s.notice_id = v.notice_id AND s.latest_version = v.version_no;
 
 -- name: copy_docs
--- The previous copy's index, every row in its order (the stale notices' rows
--- are then deleted as in an index kept in place).
-CREATE TABLE fts_main_search_text.docs AS SELECT * FROM prev.fts_main_search_text.docs;
+-- The previous copy's index, every row in its order but the stale notices'
+-- (search_stale, from the copied notice_docs): left out here, not deleted after
+-- (keep_terms says why).
+CREATE TABLE fts_main_search_text.docs AS
+SELECT * FROM prev.fts_main_search_text.docs
+WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
 
 -- name: copy_terms
-CREATE TABLE fts_main_search_text.terms AS SELECT * FROM prev.fts_main_search_text.terms;
+CREATE TABLE fts_main_search_text.terms AS
+SELECT * FROM prev.fts_main_search_text.terms
+WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
 
 -- name: copy_dict
 CREATE TABLE fts_main_search_text.dict AS
@@ -110,17 +115,27 @@ CREATE OR REPLACE TEMP TABLE search_stale AS
 SELECT d.nid FROM fts_main_search_text.notice_docs AS d
 ANTI JOIN search_wanted AS w USING (notice_id, text_sha256);
 
+-- name: stale_count
+SELECT count(*) FROM search_stale;
+
 -- name: stale_df
--- How many of each term's paragraphs go with the stale notices (dict.df drops by that).
+-- How many of each term's paragraphs go with the stale notices (dict.df drops by
+-- that), read from {terms}: the index's own, or prev's before it is copied.
 CREATE OR REPLACE TEMP TABLE search_df_change AS
 SELECT termid, -count(DISTINCT docid) AS change
-FROM fts_main_search_text.terms
+FROM {terms}
 WHERE docid // $per_notice IN (SELECT nid FROM search_stale)
 GROUP BY termid;
 
--- name: delete_stale_terms
-DELETE FROM fts_main_search_text.terms
-WHERE docid // $per_notice IN (SELECT nid FROM search_stale);
+-- name: keep_terms
+-- The index's occurrences less the stale notices', in their order, written anew
+-- (then drop_terms, rename_sorted) rather than deleted: terms is ordered by term,
+-- so a notice's occurrences lie in nearly every vector of 2,048 rows, and DuckDB
+-- keeps deletion info for each vector a DELETE touches (tens of KB): at 20,000
+-- notices (48 M rows) the delete of 20 notices ran past the memory limit.
+CREATE TABLE fts_main_search_text.terms_by_term AS
+SELECT * FROM fts_main_search_text.terms
+WHERE docid // $per_notice NOT IN (SELECT nid FROM search_stale);
 
 -- name: delete_stale_docs
 DELETE FROM fts_main_search_text.docs
