@@ -55,6 +55,7 @@ class SiteReport:
     archives_written: int = 0
     full: bool = False
     unwritten: int = 0  # notice pages due but left for the next build (its deadline came)
+    unsearched: int = 0  # buckets of the site's search due but left for the next build
     bytes_written: int = 0
     search_seconds: float | None = None  # None: the search index was not rebuilt
     units: int = 0  # inspected units with a page (the inspection cycle's relations)
@@ -66,8 +67,8 @@ class SiteReport:
 
     def __str__(self) -> str:
         kind = "full build" if self.full else "incremental build"
-        left = (f", {self.unwritten} notice pages left for the next build" if self.unwritten
-                else "")  # fmt: skip
+        left = "".join(f", {n} {what} left for the next build" for n, what in (
+            (self.unwritten, "notice pages"), (self.unsearched, "search buckets")) if n)
         return (f"{kind} of {self.site_dir} as of {self.as_of}: {self.notices} notices, "
                 f"{self.pages_written} notice pages and {self.archives_written} archived "
                 f"copies written{left}, {self.bytes_written / 2**20:.1f} MB; "
@@ -190,9 +191,10 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
         write_feeds(report, site_dir, [pages], site_url=base, built_at=built_at)
         # Pagefind reads the pages as written: the buckets of those written (before the
         # manifest, so a build killed before it rewrites those pages, and indexes, next time)
-        if due or full or not search.listing(site_dir):
-            report.search_seconds = search.build_search(
-                site_dir, fingerprints, None if full else due)
+        if due or full or not search.listing(site_dir) or search.stale(site_dir):
+            built = search.build_search(site_dir, fingerprints, None if full else due,
+                                        deadline=deadline)
+            report.search_seconds, report.unsearched = built
         write_manifest(site_dir, manifest)
     report.seconds = time.monotonic() - t0
     return report

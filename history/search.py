@@ -38,6 +38,7 @@ import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from core import sitemap
 from core.errors import StageFailed
@@ -49,6 +50,7 @@ LISTING = "buckets.json"  # {"buckets": {"0": <hash of its notice ids>, "1": …
 PER_BUCKET = 400  # notices a bucket holds: ~200 MB for Pagefind
 PER_RECENT = 50  # notices a bucket of the last block holds: an edit there reindexes 50 pages
 TIMEOUT = 1800.0  # seconds for one bucket: far above what 400 notices take
+STALE = "stale"  # a bucket's hash in buckets.json when its bundle is due for a reindex
 STAGE = ".search-src"  # the pages of each bucket, hard-linked, for Pagefind to read
 
 
@@ -92,14 +94,29 @@ def listing(site_dir: Path) -> dict:
         return {}
 
 
+class SearchBuilt(NamedTuple):
+    seconds: float
+    left: int  # buckets due but left for the next build (its deadline came): marked stale
+
+
+def stale(site_dir: Path) -> bool:
+    """Whether a bucket of ``search/`` was left stale by a build past its deadline."""
+    buckets = listing(site_dir).get("buckets")
+    return isinstance(buckets, dict) and STALE in buckets.values()
+
+
 def build_search(site_dir: Path, notice_ids: Iterable[str], changed: Iterable[str] | None,
-                 *, per_bucket: int = PER_BUCKET, per_recent: int = PER_RECENT) -> float:
+                 *, per_bucket: int = PER_BUCKET, per_recent: int = PER_RECENT,
+                 deadline: float | None = None) -> SearchBuilt:
     """Bring ``search/`` up to date for the notice pages of ``notice_ids``: reindex the
-    buckets holding one of ``changed`` (None: all), or whose bundle is missing, and drop
-    buckets no longer used; return the seconds it took. No notice page, no bundle."""
+    buckets holding one of ``changed`` (None: all), or whose bundle is missing or marked
+    stale, and drop buckets no longer used. No notice page, no bundle. Past ``deadline``
+    (a ``time.monotonic()`` instant) no further bucket is reindexed: those due keep their
+    old bundle and are marked stale in ``buckets.json``, which the next build reindexes."""
     return build_folders_search(site_dir, {"": notice_ids},
                                 None if changed is None else {"": changed},
-                                per_bucket=per_bucket, per_recent=per_recent)
+                                per_bucket=per_bucket, per_recent=per_recent,
+                                deadline=deadline)
 
 
 def _bucket_prefix(folder: str) -> str:
@@ -110,7 +127,8 @@ def _bucket_prefix(folder: str) -> str:
 
 def build_folders_search(site_dir: Path, folders: dict[str, Iterable[str]],
                          changed: dict[str, Iterable[str]] | None, *,
-                         per_bucket: int = PER_BUCKET, per_recent: int = PER_RECENT) -> float:
+                         per_bucket: int = PER_BUCKET, per_recent: int = PER_RECENT,
+                         deadline: float | None = None) -> SearchBuilt:
     """``build_search`` over the notice pages of several folders (``{folder: notice ids}``,
     ``""`` the root, ``sources/<id>/`` a source's), each in buckets of its own; ``changed``
     the ids whose pages were written, by folder (None: all)."""
@@ -129,13 +147,17 @@ def build_folders_search(site_dir: Path, folders: dict[str, Iterable[str]],
     search = site_dir / sitemap.SEARCH_DIR
     if not groups:
         shutil.rmtree(search, ignore_errors=True)
-        return time.monotonic() - t0
+        return SearchBuilt(time.monotonic() - t0, 0)
     before = listing(site_dir).get("buckets")
     before = before if isinstance(before, dict) else {}
     hashes = {name: members_hash(members) for name, members in groups.items()}
+    left = 0
     for name, members in groups.items():
-        if (before.get(name) != hashes[name] or touched.intersection(members)
-                or not (search / name / "pagefind-entry.json").is_file()):
+        fresh = (search / name / "pagefind-entry.json").is_file()
+        if before.get(name) != hashes[name] or touched.intersection(members) or not fresh:
+            if fresh and deadline is not None and time.monotonic() > deadline:
+                hashes[name], left = STALE, left + 1  # its old bundle serves until then
+                continue
             _index_bucket(site_dir, name, members)
     names = list(groups)
     for old in search.iterdir():
@@ -143,7 +165,7 @@ def build_folders_search(site_dir: Path, folders: dict[str, Iterable[str]],
             shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(site_dir / STAGE, ignore_errors=True)
     write_atomic(search / LISTING, json.dumps({"buckets": hashes}))
-    return time.monotonic() - t0
+    return SearchBuilt(time.monotonic() - t0, left)
 
 
 def _index_bucket(site_dir: Path, name: str, members: list[str]) -> None:

@@ -241,7 +241,8 @@ class Published:
     def unfinished(self) -> str | None:
         """What the step left for the next cycle, in words; None when it did everything."""
         left = [f"{n} {what}" for n, what in ((self.unindexed, "notices not in the search "
-                "index"), (self.site.unwritten, "notice pages of the site not written")) if n]
+                "index"), (self.site.unwritten, "notice pages of the site not written"),
+                (self.site.unsearched, "buckets of the site's search not reindexed")) if n]
         return " and ".join(left) or None
 
 

@@ -92,3 +92,25 @@ def test_buckets_hold_every_notice_once_in_id_order(numbers, per_bucket, per_rec
     assert all(len(m) == per_recent for m in recent[:-1]) and all(len(m) <= per_recent
                                                                  for m in recent)
     assert LISTING == "buckets.json"
+
+
+def test_past_its_deadline_a_build_leaves_due_buckets_stale_for_the_next(tmp_path):
+    """A publish holds the cycle lock no longer than its budget: the buckets due after the
+    deadline keep their old bundle, are marked stale, and the next build reindexes them."""
+    import time
+
+    from history.search import STALE, stale
+
+    ids = [str(202000 + n) for n in range(10)]
+    site = _site(tmp_path, ids)
+    build_search(site, ids, None, per_bucket=4)
+    before = _inodes(site)
+    late = build_search(site, ids, {ids[1], ids[5]}, per_bucket=4,
+                        deadline=time.monotonic() - 1)
+    assert late.left == 2 and _inodes(site) == before  # nothing reindexed
+    assert listing(site)["buckets"]["0"] == STALE == listing(site)["buckets"]["1"]
+    assert listing(site)["buckets"]["2-0"] != STALE and stale(site)
+    again = build_search(site, ids, set(), per_bucket=4)  # no page written since: still due
+    after = _inodes(site)
+    assert again.left == 0 and not stale(site)
+    assert {n for n in after if after[n] != before[n]} == {"0", "1"}
