@@ -55,43 +55,22 @@ def test_the_executor_forks_its_workers_with_what_every_task_imports(tmp_path, m
     module, _, name = path.rpartition(".")
     cls = getattr(importlib.import_module(module), name)
     assert issubclass(cls, LocalExecutor)
-    seen = []
-    monkeypatch.setattr(LocalExecutor, "start",
-                        lambda self: seen.extend(m in sys.modules for m in cls.WARM_MODULES))
-    for m in cls.WARM_MODULES:
-        monkeypatch.delitem(sys.modules, m, raising=False)
+    calls = []
+    monkeypatch.setattr(importlib, "import_module", calls.append)
+    monkeypatch.setattr(LocalExecutor, "start", lambda self: calls.append("fork the workers"))
     cls.__new__(cls).start()
-    assert seen == [True] * len(cls.WARM_MODULES) and "duckdb" in cls.WARM_MODULES
+    assert calls == [*cls.WARM_MODULES, "fork the workers"]
+    assert {"duckdb", "airflow.sdk.execution_time.task_runner"} <= set(cls.WARM_MODULES)
 
 
 def test_ready_asks_the_execution_api_once_so_the_first_task_does_not_wait(tmp_path):
     """The API server builds the Task Execution API on its first request (~2 s)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from testkit.answering import Answering
 
-    asked = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            healthy = {k: {"status": "healthy"} for k in airflow_local.HEALTH}
-            body = json.dumps(healthy).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        group = airflow_local.LocalAirflow(tmp_path, server.server_address[1], {})
-        group.wait_ready(timeout=10)
-    finally:
-        server.shutdown()
-    assert asked == ["/api/v2/monitor/health", "/execution/health"]
+    healthy = {k: {"status": "healthy"} for k in airflow_local.HEALTH}
+    with Answering(json.dumps(healthy).encode()) as api:
+        airflow_local.LocalAirflow(tmp_path, api.port, {}).wait_ready(timeout=10)
+    assert api.seen == ["/api/v2/monitor/health", "/execution/health"]
 
 
 def test_stop_leaves_the_api_server_to_the_last(tmp_path):

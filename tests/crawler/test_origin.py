@@ -6,46 +6,16 @@ A robots.txt, a list page or an article redirecting to another port of the same 
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
-
-class Elsewhere:
-    """Another service on the same host, another port: counts what it is asked."""
-
-    def __init__(self):
-        seen = self.seen = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                seen.append(self.path)
-                body = b"User-agent: *\nDisallow: /\n"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+from testkit.answering import Answering
 
 
 @pytest.fixture
 def elsewhere():
-    other = Elsewhere()
-    yield other
-    other.stop()
+    """Another service on the same host, another port: counts what it is asked."""
+    with Answering(b"User-agent: *\nDisallow: /\n") as other:
+        yield other
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
