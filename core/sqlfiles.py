@@ -62,6 +62,10 @@ class SqlFile:
     def __getitem__(self, name: str) -> str:
         return self._sql[name]
 
+    def items(self) -> list[tuple[str, str]]:
+        """Every statement as (name, text), in name order."""
+        return sorted(self._sql.items())
+
     def text(self, name: str, /, **idents: str) -> str:
         """Statement ``name`` with each ``{key}`` of ``idents`` replaced by its value: an
         identifier the caller has quoted (a table, a schema), never a value."""

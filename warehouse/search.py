@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.sqlfiles import SqlFile, statements, transaction
+from core.sqlfiles import SqlFile, transaction
 from warehouse.extensions import load_extension, quoted
 
 SQL_PATH = Path(__file__).parent / "sql" / "search.sql"
@@ -269,8 +269,7 @@ QUERY_SIDE = ("search_guard", "search_macro")  # read the index, made again ever
 def _fingerprint() -> str:
     """Which code made an index (this module and the statements of search.sql that write
     it; not ``QUERY_SIDE``): another means a build from nothing."""
-    writing = [text for name, text in sorted(statements(SQL_PATH).items())
-               if name not in QUERY_SIDE]
+    writing = [text for name, text in SQL.items() if name not in QUERY_SIDE]
     return hashlib.md5(Path(__file__).read_bytes() + "\n".join(writing).encode()).hexdigest()
 
 

@@ -402,15 +402,19 @@ def test_called_through_attach_without_use_the_error_says_to_use_the_database(co
         assert [r[0] for r in found] == ["1"]
 
 
-def test_the_index_is_fingerprinted_by_what_writes_it_not_by_the_query(monkeypatch):
+def test_the_index_is_fingerprinted_by_what_writes_it_not_by_the_query(monkeypatch,
+                                                                        tmp_path):
     """A new search_notices (made again at every publish) keeps the index; another
     tokeniser or another statement that writes the index means a build from nothing."""
-    from core.sqlfiles import statements as read
+    from core.sqlfiles import SqlFile
 
-    written = read(search.SQL_PATH)
+    text = search.SQL_PATH.read_text(encoding="utf-8")
     before = search._fingerprint()
     for name, same in (("search_macro", True), ("search_guard", True),
                        ("tokens_macro", False), ("copy_terms", False)):
-        monkeypatch.setattr(search, "statements", lambda _path, n=name: {
-            **written, n: written[n] + "\n-- changed"})
+        body = search.SQL[name]
+        assert text.count(body) == 1
+        changed = tmp_path / f"{name}.sql"
+        changed.write_text(text.replace(body, body + "\n-- changed"), encoding="utf-8")
+        monkeypatch.setattr(search, "SQL", SqlFile(changed))
         assert (search._fingerprint() == before) is same, name
