@@ -114,3 +114,18 @@ def test_past_its_deadline_a_build_leaves_due_buckets_stale_for_the_next(tmp_pat
     after = _inodes(site)
     assert again.left == 0 and not stale(site)
     assert {n for n in after if after[n] != before[n]} == {"0", "1"}
+
+
+def test_the_publish_names_the_search_buckets_it_left(tmp_path):
+    """What the step left for the next cycle (its line and its incident) names the buckets."""
+    from datetime import date
+
+    from history.build import SiteReport
+    from zgwatch.pipeline import Published
+
+    site = SiteReport(site_dir=tmp_path, as_of=date(2026, 12, 7), unsearched=3)
+    assert "3 search buckets left for the next build" in str(site)
+    assert Published(tmp_path / "copy.duckdb", site).unfinished == \
+        "3 buckets of the site's search not reindexed"
+    assert Published(tmp_path / "copy.duckdb", SiteReport(tmp_path, date(2026, 12, 7))
+                     ).unfinished is None
