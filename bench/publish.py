@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
 
+from bench.search import p95  # noqa: E402
 from bench.search_eval import AS_OF, read_queries  # noqa: E402
 from history import build_site  # noqa: E402
 from replica.state import Replica  # noqa: E402
@@ -93,10 +94,6 @@ def describe(label: str, out: dict, inodes: list[int]) -> None:
     print(f"{label} ({how}): {out['wall']:.2f} s wall ({out['cpu']:.2f} CPU-s): analyst copy and "
           f"index {out['copy']:.2f} s, site {out['site']:.2f} s; index {extra}; "
           f"site {out['site_report'].pages_written} notice pages written")
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
 
 
 def search_latency(copy: Path, reps: int) -> None:

@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
 
+from bench.search import p95  # noqa: E402
 from bench.search_eval import read_queries  # noqa: E402
 from core.sqlfiles import statements  # noqa: E402
 from warehouse.search import SQL_PATH  # noqa: E402
@@ -47,6 +48,8 @@ def main() -> None:
     parser.add_argument("copy", type=Path)
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
+    if not args.copy.is_file():
+        parser.error(f"{args.copy}: no such analyst copy")
     con = duckdb.connect(str(args.copy), read_only=True)
     con.execute("SET enable_progress_bar = false")
     con.execute(statements(SQL_PATH)["search_macro"].replace(
@@ -72,7 +75,7 @@ def main() -> None:
     for key in ("before", "after"):
         values = medians[key]
         print(f"{key}: median {statistics.median(values) * 1000:.1f} ms, "
-              f"p95 {statistics.quantiles(values, n=20)[-1] * 1000:.1f} ms "
+              f"p95 {p95(values) * 1000:.1f} ms "
               f"over {len(values)} queries")
 
 

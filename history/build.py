@@ -191,7 +191,7 @@ def build_site(con, raw_dir: Path, site_dir: Path, *, site_url: str | None = Non
         write_feeds(report, site_dir, [pages], site_url=base, built_at=built_at)
         # Pagefind reads the pages as written: the buckets of those written (before the
         # manifest, so a build killed before it rewrites those pages, and indexes, next time)
-        if due or full or not search.listing(site_dir) or search.stale(site_dir):
+        if due or full or search.wanting(site_dir):
             built = search.build_search(site_dir, fingerprints, None if full else due,
                                         deadline=deadline)
             report.search_seconds, report.unsearched = built

@@ -87,8 +87,7 @@ def build_sources_site(parts: Sequence[SourceSite], site_dir: Path, *,
             pages.append(SourcePages.read(part.con, part.source, folder))
         _write_top(report, parts, pages, site_dir, base, built_at, across)
         key = {"code": code_fingerprint(), "sources": [p.source.id for p in parts]}
-        if (full or previous.key != key or any(written.values())
-                or not search.listing(site_dir) or search.stale(site_dir)):
+        if full or previous.key != key or any(written.values()) or search.wanting(site_dir):
             built = search.build_folders_search(
                 site_dir, ids, None if full or previous.key != key else written,
                 deadline=deadline)

@@ -99,10 +99,11 @@ class SearchBuilt(NamedTuple):
     left: int  # buckets due but left for the next build (its deadline came): marked stale
 
 
-def stale(site_dir: Path) -> bool:
-    """Whether a bucket of ``search/`` was left stale by a build past its deadline."""
+def wanting(site_dir: Path) -> bool:
+    """Whether ``search/`` needs a build whatever pages were written: it has no bundle yet,
+    or a bucket was left stale by a build past its deadline."""
     buckets = listing(site_dir).get("buckets")
-    return isinstance(buckets, dict) and STALE in buckets.values()
+    return not buckets or not isinstance(buckets, dict) or STALE in buckets.values()
 
 
 def build_search(site_dir: Path, notice_ids: Iterable[str], changed: Iterable[str] | None,

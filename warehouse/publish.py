@@ -206,8 +206,6 @@ def _spare_brought_up(con: duckdb.DuckDBPyConnection, record: Published, tmp: Pa
         return False
     try:
         done = _index_not_behind(con, record.target, deadline) and _bring_up_to_date(con)
-        if done:  # its log folded in here: opened with it, the index build replayed it
-            con.execute("CHECKPOINT zg_spare")  # into memory, past the session's limit
     finally:
         con.execute("DETACH zg_spare")
     if not done:
@@ -306,9 +304,10 @@ def left_over(copy: Path, incident_kind: str) -> tuple[int, bool]:
         return QUERIES.execute(con, "left_over", kind=incident_kind).fetchone()
 
 
-# The copy's connection while its index is built: a spare brought up to date reads its
-# notices' bodies with more memory held than the session's 128 MB (at 20,000 notices
-# the index build failed "Out of Memory" there; 256 MB: peak RSS ~400 MB).
+# The copy's connection while its index is built: on a spare brought up to date, reading
+# the notices' texts (search.sql's "wanted") needed more than the session's 128 MB at
+# 20,000 notices ("Out of Memory"; why that copy and not a byte copy is not known); with
+# 256 MB the publish passes, peak RSS ~400 MB (docs/benchmarks.md, issue 26).
 INDEX_MEMORY = "256MB"
 
 

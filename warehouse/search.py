@@ -214,15 +214,23 @@ def _keep(con: duckdb.DuckDBPyConnection, params: dict, per_notice: int,
         log.info("search index: a notice has %d paragraphs, more than the index numbers "
                  "(%d); building it again", most, per_notice)  # fmt: skip
         return False
-    if not copied and SQL.execute(con, "stale_count").fetchone()[0]:
-        SQL.execute(con, "stale_df", idents={"terms": OWN_TERMS}, **params)
-        _ordered(con, "keep_terms", **params)  # search.sql says why not a DELETE
-        for step in ("drop_terms", "rename_sorted", "delete_stale_docs"):
-            SQL.execute(con, step, **params)
-    elif not copied:
-        SQL.execute(con, "no_change")
+    if not copied:
+        _drop_stale_rows(con, params)
     SQL.execute(con, "delete_stale_notice_docs", **params)
     return True
+
+
+def _drop_stale_rows(con: duckdb.DuckDBPyConnection, params: dict) -> None:
+    """The stale notices' paragraphs and occurrences out of the index ``con`` holds, their
+    terms' document counts lowered (``search_df_change``); the occurrences are written
+    anew without them, not deleted (search.sql's ``keep_terms`` says why)."""
+    if not SQL.execute(con, "stale_count").fetchone()[0]:
+        SQL.execute(con, "no_change")
+        return
+    SQL.execute(con, "stale_df", idents={"terms": OWN_TERMS}, **params)
+    _ordered(con, "keep_terms", **params)
+    for step in ("drop_terms", "rename_sorted", "delete_stale_docs"):
+        SQL.execute(con, step, **params)
 
 
 def _tokenise(con: duckdb.DuckDBPyConnection, params: dict, deadline: float | None) -> None:

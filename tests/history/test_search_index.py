@@ -99,20 +99,22 @@ def test_past_its_deadline_a_build_leaves_due_buckets_stale_for_the_next(tmp_pat
     deadline keep their old bundle, are marked stale, and the next build reindexes them."""
     import time
 
-    from history.search import STALE, stale
+    from history.search import STALE, wanting
 
     ids = [str(202000 + n) for n in range(10)]
     site = _site(tmp_path, ids)
+    assert wanting(site)  # no bundle yet
     build_search(site, ids, None, per_bucket=4)
+    assert not wanting(site)
     before = _inodes(site)
     late = build_search(site, ids, {ids[1], ids[5]}, per_bucket=4,
                         deadline=time.monotonic() - 1)
     assert late.left == 2 and _inodes(site) == before  # nothing reindexed
     assert listing(site)["buckets"]["0"] == STALE == listing(site)["buckets"]["1"]
-    assert listing(site)["buckets"]["2-0"] != STALE and stale(site)
+    assert listing(site)["buckets"]["2-0"] != STALE and wanting(site)
     again = build_search(site, ids, set(), per_bucket=4)  # no page written since: still due
     after = _inodes(site)
-    assert again.left == 0 and not stale(site)
+    assert again.left == 0 and not wanting(site)
     assert {n for n in after if after[n] != before[n]} == {"0", "1"}
 
 
